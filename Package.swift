@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "kru",
+    platforms: [.macOS(.v13)],
+    products: [
+        // What an app depends on: the container and the inference engine, no LAPACK/BLAS.
+        .library(name: "KRU", targets: ["KRUFormat", "KRUInference"]),
+        .executable(name: "kru", targets: ["kru"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(name: "KRUFormat", dependencies: ["CZlib"], path: "Sources/Format"),
+        .target(name: "KRUInference", dependencies: ["KRUFormat"], path: "Sources/Inference"),
+        .target(name: "KRUConvert", dependencies: ["KRUInference"], path: "Sources/Convert"),
+        .target(name: "KRUTrain", dependencies: ["KRUInference"], path: "Sources/Train"),
+        .executableTarget(
+            name: "kru",
+            dependencies: [
+                "KRUFormat", "KRUInference", "KRUConvert", "KRUTrain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/CLI"
+        ),
+        .testTarget(name: "KRUFormatTests", dependencies: ["KRUFormat"], path: "Tests/FormatTests"),
+        // KRUConvertTests and KRUTrainTests join when those modules get their first code (issues 4 and 5).
+    ]
+)

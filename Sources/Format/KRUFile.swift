@@ -1,0 +1,117 @@
+/// The version of a `.kru` file.
+public struct KRUVersion: Equatable, Sendable, CustomStringConvertible {
+    public let major: UInt16
+    public let minor: UInt16
+    public var description: String { "\(major).\(minor)" }
+}
+
+/// An open `.kru` file: header, metadata and tensor directory checked and in memory, tensor bytes read on demand.
+///
+/// Opening validates everything except the tensor payloads (spec/FORMAT.md §2); ``tensor(named:)`` then reads,
+/// inflates and checksums one tensor. ``verifyAllTensors()`` does the full check. A `KRUFile` is immutable and may
+/// be shared across threads.
+///
+/// ```swift
+/// let file = try KRUFile(path: "model.kru")
+/// print(file.version, file.metadata.count)
+/// let weights = try file.tensor(named: "layer0.w_hh").floats()
+/// ```
+public final class KRUFile: Sendable {
+    /// Options that lower the reader's own limits below the format's.
+    public struct Options: Sendable {
+        /// The largest raw size of one tensor this reader will allocate (default 4 GiB).
+        public var maximumTensorBytes: UInt64 = 4 << 30
+        public init() {}
+    }
+
+    public let version: KRUVersion
+    public let metadata: [KRUMetadataEntry]
+    public let tensors: [KRUTensorInfo]
+    public let source: any KRUByteSource
+    private let tensorIndex: [String: Int]
+
+    /// Opens and validates the file at `path`.
+    public convenience init(path: String, options: Options = Options()) throws {
+        try self.init(source: FileByteSource(path: path), options: options)
+    }
+
+    /// Opens and validates a file held in memory.
+    public convenience init(bytes: [UInt8], options: Options = Options()) throws {
+        try self.init(source: InMemoryByteSource(bytes), options: options)
+    }
+
+    /// Opens and validates the file behind `source`.
+    public init(source: any KRUByteSource, options: Options = Options()) throws {
+        let header = try FixedHeader(source)
+        let directoryBytes = try source.read(at: UInt64(KRUFormatLimits.fixedHeaderSize), count: Int(header.directoryLength))
+        guard Zlib.crc32(directoryBytes) == header.directoryCRC32 else {
+            throw KRUFormatError(.directoryChecksum, at: 24, "the directory's CRC-32 does not match (header or directory damaged)")
+        }
+        let directory = try Directory(bytes: directoryBytes, minor: header.version.minor,
+                                      maximumTensorBytes: options.maximumTensorBytes)
+        try PayloadPlacement.check(directory.tensors, directoryLength: header.directoryLength,
+                                   fileLength: header.fileLength, source: source)
+        self.version = header.version
+        self.metadata = directory.metadata
+        self.tensors = directory.tensors
+        self.source = source
+        self.tensorIndex = Dictionary(uniqueKeysWithValues: directory.tensors.enumerated().map { ($1.name, $0) })
+    }
+
+    /// The value of metadata `key`, if present.
+    public func metadata(_ key: String) -> KRUMetadataValue? {
+        metadata.first { $0.key == key }?.value
+    }
+
+    /// The directory entry of tensor `name`, if present.
+    public func tensorInfo(named name: String) -> KRUTensorInfo? {
+        tensorIndex[name].map { tensors[$0] }
+    }
+
+    /// Reads, inflates and checks tensor `name`. Throws if it is missing or damaged.
+    public func tensor(named name: String) throws -> KRUTensor {
+        guard let info = tensorInfo(named: name) else {
+            throw KRULookupError.missingTensor(name)
+        }
+        return try tensor(info)
+    }
+
+    /// Reads, inflates and checks the tensor described by `info` (an entry of ``tensors``).
+    public func tensor(_ info: KRUTensorInfo) throws -> KRUTensor {
+        let stored = try source.read(at: info.offset, count: Int(info.storedLength))
+        let raw: [UInt8]
+        switch info.compression {
+        case .none:
+            raw = stored
+        case .zlib:
+            let result = stored.withUnsafeBytes { Zlib.decompress($0, rawLength: Int(info.rawLength)) }
+            switch result {
+            case .success(let bytes): raw = bytes
+            case .failure(let failure):
+                throw KRUFormatError(.badZlib, at: info.offset, "tensor \"\(info.name)\": \(failure.reason)")
+            }
+        }
+        let crc = Zlib.crc32(raw)
+        guard crc == info.crc32 else {
+            throw KRUFormatError(.tensorChecksum, at: info.offset,
+                                 "tensor \"\(info.name)\": CRC-32 of the data is \(hex(crc)), the directory says \(hex(info.crc32))")
+        }
+        return KRUTensor(name: info.name, dtype: info.dtype, shape: info.shape, bytes: raw)
+    }
+
+    /// Decodes every tensor once, checking compression and checksums: the spec's "full check".
+    public func verifyAllTensors() throws {
+        for info in tensors { _ = try tensor(info) }
+    }
+}
+
+/// Asking a valid file for something it does not hold.
+public enum KRULookupError: Error, CustomStringConvertible, Equatable {
+    case missingTensor(String)
+
+    public var description: String {
+        switch self {
+        case .missingTensor(let name): "the file has no tensor named \"\(name)\""
+        }
+    }
+}

@@ -1,0 +1,197 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes `.kru` files: deterministic (the same content gives the same bytes with the same zlib) and atomic
+/// (a temporary file in the target directory, flushed, then renamed over the target, so an interrupted write
+/// leaves the old file untouched).
+///
+/// The writer refuses anything a reader would refuse (bad keys, duplicate names, limits), so it never produces
+/// an unreadable file.
+public struct KRUWriter: Sendable {
+    /// When to store a tensor zlib-compressed.
+    public enum CompressionPolicy: Sendable {
+        /// zlib level 9 when it saves at least 1/16 of the bytes (spec/FORMAT.md §4).
+        case automatic
+        case never
+        case always
+    }
+
+    public var metadata: [KRUMetadataEntry]
+    public var tensors: [KRUTensor]
+    public var compression: CompressionPolicy
+
+    public init(metadata: [KRUMetadataEntry] = [], tensors: [KRUTensor] = [], compression: CompressionPolicy = .automatic) {
+        self.metadata = metadata
+        self.tensors = tensors
+        self.compression = compression
+    }
+
+    /// The complete file.
+    public func encode() throws -> [UInt8] {
+        try validate()
+        let stored = tensors.map(storedForm)
+        var directory = ByteBuffer()
+        directory.u32(UInt32(metadata.count))
+        for entry in metadata {
+            directory.string(entry.key)
+            MetadataValueEncoder.encode(entry.value, into: &directory)
+        }
+        directory.u32(UInt32(tensors.count))
+        // Offsets depend on the directory's length, which does not depend on the offsets' values: lay out first.
+        var offsetFields: [Int] = []
+        for (tensor, (compression, payload)) in zip(tensors, stored) {
+            directory.string(tensor.name)
+            directory.u8(tensor.dtype.rawValue)
+            directory.u8(compression.rawValue)
+            directory.u8(UInt8(tensor.shape.count))
+            directory.u8(0)
+            tensor.shape.forEach { directory.u64(UInt64($0)) }
+            offsetFields.append(directory.bytes.count)
+            directory.u64(0)
+            directory.u64(UInt64(payload.count))
+            directory.u64(UInt64(tensor.bytes.count))
+            directory.u32(Zlib.crc32(tensor.bytes))
+            directory.u16(0)
+        }
+        var offsets: [UInt64] = []
+        var end = UInt64(KRUFormatLimits.fixedHeaderSize + directory.bytes.count)
+        for (_, payload) in stored {
+            let offset = KRUFormatLimits.align(end)
+            offsets.append(offset)
+            end = offset + UInt64(payload.count)
+        }
+        var patched = directory.bytes
+        for (field, offset) in zip(offsetFields, offsets) {
+            for i in 0..<8 { patched[field + i] = UInt8(truncatingIfNeeded: offset >> (8 * UInt64(i))) }
+        }
+        guard patched.count <= Int(KRUFormatLimits.maxDirectoryLength) else {
+            throw KRUWriterError("the directory would be \(patched.count) bytes, over the 16 MiB limit")
+        }
+
+        var file = ByteBuffer()
+        file.raw(KRUFormatLimits.magic)
+        file.u16(KRUFormatLimits.majorVersion)
+        file.u16(KRUFormatLimits.minorVersion)
+        file.u32(UInt32(patched.count))
+        file.u64(end)
+        file.u32(Zlib.crc32(patched))
+        file.u32(0)
+        file.raw(patched)
+        var bytes = file.bytes
+        bytes.reserveCapacity(Int(end))
+        for ((_, payload), offset) in zip(stored, offsets) {
+            bytes.append(contentsOf: repeatElement(0, count: Int(offset) - bytes.count))
+            bytes.append(contentsOf: payload)
+        }
+        return bytes
+    }
+
+    /// Writes the file to `path` atomically.
+    public func write(toPath path: String) throws {
+        try AtomicFile.write(try encode(), toPath: path)
+    }
+
+    private func storedForm(_ tensor: KRUTensor) -> (KRUCompression, [UInt8]) {
+        switch compression {
+        case .never: return (.none, tensor.bytes)
+        case .always: return (.zlib, Zlib.compress(tensor.bytes))
+        case .automatic:
+            let compressed = Zlib.compress(tensor.bytes)
+            let raw = tensor.bytes.count
+            return compressed.count <= raw - raw / 16 ? (.zlib, compressed) : (.none, tensor.bytes)
+        }
+    }
+
+    private func validate() throws {
+        guard metadata.count <= Int(KRUFormatLimits.maxEntries), tensors.count <= Int(KRUFormatLimits.maxEntries) else {
+            throw KRUWriterError("more than \(KRUFormatLimits.maxEntries) metadata entries or tensors")
+        }
+        var keys = Set<String>()
+        for entry in metadata {
+            guard entry.key.utf8.count <= KRUFormatLimits.maxNameLength, isValidKey(entry.key) else {
+                throw KRUWriterError("metadata key \(entry.key.debugDescription) is not of the form namespace.name (a-z, 0-9, _)")
+            }
+            guard keys.insert(entry.key).inserted else { throw KRUWriterError("metadata key \"\(entry.key)\" occurs twice") }
+            try validateValue(entry)
+        }
+        var names = Set<String>()
+        for tensor in tensors {
+            guard tensor.name.utf8.count <= KRUFormatLimits.maxNameLength, isValidTensorName(tensor.name) else {
+                throw KRUWriterError("tensor name \(tensor.name.debugDescription) is not 1–255 characters of A-Z a-z 0-9 _ . -")
+            }
+            guard names.insert(tensor.name).inserted else { throw KRUWriterError("tensor \"\(tensor.name)\" occurs twice") }
+            guard tensor.shape.count <= KRUFormatLimits.maxRank,
+                  UInt64(tensor.elementCount) <= KRUFormatLimits.maxElementCount else {
+                throw KRUWriterError("tensor \"\(tensor.name)\" has shape \(tensor.shape), beyond the format's limits")
+            }
+        }
+    }
+
+    private func validateValue(_ entry: KRUMetadataEntry) throws {
+        let maxString = Int(KRUFormatLimits.maxStringLength)
+        let tooLong: Bool
+        switch entry.value {
+        case .string(let s): tooLong = s.utf8.count > maxString
+        case .stringArray(let a): tooLong = a.count > Int(KRUFormatLimits.maxArrayCount) || a.contains { $0.utf8.count > maxString }
+        case .boolArray(let a): tooLong = a.count > Int(KRUFormatLimits.maxArrayCount)
+        case .intArray(let a): tooLong = a.count > Int(KRUFormatLimits.maxArrayCount)
+        case .floatArray(let a): tooLong = a.count > Int(KRUFormatLimits.maxArrayCount)
+        case .bool, .int, .float: tooLong = false
+        }
+        if tooLong { throw KRUWriterError("metadata \"\(entry.key)\" is over the format's string or array limits") }
+    }
+}
+
+/// The writer was asked to write something the format cannot hold.
+public struct KRUWriterError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Replaces a file atomically: write a temporary sibling, flush it to disk, rename it over the target.
+public enum AtomicFile {
+    public static func write(_ bytes: [UInt8], toPath path: String) throws {
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        let base = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+        var template = Array("\(directory.isEmpty ? "/" : directory)/.\(base).tmp-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw ioError("cannot create a temporary file beside \(path)") }
+        let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var keep = false
+        defer {
+            if !keep { unlink(temporary) }
+        }
+        var written = 0
+        let ok = bytes.withUnsafeBytes { buffer -> Bool in
+            while written < buffer.count {
+                let n = posixWrite(fd, buffer.baseAddress! + written, buffer.count - written)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return false }
+                written += n
+            }
+            return true
+        }
+        // mkstemp makes 0600 files; a model file should be as readable as any other file the user writes.
+        let mask = umask(0); umask(mask)
+        fchmod(fd, 0o666 & ~mask)
+        guard ok, fsync(fd) == 0 else { close(fd); throw ioError("cannot write \(temporary)") }
+        guard close(fd) == 0 else { throw ioError("cannot close \(temporary)") }
+        guard rename(temporary, path) == 0 else { throw ioError("cannot rename \(temporary) to \(path)") }
+        keep = true
+        // Make the rename itself durable.
+        let dirfd = open(directory.isEmpty ? "/" : directory, O_RDONLY)
+        if dirfd >= 0 { fsync(dirfd); close(dirfd) }
+    }
+
+    private static func ioError(_ what: String) -> KRUFormatError {
+        KRUFormatError(.io, at: 0, "\(what): \(String(cString: strerror(errno)))")
+    }
+}
+
+/// POSIX `write`, named apart from the `write` methods above.
+private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, buffer, count)
+}
