@@ -105,7 +105,9 @@ struct Directory {
             throw KRUFormatError(.reservedNonzero, at: reservedAt, "tensor \"\(name)\": reserved byte is \(reserved) in a v1.0 file")
         }
         var shape: [Int] = []
-        var elementCount: UInt64 = 1
+        // The product of the non-zero dimensions must stay ≤ 2^40 too: a 0 dimension empties the tensor but
+        // does not excuse absurd other dimensions.
+        var nonzeroProduct: UInt64 = 1
         for _ in 0..<rank {
             let dimension = try cursor.u64("a dimension")
             guard dimension <= KRUFormatLimits.maxElementCount else {
@@ -113,12 +115,13 @@ struct Directory {
             }
             shape.append(Int(dimension))
             // Both factors are ≤ 2^40 after the previous check, but their product may not be: check before multiplying.
-            let (product, overflow) = elementCount.multipliedReportingOverflow(by: dimension)
+            let (product, overflow) = nonzeroProduct.multipliedReportingOverflow(by: max(dimension, 1))
             guard !overflow && product <= KRUFormatLimits.maxElementCount else {
                 throw KRUFormatError(.badShape, at: rankAt, "tensor \"\(name)\" has more than 2^40 elements")
             }
-            elementCount = product
+            nonzeroProduct = product
         }
+        let elementCount = shape.contains(0) ? 0 : nonzeroProduct
         let offsetAt = cursor.fileOffset
         let offset = try cursor.u64("offset")
         let storedAt = cursor.fileOffset

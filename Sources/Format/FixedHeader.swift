@@ -77,3 +77,16 @@ enum PayloadPlacement {
         }
     }
 }
+
+/// `bytes` with the header's directory CRC recomputed from the directory as it stands (unchanged when the
+/// header is too damaged to locate the directory). The mutation tests and the fuzzer use it so that damage
+/// inside the directory reaches the parser instead of stopping at `directory_checksum`.
+func directoryCRCRepaired(_ bytes: [UInt8]) -> [UInt8] {
+    guard bytes.count >= KRUFormatLimits.fixedHeaderSize else { return bytes }
+    let length = Int(littleEndian(bytes[12..<16]))
+    guard length <= bytes.count - KRUFormatLimits.fixedHeaderSize else { return bytes }
+    var repaired = bytes
+    let crc = Zlib.crc32(Array(bytes[32..<32 + length]))
+    for i in 0..<4 { repaired[24 + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
+    return repaired
+}

@@ -47,5 +47,5 @@ public struct KRUFormatError: Error, Equatable, CustomStringConvertible, Sendabl
         self.message = message
     }
 
-    public var description: String { "\(code.rawValue) at byte \(offset): \(message)" }
+    public var description: String { code == .io ? message : "\(code.rawValue) at byte \(offset): \(message)" }
 }

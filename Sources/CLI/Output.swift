@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import KRUFormat
+
+/// Writes one line to standard error, prefixed "kru: error: ".
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("kru: error: \(message)\n".utf8))
+}
+
+/// Runs `body`, turning a format error into the one-line message and exit status 1 every command promises.
+func reportingFormatErrors<T>(in path: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as KRUFormatError {
+        printError("\(path): \(error)")
+        throw ExitCode(1)
+    }
+}
+
+/// Left-aligned columns separated by two spaces.
+func formatTable(_ rows: [[String]]) -> [String] {
+    guard let columns = rows.map(\.count).max() else { return [] }
+    let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+    return rows.map { row in
+        let cells: [String] = row.enumerated().map { index, cell in cell.padded(to: widths[index]) }
+        return cells.joined(separator: "  ").trimmingTrailingSpaces()
+    }
+}
+
+extension String {
+    func padded(to width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+    func trimmingTrailingSpaces() -> String {
+        var result = self
+        while result.last == " " { result.removeLast() }
+        return result
+    }
+}
+
+/// A metadata value as JSON (non-finite floats as the strings "nan", "inf", "-inf", as in spec/FORMAT.md §7).
+func jsonValue(_ value: KRUMetadataValue) -> Any {
+    func number(_ x: Double) -> Any {
+        if x.isNaN { return "nan" }
+        if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+        return x
+    }
+    switch value {
+    case .bool(let v): return v
+    case .int(let v): return v
+    case .float(let v): return number(v)
+    case .string(let v): return v
+    case .boolArray(let v): return v
+    case .intArray(let v): return v
+    case .floatArray(let v): return v.map(number)
+    case .stringArray(let v): return v
+    }
+}
+
+/// Pretty, key-sorted JSON text.
+func jsonString(_ object: Any) -> String {
+    let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    return String(decoding: data, as: UTF8.self)
+}
