@@ -32,6 +32,7 @@ let package = Package(
             path: "Sources/CLI"
         ),
         .testTarget(name: "KRUFormatTests", dependencies: ["KRUFormat"], path: "Tests/FormatTests"),
+        .testTarget(name: "KRUInferenceTests", dependencies: ["KRUInference"], path: "Tests/InferenceTests"),
         // KRUConvertTests and KRUTrainTests join when those modules get their first code (issues 4 and 5).
     ]
 )

@@ -1,0 +1,174 @@
+import KRUFormat
+
+/// The structure of a model as its metadata declares it (spec/MODEL.md §2), before any weight is read.
+public struct ModelDescription: Equatable, Sendable {
+    public enum Input: Equatable, Sendable {
+        /// Token ids `0..<vocabulary.count`; token `i` is the Unicode scalar `vocabulary[i]`.
+        case tokens(vocabulary: [Unicode.Scalar])
+        /// Real vectors of a fixed width.
+        case vectors(width: Int)
+    }
+
+    public enum Cell: String, Sendable, CaseIterable {
+        case kru, rnnTanh = "rnn_tanh", rnnReLU = "rnn_relu", lstm, gru
+
+        /// Recurrent blocks per layer: gates stacked in PyTorch order.
+        public var gateCount: Int {
+            switch self {
+            case .kru, .rnnTanh, .rnnReLU: 1
+            case .lstm: 4
+            case .gru: 3
+            }
+        }
+    }
+
+    public enum Activation: String, Sendable, CaseIterable {
+        case modReLU = "modrelu", splitReLU = "split_relu", splitTanh = "split_tanh"
+    }
+
+    public enum Recurrent: Equatable, Sendable {
+        case dense
+        /// A sum of `rank` Kronecker products of `factors` factors each.
+        case kronecker(rank: Int, factors: Int)
+    }
+
+    public struct Layer: Equatable, Sendable {
+        public let cell: Cell
+        public let hiddenSize: Int
+        /// `kru` cells only.
+        public let activation: Activation?
+        public let recurrent: Recurrent
+        /// Width of the layer's input (spec/MODEL.md §4.1).
+        public let inputSize: Int
+        /// Width of what the layer passes on: `2N` for `kru` (real and imaginary parts), `N` otherwise.
+        public var outputSize: Int { cell == .kru ? 2 * hiddenSize : hiddenSize }
+    }
+
+    public enum OutputKind: String, Sendable, CaseIterable { case categorical, bernoulli, regression }
+    public enum OutputSteps: String, Sendable, CaseIterable { case every, last }
+
+    public let input: Input
+    public let layers: [Layer]
+    public let outputKind: OutputKind
+    public let outputWidth: Int
+    public let outputSteps: OutputSteps
+    /// Width of layer 0's input: the embedding width, the vocabulary size (one-hot) or the vector width.
+    public let inputWidth: Int
+
+    /// The vocabulary of a token model, else nil.
+    public var vocabulary: [Unicode.Scalar]? {
+        if case .tokens(let vocabulary) = input { vocabulary } else { nil }
+    }
+}
+
+extension ModelDescription {
+    static let schemaVersion: Int64 = 1
+    static let maxSize: Int64 = 1 << 24
+    static let maxCount: Int64 = 64
+
+    /// Reads and checks the schema's metadata. `embeddingWidth` is the width of `input.embedding` if the file
+    /// has one (it decides layer 0's input width for token models).
+    init(file: KRUFile, embeddingWidth: Int?) throws {
+        let keys = MetadataReader(file: file)
+        let version = try keys.int("kru.schema_version", in: 1...Int64.max)
+        guard version <= Self.schemaVersion else {
+            throw ModelSchemaError("model schema is v\(version), this build reads v\(Self.schemaVersion)")
+        }
+        switch try keys.string("kru.input.kind") {
+        case "tokens":
+            let strings = try keys.strings("kru.input.vocabulary")
+            var scalars: [Unicode.Scalar] = []
+            for (i, token) in strings.enumerated() {
+                let tokenScalars = Array(token.unicodeScalars)
+                guard tokenScalars.count == 1 else {
+                    throw ModelSchemaError("kru.input.vocabulary[\(i)] \(token.debugDescription) is not exactly one Unicode scalar")
+                }
+                scalars.append(tokenScalars[0])
+            }
+            guard !scalars.isEmpty, scalars.count <= Self.maxSize else {
+                throw ModelSchemaError("kru.input.vocabulary has \(scalars.count) entries; 1 to 2^24 are allowed")
+            }
+            guard Set(scalars).count == scalars.count else {
+                throw ModelSchemaError("kru.input.vocabulary has duplicate tokens")
+            }
+            input = .tokens(vocabulary: scalars)
+            inputWidth = embeddingWidth ?? scalars.count
+        case "vectors":
+            let width = Int(try keys.int("kru.input.width", in: 1...Self.maxSize))
+            input = .vectors(width: width)
+            inputWidth = width
+        case let other:
+            throw ModelSchemaError("kru.input.kind is \(other.debugDescription); expected \"tokens\" or \"vectors\"")
+        }
+
+        let layerCount = Int(try keys.int("kru.layer_count", in: 1...Self.maxCount))
+        var layers: [Layer] = []
+        var width = inputWidth
+        for l in 0..<layerCount {
+            let layer = try Self.layer(l, inputSize: width, keys: keys)
+            layers.append(layer)
+            width = layer.outputSize
+        }
+        self.layers = layers
+
+        outputKind = try keys.choice("kru.output.kind", OutputKind.self)
+        outputWidth = Int(try keys.int("kru.output.width", in: 1...Self.maxSize))
+        outputSteps = try keys.choice("kru.output.steps", OutputSteps.self)
+        if case .tokens(let vocabulary) = input, outputKind == .categorical, vocabulary.count != outputWidth {
+            throw ModelSchemaError("kru.output.width is \(outputWidth) but the vocabulary has \(vocabulary.count) tokens")
+        }
+    }
+
+    private static func layer(_ l: Int, inputSize: Int, keys: MetadataReader) throws -> Layer {
+        let prefix = "kru.layer.\(l)."
+        let cell = try keys.choice(prefix + "cell", Cell.self)
+        let hidden = Int(try keys.int(prefix + "hidden_size", in: 1...maxSize))
+        let activation = cell == .kru ? try keys.choice(prefix + "activation", Activation.self) : nil
+        let recurrent: Recurrent
+        switch try keys.string(prefix + "recurrent") {
+        case "dense":
+            recurrent = .dense
+        case "kronecker":
+            recurrent = .kronecker(rank: Int(try keys.int(prefix + "recurrent_rank", in: 1...maxCount)),
+                                   factors: Int(try keys.int(prefix + "recurrent_factors", in: 1...maxCount)))
+        case let other:
+            throw ModelSchemaError("\(prefix)recurrent is \(other.debugDescription); expected \"dense\" or \"kronecker\"")
+        }
+        return Layer(cell: cell, hiddenSize: hidden, activation: activation, recurrent: recurrent, inputSize: inputSize)
+    }
+}
+
+/// Typed access to metadata with errors that name the key.
+struct MetadataReader {
+    let file: KRUFile
+
+    private func value(_ key: String) throws -> KRUMetadataValue {
+        guard let value = file.metadata(key) else { throw ModelSchemaError("metadata \(key) is missing") }
+        return value
+    }
+
+    func int(_ key: String, in range: ClosedRange<Int64>) throws -> Int64 {
+        guard case .int(let v) = try value(key) else { throw ModelSchemaError("metadata \(key) must be an int") }
+        guard range.contains(v) else { throw ModelSchemaError("metadata \(key) is \(v), outside \(range.lowerBound)…\(range.upperBound)") }
+        return v
+    }
+
+    func string(_ key: String) throws -> String {
+        guard case .string(let v) = try value(key) else { throw ModelSchemaError("metadata \(key) must be a string") }
+        return v
+    }
+
+    func strings(_ key: String) throws -> [String] {
+        guard case .stringArray(let v) = try value(key) else { throw ModelSchemaError("metadata \(key) must be an array of strings") }
+        return v
+    }
+
+    func choice<T: RawRepresentable & CaseIterable>(_ key: String, _: T.Type) throws -> T where T.RawValue == String {
+        let text = try string(key)
+        guard let v = T(rawValue: text) else {
+            let allowed = T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+            throw ModelSchemaError("metadata \(key) is \(text.debugDescription); expected one of \(allowed)")
+        }
+        return v
+    }
+}

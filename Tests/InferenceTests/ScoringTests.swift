@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+@testable import KRUInference
+
+/// Scores against closed forms: a model whose logits are a constant vector b predicts every token with
+/// probability softmax(b), so the mean NLL is the average of −log softmax(b)[token].
+struct ScoringTests {
+    @Test func constantModelScoreHasItsClosedForm() throws {
+        let bias: [Float] = [0.5, -1, 2]
+        let model = try TinyModels.constant(vocabulary: "abc", bias: bias)
+        let tokens = try model.tokenizer!.encode("abcacbbca")
+        let score = model.score(tokens: tokens)
+        let logZ = log(bias.map { exp(Double($0)) }.reduce(0, +))
+        let nll = tokens.dropFirst().map { logZ - Double(bias[$0]) }
+        let mean = nll.reduce(0, +) / Double(nll.count)
+        let sd = (nll.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(nll.count - 1)).squareRoot()
+        #expect(score.tokenCount == 8)
+        #expect(abs(score.meanNLL - mean) < 1e-6)
+        #expect(abs(score.standardError - sd / Double(nll.count).squareRoot()) < 1e-6)
+        #expect(abs(score.bitsPerToken - mean / log(2)) < 1e-6)
+        #expect(abs(score.perplexity - exp(mean)) < 1e-5)
+        // Argmax is always "c" (logit 2): accuracy is the share of "c" among the predicted tokens.
+        #expect(score.accuracy == Double(tokens.dropFirst().filter { $0 == 2 }.count) / 8)
+    }
+
+    @Test func comparisonWithItselfIsZeroKLAndFullAgreement() throws {
+        let model = try TinyModels.constant(vocabulary: "xyz", bias: [1, 2, 3])
+        let comparison = model.compare(with: model, tokens: [0, 1, 2, 2, 1])
+        #expect(comparison.meanKL == 0)
+        #expect(comparison.topOneAgreement == 1)
+    }
+
+    @Test func comparisonOfTwoConstantModelsIsTheirKL() throws {
+        let p: [Float] = [1, 2, 3], q: [Float] = [3, 2, 1]
+        let reference = try TinyModels.constant(vocabulary: "xyz", bias: p)
+        let model = try TinyModels.constant(vocabulary: "xyz", bias: q)
+        let comparison = model.compare(with: reference, tokens: [0, 1, 2])
+        let zp = p.map { exp(Double($0)) }.reduce(0, +), zq = q.map { exp(Double($0)) }.reduce(0, +)
+        let kl = (0..<3).map { i in exp(Double(p[i])) / zp * ((Double(p[i]) - log(zp)) - (Double(q[i]) - log(zq))) }.reduce(0, +)
+        #expect(abs(comparison.meanKL - kl) < 1e-9)
+        #expect(comparison.topOneAgreement == 0)
+    }
+
+    @Test func unknownCharactersAreNamedOrSkipped() throws {
+        let tokenizer = Tokenizer(vocabulary: Array("ab".unicodeScalars))
+        let error = #expect(throws: UnknownCharactersError.self) { try tokenizer.encode("abxaé") }
+        #expect(error?.description.contains("\"x\"") == true)
+        #expect(error?.description.contains("U+E9") == true)
+        #expect(try tokenizer.encode("abxaé", unknown: .skip) == [0, 1, 0])
+        #expect(tokenizer.decode([1, 0]) == "ba")
+    }
+}
