@@ -33,6 +33,8 @@ let package = Package(
         ),
         .testTarget(name: "KRUFormatTests", dependencies: ["KRUFormat"], path: "Tests/FormatTests"),
         .testTarget(name: "KRUInferenceTests", dependencies: ["KRUInference"], path: "Tests/InferenceTests"),
+        // Runs the built `kru` executable; depending on it makes SwiftPM build it first.
+        .testTarget(name: "KRUCLITests", dependencies: ["kru"], path: "Tests/CLITests"),
         // KRUConvertTests and KRUTrainTests join when those modules get their first code (issues 4 and 5).
     ]
 )

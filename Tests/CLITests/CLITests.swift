@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+
+/// The `kru` executable as a user runs it: output, exit status, one-line errors.
+struct CLITests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// Runs the built `kru` (beside this test bundle) and returns its exit status and outputs.
+    static func kru(_ arguments: String...) throws -> (status: Int32, stdout: String, stderr: String) {
+        // The test runner is .build/<triple>/<configuration>/kruPackageTests.xctest; `kru` is built beside it.
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let process = Process()
+        process.executableURL = products.appendingPathComponent("kru")
+        process.arguments = arguments
+        process.currentDirectoryURL = root
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func inspectPrintsTheTensorTable() throws {
+        let result = try Self.kru("inspect", "spec/vectors/valid/all_dtypes.kru")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains(".kru v1.0, 2519 bytes"))
+        #expect(result.stdout.contains("complex128.zlib    complex128  [2, 8]    zlib         22      256  11.64  8dc22f1f  ok"))
+    }
+
+    @Test func inspectJSONIsMachineReadable() throws {
+        let result = try Self.kru("inspect", "--json", "spec/vectors/valid/all_dtypes.kru")
+        let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let tensors = document?["tensors"] as? [[String: Any]]
+        #expect(tensors?.count == 20)
+        #expect(tensors?.allSatisfy { $0["status"] as? String == "ok" } == true)
+    }
+
+    @Test(arguments: ["bad_magic", "truncated_header", "tensor_checksum", "directory_checksum"])
+    func damagedFilesGiveOneLineErrorsAndStatusOne(vector: String) throws {
+        let path = "spec/vectors/invalid/\(vector).kru"
+        #expect(FileManager.default.fileExists(atPath: Self.root.appendingPathComponent(path).path), "missing \(path)")
+        let result = try Self.kru("inspect", path)
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("kru: error: \(path): ") == true)
+    }
+}
