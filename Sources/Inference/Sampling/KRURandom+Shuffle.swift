@@ -1,4 +1,4 @@
-/// A shuffle defined by the spec (§4) instead of `shuffled(using:)`, whose algorithm Swift does not promise.
+/// A shuffle defined by the spec (§4.1) instead of `shuffled(using:)`, whose algorithm Swift does not promise.
 extension KRURandom {
     /// Shuffles `elements` in place with the Fisher–Yates algorithm, from the last position down: for
     /// i = n−1, n−2, …, 1, swap position i with position ``nextIndex(below:)``(i + 1). Positions are offsets from

@@ -1,6 +1,6 @@
 /// The sampler's arithmetic, one function per step of `spec/SAMPLING.md` §5, all on preallocated buffers.
 extension TokenSampler {
-    /// §5.2 — softmax weights in Double with max subtraction, unnormalised: w_i = exp((x_i − M) / T), M the
+    /// §5.3 — softmax weights in Double with max subtraction, unnormalised: w_i = exp((x_i − M) / T), M the
     /// largest logit, so the largest weight is exactly 1. NaN and −∞ logits get 0. If M = +∞ the +∞ logits
     /// share the mass equally (the limit of the softmax); if every logit is NaN or −∞ all are equally likely.
     static func computeWeights(
@@ -22,7 +22,7 @@ extension TokenSampler {
         }
     }
 
-    /// §5.3 — zero the weights of all but the k largest logits (NaN as −∞; ties: lower index ranks first).
+    /// §5.4 — zero the weights of all but the k largest logits (NaN as −∞; ties: lower index ranks first).
     /// Ranking the raw logits keeps the kept set independent of the temperature.
     static func keepTopK(
         _ k: Int, logits: UnsafeBufferPointer<Float>, weights w: UnsafeMutableBufferPointer<Double>,
@@ -36,7 +36,7 @@ extension TokenSampler {
         for j in 0..<remaining { w[scratch[j]] = 0 }
     }
 
-    /// §5.4 — nucleus: walk the positive weights by descending weight (ties: lower index first), adding them
+    /// §5.5 — nucleus: walk the positive weights by descending weight (ties: lower index first), adding them
     /// up, and stop at the first whose running sum reaches p·S (S summed in index order); zero the rest.
     /// If rounding keeps the sum below p·S to the end, everything stays. At least one category always stays.
     static func keepNucleus(
@@ -63,7 +63,7 @@ extension TokenSampler {
         for j in 0..<remaining { w[scratch[j]] = 0 }
     }
 
-    /// §5.5 — inverse CDF in ascending index order: the first i with u·S < w_0 + … + w_i. Because the running
+    /// §5.6 — inverse CDF in ascending index order: the first i with u·S < w_0 + … + w_i. Because the running
     /// sum repeats S's own additions, u·S < S whenever u < 1, so the fallback (the last kept index) is only
     /// defensive.
     static func invertCDF(_ w: UnsafeMutableBufferPointer<Double>, at u: Double) -> Int {
