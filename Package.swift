@@ -8,6 +8,7 @@ let package = Package(
         // What an app depends on: the container and the inference engine, no LAPACK/BLAS.
         .library(name: "KRU", targets: ["KRUFormat", "KRUInference"]),
         .executable(name: "kru", targets: ["kru"]),
+        .executable(name: "kru-bench", targets: ["kru-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -19,9 +20,15 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "CLAPACK",
+            path: "Sources/CLAPACK",
+            pkgConfig: "lapacke",
+            providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]
+        ),
         .target(name: "KRUFormat", dependencies: ["CZlib"], path: "Sources/Format"),
         .target(name: "KRUInference", dependencies: ["KRUFormat"], path: "Sources/Inference"),
-        .target(name: "KRUConvert", dependencies: ["KRUInference"], path: "Sources/Convert"),
+        .target(name: "KRUConvert", dependencies: ["KRUInference", "CZlib", "CLAPACK"], path: "Sources/Convert"),
         .target(name: "KRUTrain", dependencies: ["KRUInference"], path: "Sources/Train"),
         .executableTarget(
             name: "kru",
@@ -31,10 +38,19 @@ let package = Package(
             ],
             path: "Sources/CLI"
         ),
+        // Counts heap allocations by interposing malloc; linked into the benchmark executable only.
+        .target(name: "CMallocCounter", path: "Sources/CMallocCounter"),
+        .executableTarget(
+            name: "kru-bench",
+            dependencies: ["KRUInference", "CLAPACK", "CMallocCounter"],
+            path: "Sources/Bench",
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
         .testTarget(name: "KRUFormatTests", dependencies: ["KRUFormat"], path: "Tests/FormatTests"),
         .testTarget(name: "KRUInferenceTests", dependencies: ["KRUInference"], path: "Tests/InferenceTests"),
         // Runs the built `kru` executable; depending on it makes SwiftPM build it first.
         .testTarget(name: "KRUCLITests", dependencies: ["kru"], path: "Tests/CLITests"),
-        // KRUConvertTests and KRUTrainTests join when those modules get their first code (issues 4 and 5).
+        .testTarget(name: "KRUConvertTests", dependencies: ["KRUConvert"], path: "Tests/ConvertTests"),
+        // KRUTrainTests joins when the trainer gets its first code (issue 5).
     ]
 )

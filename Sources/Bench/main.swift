@@ -1,0 +1,2 @@
+// kru-bench: placeholder, filled by the benchmark work.
+print("kru-bench")
