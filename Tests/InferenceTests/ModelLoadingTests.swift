@@ -1,0 +1,115 @@
+import KRUFormat
+import Testing
+@testable import KRUInference
+
+/// Loading refuses inconsistent models with a message that names the key or tensor at fault (spec/MODEL.md §6).
+struct ModelLoadingTests {
+    /// A valid one-layer kru model (2×2 ⊗ 2×2 complex factors, N = 4, one-hot input over "ab"), as parts that
+    /// each test damages in one place.
+    static func parts() -> (metadata: [KRUMetadataEntry], tensors: [KRUTensor]) {
+        let n = 4, v = 2
+        let metadata: [KRUMetadataEntry] = [
+            .init("kru.schema_version", .int(1)),
+            .init("kru.input.kind", .string("tokens")),
+            .init("kru.input.vocabulary", .stringArray(["a", "b"])),
+            .init("kru.layer_count", .int(1)),
+            .init("kru.layer.0.cell", .string("kru")),
+            .init("kru.layer.0.hidden_size", .int(Int64(n))),
+            .init("kru.layer.0.activation", .string("split_tanh")),
+            .init("kru.layer.0.recurrent", .string("kronecker")),
+            .init("kru.layer.0.recurrent_rank", .int(1)),
+            .init("kru.layer.0.recurrent_factors", .int(2)),
+            .init("kru.output.kind", .string("categorical")),
+            .init("kru.output.width", .int(Int64(v))),
+            .init("kru.output.steps", .string("every")),
+        ]
+        func complex(_ name: String, _ shape: [Int]) -> KRUTensor {
+            let count = shape.reduce(1, *)
+            return KRUTensor(name: name, shape: shape, real: (0..<count).map { Float($0) * 0.1 },
+                             imaginary: (0..<count).map { Float($0) * -0.05 })
+        }
+        let tensors = [
+            complex("layer.0.weight_hh.0.0.0", [2, 2]), complex("layer.0.weight_hh.0.0.1", [2, 2]),
+            complex("layer.0.weight_ih", [n, v]), complex("layer.0.bias", [n]),
+            KRUTensor(name: "readout.weight", shape: [v, 2 * n], floats: [Float](repeating: 0.1, count: 2 * n * v)),
+            KRUTensor(name: "readout.bias", shape: [v], floats: [0, 0]),
+        ]
+        return (metadata, tensors)
+    }
+
+    static func load(_ metadata: [KRUMetadataEntry], _ tensors: [KRUTensor]) throws -> KRUModel {
+        try KRUModel(file: KRUFile(bytes: KRUWriter(metadata: metadata, tensors: tensors).encode()))
+    }
+
+    static func replacing(_ key: String, with value: KRUMetadataValue?) -> [KRUMetadataEntry] {
+        parts().metadata.compactMap { $0.key == key ? value.map { KRUMetadataEntry(key, $0) } : $0 }
+    }
+
+    @Test func theBaseModelLoadsAndRuns() throws {
+        let (metadata, tensors) = Self.parts()
+        let model = try Self.load(metadata, tensors)
+        #expect(model.recurrentParameterCount == 16)
+        let session = model.session()
+        session.feed(token: 1)
+        #expect(session.outputValues().count == 2)
+    }
+
+    @Test(arguments: [
+        ("kru.schema_version", KRUMetadataValue.int(2), "schema is v2"),
+        ("kru.input.kind", .string("images"), "kru.input.kind"),
+        ("kru.input.vocabulary", .stringArray(["a", "a"]), "duplicate"),
+        ("kru.input.vocabulary", .stringArray(["ab", "c"]), "exactly one Unicode scalar"),
+        ("kru.layer.0.cell", .string("transformer"), "kru.layer.0.cell"),
+        ("kru.layer.0.activation", .string("gelu"), "kru.layer.0.activation"),
+        ("kru.layer.0.hidden_size", .int(8), "not 8×8"),
+        ("kru.layer.0.recurrent_factors", .int(3), "layer.0.weight_hh.0.0.2 is missing"),
+        ("kru.output.width", .int(3), "vocabulary has 2"),
+        ("kru.layer_count", .string("1"), "must be an int"),
+    ])
+    func inconsistentMetadataIsNamed(key: String, value: KRUMetadataValue, expected: String) {
+        let error = #expect(throws: ModelSchemaError.self) {
+            try Self.load(Self.replacing(key, with: value), Self.parts().tensors)
+        }
+        #expect(error?.description.contains(expected) == true, "\(error?.description ?? "no error")")
+    }
+
+    @Test func missingKeyIsNamed() {
+        let error = #expect(throws: ModelSchemaError.self) {
+            try Self.load(Self.replacing("kru.output.steps", with: nil), Self.parts().tensors)
+        }
+        #expect(error?.description == "metadata kru.output.steps is missing")
+    }
+
+    @Test func tensorProblemsAreNamed() {
+        let (metadata, tensors) = Self.parts()
+        let withoutBias = tensors.filter { $0.name != "layer.0.bias" }
+        #expect(throws: ModelSchemaError("tensor layer.0.bias is missing")) { try Self.load(metadata, withoutBias) }
+
+        let stray = tensors + [KRUTensor(name: "layer.0.extra", shape: [1], floats: [1])]
+        let strayError = #expect(throws: ModelSchemaError.self) { try Self.load(metadata, stray) }
+        #expect(strayError?.description.contains("layer.0.extra") == true)
+
+        let realBias = tensors.map { $0.name == "layer.0.bias" ? KRUTensor(name: "layer.0.bias", shape: [4], floats: [0, 0, 0, 0]) : $0 }
+        let dtypeError = #expect(throws: ModelSchemaError.self) { try Self.load(metadata, realBias) }
+        #expect(dtypeError?.description.contains("complex64 or complex128 is required") == true)
+
+        let wrongShape = tensors.map { $0.name == "readout.bias" ? KRUTensor(name: "readout.bias", shape: [3], floats: [0, 0, 0]) : $0 }
+        let shapeError = #expect(throws: ModelSchemaError.self) { try Self.load(metadata, wrongShape) }
+        #expect(shapeError?.description.contains("has shape [3], expected [2]") == true)
+    }
+
+    @Test func snapshotAndRestoreReturnToTheSameState() throws {
+        let (metadata, tensors) = Self.parts()
+        let session = try Self.load(metadata, tensors).session()
+        session.feed(token: 0)
+        let saved = session.snapshot()
+        session.feed(token: 1)
+        let after = session.outputValues()
+        session.feed(token: 0)
+        session.restore(saved)
+        session.feed(token: 1)
+        #expect(session.outputValues() == after)
+        session.reset()
+        #expect(session.stepCount == 0 && session.hiddenState(layer: 0).allSatisfy { $0 == 0 })
+    }
+}
