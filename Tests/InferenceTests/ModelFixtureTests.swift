@@ -59,6 +59,36 @@ struct ModelFixtureTests {
         }
         #expect(worst < 2e-5, "\(name): worst error \(worst)")
     }
+
+    /// All sequences at once through one batched session give the single-stream results.
+    @Test(arguments: names)
+    func batchedSessionMatchesSingleStreams(name: String) throws {
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.directory.appendingPathComponent(name + ".json")))
+        let fixture = try #require(json as? [String: Any])
+        let model = try KRUModel(path: Self.directory.appendingPathComponent(try #require(fixture["model"] as? String)).path)
+        let inputs = try #require(fixture["inputs"] as? [Any])
+        let steps = try #require(inputs.first as? [Any]).count
+        let batched = model.session(batchSize: inputs.count)
+        for t in 0..<steps { feedBatch(batched, inputs, step: t) }
+        let k = model.description.outputWidth
+        for b in inputs.indices {
+            let single = model.session()
+            for t in 0..<steps { feedBatch(single, [inputs[b]], step: t) }
+            #expect(maxRelativeError(Array(batched.outputValues()[b * k..<(b + 1) * k]), single.outputValues()) < 1e-6)
+            for l in model.description.layers.indices {
+                #expect(maxRelativeError(batched.hiddenState(layer: l, stream: b), single.hiddenState(layer: l)) < 1e-6)
+            }
+        }
+    }
+}
+
+/// Feeds step `t` of every sequence in `inputs` to a session of `inputs.count` streams.
+func feedBatch(_ session: KRUSession, _ inputs: [Any], step t: Int) {
+    if session.model.description.vocabulary != nil {
+        session.feed(tokens: inputs.map { ($0 as! [Any])[t] as! Int })
+    } else {
+        session.feed(vectors: inputs.flatMap { (($0 as! [Any])[t] as! [NSNumber]).map(\.floatValue) })
+    }
 }
 
 /// max |a − b| / max(1, |b|): absolute for small values, relative for large ones.

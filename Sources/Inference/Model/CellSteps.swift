@@ -1,47 +1,65 @@
 import Foundation
 
-/// What a layer reads at one step: a dense vector, or a one-hot token (applied as a column pick, never formed).
+/// What a layer reads at one step, for each stream of the batch: dense vectors (contiguous, `width` each) or
+/// token ids applied as one-hot columns (never formed).
 enum LayerInput {
-    case vector(UnsafeBufferPointer<Float>)
-    case oneHot(Int)
+    case vectors(UnsafeBufferPointer<Float>, width: Int)
+    case oneHot(UnsafeBufferPointer<Int>)
 }
 
-/// Scratch shared by all layers of a session, sized for the widest layer, so a step allocates nothing.
+/// Scratch shared by all layers of a session, sized for the widest layer and the batch, so a step allocates
+/// nothing.
 struct StepScratch {
-    var fromInput: UnsafeMutableBufferPointer<Float>  // G·N: W_ih x + b_ih (or the complex pre-activation's real part)
-    var fromState: UnsafeMutableBufferPointer<Float>  // G·N: R h + b_hh (or the imaginary part)
-    var termReal: UnsafeMutableBufferPointer<Float>  // N: one Kronecker term's product
-    var termImaginary: UnsafeMutableBufferPointer<Float>
+    let fromInput: UnsafeMutableBufferPointer<Float>  // batch × G·N: W_ih x + b_ih (kru: Re of the pre-activation)
+    let fromState: UnsafeMutableBufferPointer<Float>  // batch × G·N: R h + b_hh (kru: Im of the pre-activation)
+    let termReal: UnsafeMutableBufferPointer<Float>  // batch × N: one Kronecker term's product
+    let termImaginary: UnsafeMutableBufferPointer<Float>
     let workspace: KroneckerWorkspace
 }
 
+extension LayerInput {
+    /// Adds W·x_b (or W's column for token b) to the `rows` values of `y` at `b·rows`, for every stream b.
+    func multiplyAdd(_ matrix: DenseMatrix, batch: Int, into y: UnsafeMutableBufferPointer<Float>) {
+        let rows = matrix.rows
+        for b in 0..<batch {
+            let target = UnsafeMutableBufferPointer(rebasing: y[b * rows..<(b + 1) * rows])
+            switch self {
+            case .oneHot(let tokens): matrix.addColumn(tokens[b], into: target)
+            case .vectors(let x, let width):
+                matrix.multiplyAdd(UnsafeBufferPointer(rebasing: x[b * width..<(b + 1) * width]), into: target)
+            }
+        }
+    }
+}
+
 extension KRULayerWeights {
-    /// One step: `state` holds [Re h; Im h] (2N) and is replaced by the new state.
-    func step(_ x: LayerInput, state: UnsafeMutableBufferPointer<Float>, scratch: StepScratch) {
+    /// One step for `batch` streams: `hr`, `hi` (batch × N, split planes) hold h and are replaced by the new
+    /// state; `output` (batch × 2N) receives [Re h; Im h] per stream, the layer's output.
+    func step(_ x: LayerInput, batch: Int, real hr: UnsafeMutableBufferPointer<Float>,
+              imaginary hi: UnsafeMutableBufferPointer<Float>, output: UnsafeMutableBufferPointer<Float>,
+              scratch: StepScratch) {
         let n = hiddenSize
-        let zr = UnsafeMutableBufferPointer(rebasing: scratch.fromInput[0..<n])
-        let zi = UnsafeMutableBufferPointer(rebasing: scratch.fromState[0..<n])
-        for k in 0..<n {
-            zr[k] = biasReal[k]
-            zi[k] = biasImaginary[k]
+        let zr = UnsafeMutableBufferPointer(rebasing: scratch.fromInput[0..<batch * n])
+        let zi = UnsafeMutableBufferPointer(rebasing: scratch.fromState[0..<batch * n])
+        for b in 0..<batch {
+            for k in 0..<n {
+                zr[b * n + k] = biasReal[k]
+                zi[b * n + k] = biasImaginary[k]
+            }
         }
-        switch x {
-        case .oneHot(let column):
-            input.real.addColumn(column, into: zr)
-            input.imaginary.addColumn(column, into: zi)
-        case .vector(let v):
-            input.multiplyAddReal(v, intoReal: zr, imaginary: zi)
-        }
-        recurrent.multiplyAdd(real: UnsafeBufferPointer(rebasing: state[0..<n]),
-                              imaginary: UnsafeBufferPointer(rebasing: state[n..<2 * n]),
-                              intoReal: zr, imaginary: zi,
-                              termReal: UnsafeMutableBufferPointer(rebasing: scratch.termReal[0..<n]),
-                              termImaginary: UnsafeMutableBufferPointer(rebasing: scratch.termImaginary[0..<n]),
-                              workspace: scratch.workspace)
-        for k in 0..<n {
-            let (re, im) = activate(zr[k], zi[k], k)
-            state[k] = re
-            state[n + k] = im
+        x.multiplyAdd(input.real, batch: batch, into: zr)
+        x.multiplyAdd(input.imaginary, batch: batch, into: zi)
+        recurrent.multiplyAdd(real: UnsafeBufferPointer(hr), imaginary: UnsafeBufferPointer(hi), batch: batch,
+                              intoReal: zr, imaginary: zi, termReal: scratch.termReal,
+                              termImaginary: scratch.termImaginary, workspace: scratch.workspace)
+        for b in 0..<batch {
+            for k in 0..<n {
+                let (re, im) = activate(zr[b * n + k], zi[b * n + k], k)
+                hr[b * n + k] = re
+                hi[b * n + k] = im
+                output[b * 2 * n + k] = re
+                output[b * 2 * n + n + k] = im
+            }
         }
     }
 
@@ -62,49 +80,50 @@ extension KRULayerWeights {
 }
 
 extension RealLayerWeights {
-    /// One step of RNN, LSTM or GRU: `hidden` (N) and, for LSTM, `cell` (N) are replaced by the new state.
-    func step(_ x: LayerInput, hidden: UnsafeMutableBufferPointer<Float>, cell: UnsafeMutableBufferPointer<Float>,
-              scratch: StepScratch) {
+    /// One step of RNN, LSTM or GRU for `batch` streams: `hidden` (batch × N) and, for LSTM, `cell`
+    /// (batch × N) are replaced by the new state; `hidden` is also the layer's output.
+    func step(_ x: LayerInput, batch: Int, hidden: UnsafeMutableBufferPointer<Float>,
+              cell: UnsafeMutableBufferPointer<Float>, scratch: StepScratch) {
         let n = hiddenSize, rows = recurrent.count * n
-        let gi = UnsafeMutableBufferPointer(rebasing: scratch.fromInput[0..<rows])
-        let gh = UnsafeMutableBufferPointer(rebasing: scratch.fromState[0..<rows])
-        for k in 0..<rows {
-            gi[k] = inputBias?[k] ?? 0
-            gh[k] = recurrentBias?[k] ?? 0
+        let gi = UnsafeMutableBufferPointer(rebasing: scratch.fromInput[0..<batch * rows])
+        let gh = UnsafeMutableBufferPointer(rebasing: scratch.fromState[0..<batch * rows])
+        for b in 0..<batch {
+            for k in 0..<rows {
+                gi[b * rows + k] = inputBias?[k] ?? 0
+                gh[b * rows + k] = recurrentBias?[k] ?? 0
+            }
         }
-        switch x {
-        case .oneHot(let column): input.addColumn(column, into: gi)
-        case .vector(let v): input.multiplyAdd(v, into: gi)
-        }
-        let h = UnsafeBufferPointer(hidden)
+        x.multiplyAdd(input, batch: batch, into: gi)
         for (g, block) in recurrent.enumerated() {
-            block.multiplyAdd(h, into: UnsafeMutableBufferPointer(rebasing: gh[g * n..<(g + 1) * n]),
-                              term: UnsafeMutableBufferPointer(rebasing: scratch.termReal[0..<n]),
-                              workspace: scratch.workspace)
+            block.multiplyAdd(UnsafeBufferPointer(hidden), batch: batch, into: gh, stride: rows, offset: g * n,
+                              term: scratch.termReal, workspace: scratch.workspace)
         }
-        switch self.cell {
-        case .rnnTanh:
-            for k in 0..<n { hidden[k] = tanh(gi[k] + gh[k]) }
-        case .rnnReLU:
-            for k in 0..<n { hidden[k] = max(gi[k] + gh[k], 0) }
-        case .lstm:
-            for k in 0..<n {
-                let i = sigmoid(gi[k] + gh[k])
-                let f = sigmoid(gi[n + k] + gh[n + k])
-                let g = tanh(gi[2 * n + k] + gh[2 * n + k])
-                let o = sigmoid(gi[3 * n + k] + gh[3 * n + k])
-                cell[k] = f * cell[k] + i * g
-                hidden[k] = o * tanh(cell[k])
+        for b in 0..<batch {
+            let i0 = b * rows, h0 = b * n
+            switch self.cell {
+            case .rnnTanh:
+                for k in 0..<n { hidden[h0 + k] = tanh(gi[i0 + k] + gh[i0 + k]) }
+            case .rnnReLU:
+                for k in 0..<n { hidden[h0 + k] = max(gi[i0 + k] + gh[i0 + k], 0) }
+            case .lstm:
+                for k in 0..<n {
+                    let i = sigmoid(gi[i0 + k] + gh[i0 + k])
+                    let f = sigmoid(gi[i0 + n + k] + gh[i0 + n + k])
+                    let g = tanh(gi[i0 + 2 * n + k] + gh[i0 + 2 * n + k])
+                    let o = sigmoid(gi[i0 + 3 * n + k] + gh[i0 + 3 * n + k])
+                    cell[h0 + k] = f * cell[h0 + k] + i * g
+                    hidden[h0 + k] = o * tanh(cell[h0 + k])
+                }
+            case .gru:
+                for k in 0..<n {
+                    let r = sigmoid(gi[i0 + k] + gh[i0 + k])
+                    let z = sigmoid(gi[i0 + n + k] + gh[i0 + n + k])
+                    let candidate = tanh(gi[i0 + 2 * n + k] + r * gh[i0 + 2 * n + k])
+                    hidden[h0 + k] = (1 - z) * candidate + z * hidden[h0 + k]
+                }
+            case .kru:
+                preconditionFailure("kru cells use KRULayerWeights")
             }
-        case .gru:
-            for k in 0..<n {
-                let r = sigmoid(gi[k] + gh[k])
-                let z = sigmoid(gi[n + k] + gh[n + k])
-                let candidate = tanh(gi[2 * n + k] + r * gh[2 * n + k])
-                hidden[k] = (1 - z) * candidate + z * hidden[k]
-            }
-        case .kru:
-            preconditionFailure("kru cells use KRULayerWeights")
         }
     }
 }

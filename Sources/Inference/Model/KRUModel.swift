@@ -57,8 +57,8 @@ public final class KRUModel: Sendable {
     /// The token id of `scalar`, or nil if it is not in the vocabulary (or this is not a token model).
     public func tokenIndex(of scalar: Unicode.Scalar) -> Int? { tokenIndices[scalar] }
 
-    /// A new stream through the model, starting from the zero state.
-    public func session() -> KRUSession { KRUSession(model: self) }
+    /// A new session of `batchSize` streams (default one), starting from the zero state.
+    public func session(batchSize: Int = 1) -> KRUSession { KRUSession(model: self, batchSize: batchSize) }
 
     /// Recurrent parameters (real numbers) stored by the layers: what Kronecker factorization shrinks.
     public var recurrentParameterCount: Int {

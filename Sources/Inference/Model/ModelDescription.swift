@@ -114,7 +114,8 @@ extension ModelDescription {
         outputKind = try keys.choice("kru.output.kind", OutputKind.self)
         outputWidth = Int(try keys.int("kru.output.width", in: 1...Self.maxSize))
         outputSteps = try keys.choice("kru.output.steps", OutputSteps.self)
-        if case .tokens(let vocabulary) = input, outputKind == .categorical, vocabulary.count != outputWidth {
+        if case .tokens(let vocabulary) = input, outputKind == .categorical, outputSteps == .every,
+           vocabulary.count != outputWidth {
             throw ModelSchemaError("kru.output.width is \(outputWidth) but the vocabulary has \(vocabulary.count) tokens")
         }
     }
