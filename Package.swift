@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "CMallocCounter", path: "Sources/CMallocCounter"),
         .executableTarget(
             name: "kru-bench",
-            dependencies: ["KRUInference", "CLAPACK", "CMallocCounter"],
+            dependencies: ["KRUFormat", "KRUInference", "CLAPACK", "CMallocCounter"],
             path: "Sources/Bench",
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),

@@ -1,0 +1,38 @@
+/// The command line of `kru-bench`. Parsed by hand: the benchmark depends on the engine and BLAS only, and three
+/// flags do not justify pulling the argument parser into it.
+struct BenchOptions {
+    /// Print one JSON document instead of tables (every reporting command of the project speaks --json).
+    var json = false
+    /// A smoke run for CI: smaller sizes, shorter measurements, same checks.
+    var quick = false
+    /// Exit with status 1 when a PASS/FAIL check fails; without it the exit status is always 0.
+    var check = false
+
+    static let usage = """
+        usage: kru-bench [--json] [--quick] [--check]
+
+        Measures, in one run: the Kronecker operator against dense BLAS matrix-vector products, whole-model
+        tokens per second (sampling and scoring), and heap allocations on the engine's per-step paths.
+
+          --json    print one JSON document instead of tables
+          --quick   fewer sizes and shorter measurements (a CI smoke run, well under 30 s)
+          --check   exit with status 1 if a PASS/FAIL check fails (default: always exit 0)
+          --help    show this text
+        """
+
+    /// Parses `arguments` (without the program name); nil means "print usage", with `error` set when the
+    /// arguments were wrong rather than a request for help.
+    static func parse(_ arguments: [String]) -> (options: BenchOptions?, error: String?) {
+        var options = BenchOptions()
+        for argument in arguments {
+            switch argument {
+            case "--json": options.json = true
+            case "--quick": options.quick = true
+            case "--check": options.check = true
+            case "--help", "-h": return (nil, nil)
+            default: return (nil, "unknown argument \(argument)")
+            }
+        }
+        return (options, nil)
+    }
+}

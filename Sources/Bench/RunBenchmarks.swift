@@ -1,0 +1,39 @@
+import Foundation
+
+/// Runs every section with the sizes and timing the options ask for and collects the report.
+func runBenchmarks(_ options: BenchOptions) throws -> BenchReport {
+    let policy = options.quick ? TimingPolicy.quick : TimingPolicy.full
+    // Quick keeps N = 1024 (the size the bar is stated at) and drops the slow N = 4096.
+    let sizes = options.quick ? [256, 1024] : [256, 1024, 4096]
+    let batchSizes = [1, 32]
+    let hiddenSize = 1024
+    let allocationIterations = 1000
+
+    let blas = OpenBLASInfo.current()
+    let loadAtStart = loadAverages()
+    progress("operator step at N = \(sizes.map(String.init).joined(separator: ", "))")
+    let operators = try OperatorBenchmark(sizes: sizes, batchSizes: batchSizes, policy: policy).run()
+
+    progress("building the N = \(hiddenSize) models")
+    let kronecker = try SyntheticModels.kronecker(hiddenSize: hiddenSize, seed: 1)
+    let dense = try SyntheticModels.denseTanh(hiddenSize: hiddenSize, seed: 2)
+
+    progress("whole-model throughput")
+    let throughput = ModelThroughputBenchmark(policy: policy, tokensPerCall: options.quick ? 64 : 256)
+    let models = throughput.run([("KRU, \(hiddenSize.trailingZeroBitCount) complex 2×2 factors", kronecker), ("dense rnn_tanh", dense)])
+
+    progress("counting allocations")
+    let allocations = try AllocationCheck(iterations: allocationIterations)
+        .run(kronecker: kronecker, dense: dense, operatorSize: hiddenSize)
+
+    let arguments = CommandLine.arguments.dropFirst()
+    return BenchReport(
+        command: (["kru-bench"] + arguments).joined(separator: " "),
+        machine: .init(onlineProcessors: ProcessInfo.processInfo.activeProcessorCount, openblas: blas,
+                       loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadAverages()),
+        settings: .init(quick: options.quick, operatorSizes: sizes, batchSizes: batchSizes,
+                        minimumSecondsPerMeasurement: policy.minimumSeconds, samplesPerMeasurement: policy.samples,
+                        modelHiddenSize: hiddenSize, allocationIterations: allocationIterations),
+        operators: operators, models: models, allocations: allocations,
+        checks: Checks.evaluate(operators: operators, allocations: allocations))
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// The human-readable form of a ``BenchReport``: one section per measurement, then the PASS/FAIL lines.
+enum TextReport {
+    static func lines(_ report: BenchReport) -> [String] {
+        var out: [String] = []
+        let m = report.machine, s = report.settings
+        out.append("kru-bench — \(report.command)")
+        out.append("machine: \(m.onlineProcessors) processors online (the reference machine has 2 cores); "
+            + "OpenBLAS \(m.openblas.threads) threads, core \(m.openblas.coreName), config \"\(m.openblas.config)\"")
+        out.append("load average (1/5/15 min): " + formatLoad(m.loadAverageAtStart) + " at start, "
+            + formatLoad(m.loadAverageAtEnd) + " at end (other processes on the same cores slow every number)")
+        out.append(String(format: "timing: median of %d samples; each measurement ≥ %.2f s after warm-up",
+                          s.samplesPerMeasurement, s.minimumSecondsPerMeasurement))
+        out.append("")
+        out += operatorSection(report.operators)
+        out.append("")
+        out += modelSection(report.models, hiddenSize: s.modelHiddenSize)
+        out.append("")
+        out += allocationSection(report.allocations)
+        out.append("")
+        for check in report.checks {
+            out.append("\(check.passed ? "PASS" : "FAIL")  \(check.name): \(check.detail)")
+        }
+        return out
+    }
+
+    private static func formatLoad(_ values: [Double]) -> String {
+        values.isEmpty ? "unknown" : values.map { String(format: "%.2f", $0) }.joined(separator: "/")
+    }
+
+    private static func operatorSection(_ result: OperatorBenchmark.Result) -> [String] {
+        var rows = [["N", "factors", "batch", "KRU", "dense real", "dense real 1 thr", "dense complex",
+                     "real/KRU", "real 1 thr/KRU", "complex/KRU"]]
+        for c in result.comparisons {
+            rows.append(["\(c.size)", "\(c.factorCount)", "\(c.batchSize)", formatDuration(c.kronecker.medianSeconds),
+                         formatDuration(c.denseReal.medianSeconds), formatDuration(c.denseRealOneThread.medianSeconds),
+                         formatDuration(c.denseComplex.medianSeconds), formatRatio(c.denseRealOverKronecker),
+                         formatRatio(c.denseRealOneThreadOverKronecker), formatRatio(c.denseComplexOverKronecker)])
+        }
+        let agreement = result.agreement.map { String(format: "N = %d: %.1e", $0.size, $0.maxRelativeDifference) }
+        return [
+            "1. Operator step y = W·x, time per vector (batch time / batch size)",
+            "   KRU: ComplexKroneckerOperator.apply, log2(N) complex 2×2 factors, split planes, 1 thread",
+            "   dense real: N×N Float, cblas_sgemv (batch 1) / cblas_sgemm (batch 32), OpenBLAS default threads and 1 thread",
+            "   dense complex: N×N complex64 = the explicit Kronecker product, cblas_cgemv / cblas_cgemm, default threads",
+            "   ratios > 1: the KRU step is that many times faster",
+        ] + formatTable(rows, leftAligned: 0).map { "   " + $0 } + [
+            "   KRU vs dense complex, max |Δy| / max |y|: " + agreement.joined(separator: ", "),
+        ]
+    }
+
+    private static func modelSection(_ models: [ModelThroughput], hiddenSize: Int) -> [String] {
+        var rows = [["model", "cell", "N", "recurrent params", "params", "sampling tok/s", "scoring tok/s"]]
+        for model in models {
+            rows.append([model.name, model.cell, "\(model.hiddenSize)", "\(model.recurrentParameters)",
+                         "\(model.parameters)", formatRate(model.samplingTokensPerSecond),
+                         formatRate(model.scoringTokensPerSecond)])
+        }
+        var lines = [
+            "2. Whole-model throughput, N = \(hiddenSize), 64-token vocabulary, embedding 32 (this engine, 1 thread)",
+            "   sampling: TokenStream, temperature 1; scoring: KRUModel.score(tokens:); \(models.first?.tokensPerCall ?? 0) tokens per timed call",
+        ] + formatTable(rows, leftAligned: 2).map { "   " + $0 }
+        if models.count == 2 {
+            lines.append("   KRU / dense: sampling " + formatRatio(models[0].samplingTokensPerSecond / models[1].samplingTokensPerSecond)
+                + ", scoring " + formatRatio(models[0].scoringTokensPerSecond / models[1].scoringTokensPerSecond))
+        }
+        return lines
+    }
+
+    private static func allocationSection(_ result: AllocationCheck.Result) -> [String] {
+        var rows = [["path", "iterations", "allocations", "bytes", ""]]
+        for count in result.counts {
+            rows.append([count.name, "\(count.iterations)", "\(count.allocations)", "\(count.bytes)",
+                         count.required ? "" : "(information)"])
+        }
+        return [
+            "3. Heap allocations (malloc/calloc/realloc/aligned allocations, interposed; counted after uncounted warm-up runs)",
+            "   counter self-test: \(result.counterSelfTestAllocations) allocations seen for 100 new arrays"
+                + (result.counterAvailable ? "" : " — COUNTER NOT WORKING"),
+        ] + formatTable(rows, leftAligned: 1).map { "   " + $0 }
+    }
+}
