@@ -28,7 +28,7 @@ let package = Package(
         ),
         .target(name: "KRUFormat", dependencies: ["CZlib"], path: "Sources/Format"),
         .target(name: "KRUInference", dependencies: ["KRUFormat"], path: "Sources/Inference"),
-        .target(name: "KRUConvert", dependencies: ["KRUInference", "CZlib", "CLAPACK"], path: "Sources/Convert"),
+        .target(name: "KRUConvert", dependencies: ["KRUFormat", "KRUInference", "CZlib", "CLAPACK"], path: "Sources/Convert"),
         .target(name: "KRUTrain", dependencies: ["KRUInference"], path: "Sources/Train"),
         .executableTarget(
             name: "kru",
@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "KRUFormatTests", dependencies: ["KRUFormat"], path: "Tests/FormatTests"),
         .testTarget(name: "KRUInferenceTests", dependencies: ["KRUInference"], path: "Tests/InferenceTests"),
         // Runs the built `kru` executable; depending on it makes SwiftPM build it first.
-        .testTarget(name: "KRUCLITests", dependencies: ["kru"], path: "Tests/CLITests"),
+        .testTarget(name: "KRUCLITests", dependencies: ["kru", "KRUConvert"], path: "Tests/CLITests"),
         .testTarget(name: "KRUConvertTests", dependencies: ["KRUConvert"], path: "Tests/ConvertTests"),
         // KRUTrainTests joins when the trainer gets its first code (issue 5).
     ]

@@ -1,0 +1,42 @@
+/// The tensors and simple metadata of a dense checkpoint, read without executing anything from the file.
+///
+/// ```swift
+/// let checkpoint = try Checkpoint.read(path: "lstm.ckpt")     // torch zip/legacy, safetensors, .npy or .npz
+/// let whh = checkpoint["rnn.weight_hh_l0"]!                    // Lightning's "model." prefix already removed
+/// print(whh.shape, whh.dtype, checkpoint.strippedPrefixes)     // [24, 6] float32 ["model."]
+/// ```
+///
+/// All formats give the same result: tensors in file order with dense row-major values, plus the non-tensor
+/// values found beside them (Lightning's `epoch`, `hyper_parameters`, ...). Entries that hold tensors which
+/// are not weights (optimizer state) are listed in ``skippedEntries`` and never read.
+public struct Checkpoint: Sendable, Equatable {
+    /// The container the tensors came from.
+    public var format: CheckpointFormat
+    /// The weights, in the order the file lists them.
+    public var tensors: [CheckpointTensor]
+    /// Simple non-tensor values, in file order.
+    public var metadata: [CheckpointMetadataEntry]
+    /// The key of the state dict inside the checkpoint dict (`state_dict` for Lightning), nil if the top-level
+    /// object was the state dict.
+    public var stateDictKey: String?
+    /// Prefixes removed from every tensor name, in the order they were removed (e.g. `["model."]`).
+    public var strippedPrefixes: [String]
+    /// Entries left out, each with the reason (`optimizer_states: holds 44 tensors that are not weights`).
+    public var skippedEntries: [String]
+
+    public init(format: CheckpointFormat, tensors: [CheckpointTensor], metadata: [CheckpointMetadataEntry] = [],
+                stateDictKey: String? = nil, strippedPrefixes: [String] = [], skippedEntries: [String] = []) {
+        self.format = format
+        self.tensors = tensors
+        self.metadata = metadata
+        self.stateDictKey = stateDictKey
+        self.strippedPrefixes = strippedPrefixes
+        self.skippedEntries = skippedEntries
+    }
+
+    /// The tensor called `name`, if any.
+    public subscript(name: String) -> CheckpointTensor? { tensors.first { $0.name == name } }
+
+    /// The metadata value under `key`, if any.
+    public func metadata(_ key: String) -> CheckpointValue? { metadata.first { $0.key == key }?.value }
+}

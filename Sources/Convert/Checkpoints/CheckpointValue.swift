@@ -1,0 +1,33 @@
+/// A simple non-tensor value found in a checkpoint, such as a Lightning checkpoint's `epoch`,
+/// `pytorch-lightning_version` or `hyper_parameters`. Nothing here was executed: objects the reader does not
+/// model are kept as an inert ``opaque(_:)`` description.
+public indirect enum CheckpointValue: Sendable, Equatable {
+    case none
+    case bool(Bool)
+    case int(Int64)
+    /// An integer too large for `Int64`, in decimal.
+    case bigInteger(String)
+    case double(Double)
+    case string(String)
+    /// A byte string (only its length is kept).
+    case bytes(count: Int)
+    case list([CheckpointValue])
+    case tuple([CheckpointValue])
+    /// A dictionary in file order; keys that are not strings are written out (`0`, `True`, `('a', 1)`).
+    case dictionary([CheckpointMetadataEntry])
+    /// A tensor that is not one of the weights (described, never read).
+    case tensor(dtype: CheckpointDType, shape: [Int])
+    /// Anything else, for example a reference to a Python class, described in words.
+    case opaque(String)
+}
+
+/// A named metadata value.
+public struct CheckpointMetadataEntry: Sendable, Equatable {
+    public let key: String
+    public let value: CheckpointValue
+
+    public init(key: String, value: CheckpointValue) {
+        self.key = key
+        self.value = value
+    }
+}

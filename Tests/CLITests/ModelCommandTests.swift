@@ -1,0 +1,77 @@
+import Foundation
+import KRUConvert
+import Testing
+
+/// `kru sample`, `score`, `params` and `run` on the fixture models, as a user runs them.
+struct ModelCommandTests {
+    static let lstm = "Tests/Fixtures/models/torch_lstm_l2.kru"  // vocabulary "abcdefg", real PyTorch weights
+    static let kru = "Tests/Fixtures/models/kru_square3_modrelu.kru"
+
+    @Test func sampleIsReproducibleFromItsSeedAndStreamsThePrimeFirst() throws {
+        let first = try CLITests.kru("sample", Self.lstm, "--prime", "abc", "--length", "50", "--seed", "7")
+        let second = try CLITests.kru("sample", Self.lstm, "--prime", "abc", "--length", "50", "--seed", "7")
+        #expect(first.status == 0)
+        #expect(first.stdout == second.stdout)
+        #expect(first.stdout.hasPrefix("abc") && first.stdout.count == 54)  // prime + 50 + newline
+        #expect(first.stderr.isEmpty)
+        let other = try CLITests.kru("sample", Self.lstm, "--prime", "abc", "--length", "50", "--seed", "8")
+        #expect(other.stdout != first.stdout)
+    }
+
+    @Test func sampleWithoutSeedPrintsTheSeedItUsedAndThatSeedReproducesIt() throws {
+        let drawn = try CLITests.kru("sample", Self.lstm, "--prime", "a", "--length", "30")
+        let seed = try #require(drawn.stderr.split(separator: "\n").first { $0.hasPrefix("seed: ") }).dropFirst(6)
+        let again = try CLITests.kru("sample", Self.lstm, "--prime", "a", "--length", "30", "--seed", String(seed))
+        #expect(again.stdout == drawn.stdout)
+    }
+
+    @Test func unknownPrimeCharactersAreNamedOrSkipped() throws {
+        let refused = try CLITests.kru("sample", Self.lstm, "--prime", "abz", "--length", "3")
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("\"z\""))
+        let skipped = try CLITests.kru("sample", Self.lstm, "--prime", "abz", "--length", "3", "--seed", "1", "--skip-unknown")
+        #expect(skipped.status == 0 && skipped.stdout.hasPrefix("ab"))
+    }
+
+    @Test func scoreReportsJSONWithItsComparison() throws {
+        let text = FileManager.default.temporaryDirectory.appendingPathComponent("kru-score-\(UUID().uuidString).txt")
+        try "abcdefgabcabcgfedcba".write(to: text, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: text) }
+        let result = try CLITests.kru("score", Self.lstm, text.path, "--json", "--compare", Self.lstm)
+        #expect(result.status == 0)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(document["tokens"] as? Int == 19)
+        let bits = try #require(document["bits_per_char"] as? Double)
+        #expect(bits > 0 && bits < 10)
+        let comparison = try #require(document["compare"] as? [String: Any])
+        #expect(comparison["mean_kl"] as? Double == 0)
+        #expect(comparison["top1_agreement"] as? Double == 1)
+    }
+
+    @Test func paramsReproducesThePapersPixelMNISTCount() throws {
+        let result = try CLITests.kru("params", "--factors", "2x2x2x2x2x2x2x2x2", "--input", "1", "--output", "10",
+                                      "--paper-terms", "--json")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let rows = try #require(document["rows"] as? [[String: Any]])
+        #expect(rows.first?["model"] as? String == "KRU")
+        #expect(rows.first?["total"] as? Int == 11346)  // the paper reports ≈11k (Jose et al. 2018, pixel MNIST)
+        #expect(rows.first?["recurrent"] as? Int == 72)  // 9 complex 2×2 factors = 8·log2(512)
+    }
+
+    @Test func runWritesTheModelsLogitsForABatchOfSequences() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kru-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("ids.npy").path, output = directory.appendingPathComponent("y.npy").path
+        try NumPyArray(shape: [2, 3], values: .integer([0, 1, 2, 6, 5, 4])).write(toPath: input)
+        let result = try CLITests.kru("run", Self.kru, "--input", input, "--output", output)
+        #expect(result.status == 0, "\(result.stderr)")
+        let logits = try NumPyArray.read(path: output)
+        #expect(logits.shape == [2, 3, 7])
+        #expect(logits.dtype == .float32)
+
+        try NumPyArray(shape: [2, 1], values: .integer([0, 9])).write(toPath: input)
+        let bad = try CLITests.kru("run", Self.kru, "--input", input, "--output", output)
+        #expect(bad.status == 1 && bad.stderr.contains("token id 9"))
+    }
+}
