@@ -57,6 +57,6 @@ func jsonValue(_ value: KRUMetadataValue) -> Any {
 
 /// Pretty, key-sorted JSON text.
 func jsonString(_ object: Any) -> String {
-    let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     return String(decoding: data, as: UTF8.self)
 }

@@ -1,26 +1,43 @@
 import ArgumentParser
 import Foundation
 import KRUFormat
+import KRUConvert
 import KRUInference
 
 struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Score a text with a character model: NLL, bits per character, perplexity ± error.",
+        abstract: "Score a model: a text for character models, or --inputs/--targets arrays for any model.",
         discussion: """
-            Every character after the first is predicted from those before it, starting from the zero state.
-            With --compare, also reports KL(reference ‖ model) and top-1 agreement against a reference model
-            (for example the dense model a converted one came from).
+            Text: every character after the first is predicted from those before it, starting from the zero
+            state; reports NLL, bits per character, perplexity ± error and top-1 accuracy. With --compare, also
+            KL(reference ‖ model) and top-1 agreement against a reference model (for example the dense model a
+            converted one came from).
+            Data: --inputs is what `kru run` takes (.npy); --targets holds class ids (categorical: one per
+            prediction), 0/1 per output (Bernoulli) or values per output (regression); reports the mean loss
+            and accuracy.
             """
     )
 
     @Argument(help: "The .kru model.") var model: String
-    @Argument(help: "A UTF-8 text file.") var text: String
+    @Argument(help: "A UTF-8 text file (character models).") var text: String?
+    @Option(help: "Input array (.npy) for data scoring.") var inputs: String?
+    @Option(help: "Target array (.npy) for data scoring.") var targets: String?
     @Option(help: "A reference model with the same vocabulary to compare against.") var compare: String?
     @Flag(help: "Drop characters the vocabulary lacks instead of failing.") var skipUnknown = false
     @Flag(help: "Print JSON.") var json = false
 
+    func validate() throws {
+        guard (text != nil) != (inputs != nil && targets != nil), (inputs == nil) == (targets == nil) else {
+            throw ValidationError("give a text file, or both --inputs and --targets")
+        }
+    }
+
     func run() throws {
         let kru = try loadModel(model)
+        if let inputs, let targets {
+            return try scoreData(kru, inputs: inputs, targets: targets)
+        }
+        let text = text!
         guard let tokenizer = kru.tokenizer, kru.description.outputKind == .categorical else {
             printError("\(model) is not a categorical character model; `kru score` scores text")
             throw ExitCode(1)
@@ -93,5 +110,38 @@ func encode(_ text: String, with tokenizer: Tokenizer, skipUnknown: Bool) throws
     } catch let error as UnknownCharactersError {
         printError("\(error) (use --skip-unknown to drop them)")
         throw ExitCode(1)
+    }
+}
+
+extension Score {
+    private func scoreData(_ kru: KRUModel, inputs: String, targets: String) throws {
+        let outputs = try runModel(kru, onArrayAt: inputs).values
+        let wanted = try readArray(targets)
+        let targetValues: [Double]
+        switch wanted.values {
+        case .integer(let v): targetValues = v.map(Double.init)
+        case .float(let v): targetValues = v.map(Double.init)
+        case .double(let v): targetValues = v
+        }
+        let score: DataScore
+        do {
+            score = try kru.score(outputs: outputs, targets: targetValues)
+        } catch let error as ModelInputError {
+            printError("\(targets): \(error)")
+            throw ExitCode(1)
+        }
+        let lossName = ["categorical": "cross-entropy (nats)", "bernoulli": "binary cross-entropy (nats/output)",
+                        "regression": "squared error (per output)"][kru.description.outputKind.rawValue]!
+        if json {
+            var document: [String: Any] = ["model": model, "inputs": inputs, "targets": targets, "count": score.count,
+                                           "loss": lossName, "mean_loss": score.meanLoss,
+                                           "mean_loss_stderr": score.lossStandardError]
+            if let accuracy = score.accuracy { document["accuracy"] = accuracy }
+            print(jsonString(document))
+            return
+        }
+        print("\(model) on \(inputs): \(score.count) predictions scored")
+        print("  mean \(lossName)  " + String(format: "%.5f ± %.5f", score.meanLoss, score.lossStandardError))
+        if let accuracy = score.accuracy { print(String(format: "  accuracy  %.2f%%", 100 * accuracy)) }
     }
 }

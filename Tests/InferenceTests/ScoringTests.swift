@@ -50,3 +50,50 @@ struct ScoringTests {
         #expect(tokenizer.decode([1, 0]) == "ba")
     }
 }
+
+/// Scores of labelled data against hand-computed values.
+struct DataScoringTests {
+    @Test func categoricalLossAndAccuracy() throws {
+        let model = try TinyModels.constant(vocabulary: "abc", bias: [0, 0, 0])
+        // Two predictions over three classes: logits chosen by hand, targets 2 and 0.
+        let outputs: [Float] = [1, 2, 3, 5, 0, 0]
+        let score = try model.score(outputs: outputs, targets: [2, 0])
+        let first = log(exp(1.0) + exp(2.0) + exp(3.0)) - 3, second = log(exp(5.0) + 2) - 5
+        #expect(abs(score.meanLoss - (first + second) / 2) < 1e-12)
+        #expect(score.accuracy == 1)
+        #expect(throws: ModelInputError.self) { try model.score(outputs: outputs, targets: [3, 0]) }
+    }
+}
+
+extension DataScoringTests {
+    static func fixture(_ name: String) throws -> (KRUModel, [Float], Int, Int) {
+        let directory = ModelFixtureTests.directory
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent(name + ".json")))
+        let inputs = try #require((json as? [String: Any])?["inputs"] as? [[[NSNumber]]])
+        let model = try KRUModel(path: directory.appendingPathComponent(name + ".kru").path)
+        let steps = inputs[0].count
+        let outputs = try model.outputs(vectors: inputs.flatMap { $0.flatMap { $0.map(\.floatValue) } }, batch: inputs.count, steps: steps)
+        return (model, outputs, inputs.count, steps)
+    }
+
+    @Test func bernoulliLossIsTheTextbookBinaryCrossEntropy() throws {
+        let (model, outputs, _, _) = try Self.fixture("kru_single_factor_bernoulli")
+        let targets = outputs.indices.map { Double($0 % 3 == 0 ? 1 : 0) }
+        let score = try model.score(outputs: outputs, targets: targets)
+        let expected = zip(outputs, targets).map { y, t -> Double in
+            let p = 1 / (1 + exp(-Double(y)))
+            return -(t * log(p) + (1 - t) * log(1 - p))
+        }
+        #expect(abs(score.meanLoss - expected.reduce(0, +) / Double(expected.count)) < 1e-9)
+        let right = zip(outputs, targets).filter { ($0 > 0) == ($1 == 1) }.count
+        #expect(score.accuracy == Double(right) / Double(outputs.count))
+    }
+
+    @Test func regressionLossIsTheMeanSquaredError() throws {
+        let (model, outputs, _, _) = try Self.fixture("kru_rect_2x3_3x2_2x2_vectors_regression")
+        let targets = outputs.map { Double($0) + 0.5 }
+        let score = try model.score(outputs: outputs, targets: targets)
+        #expect(abs(score.meanLoss - 0.25) < 1e-9)
+        #expect(score.accuracy == nil)
+    }
+}

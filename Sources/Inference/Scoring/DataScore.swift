@@ -1,0 +1,66 @@
+import Foundation
+
+/// How well a model fits labelled data: the loss of its head and, for categorical and Bernoulli heads, the
+/// accuracy. What `kru score MODEL --inputs X --targets Y` reports.
+public struct DataScore: Sendable, Equatable {
+    /// Predictions scored: sequences (last-step heads), steps (categorical per step), or single outputs
+    /// (Bernoulli and regression: every k of every scored step).
+    public let count: Int
+    /// Mean loss: cross-entropy in nats (categorical), binary cross-entropy in nats per output (Bernoulli),
+    /// squared error per output (regression).
+    public let meanLoss: Double
+    public let lossStandardError: Double
+    /// Fraction of correct predictions (argmax for categorical, p > 0.5 for Bernoulli); nil for regression.
+    public let accuracy: Double?
+}
+
+extension KRUModel {
+    /// Scores the head's outputs (as ``outputs(tokens:batch:steps:)`` or ``outputs(vectors:batch:steps:)``
+    /// return them: `batch × steps × K`, or `batch × K` for last-step models) against `targets`:
+    /// - categorical: one class id per scored prediction (`batch × steps`, or `batch` for last-step models);
+    /// - Bernoulli: 0/1 per output (same shape as the outputs);
+    /// - regression: one value per output (same shape as the outputs).
+    public func score(outputs: [Float], targets: [Double]) throws -> DataScore {
+        let k = description.outputWidth
+        var loss = RunningMean()
+        var correct = 0, judged = 0
+        switch description.outputKind {
+        case .categorical:
+            guard targets.count * k == outputs.count else {
+                throw ModelInputError("\(targets.count) class ids for \(outputs.count / k) predictions")
+            }
+            try outputs.withUnsafeBufferPointer { all in
+                for (i, target) in targets.enumerated() {
+                    guard target >= 0, target < Double(k), target == target.rounded() else {
+                        throw ModelInputError("target \(target) at position \(i) is not a class id in 0 ..< \(k)")
+                    }
+                    let logits = UnsafeBufferPointer(rebasing: all[i * k..<(i + 1) * k])
+                    loss.add(-logSoftmax(logits, at: Int(target)))
+                    judged += 1
+                    if argmax(logits) == Int(target) { correct += 1 }
+                }
+            }
+        case .bernoulli:
+            guard targets.count == outputs.count else { throw ModelInputError("\(targets.count) targets for \(outputs.count) outputs") }
+            for (logit, target) in zip(outputs, targets) {
+                guard target == 0 || target == 1 else { throw ModelInputError("Bernoulli target \(target) is not 0 or 1") }
+                // −log σ(y) = softplus(−y), −log(1 − σ(y)) = softplus(y): stable for any logit.
+                let y = Double(logit)
+                loss.add(target == 1 ? softplus(-y) : softplus(y))
+                judged += 1
+                if (y > 0) == (target == 1) { correct += 1 }
+            }
+        case .regression:
+            guard targets.count == outputs.count else { throw ModelInputError("\(targets.count) targets for \(outputs.count) outputs") }
+            for (prediction, target) in zip(outputs, targets) {
+                let error = Double(prediction) - target
+                loss.add(error * error)
+            }
+        }
+        return DataScore(count: loss.count, meanLoss: loss.value, lossStandardError: loss.standardError,
+                         accuracy: description.outputKind == .regression || judged == 0 ? nil : Double(correct) / Double(judged))
+    }
+}
+
+/// log(1 + eˣ) without overflow.
+func softplus(_ x: Double) -> Double { x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)) }
