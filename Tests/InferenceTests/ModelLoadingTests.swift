@@ -113,3 +113,16 @@ struct ModelLoadingTests {
         #expect(session.stepCount == 0 && session.hiddenState(layer: 0).allSatisfy { $0 == 0 })
     }
 }
+
+/// Written metadata reads back as the same description.
+struct ModelMetadataRoundTripTests {
+    @Test func schemaMetadataParsesBackToTheSameDescription() throws {
+        let written = ModelDescription(
+            input: .tokens(vocabulary: Array("ab".unicodeScalars)), layers: [
+                .init(cell: .kru, hiddenSize: 4, activation: .splitTanh, recurrent: .kronecker(rank: 1, factors: 2)),
+            ], outputKind: .categorical, outputWidth: 2, outputSteps: .every)
+        #expect(written.schemaMetadata == ModelLoadingTests.parts().metadata)
+        let model = try ModelLoadingTests.load(written.schemaMetadata, ModelLoadingTests.parts().tensors)
+        #expect(model.description == written)
+    }
+}

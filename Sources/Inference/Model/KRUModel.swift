@@ -31,7 +31,7 @@ public final class KRUModel: Sendable {
     /// Loads a model from an open `.kru` file.
     public init(file: KRUFile) throws {
         var loader = WeightLoader(file: file)
-        let embeddingWidth = try file.tensorInfo(named: "input.embedding").map { info -> Int in
+        let embeddingWidth = try file.tensorInfo(named: ModelTensorName.embedding).map { info -> Int in
             guard info.shape.count == 2 else { throw ModelSchemaError("tensor input.embedding must be a matrix, has shape \(info.shape)") }
             return info.shape[1]
         }
@@ -40,14 +40,14 @@ public final class KRUModel: Sendable {
             guard let vocabulary = description.vocabulary else {
                 throw ModelSchemaError("tensor input.embedding is only allowed for token models")
             }
-            embedding = try loader.matrix("input.embedding", rows: vocabulary.count, columns: width)
+            embedding = try loader.matrix(ModelTensorName.embedding, rows: vocabulary.count, columns: width)
         } else {
             embedding = nil
         }
         layers = try description.layers.enumerated().map { try loader.layerWeights($0, $1) }
         let width = description.layers.last!.outputSize
-        readout = try loader.matrix("readout.weight", rows: description.outputWidth, columns: width)
-        readoutBias = try loader.real("readout.bias", shape: [description.outputWidth])
+        readout = try loader.matrix(ModelTensorName.readoutWeight, rows: description.outputWidth, columns: width)
+        readoutBias = try loader.real(ModelTensorName.readoutBias, shape: [description.outputWidth])
         try loader.checkNothingUnused()
         self.description = description
         self.metadata = file.metadata

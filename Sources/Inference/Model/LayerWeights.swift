@@ -37,18 +37,18 @@ extension WeightLoader {
         let n = layer.hiddenSize, d = layer.inputSize, g = layer.cell.gateCount
         let blocks = try recurrentBlocks(layer: l, layer)
         if layer.cell == .kru {
-            let (br, bi) = try complex("layer.\(l).bias", shape: [n])
+            let (br, bi) = try complex(ModelTensorName.kruBias(layer: l), shape: [n])
             let activation = layer.activation!
-            let beta = activation == .modReLU ? try real("layer.\(l).modrelu_bias", shape: [n]) : nil
+            let beta = activation == .modReLU ? try real(ModelTensorName.modReLUBias(layer: l), shape: [n]) : nil
             return .kru(KRULayerWeights(
-                hiddenSize: n, activation: activation, input: try complexMatrix("layer.\(l).weight_ih", rows: n, columns: d),
+                hiddenSize: n, activation: activation, input: try complexMatrix(ModelTensorName.inputWeight(layer: l), rows: n, columns: d),
                 biasReal: br, biasImaginary: bi, modReLUBias: beta, recurrent: blocks[0]))
         }
-        let hasBiases = has("layer.\(l).bias_ih") || has("layer.\(l).bias_hh")
+        let hasBiases = has(ModelTensorName.inputBias(layer: l)) || has(ModelTensorName.recurrentBias(layer: l))
         return .real(RealLayerWeights(
-            cell: layer.cell, hiddenSize: n, input: try matrix("layer.\(l).weight_ih", rows: g * n, columns: d),
-            inputBias: hasBiases ? try real("layer.\(l).bias_ih", shape: [g * n]) : nil,
-            recurrentBias: hasBiases ? try real("layer.\(l).bias_hh", shape: [g * n]) : nil,
+            cell: layer.cell, hiddenSize: n, input: try matrix(ModelTensorName.inputWeight(layer: l), rows: g * n, columns: d),
+            inputBias: hasBiases ? try real(ModelTensorName.inputBias(layer: l), shape: [g * n]) : nil,
+            recurrentBias: hasBiases ? try real(ModelTensorName.recurrentBias(layer: l), shape: [g * n]) : nil,
             recurrent: blocks))
     }
 }

@@ -6,7 +6,7 @@ extension WeightLoader {
         let complex = layer.cell == .kru
         switch layer.recurrent {
         case .dense:
-            let name = "layer.\(l).weight_hh"
+            let name = ModelTensorName.recurrentWeight(layer: l)
             if complex {
                 let m = try complexMatrix(name, rows: gates * n, columns: n)
                 return [.complexDense(m)]  // kru cells have one block.
@@ -16,7 +16,7 @@ extension WeightLoader {
         case .kronecker(let rank, let factorCount):
             return try (0..<gates).map { g in
                 let terms = try (0..<rank).map { t in
-                    try (0..<factorCount).map { f in "layer.\(l).weight_hh.\(g).\(t).\(f)" }
+                    try (0..<factorCount).map { f in ModelTensorName.recurrentFactor(layer: l, gate: g, term: t, factor: f) }
                 }
                 for (t, names) in terms.enumerated() {
                     let shapes = try names.map { try matrixShape($0) }
