@@ -75,3 +75,39 @@ struct ModelCommandTests {
         #expect(bad.status == 1 && bad.stderr.contains("token id 9"))
     }
 }
+
+/// `kru convert` from the command line.
+struct ConvertCommandTests {
+    @Test func convertsARealCheckpointAndReportsErrorsAndParameters() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kru-convert-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let vocab = directory.appendingPathComponent("vocab.json")
+        try Data(#"["a","b","c","d","e","f","g"]"#.utf8).write(to: vocab)
+        let output = directory.appendingPathComponent("gru.kru").path
+        let result = try CLITests.kru("convert", "Tests/Fixtures/torch/gru_l2.lightning.ckpt", "--factors", "2:3x3:2",
+                                      "--vocab", vocab.path, "-o", output, "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let blocks = try #require(document["blocks"] as? [[String: Any]])
+        #expect(blocks.count == 6)
+        #expect(blocks.allSatisfy { ($0["relative_error"] as? Double).map { $0 > 0 && $0 < 1 } == true })
+        let parameters = try #require(document["parameters"] as? [String: Int])
+        #expect(parameters["converted_recurrent"] == 72 && parameters["dense_recurrent"] == 216)
+        // The written file is a model the other commands accept.
+        #expect(try CLITests.kru("inspect", output).status == 0)
+        #expect(try CLITests.kru("sample", output, "--prime", "ab", "--length", "5", "--seed", "1").status == 0)
+    }
+
+    @Test func missingVocabularyIsExplained() throws {
+        let result = try CLITests.kru("convert", "Tests/Fixtures/torch/lstm_l1.pt", "-o", "/tmp/never-written.kru")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("give --vocab FILE or --vocab-text FILE"))
+    }
+
+    @Test func hostileCheckpointIsRefusedWithoutExecution() throws {
+        let result = try CLITests.kru("convert", "Tests/Fixtures/hostile/reduce_os_system.pt", "--list")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("os.system"))
+    }
+}
