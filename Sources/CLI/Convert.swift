@@ -29,6 +29,10 @@ struct Convert: ParsableCommand {
     @Option(help: "Random restarts of the alternating refinement (more than two factors).") var restarts = 0
     @Option(help: "Seed for the restarts.") var seed: UInt64 = 0
     @Option(help: "After converting, score the dense and the converted model on this text.") var eval: String?
+    @Option(help: "general.name of the written model.") var name: String?
+    @Option(help: "general.description of the written model.") var description: String?
+    @Option(help: "general.license of the written model (an SPDX expression).") var license: String?
+    @Option(help: "general.author of the written model.") var author: String?
     @Flag(help: "List the checkpoint's tensors and what they were recognised as; convert nothing.") var list = false
     @Flag(help: "Print the report as JSON.") var json = false
 
@@ -42,6 +46,8 @@ struct Convert: ParsableCommand {
         var options = ConversionOptions()
         options.factorization.restarts = restarts
         options.factorization.seed = seed
+        options.general = [("general.name", name), ("general.description", description), ("general.license", license),
+                           ("general.author", author)].compactMap { key, value in value.map { KRUMetadataEntry(key, .string($0)) } }
         let progress = ProgressLine(total: 1000, unit: "‰")
         let specification = try converting { try FactorSpecification(parsing: factors) }
         let result = try converting {

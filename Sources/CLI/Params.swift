@@ -61,8 +61,12 @@ struct Params: ParsableCommand {
             }
             let kru = try loadModel(model)
             guard let architecture = kru.firstLayerArchitecture, let terms = kru.firstLayerCellTerms else {
-                printError("\(model): the first layer is not a kru cell with Kronecker factors; nothing to compare")
-                throw ExitCode(1)
+                let layer = kru.description.layers[0]
+                print("\(model): \(kru.recurrentParameterCount) recurrent, \(kru.parameterCount) total parameters "
+                      + "(all layers, embedding included); its first layer is a \(layer.recurrent == .dense ? "dense" : "Kronecker") "
+                      + "\(layer.cell.rawValue) cell with N = \(layer.hiddenSize), not a kru cell, so there is no KRU to compare. "
+                      + "Describe one with --factors, --input and --output.")
+                throw ExitCode(0)
             }
             return (architecture, terms, (kru.recurrentParameterCount, kru.parameterCount))
         }

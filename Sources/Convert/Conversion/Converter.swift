@@ -42,6 +42,8 @@ public struct ConversionResult: Sendable {
 public struct ConversionOptions: Sendable {
     /// Passed to the factorization (tolerance, iterations, restarts, seed).
     public var factorization = NearestKronecker.Options()
+    /// `general.*` facts to record (name, description, license, author), appended to the converter's own.
+    public var general: [KRUMetadataEntry] = []
     public init() {}
 }
 
@@ -131,7 +133,7 @@ public enum Converter {
             KRUMetadataEntry("kru.convert.tensor_map", .stringArray([
                 dense.map.embedding ?? "", dense.map.recurrentPrefix, dense.map.readoutWeight, dense.map.readoutBias ?? "",
             ])),
-        ] + (blocks.isEmpty ? [] : [
+        ] + options.general + (blocks.isEmpty ? [] : [
             KRUMetadataEntry("kru.convert.relative_errors", .floatArray(blocks.map(\.relativeError))),
         ])
         return ConversionResult(description: description, metadata: metadata, tensors: tensors, blocks: blocks)
