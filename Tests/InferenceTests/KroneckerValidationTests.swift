@@ -61,7 +61,9 @@ import Testing
             RealKroneckerFactor(rows: 2, columns: 2, values: [1, 0, 0, 1]),
         ])
         #expect(throws: KroneckerOperatorError.invalidBatchSize(0)) { try op.makeWorkspace(maxBatchSize: 0) }
-        #expect(throws: KroneckerOperatorError.self) { try op.makeWorkspace(maxBatchSize: Int.max / 2) }
+        #expect(throws: KroneckerOperatorError.workspaceTooLarge(
+            batchSize: Int.max / 2, elementsPerVector: 4, limit: KroneckerLimits.maxWorkspaceElements)
+        ) { try op.makeWorkspace(maxBatchSize: Int.max / 2) }
         let workspace = try op.makeWorkspace(maxBatchSize: 3)
         #expect(workspace.elementsPerPlane == 3 * op.scratchElementsPerVector)
         #expect(!workspace.isComplex)

@@ -19,9 +19,9 @@ public enum KroneckerOperatorError: Error, Equatable, Sendable, CustomStringConv
     case factorValueCount(factor: Int, plane: String, expected: Int, actual: Int)
     /// A workspace was requested for a batch size below 1.
     case invalidBatchSize(Int)
-    /// The workspace asked for (batch size × scratch elements per vector) exceeds
-    /// ``KroneckerLimits/maxWorkspaceElements`` elements per plane.
-    case workspaceTooLarge(elementsPerPlane: String, limit: Int)
+    /// A workspace of `batchSize × elementsPerVector` floats per plane would exceed
+    /// ``KroneckerLimits/maxWorkspaceElements``.
+    case workspaceTooLarge(batchSize: Int, elementsPerVector: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -39,8 +39,8 @@ public enum KroneckerOperatorError: Error, Equatable, Sendable, CustomStringConv
             return "factor \(factor) has \(actual) \(plane) entries; its shape needs \(expected) (row-major)"
         case let .invalidBatchSize(size):
             return "batch size \(size) is invalid; it must be at least 1"
-        case let .workspaceTooLarge(elements, limit):
-            return "workspace of \(elements) elements per plane exceeds the limit of \(limit)"
+        case let .workspaceTooLarge(batchSize, elementsPerVector, limit):
+            return "a workspace of \(batchSize) × \(elementsPerVector) floats per plane exceeds the limit of \(limit)"
         }
     }
 }

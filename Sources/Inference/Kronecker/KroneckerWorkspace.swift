@@ -24,7 +24,7 @@ public final class KroneckerWorkspace {
     /// operators this workspace will serve).
     ///
     /// - Throws: ``KroneckerOperatorError/invalidBatchSize(_:)`` if `maxBatchSize < 1`,
-    ///   ``KroneckerOperatorError/workspaceTooLarge(elementsPerPlane:limit:)`` above
+    ///   ``KroneckerOperatorError/workspaceTooLarge(batchSize:elementsPerVector:limit:)`` above
     ///   ``KroneckerLimits/maxWorkspaceElements``.
     public init(maxBatchSize: Int, scratchElementsPerVector: Int, isComplex: Bool) throws(KroneckerOperatorError) {
         guard maxBatchSize >= 1 else { throw .invalidBatchSize(maxBatchSize) }
@@ -32,7 +32,7 @@ public final class KroneckerWorkspace {
         let (elements, overflow) = maxBatchSize.multipliedReportingOverflow(by: perVector)
         guard !overflow, elements <= KroneckerLimits.maxWorkspaceElements else {
             throw .workspaceTooLarge(
-                elementsPerPlane: "\(maxBatchSize) × \(perVector)", limit: KroneckerLimits.maxWorkspaceElements)
+                batchSize: maxBatchSize, elementsPerVector: perVector, limit: KroneckerLimits.maxWorkspaceElements)
         }
         self.maxBatchSize = maxBatchSize
         self.elementsPerPlane = elements
