@@ -86,7 +86,7 @@ func directoryCRCRepaired(_ bytes: [UInt8]) -> [UInt8] {
     let length = Int(littleEndian(bytes[12..<16]))
     guard length <= bytes.count - KRUFormatLimits.fixedHeaderSize else { return bytes }
     var repaired = bytes
-    let crc = Zlib.crc32(Array(bytes[32..<32 + length]))
+    let crc = CRC32.checksum(Array(bytes[32..<32 + length]))
     for i in 0..<4 { repaired[24 + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
     return repaired
 }

@@ -44,7 +44,7 @@ public final class KRUFile: Sendable {
     public init(source: any KRUByteSource, options: Options = Options()) throws {
         let header = try FixedHeader(source)
         let directoryBytes = try source.read(at: UInt64(KRUFormatLimits.fixedHeaderSize), count: Int(header.directoryLength))
-        guard Zlib.crc32(directoryBytes) == header.directoryCRC32 else {
+        guard CRC32.checksum(directoryBytes) == header.directoryCRC32 else {
             throw KRUFormatError(.directoryChecksum, at: 24, "the directory's CRC-32 does not match (header or directory damaged)")
         }
         let directory = try Directory(bytes: directoryBytes, minor: header.version.minor,
@@ -84,14 +84,13 @@ public final class KRUFile: Sendable {
         case .none:
             raw = stored
         case .zlib:
-            let result = stored.withUnsafeBytes { Zlib.decompress($0, rawLength: Int(info.rawLength)) }
-            switch result {
+            switch BoundedInflate.inflate(stored, expectedCount: Int(info.rawLength), framing: .zlib) {
             case .success(let bytes): raw = bytes
             case .failure(let failure):
                 throw KRUFormatError(.badZlib, at: info.offset, "tensor \"\(info.name)\": \(failure.reason)")
             }
         }
-        let crc = Zlib.crc32(raw)
+        let crc = CRC32.checksum(raw)
         guard crc == info.crc32 else {
             throw KRUFormatError(.tensorChecksum, at: info.offset,
                                  "tensor \"\(info.name)\": CRC-32 of the data is \(hex(crc)), the directory says \(hex(info.crc32))")

@@ -13,7 +13,8 @@ import Darwin
 public struct KRUWriter: Sendable {
     /// When to store a tensor zlib-compressed.
     public enum CompressionPolicy: Sendable {
-        /// zlib level 9 when it saves at least 1/16 of the bytes (spec/FORMAT.md §4).
+        /// zlib level 9 when it saves at least 1/16 of the bytes (spec/FORMAT.md §4). Tensors of 2 GiB or more are
+        /// never compressed.
         case automatic
         case never
         case always
@@ -53,7 +54,7 @@ public struct KRUWriter: Sendable {
             directory.u64(0)
             directory.u64(UInt64(payload.count))
             directory.u64(UInt64(tensor.bytes.count))
-            directory.u32(Zlib.crc32(tensor.bytes))
+            directory.u32(CRC32.checksum(tensor.bytes))
             directory.u16(0)
         }
         var offsets: [UInt64] = []
@@ -77,7 +78,7 @@ public struct KRUWriter: Sendable {
         file.u16(KRUFormatLimits.minorVersion)
         file.u32(UInt32(patched.count))
         file.u64(end)
-        file.u32(Zlib.crc32(patched))
+        file.u32(CRC32.checksum(patched))
         file.u32(0)
         file.raw(patched)
         var bytes = file.bytes
@@ -95,6 +96,8 @@ public struct KRUWriter: Sendable {
     }
 
     private func storedForm(_ tensor: KRUTensor) -> (KRUCompression, [UInt8]) {
+        // zlib's one-call deflate takes 32-bit lengths; tensors of 2 GiB and more are stored as they are.
+        guard tensor.bytes.count < 1 << 31 else { return (.none, tensor.bytes) }
         switch compression {
         case .never: return (.none, tensor.bytes)
         case .always: return (.zlib, Zlib.compress(tensor.bytes))

@@ -103,6 +103,8 @@ struct ZipArchive {
                 throw where_.error(.zipInflateFailed, at: dataStart, "\(count) bytes follow the end of the DEFLATE stream")
             case .failure(.invalid(let reason)):
                 throw where_.error(.zipInflateFailed, at: dataStart, "invalid DEFLATE data: \(reason)")
+            case .failure(.presetDictionary):
+                throw where_.error(.zipInflateFailed, at: dataStart, "the DEFLATE data asks for a preset dictionary")
             }
             inflated += entry.uncompressedSize
         }
