@@ -82,7 +82,7 @@ struct FactorizationInputTests {
         #expect(throws: KroneckerFactorizationError.self) {
             try NearestKronecker.autoShapes(size: 12, rule: .balanced(factorCount: 4))
         }
-        #expect(NearestKronecker.FactorShape(rows: 2, columns: 3).description == "2x3")
+        #expect(NearestKronecker.FactorShape(rows: 2, columns: 3).description == "2×3")
     }
 
     /// Progress fractions never decrease, stay in [0, 1] and end at exactly 1 with `.finished`.

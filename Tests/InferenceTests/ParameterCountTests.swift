@@ -189,7 +189,7 @@ import Testing
         // Rectangular factors 2×3 ⊗ 3×2 (∏P = ∏Q = 6), D = K = 1: 2·(6 + 6), 2·6, 2·6, 12 + 1
         let rectangular = try RecurrentArchitecture(
             hiddenSize: 6, inputWidth: 1, outputWidth: 1,
-            factors: [RecurrentFactorShape(rows: 2, columns: 3), RecurrentFactorShape(rows: 3, columns: 2)])
+            factors: [KroneckerFactorShape(rows: 2, columns: 3), KroneckerFactorShape(rows: 3, columns: 2)])
         #expect(ParameterCounts.kru(rectangular) == ParameterBreakdown(recurrent: 24, input: 12, cellBiases: 12, readout: 13))
     }
 

@@ -12,7 +12,7 @@ extension NearestKronecker {
         let reporter = ProgressReporter(progress)
         defer { reporter.finish() }
         let order = shapes.count
-        let modes = shapes.map(\.count)
+        let modes = shapes.map(\.entryCount)
 
         // Work on A·2^−e with 2^e ≈ the largest entry: every algorithm is homogeneous, a power of two scales
         // exactly, and ‖A‖² can then neither overflow nor underflow whatever the input's magnitude.
@@ -71,7 +71,7 @@ extension NearestKronecker {
         let norm = squaredNorm(matrix.elements).squareRoot()
         let zeroTerm = KroneckerFactorization<S>.Term(
             factors: shapes.map {
-                Matrix(rows: $0.rows, columns: $0.columns, elements: Array(repeating: .zero, count: $0.count))
+                Matrix(rows: $0.rows, columns: $0.columns, elements: Array(repeating: .zero, count: $0.entryCount))
             },
             scale: 0)
         let first = norm > 0 ? KroneckerFactorization<S>.Term(factors: [matrix], scale: norm) : zeroTerm
@@ -111,7 +111,7 @@ extension NearestKronecker {
             throw .shapeMismatch(
                 rowProduct: rowProduct, columnProduct: columnProduct, rows: matrix.rows, columns: matrix.columns)
         }
-        let modes = shapes.map(\.count)
+        let modes = shapes.map(\.entryCount)
         let maximumRank = switch shapes.count {
         case 1: 1
         case 2: min(modes[0], modes[1])

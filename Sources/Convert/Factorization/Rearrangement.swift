@@ -15,7 +15,7 @@ extension NearestKronecker {
     static func rearranged<S: Scalar>(
         _ a: UnsafeBufferPointer<S>, rows: Int, columns: Int, shapes: [FactorShape], scale: Double
     ) -> [S] {
-        let modes = shapes.map(\.count)
+        let modes = shapes.map(\.entryCount)
         // stride[f] = ∏_{g>f} P_gQ_g, the step of mode f in T.
         var stride = [Int](repeating: 1, count: modes.count)
         for f in stride.indices.reversed().dropFirst() { stride[f] = stride[f + 1] * modes[f + 1] }

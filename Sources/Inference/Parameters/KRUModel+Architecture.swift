@@ -8,7 +8,7 @@ extension KRUModel {
         let layer = description.layers[0]
         return try? RecurrentArchitecture(
             hiddenSize: layer.hiddenSize, inputWidth: layer.inputSize, outputWidth: description.outputWidth,
-            factors: first.factors.map { RecurrentFactorShape(rows: $0.rows, columns: $0.columns) },
+            factors: first.factors.map { KroneckerFactorShape(rows: $0.rows, columns: $0.columns) },
             complexFactors: true, kroneckerRank: terms.count)
     }
 

@@ -1,24 +1,3 @@
-/// The size of one Kronecker factor W_f ∈ ℂ^{P_f×Q_f} (or ℝ^{P_f×Q_f}) of a KRU recurrent matrix.
-public struct RecurrentFactorShape: Sendable, Hashable {
-    /// P_f.
-    public let rows: Int
-    /// Q_f.
-    public let columns: Int
-
-    public init(rows: Int, columns: Int) {
-        self.rows = rows
-        self.columns = columns
-    }
-
-    /// A square P×P factor.
-    public init(square size: Int) {
-        self.init(rows: size, columns: size)
-    }
-
-    /// P_f·Q_f, the entries of the factor.
-    public var entryCount: Int { rows * columns }
-}
-
 /// One recurrent layer with its readout, described by the sizes the parameter formulas need.
 ///
 /// - N, ``hiddenSize``: the number of hidden units (complex units for a complex KRU).
@@ -41,7 +20,7 @@ public struct RecurrentArchitecture: Sendable, Hashable {
     public let hiddenSize: Int
     public let inputWidth: Int
     public let outputWidth: Int
-    public let factors: [RecurrentFactorShape]
+    public let factors: [KroneckerFactorShape]
     public let complexFactors: Bool
     public let kroneckerRank: Int
 
@@ -50,7 +29,7 @@ public struct RecurrentArchitecture: Sendable, Hashable {
     /// - Throws: ``ParameterCountError`` naming the first offending value.
     public init(
         hiddenSize: Int, inputWidth: Int, outputWidth: Int,
-        factors: [RecurrentFactorShape], complexFactors: Bool = true, kroneckerRank: Int = 1
+        factors: [KroneckerFactorShape], complexFactors: Bool = true, kroneckerRank: Int = 1
     ) throws(ParameterCountError) {
         try ParameterCountLimits.check(hiddenSize: hiddenSize, inputWidth: inputWidth, outputWidth: outputWidth)
         guard !factors.isEmpty else { throw .noFactors }
@@ -86,7 +65,7 @@ public struct RecurrentArchitecture: Sendable, Hashable {
         }
         try self.init(
             hiddenSize: Self.cappedProduct(sizes), inputWidth: inputWidth, outputWidth: outputWidth,
-            factors: sizes.map(RecurrentFactorShape.init(square:)), complexFactors: complexFactors,
+            factors: sizes.map(KroneckerFactorShape.init(square:)), complexFactors: complexFactors,
             kroneckerRank: kroneckerRank)
     }
 
