@@ -1,4 +1,5 @@
 import Foundation
+import KRUFormat
 import Testing
 @testable import KRUConvert
 
@@ -71,7 +72,7 @@ struct CheckpointMutationTests {
     @Test(arguments: ["gru_l2.lightning.ckpt", "lstm_l2.params.pt", "gru_l2.noncontig.pt"])
     func pickleEditsBehindAValidChecksum(file: String) throws {
         let original = try CheckpointFixtures.bytes(CheckpointFixtures.torchPath(file))
-        let archive = try ZipArchive(source: MemoryCheckpointSource(bytes: original), context: CheckpointContext(file: file), limits: .standard)
+        let archive = try ZipArchive(source: InMemoryByteSource(original), context: CheckpointContext(file: file), limits: .standard)
         let entry = try #require(archive.entries.first { $0.name.hasSuffix("/data.pkl") })
         let localNameLength = Int(original[Int(entry.localHeaderOffset) + 26]) | Int(original[Int(entry.localHeaderOffset) + 27]) << 8
         let localExtraLength = Int(original[Int(entry.localHeaderOffset) + 28]) | Int(original[Int(entry.localHeaderOffset) + 29]) << 8
@@ -106,7 +107,7 @@ struct CheckpointMutationTests {
     /// Edits inside the .npy of an npz entry, read directly (the entry's CRC would catch them otherwise).
     @Test func npyEdits() throws {
         let npz = try CheckpointFixtures.bytes(CheckpointFixtures.torchPath("gru_l2.npz"))
-        let archive = try ZipArchive(source: MemoryCheckpointSource(bytes: npz), context: CheckpointContext(file: "npz"), limits: .standard)
+        let archive = try ZipArchive(source: InMemoryByteSource(npz), context: CheckpointContext(file: "npz"), limits: .standard)
         var inflated: UInt64 = 0
         let original = try archive.read(try #require(archive.entry(named: "rnn.weight_hh_l0.npy")), inflated: &inflated)
         var random = SplitMix64(state: 42)

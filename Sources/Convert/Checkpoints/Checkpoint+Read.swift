@@ -1,3 +1,5 @@
+import KRUFormat
+
 extension Checkpoint {
     /// Reads the checkpoint at `path`.
     ///
@@ -9,18 +11,18 @@ extension Checkpoint {
     /// - Throws: ``CheckpointError`` naming the problem, the file and the place in it.
     public static func read(path: String, format: CheckpointFormat? = nil,
                             options: CheckpointReadOptions = CheckpointReadOptions()) throws -> Checkpoint {
-        try read(FileCheckpointSource(path: path), name: path, format: format, options: options)
+        try read(openCheckpointFile(path), name: path, format: format, options: options)
     }
 
     /// Reads a checkpoint held in memory; `name` labels errors (a file name or a description).
     public static func read(bytes: [UInt8], name: String = "<memory>", format: CheckpointFormat? = nil,
                             options: CheckpointReadOptions = CheckpointReadOptions()) throws -> Checkpoint {
-        try read(MemoryCheckpointSource(bytes: bytes), name: name, format: format, options: options)
+        try read(InMemoryByteSource(bytes), name: name, format: format, options: options)
     }
 
     /// The format ``read(path:format:options:)`` would choose for the file at `path`.
     public static func detectFormat(path: String) throws -> CheckpointFormat {
-        let source = try FileCheckpointSource(path: path)
+        let source = try openCheckpointFile(path)
         let context = CheckpointContext(file: path)
         switch try CheckpointSniffer.container(source, context: context) {
         case .zip: return try CheckpointSniffer.zipFormat(ZipArchive(source: source, context: context, limits: .standard))

@@ -29,7 +29,7 @@ public struct NumPyArray: Sendable, Equatable {
 
     /// Reads a `.npy` file (versions 1.0–3.0; little- or big-endian numbers; C or Fortran order).
     public static func read(path: String, limits: CheckpointLimits = .standard) throws -> NumPyArray {
-        let source = try FileCheckpointSource(path: path)
+        let source = try openCheckpointFile(path)
         var budget = TensorBudget(limits: limits)
         let array = try NumPyDecoding.decode(source, length: source.size, name: path,
                                              context: CheckpointContext(file: path), budget: &budget)
@@ -39,7 +39,7 @@ public struct NumPyArray: Sendable, Equatable {
     /// Decodes the bytes of a `.npy` file; `name` labels errors.
     public static func decode(_ bytes: [UInt8], name: String = "<memory>", limits: CheckpointLimits = .standard) throws -> NumPyArray {
         var budget = TensorBudget(limits: limits)
-        let array = try NumPyDecoding.decode(MemoryCheckpointSource(bytes: bytes), length: UInt64(bytes.count), name: name,
+        let array = try NumPyDecoding.decode(InMemoryByteSource(bytes), length: UInt64(bytes.count), name: name,
                                              context: CheckpointContext(file: name), budget: &budget)
         return NumPyArray(shape: array.shape, values: array.values, dtype: array.dtype)
     }

@@ -1,3 +1,5 @@
+import KRUFormat
+
 /// Reads an `.npz` archive (`numpy.savez`, `numpy.savez_compressed`): every `<name>.npy` entry becomes the
 /// tensor `<name>`, in central-directory order; other entries are listed as skipped.
 enum NPZReader {
@@ -13,7 +15,7 @@ enum NPZReader {
             }
             let name = String(entry.name.dropLast(4))
             let bytes = try archive.read(entry, inflated: &inflated)
-            let array = try NumPyDecoding.decode(MemoryCheckpointSource(bytes: bytes), length: UInt64(bytes.count), name: name,
+            let array = try NumPyDecoding.decode(InMemoryByteSource(bytes), length: UInt64(bytes.count), name: name,
                                                  context: archive.context.inside("zip entry \(quotedForMessage(entry.name))"), budget: &budget)
             tensors.append(CheckpointTensor(name: name, dtype: array.dtype, shape: array.shape, values: array.values))
         }
