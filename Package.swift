@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "KRUFormat", dependencies: ["CZlib"], path: "Sources/Format"),
         .target(name: "KRUInference", dependencies: ["KRUFormat"], path: "Sources/Inference"),
         .target(name: "KRUConvert", dependencies: ["KRUFormat", "KRUInference", "CZlib", "CLAPACK"], path: "Sources/Convert"),
-        .target(name: "KRUTrain", dependencies: ["KRUInference"], path: "Sources/Train"),
+        .target(name: "KRUTrain", dependencies: ["KRUInference", "CLAPACK"], path: "Sources/Train"),
         .executableTarget(
             name: "kru",
             dependencies: [
@@ -51,6 +51,6 @@ let package = Package(
         // Runs the built `kru` executable; depending on it makes SwiftPM build it first.
         .testTarget(name: "KRUCLITests", dependencies: ["kru", "KRUConvert"], path: "Tests/CLITests"),
         .testTarget(name: "KRUConvertTests", dependencies: ["KRUConvert"], path: "Tests/ConvertTests"),
-        // KRUTrainTests joins when the trainer gets its first code (issue 5).
+        .testTarget(name: "KRUTrainTests", dependencies: ["KRUTrain"], path: "Tests/TrainTests"),
     ]
 )

@@ -1,0 +1,58 @@
+import Foundation
+import KRUInference
+
+/// The training losses, chosen by the head's kind (spec/MODEL.md §5), averaged over the scored (step, sequence)
+/// pairs:
+///
+/// - categorical: cross-entropy −log softmax(y)_target, in nats;
+/// - bernoulli: Σ_k of the binary cross-entropy of σ(y_k) against target t_k, in nats per step;
+/// - regression: the mean over k of (y_k − t_k)², so with K = 1 it is the usual mean squared error.
+enum SequenceLoss {
+    /// Returns the summed loss and the number of scored rows; if `gradient` is given, writes
+    /// ∂(sum / count)/∂y into it for every row (zero at unscored steps).
+    static func evaluate(_ kind: ModelDescription.OutputKind, logits: UnsafePointer<Double>, width k: Int,
+                         batch: SequenceBatch, gradient: UnsafeMutablePointer<Double>?) -> (sum: Double, count: Int) {
+        let rowsPerStep = batch.batchSize
+        let count = batch.scoredCount
+        let scale = count > 0 ? 1 / Double(count) : 0
+        gradient?.update(repeating: 0, count: batch.length * rowsPerStep * k)
+        var sum = 0.0
+        for t in 0..<batch.length where batch.scoredSteps[t] {
+            for row in t * rowsPerStep..<(t + 1) * rowsPerStep {
+                let y = logits + row * k
+                let g = gradient.map { $0 + row * k }
+                switch (kind, batch.targets) {
+                case (.categorical, .classes(let classes)):
+                    let target = classes[row]
+                    precondition(target >= 0 && target < k, "class \(target) at row \(row) is outside 0..<\(k)")
+                    var m = y[0]
+                    for i in 1..<k { m = max(m, y[i]) }
+                    var total = 0.0
+                    for i in 0..<k { total += exp(y[i] - m) }
+                    let logNormalizer = m + log(total)
+                    sum += logNormalizer - y[target]
+                    if let g {
+                        for i in 0..<k { g[i] = scale * exp(y[i] - logNormalizer) }
+                        g[target] -= scale
+                    }
+                case (.bernoulli, .values(let targets)):
+                    for i in 0..<k {
+                        let (v, target) = (y[i], targets[row * k + i])
+                        // log(1 + e^v) − t·v, written so neither exp can overflow.
+                        sum += max(v, 0) - v * target + log1p(exp(-abs(v)))
+                        g?[i] = scale * (1 / (1 + exp(-v)) - target)
+                    }
+                case (.regression, .values(let targets)):
+                    for i in 0..<k {
+                        let difference = y[i] - targets[row * k + i]
+                        sum += difference * difference / Double(k)
+                        g?[i] = scale * 2 * difference / Double(k)
+                    }
+                default:
+                    preconditionFailure("a \(kind) head needs \(kind == .categorical ? "class" : "value") targets")
+                }
+            }
+        }
+        return (sum, count)
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// Adam (Kingma & Ba, 2015) with bias-corrected moment estimates:
+/// m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − lr·m̂/(√v̂ + ε), m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
+public struct Adam: Optimizer {
+    public var learningRate: Double
+    public var beta1: Double
+    public var beta2: Double
+    public var epsilon: Double
+    /// Updates made so far (t).
+    public private(set) var stepCount = 0
+    private var firstMoment: [Double] = []
+    private var secondMoment: [Double] = []
+
+    public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+    }
+
+    public mutating func update(_ parameters: inout [Double], gradient: [Double]) {
+        precondition(parameters.count == gradient.count, "\(gradient.count) gradient values for \(parameters.count) parameters")
+        if firstMoment.count != parameters.count {
+            firstMoment = [Double](repeating: 0, count: parameters.count)
+            secondMoment = firstMoment
+            stepCount = 0
+        }
+        stepCount += 1
+        let correction1 = 1 - pow(beta1, Double(stepCount)), correction2 = 1 - pow(beta2, Double(stepCount))
+        let (b1, b2, lr, eps) = (beta1, beta2, learningRate, epsilon)
+        firstMoment.withUnsafeMutableBufferPointer { m in
+            secondMoment.withUnsafeMutableBufferPointer { v in
+                parameters.withUnsafeMutableBufferPointer { theta in
+                    gradient.withUnsafeBufferPointer { g in
+                        for i in 0..<g.count {
+                            m[i] = b1 * m[i] + (1 - b1) * g[i]
+                            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                            theta[i] -= lr * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + eps)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

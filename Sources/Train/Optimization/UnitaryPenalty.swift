@@ -1,0 +1,81 @@
+/// The soft unitary constraint of the paper (eq. 7): R = Σ_f ‖W_fᴴW_f − I‖²_F over every Kronecker factor of every
+/// layer (and every term), added to the loss as λ·R.
+///
+/// **Gradient.** With A = WᴴW − I (Hermitian) and dR = 2·Re tr(A·dA) = 2·Re tr(A·dWᴴ·W) + 2·Re tr(A·Wᴴ·dW)
+/// = 4·Re tr(A·Wᴴ·dW), the module's convention (W̄ = ∂R/∂Re W + i·∂R/∂Im W, dR = Re Σ conj(W̄)·dW) gives
+///
+///     W̄ = 4·W·(WᴴW − I)
+///
+/// — the formula of reference/data-sources.md §9.3, confirmed by finite differences in the tests.
+///
+/// For a rectangular P × Q factor WᴴW is Q × Q of rank ≤ P, so with P < Q the penalty cannot reach 0 (the factor
+/// can at best be a co-isometry); the paper's definition is kept as is.
+public enum UnitaryPenalty {
+    /// R for the network's current parameters (without the strength λ).
+    public static func value(of network: KRUNetwork) -> Double {
+        var total = 0.0
+        network.parameters.withUnsafeBufferPointer { p in
+            for tensor in factorTensors(network) {
+                let a = defect(p.baseAddress!, tensor)
+                total += zip(a.re, a.im).reduce(0) { $0 + $1.0 * $1.0 + $1.1 * $1.1 }
+            }
+        }
+        return total
+    }
+
+    /// Adds λ·∂R/∂parameters to `gradient` (flat layout) and returns λ·R.
+    @discardableResult
+    public static func addGradient(of network: KRUNetwork, strength lambda: Double, to gradient: inout [Double]) -> Double {
+        precondition(gradient.count == network.parameterCount, "the gradient does not fit the network")
+        guard lambda != 0 else { return 0 }
+        var total = 0.0
+        network.parameters.withUnsafeBufferPointer { p in
+            let w = p.baseAddress!
+            for tensor in factorTensors(network) {
+                let (rows, columns) = (tensor.shape[0], tensor.shape[1])
+                let a = defect(w, tensor)
+                total += zip(a.re, a.im).reduce(0) { $0 + $1.0 * $1.0 + $1.1 * $1.1 }
+                // W̄ = 4·W·A  (P × Q times Q × Q).
+                for p in 0..<rows {
+                    for q in 0..<columns {
+                        var sr = 0.0, si = 0.0
+                        for j in 0..<columns {
+                            let (wr, wi) = (w[tensor.realOffset + p * columns + j], w[tensor.imaginaryOffset + p * columns + j])
+                            let (ar, ai) = (a.re[j * columns + q], a.im[j * columns + q])
+                            sr += wr * ar - wi * ai
+                            si += wr * ai + wi * ar
+                        }
+                        gradient[tensor.realOffset + p * columns + q] += lambda * 4 * sr
+                        gradient[tensor.imaginaryOffset + p * columns + q] += lambda * 4 * si
+                    }
+                }
+            }
+        }
+        return lambda * total
+    }
+
+    private static func factorTensors(_ network: KRUNetwork) -> [ParameterTensor] {
+        network.layout.tensors.filter { if case .recurrentFactor = $0.role { true } else { false } }
+    }
+
+    /// A = WᴴW − I (Q × Q, split planes).
+    private static func defect(_ w: UnsafePointer<Double>, _ tensor: ParameterTensor) -> (re: [Double], im: [Double]) {
+        let (rows, columns) = (tensor.shape[0], tensor.shape[1])
+        var re = [Double](repeating: 0, count: columns * columns), im = re
+        for i in 0..<columns {
+            for j in 0..<columns {
+                // (WᴴW)[i, j] = Σ_p conj(W[p, i])·W[p, j]
+                var sr = 0.0, si = 0.0
+                for p in 0..<rows {
+                    let (ar, ai) = (w[tensor.realOffset + p * columns + i], w[tensor.imaginaryOffset + p * columns + i])
+                    let (br, bi) = (w[tensor.realOffset + p * columns + j], w[tensor.imaginaryOffset + p * columns + j])
+                    sr += ar * br + ai * bi
+                    si += ar * bi - ai * br
+                }
+                re[i * columns + j] = sr - (i == j ? 1 : 0)
+                im[i * columns + j] = si
+            }
+        }
+        return (re, im)
+    }
+}

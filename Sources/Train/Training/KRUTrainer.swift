@@ -1,0 +1,74 @@
+/// What one ``KRUTrainer/train(on:from:)`` call did.
+public struct TrainingReport: Sendable {
+    /// The mean loss over all scored steps of the batch, measured before each chunk's update (nats for
+    /// categorical and Bernoulli heads).
+    public let loss: Double
+    /// λ·R, the unitary penalty after the last update.
+    public let penalty: Double
+    /// The largest gradient norm (loss + penalty, before clipping) over the chunks.
+    public let gradientNorm: Double
+    /// Parameter updates made (one per chunk with a scored step).
+    public let updates: Int
+    /// The state after the batch's last step, to continue a stream with.
+    public let finalState: RecurrentState
+}
+
+/// Trains a ``KRUNetwork`` with (truncated) backpropagation through time, the soft unitary penalty, gradient
+/// clipping and an ``Optimizer``. Not thread-safe (it reuses scratch between steps); the passes inside a step use
+/// ``TrainingConfiguration/threads`` workers.
+///
+/// ```swift
+/// var random = KRURandom(seed: 1)
+/// let task = CopyMemoryTask(delay: 100)
+/// let layer = KRULayerArchitecture(squareFactors: [2, 2, 2, 2, 2, 2, 2], activation: .modReLU)
+/// let network = KRUNetwork(architecture: try task.architecture(layers: [layer]), random: &random)
+/// let trainer = KRUTrainer(network: network, optimizer: Adam(learningRate: 1e-3),
+///                          configuration: .init(unitaryPenalty: 1e-3, clipNorm: 1))
+/// for _ in 0..<1000 { trainer.train(on: task.batch(size: 32, random: &random)) }
+/// ```
+public final class KRUTrainer {
+    public var network: KRUNetwork
+    public var optimizer: any Optimizer
+    public var configuration: TrainingConfiguration
+    /// Scratch reused from step to step.
+    private let pool = BufferPool()
+
+    public init(network: KRUNetwork, optimizer: any Optimizer, configuration: TrainingConfiguration = .init()) {
+        self.network = network
+        self.optimizer = optimizer
+        self.configuration = configuration
+    }
+
+    /// One pass over `batch` from `state` (zero if nil): per chunk, the gradient of loss + λ·R, clipping, one
+    /// update; the state moves on to the next chunk without a gradient path (truncated BPTT).
+    @discardableResult
+    public func train(on batch: SequenceBatch, from state: RecurrentState? = nil) -> TrainingReport {
+        let window = configuration.chunkLength ?? batch.length
+        var carried = state
+        var lossSum = 0.0, scored = 0, largestNorm = 0.0, updates = 0
+        for start in stride(from: 0, to: batch.length, by: window) {
+            let chunk = window >= batch.length ? batch : batch.steps(start..<min(start + window, batch.length))
+            let result = network.lossAndGradient(on: chunk, from: carried, threads: configuration.threads, pool: pool)
+            carried = result.finalState
+            guard result.scoredCount > 0 else { continue }
+            lossSum += result.loss * Double(result.scoredCount)
+            scored += result.scoredCount
+            var gradient = result.gradient
+            UnitaryPenalty.addGradient(of: network, strength: configuration.unitaryPenalty, to: &gradient)
+            let norm = configuration.clipNorm.map { GradientClipping.clip(&gradient, maxNorm: $0) }
+                ?? GradientClipping.norm(gradient)
+            largestNorm = max(largestNorm, norm)
+            optimizer.update(&network.parameters, gradient: gradient)
+            updates += 1
+        }
+        let penalty = configuration.unitaryPenalty * UnitaryPenalty.value(of: network)
+        return TrainingReport(loss: scored > 0 ? lossSum / Double(scored) : 0, penalty: penalty,
+                              gradientNorm: largestNorm, updates: updates,
+                              finalState: carried ?? .zero(network.architecture, batchSize: batch.batchSize))
+    }
+
+    /// The mean loss of the current network on `batch` (no update).
+    public func evaluate(_ batch: SequenceBatch, from state: RecurrentState? = nil) -> Double {
+        network.loss(on: batch, from: state, threads: configuration.threads, pool: pool)
+    }
+}

@@ -1,0 +1,22 @@
+/// The knobs of a ``KRUTrainer`` other than the optimizer.
+public struct TrainingConfiguration: Sendable, Equatable {
+    /// λ of the soft unitary penalty λ·Σ_f ‖W_fᴴW_f − I‖²_F (0 turns it off).
+    public var unitaryPenalty: Double
+    /// Clip the gradient (loss + penalty) to this L2 norm before each update; nil: no clipping.
+    public var clipNorm: Double?
+    /// Truncated BPTT window: each batch is cut into chunks of this many steps, one update per chunk, the state
+    /// carried from chunk to chunk. nil: backpropagate through the whole batch.
+    public var chunkLength: Int?
+    /// Worker threads for the recurrence.
+    public var threads: Int
+
+    public init(unitaryPenalty: Double = 0, clipNorm: Double? = nil, chunkLength: Int? = nil,
+                threads: Int = KRUNetwork.defaultThreads) {
+        precondition(chunkLength.map { $0 >= 1 } ?? true, "a chunk needs at least one step")
+        precondition(threads >= 1, "at least one thread")
+        self.unitaryPenalty = unitaryPenalty
+        self.clipNorm = clipNorm
+        self.chunkLength = chunkLength
+        self.threads = threads
+    }
+}

@@ -1,0 +1,92 @@
+import KRUFormat
+import KRUInference
+import Testing
+@testable import KRUTrain
+
+/// A trained network written as `.kru` runs unchanged in the engine (KRUModel/KRUSession, Float, its own
+/// Kronecker kernels) and gives the trainer's outputs — the trainer's forward pass checked against an
+/// independent implementation of spec/MODEL.md.
+struct ExportTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let activation: ModelDescription.Activation
+        let output: ModelDescription.OutputKind
+        let input: TestNetworks.InputKind
+        var testDescription: String { "\(activation.rawValue) \(output.rawValue) \(input)" }
+    }
+
+    static let cases: [Case] = ModelDescription.Activation.allCases.enumerated().flatMap { a, activation in
+        ModelDescription.OutputKind.allCases.enumerated().map { o, output in
+            Case(activation: activation, output: output, input: TestNetworks.InputKind.allCases[(a + o) % 3])
+        }
+    }
+
+    @Test(arguments: cases)
+    func engineMatchesTrainer(_ c: Case) throws {
+        let lower = KRULayerArchitecture(hiddenSize: 24, activation: c.activation, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let upper = KRULayerArchitecture(hiddenSize: 6, activation: .splitTanh, factorShapes: TestNetworks.smallShapes, rank: 1)
+        let architecture = try TestNetworks.architecture(input: c.input, layers: [lower, upper], output: c.output)
+        let network = TestNetworks.randomNetwork(architecture, seed: 51)
+        let (steps, streams) = (7, 3)
+        let batch = TestNetworks.batch(architecture, length: steps, batchSize: streams, seed: 52)
+        let expected = network.outputs(for: batch)
+
+        let model = try KRUModel(file: KRUFile(bytes: network.encodedModel()))
+        #expect(model.parameterCount == network.parameterCount)
+        let session = model.session(batchSize: streams)
+        let k = architecture.output.width
+        var worst: Double = 0
+        for t in 0..<steps {
+            switch batch.inputs {
+            case .tokens(let tokens): session.feed(tokens: Array(tokens[t * streams..<(t + 1) * streams]))
+            case .vectors(let values, let width):
+                session.feed(vectors: values[t * streams * width..<(t + 1) * streams * width].map { Float($0) })
+            }
+            let got = session.outputValues()
+            for i in 0..<streams * k {
+                let want = expected.values[t * streams * k + i]
+                worst = max(worst, abs(Double(got[i]) - want) / max(1, abs(want)))
+            }
+        }
+        // Final states too: the engine's [Re h; Im h] against the trainer's carried state.
+        for (l, layer) in architecture.layers.enumerated() {
+            for b in 0..<streams {
+                let got = session.hiddenState(layer: l, stream: b)
+                let n = layer.hiddenSize, state = expected.finalState.layers[l]
+                for i in 0..<n {
+                    worst = max(worst, abs(Double(got[i]) - state.real[b * n + i]), abs(Double(got[n + i]) - state.imaginary[b * n + i]))
+                }
+            }
+        }
+        print("engine vs trainer [\(c.testDescription)]: worst error \(worst)")
+        #expect(worst < 1e-4)
+    }
+
+    /// Double-precision export and import give back the parameters bit for bit; the metadata is the schema's.
+    @Test func doublePrecisionRoundTrip() throws {
+        let layer = KRULayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let architecture = try TestNetworks.architecture(input: .embedding, layers: [layer], output: .categorical)
+        let network = TestNetworks.randomNetwork(architecture, seed: 61)
+        let extra = [KRUMetadataEntry("general.name", .string("round trip")), KRUMetadataEntry("kru.train.steps", .int(0))]
+        let file = try KRUFile(bytes: network.encodedModel(precision: .double, metadata: extra))
+        let back = try KRUNetwork(file: file)
+        #expect(back.architecture == network.architecture)
+        #expect(back.parameters == network.parameters)
+        #expect(file.metadata("kru.layer.0.recurrent_rank") == .int(2))
+        #expect(file.metadata("kru.layer.0.recurrent_factors") == .int(3))
+        #expect(file.metadata("general.name") == .string("round trip"))
+        #expect(file.tensorInfo(named: "layer.0.weight_hh.0.1.2")?.shape == [4, 2])
+    }
+
+    /// Writing to disk is atomic and the engine loads the file by path.
+    @Test func writesAFileTheEngineLoads() throws {
+        let layer = KRULayerArchitecture(squareFactors: [2, 2, 2], activation: .splitReLU)
+        let architecture = try CopyMemoryTask(delay: 5).architecture(layers: [layer])
+        var random = KRURandom(seed: 71)
+        let network = KRUNetwork(architecture: architecture, random: &random)
+        let path = FileManagerPaths.temporaryFile(named: "export-test.kru")
+        try network.write(toPath: path)
+        let model = try KRUModel(path: path)
+        #expect(model.description.vocabulary == CopyMemoryTask.vocabulary)
+        #expect(model.recurrentParameterCount == layer.recurrentParameterCount)
+    }
+}

@@ -1,0 +1,71 @@
+import KRUInference
+import Testing
+@testable import KRUTrain
+
+struct OptimizerTests {
+    @Test func adamFirstStepIsTheLearningRateTimesTheSign() {
+        var adam = Adam(learningRate: 0.01)
+        var parameters = [1.0, -2.0, 3.0]
+        adam.update(&parameters, gradient: [0.5, -4.0, 1e-3])
+        // m̂ = g and v̂ = g² after one bias-corrected step: Δ = −lr·g/(|g| + ε).
+        #expect(abs(parameters[0] - 0.99) < 1e-9)
+        #expect(abs(parameters[1] - -1.99) < 1e-9)
+        #expect(abs(parameters[2] - 2.99) < 1e-7)
+        #expect(adam.stepCount == 1)
+    }
+
+    @Test func rmspropFirstStep() {
+        var rmsprop = RMSprop(learningRate: 0.01, decay: 0.9)
+        var parameters = [1.0, -2.0]
+        rmsprop.update(&parameters, gradient: [2.0, -0.5])
+        // v = 0.1·g², Δ = −lr·g/√v = −lr·sign(g)/√0.1.
+        let step = 0.01 / 0.1.squareRoot()
+        #expect(abs(parameters[0] - (1 - step)) < 1e-8)
+        #expect(abs(parameters[1] - (-2 + step)) < 1e-8)
+    }
+
+    @Test func clippingRescalesOnlyLongGradients() {
+        var long = [3.0, 4.0]
+        #expect(GradientClipping.clip(&long, maxNorm: 1) == 5)
+        #expect(abs(long[0] - 0.6) < 1e-15 && abs(long[1] - 0.8) < 1e-15)
+        var short = [0.3, 0.4]
+        GradientClipping.clip(&short, maxNorm: 1)
+        #expect(short == [0.3, 0.4])
+    }
+
+    /// Both optimizers drive the training loss of a small fixed batch down (every parameter kind moves).
+    @Test(arguments: ["adam", "rmsprop"])
+    func trainingReducesTheLoss(_ name: String) throws {
+        let layer = KRULayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let architecture = try TestNetworks.architecture(input: .embedding, layers: [layer], output: .categorical)
+        var random = KRURandom(seed: 101)
+        let network = KRUNetwork(architecture: architecture, random: &random)
+        let batch = TestNetworks.batch(architecture, length: 6, batchSize: 4, seed: 102)
+        let optimizer: any Optimizer = name == "adam" ? Adam(learningRate: 1e-2) : RMSprop(learningRate: 1e-2)
+        let trainer = KRUTrainer(network: network, optimizer: optimizer,
+                                 configuration: .init(unitaryPenalty: 0.1, clipNorm: 5))
+        let before = trainer.evaluate(batch)
+        for _ in 0..<60 { trainer.train(on: batch) }
+        let after = trainer.evaluate(batch)
+        #expect(after < 0.5 * before, "\(name): \(before) → \(after)")
+        for tensor in network.layout.tensors {
+            #expect(trainer.network.parameters[tensor.range] != network.parameters[tensor.range], "\(tensor.name) did not move")
+        }
+    }
+
+    /// The penalty alone pulls random factors back to unitary.
+    @Test func penaltyRestoresUnitarity() throws {
+        let layer = KRULayerArchitecture(squareFactors: [2, 3, 2], activation: .splitTanh)
+        let architecture = try TestNetworks.architecture(input: .vectors, layers: [layer], output: .regression)
+        var network = TestNetworks.randomNetwork(architecture, seed: 111)
+        var adam = Adam(learningRate: 1e-2)
+        let start = UnitaryPenalty.value(of: network)
+        for _ in 0..<500 {
+            var gradient = [Double](repeating: 0, count: network.parameterCount)
+            UnitaryPenalty.addGradient(of: network, strength: 1, to: &gradient)
+            adam.update(&network.parameters, gradient: gradient)
+        }
+        #expect(start > 0.1)
+        #expect(UnitaryPenalty.value(of: network) < 1e-6)
+    }
+}
