@@ -8,16 +8,16 @@ struct KroneckerChainTests {
     typealias Complex = (re: Double, im: Double)
 
     struct Factors {
-        let shapes: [FactorShape]
+        let shapes: [KroneckerFactorShape]
         let re: [[Double]]
         let im: [[Double]]
         /// The same values in buffers the kernels can point into.
         let buffers: [SplitBuffer]
 
-        init(_ shapes: [FactorShape], random: inout KRURandom) {
+        init(_ shapes: [KroneckerFactorShape], random: inout KRURandom) {
             self.shapes = shapes
-            re = shapes.map { s in (0..<s.elementCount).map { _ in random.nextStandardNormalPair().0 } }
-            im = shapes.map { s in (0..<s.elementCount).map { _ in random.nextStandardNormalPair().0 } }
+            re = shapes.map { s in (0..<s.entryCount).map { _ in random.nextStandardNormalPair().0 } }
+            im = shapes.map { s in (0..<s.entryCount).map { _ in random.nextStandardNormalPair().0 } }
             buffers = zip(re, im).map { SplitBuffer(re: DoubleBuffer($0), im: DoubleBuffer($1)) }
         }
 
@@ -46,15 +46,15 @@ struct KroneckerChainTests {
         var pointers: [SplitPointer] { buffers.map { $0.pointer() } }
     }
 
-    static let shapeSets: [[FactorShape]] = [
-        [FactorShape(rows: 2, columns: 3), FactorShape(rows: 3, columns: 4), FactorShape(rows: 4, columns: 2)],
-        [FactorShape(rows: 3, columns: 2), FactorShape(rows: 2, columns: 5), FactorShape(rows: 5, columns: 3)],
-        [FactorShape(rows: 6, columns: 6)],
-        [FactorShape(rows: 1, columns: 2), FactorShape(rows: 4, columns: 2)],
+    static let shapeSets: [[KroneckerFactorShape]] = [
+        [KroneckerFactorShape(rows: 2, columns: 3), KroneckerFactorShape(rows: 3, columns: 4), KroneckerFactorShape(rows: 4, columns: 2)],
+        [KroneckerFactorShape(rows: 3, columns: 2), KroneckerFactorShape(rows: 2, columns: 5), KroneckerFactorShape(rows: 5, columns: 3)],
+        [KroneckerFactorShape(rows: 6, columns: 6)],
+        [KroneckerFactorShape(rows: 1, columns: 2), KroneckerFactorShape(rows: 4, columns: 2)],
     ]
 
     @Test(arguments: shapeSets)
-    func forwardAdjointAndFactorGradientMatchTheDenseProduct(_ shapes: [FactorShape]) {
+    func forwardAdjointAndFactorGradientMatchTheDenseProduct(_ shapes: [KroneckerFactorShape]) {
         var random = KRURandom(seed: 81)
         let factors = Factors(shapes, random: &random)
         let chain = KroneckerChain(shapes: shapes)
@@ -86,7 +86,7 @@ struct KroneckerChainTests {
         // Backward: x̄ = Kᴴ ȳ and W̄_f = Σ_{i,j} (ȳ xᴴ)[i, j] · conj(∏_{g≠f} W_g) over the entries where factor f
         // contributes W_f[p, q].
         let xBar = SplitBuffer(count: batch * columns)
-        let gradients = shapes.map { SplitBuffer(count: $0.elementCount) }
+        let gradients = shapes.map { SplitBuffer(count: $0.entryCount) }
         let intermediates = (0..<max(shapes.count - 1, 0)).map { _ in SplitBuffer(count: batch * chain.maxLength) }
         chain.backward(factors: w, factorGradients: gradients.map { $0.pointer() }, x: x.pointer(), gradOutput: yBar.pointer(),
                        gradInput: xBar.pointer(), batch: batch, intermediates: intermediates.map { $0.pointer() },
@@ -106,7 +106,7 @@ struct KroneckerChainTests {
 
         worst = 0
         for (f, shape) in shapes.enumerated() {
-            var expected = [Complex](repeating: (0, 0), count: shape.elementCount)
+            var expected = [Complex](repeating: (0, 0), count: shape.entryCount)
             for i in 0..<rows {
                 for j in 0..<columns {
                     // (ȳ xᴴ)[i, j] summed over the batch.
@@ -121,7 +121,7 @@ struct KroneckerChainTests {
                     expected[k] = (expected[k].re + a.re * other.re + a.im * other.im, expected[k].im + a.im * other.re - a.re * other.im)
                 }
             }
-            for k in 0..<shape.elementCount {
+            for k in 0..<shape.entryCount {
                 worst = max(worst, abs(expected[k].re - gradients[f].re[k]), abs(expected[k].im - gradients[f].im[k]))
             }
         }

@@ -69,7 +69,7 @@ struct TaskTests {
     }
 
     @Test func architecturesAreChecked() {
-        let layer = KRULayerArchitecture(hiddenSize: 12, activation: .modReLU, factorShapes: [FactorShape(rows: 3, columns: 4), FactorShape(rows: 4, columns: 4)])
+        let layer = KRULayerArchitecture(hiddenSize: 12, activation: .modReLU, factorShapes: [KroneckerFactorShape(rows: 3, columns: 4), KroneckerFactorShape(rows: 4, columns: 4)])
         #expect(throws: ArchitectureError.self) { try AddingTask(length: 5).architecture(layers: [layer]) }
         #expect(throws: ArchitectureError.self) {
             try KRUArchitecture(input: .tokens(vocabulary: Array("aa".unicodeScalars)),

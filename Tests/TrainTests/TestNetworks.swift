@@ -5,9 +5,9 @@ import KRUInference
 /// (square or equal shapes hide transposition bugs), rank 2, several steps.
 enum TestNetworks {
     /// N = 24 = (2×3)(3×4)(4×2): ∏P = 2·3·4, ∏Q = 3·4·2, every P and Q distinct within its factor.
-    static let rectangularShapes = [FactorShape(rows: 2, columns: 3), FactorShape(rows: 3, columns: 4), FactorShape(rows: 4, columns: 2)]
+    static let rectangularShapes = [KroneckerFactorShape(rows: 2, columns: 3), KroneckerFactorShape(rows: 3, columns: 4), KroneckerFactorShape(rows: 4, columns: 2)]
     /// N = 6 = (3×2)(2×3).
-    static let smallShapes = [FactorShape(rows: 3, columns: 2), FactorShape(rows: 2, columns: 3)]
+    static let smallShapes = [KroneckerFactorShape(rows: 3, columns: 2), KroneckerFactorShape(rows: 2, columns: 3)]
 
     enum InputKind: CaseIterable, Sendable { case oneHot, embedding, vectors }
 

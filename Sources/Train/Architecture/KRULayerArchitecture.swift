@@ -8,11 +8,11 @@ public struct KRULayerArchitecture: Hashable, Sendable {
     public var activation: ModelDescription.Activation
     /// The shapes of W_0 … W_{F−1}, factor 0 the most significant digit; ∏P_f = ∏Q_f = N. Every Kronecker term
     /// uses the same shapes.
-    public var factorShapes: [FactorShape]
+    public var factorShapes: [KroneckerFactorShape]
     /// r, the number of Kronecker terms summed into the recurrent matrix (1 in the paper).
     public var rank: Int
 
-    public init(hiddenSize: Int, activation: ModelDescription.Activation, factorShapes: [FactorShape], rank: Int = 1) {
+    public init(hiddenSize: Int, activation: ModelDescription.Activation, factorShapes: [KroneckerFactorShape], rank: Int = 1) {
         self.hiddenSize = hiddenSize
         self.activation = activation
         self.factorShapes = factorShapes
@@ -22,14 +22,14 @@ public struct KRULayerArchitecture: Hashable, Sendable {
     /// Square factors of the given sizes, e.g. `[2, 2, 2, 2]` for N = 16; N is their product.
     public init(squareFactors sizes: [Int], activation: ModelDescription.Activation, rank: Int = 1) {
         self.init(hiddenSize: sizes.reduce(1, *), activation: activation,
-                  factorShapes: sizes.map(FactorShape.init(square:)), rank: rank)
+                  factorShapes: sizes.map(KroneckerFactorShape.init(square:)), rank: rank)
     }
 
     /// Width of the layer's output [Re h; Im h].
     public var outputSize: Int { 2 * hiddenSize }
 
     /// Real parameters of the recurrent matrix: 2·r·Σ_f P_f·Q_f.
-    public var recurrentParameterCount: Int { 2 * rank * factorShapes.reduce(0) { $0 + $1.elementCount } }
+    public var recurrentParameterCount: Int { 2 * rank * factorShapes.reduce(0) { $0 + $1.entryCount } }
 
     func validate(layer l: Int) throws(ArchitectureError) {
         let limit = 1 << 24

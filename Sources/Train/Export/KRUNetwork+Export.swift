@@ -1,4 +1,5 @@
 import KRUFormat
+import KRUInference
 
 /// The floating-point width of exported tensors.
 public enum ExportPrecision: Sendable {
@@ -9,36 +10,31 @@ public enum ExportPrecision: Sendable {
 }
 
 extension KRUNetwork {
-    /// The schema metadata (spec/MODEL.md §2) of this network as a `kru`-cell model with Kronecker recurrences.
-    public var schemaMetadata: [KRUMetadataEntry] {
-        var entries: [KRUMetadataEntry] = [.init("kru.schema_version", .int(1))]
+    /// The structure of this network as the engine describes models (spec/MODEL.md): `kru` layers with
+    /// Kronecker recurrences.
+    public var modelDescription: ModelDescription {
+        let input: ModelDescription.Input
+        let embeddingWidth: Int?
         switch architecture.input {
-        case .tokens(let vocabulary, _):
-            entries.append(.init("kru.input.kind", .string("tokens")))
-            entries.append(.init("kru.input.vocabulary", .stringArray(vocabulary.map { String($0) })))
+        case .tokens(let vocabulary, let width):
+            input = .tokens(vocabulary: vocabulary)
+            embeddingWidth = width
         case .vectors(let width):
-            entries.append(.init("kru.input.kind", .string("vectors")))
-            entries.append(.init("kru.input.width", .int(Int64(width))))
+            input = .vectors(width: width)
+            embeddingWidth = nil
         }
-        entries.append(.init("kru.layer_count", .int(Int64(architecture.layers.count))))
-        for (l, layer) in architecture.layers.enumerated() {
-            let prefix = "kru.layer.\(l)."
-            entries += [
-                .init(prefix + "cell", .string("kru")),
-                .init(prefix + "hidden_size", .int(Int64(layer.hiddenSize))),
-                .init(prefix + "activation", .string(layer.activation.rawValue)),
-                .init(prefix + "recurrent", .string("kronecker")),
-                .init(prefix + "recurrent_rank", .int(Int64(layer.rank))),
-                .init(prefix + "recurrent_factors", .int(Int64(layer.factorShapes.count))),
-            ]
-        }
-        entries += [
-            .init("kru.output.kind", .string(architecture.output.kind.rawValue)),
-            .init("kru.output.width", .int(Int64(architecture.output.width))),
-            .init("kru.output.steps", .string(architecture.output.steps.rawValue)),
-        ]
-        return entries
+        return ModelDescription(
+            input: input, embeddingWidth: embeddingWidth,
+            layers: architecture.layers.map {
+                .init(cell: .kru, hiddenSize: $0.hiddenSize, activation: $0.activation,
+                      recurrent: .kronecker(rank: $0.rank, factors: $0.factorShapes.count))
+            },
+            outputKind: architecture.output.kind, outputWidth: architecture.output.width,
+            outputSteps: architecture.output.steps)
     }
+
+    /// The schema metadata (spec/MODEL.md §2) of this network.
+    public var schemaMetadata: [KRUMetadataEntry] { modelDescription.schemaMetadata }
 
     /// Every parameter tensor under its spec/MODEL.md name.
     public func tensors(precision: ExportPrecision = .single) -> [KRUTensor] {

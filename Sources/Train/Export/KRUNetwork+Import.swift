@@ -15,9 +15,9 @@ extension KRUNetwork {
             guard layer.cell == .kru, let activation = layer.activation, case .kronecker(let rank, let count) = layer.recurrent else {
                 throw ArchitectureError("layer \(l) is not a kru cell with a Kronecker recurrence")
             }
-            let shapes = try (0..<count).map { f -> FactorShape in
+            let shapes = try (0..<count).map { f -> KroneckerFactorShape in
                 let info = file.tensorInfo(named: "layer.\(l).weight_hh.0.0.\(f)")!
-                let shape = FactorShape(rows: info.shape[0], columns: info.shape[1])
+                let shape = KroneckerFactorShape(rows: info.shape[0], columns: info.shape[1])
                 for t in 1..<max(rank, 1) where file.tensorInfo(named: "layer.\(l).weight_hh.0.\(t).\(f)")!.shape != info.shape {
                     throw ArchitectureError("layer \(l): Kronecker terms 0 and \(t) have different shapes for factor \(f)")
                 }

@@ -1,3 +1,5 @@
+import KRUInference
+
 /// One Kronecker term K = W_0 ⊗ … ⊗ W_{F−1} applied to a batch as a chain of mode products, and its backward
 /// pass.
 ///
@@ -27,14 +29,14 @@
 /// the previous state) instead of being stored for every step: one extra forward chain per step, F times less
 /// memory.
 struct KroneckerChain: Sendable {
-    let shapes: [FactorShape]
+    let shapes: [KroneckerFactorShape]
     /// Mode geometry per vector: `outer[k]` = ∏_{g<k} P_g, `inner[k]` = ∏_{g>k} Q_g.
     private let outer: [Int]
     private let inner: [Int]
     /// Per-vector length of x_k, k = 0 … F (x_0 = input, x_F = output).
     let lengths: [Int]
 
-    init(shapes: [FactorShape]) {
+    init(shapes: [KroneckerFactorShape]) {
         self.shapes = shapes
         let f = shapes.count
         outer = (0..<f).map { k in shapes[..<k].reduce(1) { $0 * $1.rows } }

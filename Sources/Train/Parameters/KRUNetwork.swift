@@ -58,8 +58,8 @@ public struct KRUNetwork: Sendable {
                     // r independent unitary terms add like random vectors: 1/√r keeps the sum near-norm-preserving.
                     scale = f == 0 ? 1 / rank.squareRoot() : 1
                 case .identity:
-                    re = (0..<shape.elementCount).map { $0 / shape.columns == $0 % shape.columns ? 1 : 0 }
-                    im = [Double](repeating: 0, count: shape.elementCount)
+                    re = (0..<shape.entryCount).map { $0 / shape.columns == $0 % shape.columns ? 1 : 0 }
+                    im = [Double](repeating: 0, count: shape.entryCount)
                     // r identical identity terms: 1/r makes their sum the identity.
                     scale = f == 0 ? 1 / rank : 1
                 }
