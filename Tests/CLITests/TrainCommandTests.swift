@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+
+/// `kru train` as a user runs it: short runs that finish in seconds in a debug build.
+struct TrainCommandTests {
+    /// A fresh path in the temporary directory.
+    static func temporary(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("kru-train-\(UUID().uuidString)-\(name)").path
+    }
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test func shortCopyRunLearnsWellBelowTheBaselineAndWritesAnInspectableModel() throws {
+        let out = Self.temporary("copy.kru")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let result = try CLITests.kru("train", "--task", "copy", "--delay", "10", "--hidden", "32",
+                                      "--factors", "2x2x2x2x2", "--steps", "300", "--lr", "0.005", "--seed", "1",
+                                      "--threads", "2", "--validate-every", "50", "--out", out, "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.isEmpty)  // no progress line when standard error is a pipe
+        let summary = try Self.json(result.stdout)
+        let baseline = try #require(summary["baseline"] as? Double)
+        let ratio = try #require(summary["ratio"] as? Double)
+        #expect(abs(baseline - 1.0) < 1e-12)  // 10·log₂8/(10 + 20)
+        #expect(ratio < 0.25, "validation/baseline \(ratio)")
+        #expect(summary["steps"] as? Int == 300)
+        #expect((summary["validation_history"] as? [Double])?.count == 6)
+
+        let inspect = try CLITests.kru("inspect", "--json", out)
+        #expect(inspect.status == 0)
+        let document = try Self.json(inspect.stdout)
+        let metadata = try #require(document["metadata"])
+        let text = "\(metadata)"
+        for key in ["general.creation_tool", "kru.train.task", "kru.train.steps", "kru.train.seed", "kru.train.lr",
+                    "kru.train.lambda", "kru.train.validation_history", "kru.train.delay"] {
+            #expect(text.contains(key), "missing \(key)")
+        }
+        #expect(text.contains("kru train"))
+    }
+
+    @Test func addingRunReportsTheMeanSquaredErrorBaseline() throws {
+        let out = Self.temporary("adding.kru")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let result = try CLITests.kru("train", "--task", "adding", "--length", "10", "--factors", "2x2x2",
+                                      "--steps", "20", "--out", out, "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try Self.json(result.stdout)
+        #expect(abs((summary["baseline"] as? Double ?? 0) - 1.0 / 6.0) < 1e-12)
+        #expect(summary["unit"] as? String == "mse")
+        #expect(try CLITests.kru("inspect", out).status == 0)
+    }
+
+    @Test func theSameSeedWritesTheSameBytes() throws {
+        let paths = [Self.temporary("a.kru"), Self.temporary("b.kru"), Self.temporary("c.kru")]
+        defer { paths.forEach { try? FileManager.default.removeItem(atPath: $0) } }
+        for (path, seed) in zip(paths, ["5", "5", "6"]) {
+            let result = try CLITests.kru("train", "--task", "copy", "--delay", "5", "--factors", "2x2x2",
+                                          "--steps", "20", "--seed", seed, "--threads", "2", "--out", path)
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let bytes = paths.map { FileManager.default.contents(atPath: $0) }
+        #expect(bytes[0] != nil && bytes[0] == bytes[1])
+        #expect(bytes[0] != bytes[2])
+    }
+
+    @Test(arguments: [["--factors", "2xx2"], ["--factors", "two"], ["--factors", "2x2", "--hidden", "8"],
+                      ["--factors", "2x2", "--activation", "relu"]])
+    func badArgumentsGiveAOneLineError(arguments: [String]) throws {
+        let out = Self.temporary("bad.kru")
+        let result = try CLITests.kru(arguments: ["train", "--task", "copy", "--out", out] + arguments)
+        #expect(result.status != 0)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("kru: error: ") == true)
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test func characterModelTrainsSamplesAndScores() throws {
+        let data = Self.temporary("text.txt"), out = Self.temporary("charlm.kru")
+        defer { [data, out].forEach { try? FileManager.default.removeItem(atPath: $0) } }
+        let text = String(repeating: "abracadabra, the cat sat on the mat. ", count: 40)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: data))
+        let result = try CLITests.kru("train", "--task", "charlm", "--data", data, "--factors", "2x2x2",
+                                      "--bptt", "20", "--batch", "4", "--steps", "30", "--validate-every", "10",
+                                      "--embedding", "6", "--out", out, "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try Self.json(result.stdout)
+        let bits = try #require(summary["validation_bits_per_char"] as? Double)
+        #expect(bits.isFinite && bits > 0)
+        #expect((summary["validation_history"] as? [Double])?.count == 3)
+
+        let sample = try CLITests.kru("sample", out, "--prime", "the ", "--length", "40", "--seed", "1")
+        #expect(sample.status == 0, "\(sample.stderr)")
+        #expect(sample.stdout.hasPrefix("the "))
+        let vocabulary = Set(text)
+        #expect(sample.stdout.dropLast().allSatisfy { vocabulary.contains($0) })
+        let score = try CLITests.kru("score", out, data)
+        #expect(score.status == 0, "\(score.stderr)")
+    }
+}
+
+extension CLITests {
+    /// ``kru(_:)`` with an array of arguments.
+    static func kru(arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let process = Process()
+        process.executableURL = products.appendingPathComponent("kru")
+        process.arguments = arguments
+        process.currentDirectoryURL = root
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+}
