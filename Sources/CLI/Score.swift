@@ -45,7 +45,7 @@ struct Score: ParsableCommand {
         let tokens = try encode(readText(text), with: tokenizer, skipUnknown: skipUnknown)
         let progress = ProgressLine(total: tokens.count, unit: "chars")
         let start = Date()
-        let score = kru.score(tokens: tokens, progress: progress.update)
+        let score = kru.score(tokens: tokens) { progress.update($0) }
         let seconds = Date().timeIntervalSince(start)
         progress.finish()
         let comparison = try compare.map { path in kru.compare(with: try loadModel(path), tokens: tokens) }

@@ -173,7 +173,7 @@ struct Train: ParsableCommand {
         let trainer = makeTrainer(KRUNetwork(architecture: architecture, random: &random))
         var held = KRURandom(seed: seed &+ 1)
         let validation = task == .copy ? copy.batch(size: 64, random: &held) : adding.batch(size: 64, random: &held)
-        let progress = TrainingProgress(total: steps)
+        let progress = ProgressLine(total: steps, unit: "steps")
         let start = Date()
         var history: [Double] = [], finalLoss = Double.nan
         for step in 1...steps {
@@ -218,7 +218,7 @@ struct Train: ParsableCommand {
             CharacterTask.bitsPerCharacter(of: trainer.network, tokens: validTokens, streams: batch, chunk: bptt,
                                            threads: threads)
         }
-        let progress = TrainingProgress(total: steps)
+        let progress = ProgressLine(total: steps, unit: "steps")
         let start = Date()
         var history: [Double] = [], finalLoss = Double.nan, position = 0, characters = 0
         var state: RecurrentState?
@@ -237,7 +237,7 @@ struct Train: ParsableCommand {
             }
             if step % validateEvery == 0 || step == steps { history.append(validate()) }
             progress.update(step, status: status(finalLoss, history.last, "bits/char"),
-                            rate: (Double(characters), "chars"))
+                            extra: (Double(characters), "chars"))
         }
         progress.finish()
         return Summary(network: trainer.network, seconds: Date().timeIntervalSince(start), finalLoss: finalLoss,
@@ -270,33 +270,5 @@ struct Train: ParsableCommand {
             printError("\(path): \(error)")
             throw ExitCode(1)
         }
-    }
-}
-
-/// ``ProgressLine`` with a status text (loss, validation) and an optional second rate (characters/s); silent
-/// unless standard error is a terminal.
-final class TrainingProgress {
-    private let total: Int
-    private let start = Date()
-    private var lastDraw = Date.distantPast
-    private let enabled = isatty(STDERR_FILENO) == 1
-
-    init(total: Int) { self.total = total }
-
-    func update(_ done: Int, status: String, rate extra: (count: Double, unit: String)? = nil) {
-        guard enabled, Date().timeIntervalSince(lastDraw) > 0.2 else { return }
-        lastDraw = Date()
-        let elapsed = max(lastDraw.timeIntervalSince(start), 1e-9)
-        let rate = Double(done) / elapsed
-        let eta = rate > 0 ? Double(total - done) / rate : 0
-        var line = "\r\u{1B}[K\(done)/\(total) steps, \(status), " + String(format: "%.1f steps/s", rate)
-        if let extra { line += String(format: ", %.0f %@/s", extra.count / elapsed, extra.unit) }
-        line += String(format: ", ETA %.0f s", eta)
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-
-    func finish() {
-        guard enabled else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 }
