@@ -78,41 +78,6 @@ struct Score: ParsableCommand {
     }
 }
 
-/// Loads a model, turning format and schema errors into the one-line error every command promises.
-func loadModel(_ path: String) throws -> KRUModel {
-    try reportingFormatErrors(in: path) {
-        do {
-            return try KRUModel(path: path)
-        } catch let error as ModelSchemaError {
-            printError("\(path): not a valid model: \(error)")
-            throw ExitCode(1)
-        }
-    }
-}
-
-/// A whole UTF-8 text file.
-func readText(_ path: String) throws -> String {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        printError("cannot read \(path)")
-        throw ExitCode(1)
-    }
-    guard let text = String(data: data, encoding: .utf8) else {
-        printError("\(path) is not valid UTF-8")
-        throw ExitCode(1)
-    }
-    return text
-}
-
-/// Token ids of `text`, failing with the list of unknown characters unless told to skip them.
-func encode(_ text: String, with tokenizer: Tokenizer, skipUnknown: Bool) throws -> [Int] {
-    do {
-        return try tokenizer.encode(text, unknown: skipUnknown ? .skip : .refuse)
-    } catch let error as UnknownCharactersError {
-        printError("\(error) (use --skip-unknown to drop them)")
-        throw ExitCode(1)
-    }
-}
-
 extension Score {
     private func scoreData(_ kru: KRUModel, inputs: String, targets: String) throws {
         let outputs = try runModel(kru, onArrayAt: inputs).values

@@ -251,18 +251,6 @@ struct Train: ParsableCommand {
         return text + " \(unit)"
     }
 
-    private func readText(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            printError("\(path): cannot read the file")
-            throw ExitCode(1)
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            printError("\(path): not UTF-8 text")
-            throw ExitCode(1)
-        }
-        return text
-    }
-
     private func encode(_ task: CharacterTask, _ text: String, _ path: String) throws -> [Int] {
         switch task.encode(text) {
         case .success(let tokens): return tokens

@@ -8,6 +8,11 @@ struct CLITests {
 
     /// Runs the built `kru` (beside this test bundle) and returns its exit status and outputs.
     static func kru(_ arguments: String...) throws -> (status: Int32, stdout: String, stderr: String) {
+        try kru(arguments: arguments)
+    }
+
+    /// ``kru(_:)`` with an array of arguments.
+    static func kru(arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         // The test runner is .build/<triple>/<configuration>/kruPackageTests.xctest; `kru` is built beside it.
         let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let process = Process()

@@ -100,22 +100,3 @@ struct TrainCommandTests {
         #expect(score.status == 0, "\(score.stderr)")
     }
 }
-
-extension CLITests {
-    /// ``kru(_:)`` with an array of arguments.
-    static func kru(arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = products.appendingPathComponent("kru")
-        process.arguments = arguments
-        process.currentDirectoryURL = root
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-    }
-}
