@@ -57,17 +57,18 @@ struct Convert: ParsableCommand {
         progress.finish()
         try reportingFormatErrors(in: output) { try result.write(toPath: output) }
         let converted = try loadModel(output)
-        let reference = try converting {
-            try Converter.convert(dense, vocabulary: vocabulary, factors: .none, source: checkpoint).model()
-        }
         var evaluation: ConversionEvaluation?
         if let eval {
+            // The dense model run by the same engine, so both scores and the KL share one implementation.
+            let reference = try converting {
+                try Converter.convert(dense, vocabulary: vocabulary, factors: .none, source: checkpoint).model()
+            }
             let tokens = try encode(readText(eval), with: converted.tokenizer!, skipUnknown: true)
             evaluation = ConversionEvaluation(dense: reference.score(tokens: tokens), converted: converted.score(tokens: tokens),
                                               comparison: converted.compare(with: reference, tokens: tokens))
         }
-        let report = ConversionReport(output: output, result: result, denseParameters: reference.parameterCount,
-                                      denseRecurrent: reference.recurrentParameterCount,
+        let report = ConversionReport(output: output, result: result, denseParameters: dense.parameterCount,
+                                      denseRecurrent: dense.recurrentParameterCount,
                                       convertedParameters: converted.parameterCount,
                                       convertedRecurrent: converted.recurrentParameterCount, evaluation: evaluation)
         print(json ? report.json() : report.text())

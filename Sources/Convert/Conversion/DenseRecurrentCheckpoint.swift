@@ -26,6 +26,18 @@ public struct DenseRecurrentCheckpoint: Sendable {
     /// Width of the first layer's input: the embedding width, or the one-hot width (the vocabulary size).
     public var inputWidth: Int { layers[0].inputSize }
 
+    /// Parameters of the recurrent matrices (all gate blocks of all layers).
+    public var recurrentParameterCount: Int { layers.reduce(0) { $0 + $1.recurrentWeight.count } }
+
+    /// Every parameter, counted as ``KRUModel/parameterCount`` counts the converted model (embedding included).
+    public var parameterCount: Int {
+        let layerParameters = layers.reduce(0) { total, layer in
+            total + layer.inputWeight.count + layer.recurrentWeight.count + (layer.inputBias?.count ?? 0)
+                + (layer.recurrentBias?.count ?? 0)
+        }
+        return layerParameters + (embedding?.values.count ?? 0) + readoutWeight.count + readoutBias.count
+    }
+
     /// Finds the model in `checkpoint`, by `map` if given, else by PyTorch's names and shapes.
     /// - Parameter nonlinearity: for `nn.RNN` (its state dict does not say): `.rnnTanh` or `.rnnReLU`.
     public static func recognize(_ checkpoint: Checkpoint, map: TensorMap? = nil,
