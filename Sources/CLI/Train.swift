@@ -56,7 +56,7 @@ struct Train: ParsableCommand {
     }
 
     /// The KRU layer --hidden, --factors and --activation describe.
-    func layer() throws -> KRULayerArchitecture {
+    func layer() throws -> LayerArchitecture {
         let sizes = factors.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
         guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 }) else {
             throw usage("--factors takes sizes like 2x2x2 (square factors), got \(factors)")
@@ -68,7 +68,7 @@ struct Train: ParsableCommand {
         guard let activation = ModelDescription.Activation(rawValue: activation) else {
             throw usage("--activation takes modrelu, split_relu or split_tanh, got \(activation)")
         }
-        return KRULayerArchitecture(squareFactors: sizes.map { $0! }, activation: activation)
+        return LayerArchitecture(squareFactors: sizes.map { $0! }, activation: activation)
     }
 
     func run() throws {
@@ -164,7 +164,7 @@ struct Train: ParsableCommand {
                    configuration: .init(unitaryPenalty: lambda, clipNorm: clip > 0 ? clip : nil, threads: threads))
     }
 
-    private func trainSynthetic(layer: KRULayerArchitecture) throws -> Summary {
+    private func trainSynthetic(layer: LayerArchitecture) throws -> Summary {
         let copy = CopyMemoryTask(delay: max(delay, 1)), adding = AddingTask(length: max(length, 2))
         let architecture = try task == .copy ? copy.architecture(layers: [layer]) : adding.architecture(layers: [layer])
         let scale = task == .copy ? 1 / log(2.0) : 1  // copy in bits per step, adding as a mean squared error
@@ -190,7 +190,7 @@ struct Train: ParsableCommand {
                        baseline: task == .copy ? copy.baselineBits : AddingTask.baselineMeanSquaredError)
     }
 
-    private func trainCharacters(layer: KRULayerArchitecture) throws -> Summary {
+    private func trainCharacters(layer: LayerArchitecture) throws -> Summary {
         let text = try readText(data!)
         let task = CharacterTask(trainingText: text)
         var tokens = try encode(task, text, data!)

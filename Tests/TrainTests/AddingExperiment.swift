@@ -23,7 +23,7 @@ struct AddingExperiment {
         let chunk = Int(setting("CHUNK", "0"))!
         var random = KRURandom(seed: UInt64(setting("SEED", "1"))!)
         let task = AddingTask(length: length)
-        let layer = KRULayerArchitecture(squareFactors: factors, activation: activation)
+        let layer = LayerArchitecture(squareFactors: factors, activation: activation)
         let network = KRUNetwork(architecture: try task.architecture(layers: [layer]), random: &random)
         let trainer = KRUTrainer(network: network, optimizer: Adam(learningRate: lr),
                                  configuration: .init(unitaryPenalty: penalty, clipNorm: clip > 0 ? clip : nil,

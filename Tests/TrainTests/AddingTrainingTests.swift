@@ -14,7 +14,7 @@ struct AddingTrainingTests {
     @Test(.timeLimit(.minutes(10)))
     func learnsToAdd() throws {
         let task = AddingTask(length: 30)
-        let layer = KRULayerArchitecture(squareFactors: [2, 2, 2, 2, 2, 2, 2], activation: .splitReLU)
+        let layer = LayerArchitecture(squareFactors: [2, 2, 2, 2, 2, 2, 2], activation: .splitReLU)
         var random = KRURandom(seed: 1997)
         let network = KRUNetwork(architecture: try task.architecture(layers: [layer]), random: &random)
         let trainer = KRUTrainer(network: network, optimizer: Adam(learningRate: 2e-3),

@@ -34,7 +34,7 @@ struct CopyMemoryExperiment {
         let threads = Int(Self.setting("THREADS", "2"))!
 
         let task = CopyMemoryTask(delay: delay)
-        let layer = KRULayerArchitecture(squareFactors: factors, activation: activation)
+        let layer = LayerArchitecture(squareFactors: factors, activation: activation)
         var random = KRURandom(seed: seed)
         let initialization = KRUInitialization(factors: factorInit == "identity" ? .identity : .randomUnitary,
                                                inputScale: inputScale > 0 ? inputScale : nil,

@@ -14,7 +14,7 @@ struct CopyMemoryTrainingTests {
     @Test(.timeLimit(.minutes(20)))
     func learnsToCopyAfterADelayOf100() throws {
         let task = CopyMemoryTask(delay: 100)
-        let layer = KRULayerArchitecture(squareFactors: [2, 2, 2, 2, 2, 2, 2], activation: .modReLU)
+        let layer = LayerArchitecture(squareFactors: [2, 2, 2, 2, 2, 2, 2], activation: .modReLU)
         var random = KRURandom(seed: 2018)
         let network = KRUNetwork(architecture: try task.architecture(layers: [layer]), random: &random)
         let trainer = KRUTrainer(network: network, optimizer: Adam(learningRate: 2e-3),

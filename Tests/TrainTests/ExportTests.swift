@@ -22,12 +22,30 @@ struct ExportTests {
 
     @Test(arguments: cases)
     func engineMatchesTrainer(_ c: Case) throws {
-        let lower = KRULayerArchitecture(hiddenSize: 24, activation: c.activation, factorShapes: TestNetworks.rectangularShapes, rank: 2)
-        let upper = KRULayerArchitecture(hiddenSize: 6, activation: .splitTanh, factorShapes: TestNetworks.smallShapes, rank: 1)
+        let lower = LayerArchitecture(hiddenSize: 24, activation: c.activation, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let upper = LayerArchitecture(hiddenSize: 6, activation: .splitTanh, factorShapes: TestNetworks.smallShapes, rank: 1)
         let architecture = try TestNetworks.architecture(input: c.input, layers: [lower, upper], output: c.output)
-        let network = TestNetworks.randomNetwork(architecture, seed: 51)
+        try Self.compareWithEngine(architecture, seed: 51, label: c.testDescription)
+    }
+
+    /// The real cells, dense and Kronecker, each under a kru layer or over one (so both directions of a mixed stack
+    /// run): the engine's PyTorch-checked cells give the trainer's outputs and final h (and c).
+    @Test(arguments: TestNetworks.realLayers.indices)
+    func engineMatchesTrainerOnRealCells(_ i: Int) throws {
+        let real = TestNetworks.realLayers[i]
+        let kru = LayerArchitecture(hiddenSize: 6, activation: .modReLU, factorShapes: TestNetworks.smallShapes, rank: 1)
+        let layers = i % 2 == 0 ? [real, kru] : [kru, real]
+        let output = ModelDescription.OutputKind.allCases[i % 3]
+        let architecture = try TestNetworks.architecture(input: TestNetworks.InputKind.allCases[i % 3], layers: layers, output: output)
+        try Self.compareWithEngine(architecture, seed: 53 + UInt64(i), label: "\(real.cell.rawValue) \(real.recurrence == .dense ? "dense" : "kronecker")")
+    }
+
+    /// Runs `architecture` with random parameters for 7 steps of 3 streams in the trainer and, written as `.kru`, in
+    /// the engine; expects outputs and final states to agree to single precision.
+    static func compareWithEngine(_ architecture: KRUArchitecture, seed: UInt64, label: String) throws {
+        let network = TestNetworks.randomNetwork(architecture, seed: seed)
         let (steps, streams) = (7, 3)
-        let batch = TestNetworks.batch(architecture, length: steps, batchSize: streams, seed: 52)
+        let batch = TestNetworks.batch(architecture, length: steps, batchSize: streams, seed: seed + 100)
         let expected = network.outputs(for: batch)
 
         let model = try KRUModel(file: KRUFile(bytes: network.encodedModel()))
@@ -47,23 +65,38 @@ struct ExportTests {
                 worst = max(worst, abs(Double(got[i]) - want) / max(1, abs(want)))
             }
         }
-        // Final states too: the engine's [Re h; Im h] against the trainer's carried state.
+        // Final states too: the engine's h ([Re h; Im h] for kru) and LSTM c against the trainer's carried state.
         for (l, layer) in architecture.layers.enumerated() {
             for b in 0..<streams {
                 let got = session.hiddenState(layer: l, stream: b)
                 let n = layer.hiddenSize, state = expected.finalState.layers[l]
                 for i in 0..<n {
-                    worst = max(worst, abs(Double(got[i]) - state.real[b * n + i]), abs(Double(got[n + i]) - state.imaginary[b * n + i]))
+                    worst = max(worst, abs(Double(got[i]) - state.real[b * n + i]))
+                    if layer.isComplex { worst = max(worst, abs(Double(got[n + i]) - state.imaginary[b * n + i])) }
+                }
+                if layer.cell == .lstm {
+                    let cell = try #require(session.cellState(layer: l, stream: b))
+                    for i in 0..<n { worst = max(worst, abs(Double(cell[i]) - state.cell[b * n + i])) }
                 }
             }
         }
-        print("engine vs trainer [\(c.testDescription)]: worst error \(worst)")
-        #expect(worst < 1e-4)
+        print("engine vs trainer [\(label)]: worst error \(worst)")
+        #expect(worst < 1e-4, "\(label)")
+    }
+
+    /// Real cells survive a double-precision export and import bit for bit (what `kru finetune` reads).
+    @Test(arguments: TestNetworks.realLayers)
+    func realCellsRoundTrip(_ layer: LayerArchitecture) throws {
+        let architecture = try TestNetworks.architecture(input: .vectors, layers: [layer], output: .regression)
+        let network = TestNetworks.randomNetwork(architecture, seed: 62)
+        let back = try KRUNetwork(file: KRUFile(bytes: network.encodedModel(precision: .double)))
+        #expect(back.architecture == network.architecture)
+        #expect(back.parameters == network.parameters)
     }
 
     /// Double-precision export and import give back the parameters bit for bit; the metadata is the schema's.
     @Test func doublePrecisionRoundTrip() throws {
-        let layer = KRULayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let layer = LayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
         let architecture = try TestNetworks.architecture(input: .embedding, layers: [layer], output: .categorical)
         let network = TestNetworks.randomNetwork(architecture, seed: 61)
         let extra = [KRUMetadataEntry("general.name", .string("round trip")), KRUMetadataEntry("kru.train.steps", .int(0))]
@@ -79,7 +112,7 @@ struct ExportTests {
 
     /// Writing to disk is atomic and the engine loads the file by path.
     @Test func writesAFileTheEngineLoads() throws {
-        let layer = KRULayerArchitecture(squareFactors: [2, 2, 2], activation: .splitReLU)
+        let layer = LayerArchitecture(squareFactors: [2, 2, 2], activation: .splitReLU)
         let architecture = try CopyMemoryTask(delay: 5).architecture(layers: [layer])
         var random = KRURandom(seed: 71)
         let network = KRUNetwork(architecture: architecture, random: &random)

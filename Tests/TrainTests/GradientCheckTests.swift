@@ -27,30 +27,30 @@ struct GradientCheckTests {
     /// One layer with rectangular factors, rank 2, a carried nonzero state, 5 steps, 3 sequences, the penalty on.
     @Test(arguments: cases)
     func oneLayer(_ c: Case) throws {
-        let layer = KRULayerArchitecture(hiddenSize: 24, activation: c.activation, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let layer = LayerArchitecture(hiddenSize: 24, activation: c.activation, factorShapes: TestNetworks.rectangularShapes, rank: 2)
         let architecture = try TestNetworks.architecture(input: c.input, layers: [layer], output: c.output, steps: c.steps)
         let network = TestNetworks.randomNetwork(architecture, seed: 11)
         let batch = TestNetworks.batch(architecture, length: 5, batchSize: 3, seed: 12)
         let state = TestNetworks.randomState(architecture, batchSize: 3, seed: 13)
-        check(GradientCheck(network: network, batch: batch, state: state, penalty: 0.05), c.testDescription)
+        Self.check(GradientCheck(network: network, batch: batch, state: state, penalty: 0.05), c.testDescription)
     }
 
     /// Two layers of different activations (the lower one's [Re h; Im h] feeds the upper one), 4 steps.
     @Test(arguments: ModelDescription.Activation.allCases)
     func twoLayers(_ activation: ModelDescription.Activation) throws {
-        let lower = KRULayerArchitecture(hiddenSize: 24, activation: activation, factorShapes: TestNetworks.rectangularShapes, rank: 1)
+        let lower = LayerArchitecture(hiddenSize: 24, activation: activation, factorShapes: TestNetworks.rectangularShapes, rank: 1)
         let upperActivation = ModelDescription.Activation.allCases.first { $0 != activation }!
-        let upper = KRULayerArchitecture(hiddenSize: 6, activation: upperActivation, factorShapes: TestNetworks.smallShapes, rank: 2)
+        let upper = LayerArchitecture(hiddenSize: 6, activation: upperActivation, factorShapes: TestNetworks.smallShapes, rank: 2)
         let architecture = try TestNetworks.architecture(input: .oneHot, layers: [lower, upper], output: .categorical)
         let network = TestNetworks.randomNetwork(architecture, seed: 21)
         let batch = TestNetworks.batch(architecture, length: 4, batchSize: 3, seed: 22)
-        check(GradientCheck(network: network, batch: batch, state: TestNetworks.randomState(architecture, batchSize: 3, seed: 23),
+        Self.check(GradientCheck(network: network, batch: batch, state: TestNetworks.randomState(architecture, batchSize: 3, seed: 23),
                             penalty: 0.05), "two layers, \(activation.rawValue) under \(upperActivation.rawValue)")
     }
 
     /// The soft unitary penalty alone: its gradient 4·W(WᴴW − I) against finite differences of R.
     @Test func unitaryPenaltyGradient() throws {
-        let layer = KRULayerArchitecture(hiddenSize: 24, activation: .splitTanh, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let layer = LayerArchitecture(hiddenSize: 24, activation: .splitTanh, factorShapes: TestNetworks.rectangularShapes, rank: 2)
         let architecture = try TestNetworks.architecture(input: .vectors, layers: [layer], output: .regression)
         let network = TestNetworks.randomNetwork(architecture, seed: 31)
         var gradient = [Double](repeating: 0, count: network.parameterCount)
@@ -77,7 +77,7 @@ struct GradientCheckTests {
 
     /// Splitting the batch over worker threads changes nothing but the order of a few sums.
     @Test func threadsAgree() throws {
-        let layer = KRULayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let layer = LayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
         let architecture = try TestNetworks.architecture(input: .oneHot, layers: [layer, layer], output: .categorical)
         let network = TestNetworks.randomNetwork(architecture, seed: 41)
         let batch = TestNetworks.batch(architecture, length: 6, batchSize: 5, seed: 42)
@@ -89,7 +89,8 @@ struct GradientCheckTests {
         #expect(one.finalState == three.finalState)
     }
 
-    private func check(_ checker: GradientCheck, _ label: String) {
+    /// Runs the check and expects every tensor's gradient to be nonzero and within ``tolerance``.
+    static func check(_ checker: GradientCheck, _ label: String) {
         let results = checker.run()
         let worst = results.map(\.relativeError).max()!
         print("gradient check [\(label)]: worst relative error \(worst)")

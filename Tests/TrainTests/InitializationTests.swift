@@ -41,7 +41,7 @@ struct InitializationTests {
 
     @Test func unitaryInitialisationHasNoPenaltyAndIsReproducible() throws {
         let task = CopyMemoryTask(delay: 10)
-        let layer = KRULayerArchitecture(squareFactors: [2, 4, 2], activation: .modReLU)
+        let layer = LayerArchitecture(squareFactors: [2, 4, 2], activation: .modReLU)
         let architecture = try task.architecture(layers: [layer])
         var a = KRURandom(seed: 5), b = KRURandom(seed: 5)
         let first = KRUNetwork(architecture: architecture, random: &a)
@@ -58,7 +58,7 @@ struct InitializationTests {
 
     @Test func identityInitialisationCarriesTheState() throws {
         // Rectangular factors start as partial identities; with rank r, factor 0 of each term is scaled by 1/r.
-        let layer = KRULayerArchitecture(hiddenSize: 24, activation: .splitTanh, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let layer = LayerArchitecture(hiddenSize: 24, activation: .splitTanh, factorShapes: TestNetworks.rectangularShapes, rank: 2)
         let architecture = try TestNetworks.architecture(input: .vectors, layers: [layer], output: .regression)
         var random = KRURandom(seed: 6)
         let rectangular = KRUNetwork(architecture: architecture, initialization: .init(factors: .identity), random: &random)
@@ -67,7 +67,7 @@ struct InitializationTests {
         // Square identity factors, rank 3: W = I. With zero inputs and zero bias z_t = h_{t−1}, and split ReLU keeps
         // a non-negative state unchanged.
         let square = try TestNetworks.architecture(
-            input: .vectors, layers: [KRULayerArchitecture(squareFactors: [2, 3], activation: .splitReLU, rank: 3)], output: .regression)
+            input: .vectors, layers: [LayerArchitecture(squareFactors: [2, 3], activation: .splitReLU, rank: 3)], output: .regression)
         let network = KRUNetwork(architecture: square, initialization: .init(factors: .identity), random: &random)
         var state = TestNetworks.randomState(square, batchSize: 1, seed: 8)
         state.layers[0].real = state.layers[0].real.map(abs)

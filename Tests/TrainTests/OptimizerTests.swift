@@ -36,7 +36,7 @@ struct OptimizerTests {
     /// Both optimizers drive the training loss of a small fixed batch down (every parameter kind moves).
     @Test(arguments: ["adam", "rmsprop"])
     func trainingReducesTheLoss(_ name: String) throws {
-        let layer = KRULayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let layer = LayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
         let architecture = try TestNetworks.architecture(input: .embedding, layers: [layer], output: .categorical)
         var random = KRURandom(seed: 101)
         let network = KRUNetwork(architecture: architecture, random: &random)
@@ -55,7 +55,7 @@ struct OptimizerTests {
 
     /// The penalty alone pulls random factors back to unitary.
     @Test func penaltyRestoresUnitarity() throws {
-        let layer = KRULayerArchitecture(squareFactors: [2, 3, 2], activation: .splitTanh)
+        let layer = LayerArchitecture(squareFactors: [2, 3, 2], activation: .splitTanh)
         let architecture = try TestNetworks.architecture(input: .vectors, layers: [layer], output: .regression)
         var network = TestNetworks.randomNetwork(architecture, seed: 111)
         var adam = Adam(learningRate: 1e-2)

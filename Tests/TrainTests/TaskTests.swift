@@ -69,22 +69,22 @@ struct TaskTests {
     }
 
     @Test func architecturesAreChecked() {
-        let layer = KRULayerArchitecture(hiddenSize: 12, activation: .modReLU, factorShapes: [KroneckerFactorShape(rows: 3, columns: 4), KroneckerFactorShape(rows: 4, columns: 4)])
+        let layer = LayerArchitecture(hiddenSize: 12, activation: .modReLU, factorShapes: [KroneckerFactorShape(rows: 3, columns: 4), KroneckerFactorShape(rows: 4, columns: 4)])
         #expect(throws: ArchitectureError.self) { try AddingTask(length: 5).architecture(layers: [layer]) }
         #expect(throws: ArchitectureError.self) {
             try KRUArchitecture(input: .tokens(vocabulary: Array("aa".unicodeScalars)),
-                                layers: [KRULayerArchitecture(squareFactors: [2], activation: .modReLU)],
+                                layers: [LayerArchitecture(squareFactors: [2], activation: .modReLU)],
                                 output: .init(kind: .categorical, width: 2, steps: .every))
         }
         #expect(throws: ArchitectureError.self) {
             try KRUArchitecture(input: .tokens(vocabulary: Array("ab".unicodeScalars)),
-                                layers: [KRULayerArchitecture(squareFactors: [2], activation: .modReLU)],
+                                layers: [LayerArchitecture(squareFactors: [2], activation: .modReLU)],
                                 output: .init(kind: .categorical, width: 3, steps: .every))
         }
         // A sequence classifier over tokens may have its own classes.
         #expect(throws: Never.self) {
             try KRUArchitecture(input: .tokens(vocabulary: Array("ab".unicodeScalars)),
-                                layers: [KRULayerArchitecture(squareFactors: [2], activation: .modReLU)],
+                                layers: [LayerArchitecture(squareFactors: [2], activation: .modReLU)],
                                 output: .init(kind: .categorical, width: 3, steps: .last))
         }
     }

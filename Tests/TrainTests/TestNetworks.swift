@@ -13,7 +13,7 @@ enum TestNetworks {
 
     static let vocabulary: [Unicode.Scalar] = Array("abcde".unicodeScalars)
 
-    static func architecture(input: InputKind, layers: [KRULayerArchitecture], output kind: ModelDescription.OutputKind,
+    static func architecture(input: InputKind, layers: [LayerArchitecture], output kind: ModelDescription.OutputKind,
                              steps: ModelDescription.OutputSteps = .every) throws -> KRUArchitecture {
         let inputSpec: KRUArchitecture.Input
         switch input {
@@ -62,13 +62,19 @@ enum TestNetworks {
                              steps: architecture.output.steps)
     }
 
-    /// A nonzero state to start a chunk from, as truncated BPTT carries one.
+    /// A nonzero state to start a chunk from, as truncated BPTT carries one (with an LSTM's cell state).
     static func randomState(_ architecture: KRUArchitecture, batchSize: Int, seed: UInt64) -> RecurrentState {
         var random = KRURandom(seed: seed)
         return RecurrentState(batchSize: batchSize, layers: architecture.layers.map { layer in
             let count = batchSize * layer.hiddenSize
-            return RecurrentState.Layer(real: (0..<count).map { _ in 0.5 * random.nextStandardNormalPair().0 },
-                                        imaginary: (0..<count).map { _ in 0.5 * random.nextStandardNormalPair().0 })
+            func draw(_ wanted: Bool) -> [Double] { wanted ? (0..<count).map { _ in 0.5 * random.nextStandardNormalPair().0 } : [] }
+            return RecurrentState.Layer(real: draw(true), imaginary: draw(layer.isComplex), cell: draw(layer.cell == .lstm))
         })
+    }
+
+    /// The real cells, each with a dense and a rank-2 rectangular Kronecker recurrence (N = 24).
+    static let realLayers: [LayerArchitecture] = [ModelDescription.Cell.rnnTanh, .rnnReLU, .lstm, .gru].flatMap { cell in
+        [LayerArchitecture(cell: cell, hiddenSize: 24, recurrence: .dense),
+         LayerArchitecture(cell: cell, hiddenSize: 24, recurrence: .kronecker(factorShapes: rectangularShapes, rank: 2))]
     }
 }

@@ -6,7 +6,7 @@ struct TruncatedBPTTTests {
     /// Running a sequence in chunks, carrying the state, gives the outputs of one run over the whole sequence (to
     /// rounding: BLAS blocks a GEMM of fewer rows differently).
     @Test func carriedStateContinuesTheSequence() throws {
-        let layer = KRULayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let layer = LayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
         let architecture = try TestNetworks.architecture(input: .oneHot, layers: [layer, layer], output: .categorical)
         let network = TestNetworks.randomNetwork(architecture, seed: 121)
         let batch = TestNetworks.batch(architecture, length: 9, batchSize: 3, seed: 122)
@@ -30,7 +30,7 @@ struct TruncatedBPTTTests {
     /// One update per chunk; chunks without a scored step (sequence classification) make none but carry the state.
     @Test func oneUpdatePerScoredChunk() throws {
         let task = AddingTask(length: 10)
-        let layer = KRULayerArchitecture(squareFactors: [2, 3], activation: .splitReLU)
+        let layer = LayerArchitecture(squareFactors: [2, 3], activation: .splitReLU)
         var random = KRURandom(seed: 131)
         let network = KRUNetwork(architecture: try task.architecture(layers: [layer]), random: &random)
         let batch = task.batch(size: 4, random: &random)
@@ -46,7 +46,7 @@ struct TruncatedBPTTTests {
 
     /// With a window as long as the batch, truncated BPTT is plain BPTT: the same single update.
     @Test func fullWindowEqualsWholeBatch() throws {
-        let layer = KRULayerArchitecture(hiddenSize: 6, activation: .splitTanh, factorShapes: TestNetworks.smallShapes)
+        let layer = LayerArchitecture(hiddenSize: 6, activation: .splitTanh, factorShapes: TestNetworks.smallShapes)
         let architecture = try TestNetworks.architecture(input: .vectors, layers: [layer], output: .bernoulli)
         let network = TestNetworks.randomNetwork(architecture, seed: 141)
         let batch = TestNetworks.batch(architecture, length: 5, batchSize: 2, seed: 142)
@@ -59,7 +59,7 @@ struct TruncatedBPTTTests {
 
     /// Buffers reused from a pool are fully overwritten before they are read: poisoning them with NaN changes nothing.
     @Test func reusedBuffersNeverLeakStaleValues() throws {
-        let layer = KRULayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let layer = LayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
         for input in TestNetworks.InputKind.allCases {
             let architecture = try TestNetworks.architecture(input: input, layers: [layer, layer], output: .categorical)
             let network = TestNetworks.randomNetwork(architecture, seed: 151)

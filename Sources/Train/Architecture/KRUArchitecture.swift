@@ -1,12 +1,13 @@
 import KRUInference
 
-/// What a trainable KRU model is made of: its input, a stack of complex KRU layers and a readout head — the
-/// structure of a `kru`-cell model of spec/MODEL.md, checked when it is built.
+/// What a trainable model is made of: its input, a stack of recurrent layers (complex `kru` cells or PyTorch's real
+/// RNN, LSTM and GRU cells, see ``LayerArchitecture``) and a readout head — the structure of a spec/MODEL.md model,
+/// checked when it is built.
 ///
 /// ```swift
 /// let architecture = try KRUArchitecture(
 ///     input: .tokens(vocabulary: Array("_12345678:".unicodeScalars)),
-///     layers: [KRULayerArchitecture(squareFactors: [2, 2, 2, 2, 2, 2, 2], activation: .modReLU)],
+///     layers: [LayerArchitecture(squareFactors: [2, 2, 2, 2, 2, 2, 2], activation: .modReLU)],
 ///     output: .init(kind: .categorical, width: 10, steps: .every))
 /// ```
 public struct KRUArchitecture: Hashable, Sendable {
@@ -35,12 +36,12 @@ public struct KRUArchitecture: Hashable, Sendable {
     }
 
     public let input: Input
-    public let layers: [KRULayerArchitecture]
+    public let layers: [LayerArchitecture]
     public let output: Output
 
     /// Checks the architecture against the schema's rules (spec/MODEL.md §6).
     /// - Throws: ``ArchitectureError`` naming the offending part.
-    public init(input: Input, layers: [KRULayerArchitecture], output: Output) throws(ArchitectureError) {
+    public init(input: Input, layers: [LayerArchitecture], output: Output) throws(ArchitectureError) {
         let limit = 1 << 24
         switch input {
         case .tokens(let vocabulary, let embeddingWidth):

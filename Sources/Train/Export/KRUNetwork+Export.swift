@@ -10,8 +10,7 @@ public enum ExportPrecision: Sendable {
 }
 
 extension KRUNetwork {
-    /// The structure of this network as the engine describes models (spec/MODEL.md): `kru` layers with
-    /// Kronecker recurrences.
+    /// The structure of this network as the engine describes models (spec/MODEL.md).
     public var modelDescription: ModelDescription {
         let input: ModelDescription.Input
         let embeddingWidth: Int?
@@ -26,8 +25,8 @@ extension KRUNetwork {
         return ModelDescription(
             input: input, embeddingWidth: embeddingWidth,
             layers: architecture.layers.map {
-                .init(cell: .kru, hiddenSize: $0.hiddenSize, activation: $0.activation,
-                      recurrent: .kronecker(rank: $0.rank, factors: $0.factorShapes.count))
+                .init(cell: $0.cell, hiddenSize: $0.hiddenSize, activation: $0.activation,
+                      recurrent: $0.recurrence == .dense ? .dense : .kronecker(rank: $0.rank, factors: $0.factorShapes.count))
             },
             outputKind: architecture.output.kind, outputWidth: architecture.output.width,
             outputSteps: architecture.output.steps)

@@ -2,28 +2,40 @@ import KRUFormat
 import KRUInference
 
 extension KRUNetwork {
-    /// Reads a `kru`-cell model back for further training: every layer must be a `kru` cell with a Kronecker
-    /// recurrence whose terms share their factor shapes (what this trainer writes). The file is first loaded by
-    /// the engine (`KRUModel`), so everything spec/MODEL.md §6 requires has been checked.
+    /// Reads a model back for further training (e.g. `kru finetune` of a converted model). The file is first loaded
+    /// by the engine (`KRUModel`), so everything spec/MODEL.md §6 requires has been checked.
     ///
     /// - Throws: the engine's `ModelSchemaError` or `KRUFormatError`, or ``ArchitectureError`` for a valid model
-    ///   this trainer cannot represent (dense or real cells, terms of different shapes).
+    ///   this trainer cannot represent: a dense `kru` recurrence, Kronecker blocks or terms of different factor
+    ///   shapes, or a real cell with only one of its two biases.
     public init(file: KRUFile) throws {
         let description = try KRUModel(file: file).description
-        var layers: [KRULayerArchitecture] = []
+        var layers: [LayerArchitecture] = []
         for (l, layer) in description.layers.enumerated() {
-            guard layer.cell == .kru, let activation = layer.activation, case .kronecker(let rank, let count) = layer.recurrent else {
-                throw ArchitectureError("layer \(l) is not a kru cell with a Kronecker recurrence")
-            }
-            let shapes = try (0..<count).map { f -> KroneckerFactorShape in
-                let info = file.tensorInfo(named: "layer.\(l).weight_hh.0.0.\(f)")!
-                let shape = KroneckerFactorShape(rows: info.shape[0], columns: info.shape[1])
-                for t in 1..<max(rank, 1) where file.tensorInfo(named: "layer.\(l).weight_hh.0.\(t).\(f)")!.shape != info.shape {
-                    throw ArchitectureError("layer \(l): Kronecker terms 0 and \(t) have different shapes for factor \(f)")
+            let recurrence: LayerArchitecture.Recurrence
+            switch layer.recurrent {
+            case .dense:
+                guard layer.cell != .kru else { throw ArchitectureError("layer \(l): the trainer's kru layers are Kronecker-factored") }
+                recurrence = .dense
+            case .kronecker(let rank, let count):
+                let shapes = try (0..<count).map { f -> KroneckerFactorShape in
+                    let info = file.tensorInfo(named: "layer.\(l).weight_hh.0.0.\(f)")!
+                    for g in 0..<layer.cell.gateCount {
+                        for t in 0..<rank where file.tensorInfo(named: "layer.\(l).weight_hh.\(g).\(t).\(f)")!.shape != info.shape {
+                            throw ArchitectureError("layer \(l): factor \(f) of block \(g), term \(t) differs in shape from block 0, term 0")
+                        }
+                    }
+                    return KroneckerFactorShape(rows: info.shape[0], columns: info.shape[1])
                 }
-                return shape
+                recurrence = .kronecker(factorShapes: shapes, rank: rank)
             }
-            layers.append(KRULayerArchitecture(hiddenSize: layer.hiddenSize, activation: activation, factorShapes: shapes, rank: rank))
+            if layer.cell == .kru, case .kronecker(let shapes, let rank) = recurrence {
+                layers.append(LayerArchitecture(hiddenSize: layer.hiddenSize, activation: layer.activation!,
+                                                factorShapes: shapes, rank: rank))
+            } else {
+                let hasBias = file.tensorInfo(named: "layer.\(l).bias_ih") != nil
+                layers.append(LayerArchitecture(cell: layer.cell, hiddenSize: layer.hiddenSize, recurrence: recurrence, hasBias: hasBias))
+            }
         }
         let input: KRUArchitecture.Input
         switch description.input {

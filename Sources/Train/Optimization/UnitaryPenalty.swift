@@ -8,6 +8,8 @@
 ///
 /// — the formula of reference/data-sources.md §9.3, confirmed by finite differences in the tests.
 ///
+/// Real factors (of gated cells) are the same with zero imaginary parts: R penalises ‖WᵀW − I‖² and W̄ = 4·W·(WᵀW − I).
+///
 /// For a rectangular P × Q factor WᴴW is Q × Q of rank ≤ P, so with P < Q the penalty cannot reach 0 (the factor
 /// can at best be a co-isometry); the paper's definition is kept as is.
 public enum UnitaryPenalty {
@@ -40,13 +42,13 @@ public enum UnitaryPenalty {
                     for q in 0..<columns {
                         var sr = 0.0, si = 0.0
                         for j in 0..<columns {
-                            let (wr, wi) = (w[tensor.realOffset + p * columns + j], w[tensor.imaginaryOffset + p * columns + j])
+                            let (wr, wi) = (w[tensor.realOffset + p * columns + j], imaginary(w, tensor, p * columns + j))
                             let (ar, ai) = (a.re[j * columns + q], a.im[j * columns + q])
                             sr += wr * ar - wi * ai
                             si += wr * ai + wi * ar
                         }
                         gradient[tensor.realOffset + p * columns + q] += lambda * 4 * sr
-                        gradient[tensor.imaginaryOffset + p * columns + q] += lambda * 4 * si
+                        if tensor.isComplex { gradient[tensor.imaginaryOffset + p * columns + q] += lambda * 4 * si }
                     }
                 }
             }
@@ -67,8 +69,8 @@ public enum UnitaryPenalty {
                 // (WᴴW)[i, j] = Σ_p conj(W[p, i])·W[p, j]
                 var sr = 0.0, si = 0.0
                 for p in 0..<rows {
-                    let (ar, ai) = (w[tensor.realOffset + p * columns + i], w[tensor.imaginaryOffset + p * columns + i])
-                    let (br, bi) = (w[tensor.realOffset + p * columns + j], w[tensor.imaginaryOffset + p * columns + j])
+                    let (ar, ai) = (w[tensor.realOffset + p * columns + i], imaginary(w, tensor, p * columns + i))
+                    let (br, bi) = (w[tensor.realOffset + p * columns + j], imaginary(w, tensor, p * columns + j))
                     sr += ar * br + ai * bi
                     si += ar * bi - ai * br
                 }
@@ -77,5 +79,10 @@ public enum UnitaryPenalty {
             }
         }
         return (re, im)
+    }
+
+    /// The imaginary part of entry `k` of a factor: 0 for a real one.
+    private static func imaginary(_ w: UnsafePointer<Double>, _ tensor: ParameterTensor, _ k: Int) -> Double {
+        tensor.isComplex ? w[tensor.imaginaryOffset + k] : 0
     }
 }

@@ -1,6 +1,6 @@
 import KRUInference
 
-/// A trainable complex KRU model: a ``KRUArchitecture`` and all its parameters in one flat `[Double]`
+/// A trainable recurrent model — complex KRU layers and PyTorch's real cells, dense or Kronecker: a ``KRUArchitecture`` and all its parameters in one flat `[Double]`
 /// (see ``ParameterLayout`` for where each tensor sits).
 ///
 /// A value type: copying a network copies its parameters. Compute losses and gradients with
@@ -36,25 +36,31 @@ public struct KRUNetwork: Sendable {
                 i += 2
             }
         }
+        func uniform(_ range: Range<Int>, _ bound: Double) {
+            for i in range { values[i] = bound * (2 * random.nextDouble() - 1) }
+        }
         for tensor in layout.tensors {
             switch tensor.role {
             case .embedding:
                 gaussian(tensor.range, initialization.embeddingScale)
-            case .inputWeight(let l):
+            case .inputWeight(let l) where architecture.layers[l].isComplex:
                 let n = architecture.layers[l].hiddenSize
                 gaussian(tensor.range, initialization.inputScale ?? (1 / Double(2 * n)).squareRoot())
+            case .inputWeight(let l), .inputBias(let l), .recurrentBias(let l), .recurrentWeight(let l):
+                // PyTorch's default for its RNN, LSTM and GRU: U(−1/√N, 1/√N).
+                uniform(tensor.range, 1 / Double(architecture.layers[l].hiddenSize).squareRoot())
             case .bias:
                 break
             case .modReLUBias:
                 for i in tensor.range { values[i] = initialization.modReLUBias }
-            case .recurrentFactor(let l, _, let f):
-                let shape = architecture.layers[l].factorShapes[f]
-                let rank = Double(architecture.layers[l].rank)
+            case .recurrentFactor(let l, _, _, let f):
+                let layer = architecture.layers[l], shape = layer.factorShapes[f]
+                let rank = Double(layer.rank)
                 let (re, im): ([Double], [Double])
                 var scale = 1.0
                 switch initialization.factors {
                 case .randomUnitary:
-                    (re, im) = RandomUnitary.make(rows: shape.rows, columns: shape.columns, random: &random)
+                    (re, im) = RandomUnitary.make(rows: shape.rows, columns: shape.columns, real: !layer.isComplex, random: &random)
                     // r independent unitary terms add like random vectors: 1/√r keeps the sum near-norm-preserving.
                     scale = f == 0 ? 1 / rank.squareRoot() : 1
                 case .identity:
@@ -65,7 +71,7 @@ public struct KRUNetwork: Sendable {
                 }
                 for k in 0..<tensor.elementCount {
                     values[tensor.realOffset + k] = scale * re[k]
-                    values[tensor.imaginaryOffset + k] = scale * im[k]
+                    if tensor.isComplex { values[tensor.imaginaryOffset + k] = scale * im[k] }
                 }
             case .readoutWeight:
                 gaussian(tensor.range, initialization.readoutScale ?? (1 / Double(tensor.shape[1])).squareRoot())

@@ -1,5 +1,5 @@
-/// The slots of one KRU layer in the flat parameter vector.
-struct LayerSlots: Sendable {
+/// The slots of one complex `kru` layer in the flat parameter vector.
+struct ComplexLayerSlots: Sendable {
     let inputWeight: ParameterTensor
     let bias: ParameterTensor
     let modReLUBias: ParameterTensor?
@@ -7,8 +7,27 @@ struct LayerSlots: Sendable {
     let factors: [[ParameterTensor]]
 }
 
-/// The order and position of every tensor of a ``KRUArchitecture`` in the flat parameter vector: embedding,
-/// then per layer U, b, β, the Kronecker factors (term-major), then the readout V and c.
+/// The slots of one real cell (RNN, LSTM, GRU) in the flat parameter vector.
+struct RealLayerSlots: Sendable {
+    /// W_ih, G·N × D.
+    let inputWeight: ParameterTensor
+    /// b_ih and b_hh (G·N each), both or neither.
+    let biases: (input: ParameterTensor, recurrent: ParameterTensor)?
+    /// The dense G·N × N recurrent matrix, or nil for a Kronecker one.
+    let denseRecurrent: ParameterTensor?
+    /// `factors[gate][term][factor]` of a Kronecker recurrence (empty when dense).
+    let factors: [[[ParameterTensor]]]
+}
+
+/// Where one layer's tensors are.
+enum LayerSlots: Sendable {
+    case complex(ComplexLayerSlots)
+    case real(RealLayerSlots)
+}
+
+/// The order and position of every tensor of a ``KRUArchitecture`` in the flat parameter vector: the embedding,
+/// then each layer's tensors (`kru`: U, b, β, the Kronecker factors term-major; real cells: W_ih, b_ih, b_hh, then
+/// the dense W_hh or the factors gate-, then term-major), then the readout V and c.
 public struct ParameterLayout: Sendable {
     /// All tensors in flat-vector order.
     public let tensors: [ParameterTensor]
@@ -35,17 +54,37 @@ public struct ParameterLayout: Sendable {
         }
         var layers: [LayerSlots] = []
         for (l, layer) in architecture.layers.enumerated() {
-            let n = layer.hiddenSize
-            let u = add("layer.\(l).weight_ih", .inputWeight(layer: l), [n, architecture.inputWidth(ofLayer: l)], complex: true)
-            let b = add("layer.\(l).bias", .bias(layer: l), [n], complex: true)
-            let beta = layer.activation == .modReLU ? add("layer.\(l).modrelu_bias", .modReLUBias(layer: l), [n], complex: false) : nil
-            let factors = (0..<layer.rank).map { t in
-                layer.factorShapes.enumerated().map { f, shape in
-                    add("layer.\(l).weight_hh.0.\(t).\(f)", .recurrentFactor(layer: l, term: t, factor: f),
-                        [shape.rows, shape.columns], complex: true)
+            let n = layer.hiddenSize, d = architecture.inputWidth(ofLayer: l), complex = layer.isComplex
+            let gates = layer.gateCount
+            /// `weight_hh.{g}.{t}.{f}` for every gate g < `gateCount`, term t and factor f.
+            func factorTensors(gateCount: Int) -> [[[ParameterTensor]]] {
+                (0..<gateCount).map { g in
+                    (0..<layer.rank).map { t in
+                        layer.factorShapes.enumerated().map { f, shape in
+                            add("layer.\(l).weight_hh.\(g).\(t).\(f)", .recurrentFactor(layer: l, gate: g, term: t, factor: f),
+                                [shape.rows, shape.columns], complex: complex)
+                        }
+                    }
                 }
             }
-            layers.append(LayerSlots(inputWeight: u, bias: b, modReLUBias: beta, factors: factors))
+            if complex {
+                let u = add("layer.\(l).weight_ih", .inputWeight(layer: l), [n, d], complex: true)
+                let b = add("layer.\(l).bias", .bias(layer: l), [n], complex: true)
+                let beta = layer.activation == .modReLU
+                    ? add("layer.\(l).modrelu_bias", .modReLUBias(layer: l), [n], complex: false) : nil
+                layers.append(.complex(ComplexLayerSlots(inputWeight: u, bias: b, modReLUBias: beta,
+                                                         factors: factorTensors(gateCount: 1)[0])))
+            } else {
+                let w = add("layer.\(l).weight_ih", .inputWeight(layer: l), [gates * n, d], complex: false)
+                let biases = layer.hasBias
+                    ? (add("layer.\(l).bias_ih", .inputBias(layer: l), [gates * n], complex: false),
+                       add("layer.\(l).bias_hh", .recurrentBias(layer: l), [gates * n], complex: false))
+                    : nil
+                let dense = layer.recurrence == .dense
+                    ? add("layer.\(l).weight_hh", .recurrentWeight(layer: l), [gates * n, n], complex: false) : nil
+                let factors = dense == nil ? factorTensors(gateCount: gates) : []
+                layers.append(.real(RealLayerSlots(inputWeight: w, biases: biases, denseRecurrent: dense, factors: factors)))
+            }
         }
         let top = architecture.layers.last!.outputSize
         readoutWeight = add("readout.weight", .readoutWeight, [architecture.output.width, top], complex: false)

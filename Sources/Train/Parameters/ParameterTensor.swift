@@ -2,15 +2,21 @@
 public enum ParameterRole: Hashable, Sendable {
     /// `input.embedding`, real V × E.
     case embedding
-    /// U = `layer.{l}.weight_ih`, complex N × D.
+    /// `layer.{l}.weight_ih`: U, complex N × D, of a `kru` layer; W_ih, real G·N × D, of a real cell.
     case inputWeight(layer: Int)
-    /// b = `layer.{l}.bias`, complex N.
+    /// b = `layer.{l}.bias`, complex N (`kru` layers).
     case bias(layer: Int)
-    /// β = `layer.{l}.modrelu_bias`, real N.
+    /// β = `layer.{l}.modrelu_bias`, real N (`kru` layers with modReLU).
     case modReLUBias(layer: Int)
-    /// W_{term,factor} = `layer.{l}.weight_hh.0.{term}.{factor}`, complex P × Q.
-    case recurrentFactor(layer: Int, term: Int, factor: Int)
-    /// V = `readout.weight`, real K × 2N.
+    /// `layer.{l}.bias_ih`, real G·N (real cells with biases).
+    case inputBias(layer: Int)
+    /// `layer.{l}.bias_hh`, real G·N (real cells with biases).
+    case recurrentBias(layer: Int)
+    /// `layer.{l}.weight_hh`, real G·N × N: a dense recurrence.
+    case recurrentWeight(layer: Int)
+    /// W_{gate,term,factor} = `layer.{l}.weight_hh.{gate}.{term}.{factor}`, P × Q: complex for `kru`, else real.
+    case recurrentFactor(layer: Int, gate: Int, term: Int, factor: Int)
+    /// V = `readout.weight`, real K × D_out.
     case readoutWeight
     /// c = `readout.bias`, real K.
     case readoutBias

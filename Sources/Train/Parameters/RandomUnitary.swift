@@ -11,13 +11,23 @@ import KRUInference
 /// dependent.
 enum RandomUnitary {
     /// A `rows × columns` matrix as split planes (row-major). Square: unitary. Tall (P > Q): orthonormal columns,
-    /// WᴴW = I. Wide (P < Q): orthonormal rows, WWᴴ = I.
-    static func make(rows: Int, columns: Int, random: inout KRURandom) -> (real: [Double], imaginary: [Double]) {
+    /// WᴴW = I. Wide (P < Q): orthonormal rows, WWᴴ = I. With `real`, a Haar-random orthogonal matrix (the same
+    /// Gram–Schmidt on a real Gaussian matrix; the imaginary plane is zero).
+    static func make(rows: Int, columns: Int, real: Bool = false, random: inout KRURandom) -> (real: [Double], imaginary: [Double]) {
         var re = [Double](repeating: 0, count: rows * columns)
         var im = re
-        for i in 0..<rows * columns {
-            // Unit-variance complex Gaussian; the scale is irrelevant after normalisation.
-            (re[i], im[i]) = random.nextStandardNormalPair()
+        var i = 0
+        while i < rows * columns {
+            // Unit-variance Gaussians; the scale is irrelevant after normalisation.
+            let (a, b) = random.nextStandardNormalPair()
+            if real {
+                re[i] = a
+                if i + 1 < rows * columns { re[i + 1] = b }
+                i += 2
+            } else {
+                (re[i], im[i]) = (a, b)
+                i += 1
+            }
         }
         // Orthonormalise the shorter family: columns of a tall matrix, rows of a wide one.
         let tall = rows >= columns

@@ -18,7 +18,7 @@ public struct AddingTask: Sendable {
     }
 
     /// A model for the task: 2-wide vectors in, one regression output after the last step.
-    public func architecture(layers: [KRULayerArchitecture]) throws -> KRUArchitecture {
+    public func architecture(layers: [LayerArchitecture]) throws -> KRUArchitecture {
         try KRUArchitecture(input: .vectors(width: 2), layers: layers,
                             output: .init(kind: .regression, width: 1, steps: .last))
     }

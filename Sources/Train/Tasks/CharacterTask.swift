@@ -36,7 +36,7 @@ public struct CharacterTask: Sendable {
 
     /// A model for the task: tokens in (optionally through an embedding of `embeddingWidth`), a categorical output
     /// over the vocabulary at every step.
-    public func architecture(layers: [KRULayerArchitecture], embeddingWidth: Int? = nil) throws -> KRUArchitecture {
+    public func architecture(layers: [LayerArchitecture], embeddingWidth: Int? = nil) throws -> KRUArchitecture {
         try KRUArchitecture(input: .tokens(vocabulary: vocabulary, embeddingWidth: embeddingWidth), layers: layers,
                             output: .init(kind: .categorical, width: vocabulary.count, steps: .every))
     }

@@ -41,7 +41,7 @@ public struct CopyMemoryTask: Sendable {
     public static func bits(fromNats nats: Double) -> Double { nats / log(2) }
 
     /// A model for the task: one-hot tokens in, a categorical output over the 10 tokens at every step.
-    public func architecture(layers: [KRULayerArchitecture]) throws -> KRUArchitecture {
+    public func architecture(layers: [LayerArchitecture]) throws -> KRUArchitecture {
         try KRUArchitecture(input: .tokens(vocabulary: Self.vocabulary), layers: layers,
                             output: .init(kind: .categorical, width: Self.vocabulary.count, steps: .every))
     }

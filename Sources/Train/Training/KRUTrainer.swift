@@ -20,7 +20,7 @@ public struct TrainingReport: Sendable {
 /// ```swift
 /// var random = KRURandom(seed: 1)
 /// let task = CopyMemoryTask(delay: 100)
-/// let layer = KRULayerArchitecture(squareFactors: [2, 2, 2, 2, 2, 2, 2], activation: .modReLU)
+/// let layer = LayerArchitecture(squareFactors: [2, 2, 2, 2, 2, 2, 2], activation: .modReLU)
 /// let network = KRUNetwork(architecture: try task.architecture(layers: [layer]), random: &random)
 /// let trainer = KRUTrainer(network: network, optimizer: Adam(learningRate: 1e-3),
 ///                          configuration: .init(unitaryPenalty: 1e-3, clipNorm: 1))

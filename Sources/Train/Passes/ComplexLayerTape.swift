@@ -1,6 +1,6 @@
-/// What the forward pass of one layer keeps for the backward pass, for a chunk of T steps and B streams
+/// What the forward pass of one `kru` layer keeps for the backward pass, for a chunk of T steps and B streams
 /// (row `t·B + b`, N complex units or 2N real outputs per row).
-final class LayerTape {
+final class ComplexLayerTape {
     /// The pre-activation z_t = Σ K h_{t−1} + U x_t + b.
     let z: SplitBuffer
     /// The state h_t = act(z_t).
