@@ -27,7 +27,9 @@ let package = Package(
             providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]
         ),
         .target(name: "KRUFormat", dependencies: ["CZlib"], path: "Sources/Format"),
-        .target(name: "KRUInference", dependencies: ["KRUFormat"], path: "Sources/Inference"),
+        // SIMD kernels for the Kronecker chain in plain C, with AVX2/AVX-512 variants picked at run time.
+        .target(name: "CKroneckerKernels", path: "Sources/CKroneckerKernels"),
+        .target(name: "KRUInference", dependencies: ["KRUFormat", "CKroneckerKernels"], path: "Sources/Inference"),
         .target(name: "KRUConvert", dependencies: ["KRUFormat", "KRUInference", "CZlib", "CLAPACK"], path: "Sources/Convert"),
         .target(name: "KRUTrain", dependencies: ["KRUInference", "CLAPACK"], path: "Sources/Train"),
         .executableTarget(

@@ -13,7 +13,9 @@
 /// of the real plane and the same range of the imaginary plane.
 ///
 /// **Cost.** N·Σ_f P_f complex multiply-adds per vector for N × N operators of square factors (see
-/// ``RealKroneckerOperator``), with specialised loops for 2 × 2 and 4 × 4 factors.
+/// ``RealKroneckerOperator``), with specialised loops for 2 × 2 and 4 × 4 factors. When every factor is
+/// 2 × 2 (a KRU's recurrent matrix) a C kernel applies the whole chain in SIMD registers, AVX2 or AVX-512
+/// chosen at run time on x86-64 (see `ComplexChainKernel`).
 ///
 /// The operator is immutable and `Sendable`; scratch lives in a complex ``KroneckerWorkspace`` owned by
 /// the caller, so applying it never allocates.
@@ -22,8 +24,10 @@ public struct ComplexKroneckerOperator: Sendable {
     public let shape: KroneckerShape
     /// The factors as given, in factor order (factor 0 = most significant digit).
     public let factors: [ComplexKroneckerFactor]
-    /// Whether 2 × 2 and 4 × 4 factors use their specialised loops.
+    /// Whether 2 × 2 and 4 × 4 factors use their specialised loops (and all-2 × 2 chains the C kernel).
     public let usesFastPaths: Bool
+    /// The C kernel for all-2 × 2 operators, or nil when the per-pass loops of the plans run.
+    let chainKernel: ComplexChainKernel?
 
     /// All W_f, row-major, concatenated in factor order (real and imaginary planes).
     let forwardReal: [Float]
@@ -43,6 +47,13 @@ public struct ComplexKroneckerOperator: Sendable {
     /// - Throws: ``KroneckerOperatorError`` if there are no factors, a size is below 1, a plane's value
     ///   count does not match its shape, or a vector length exceeds ``KroneckerLimits``.
     public init(factors: [ComplexKroneckerFactor], allowFastPaths: Bool = true) throws(KroneckerOperatorError) {
+        try self.init(factors: factors, allowFastPaths: allowFastPaths, chain: allowFastPaths ? .automatic : .perPass)
+    }
+
+    /// As the public initialiser, with the chain kernel chosen by `chain` (tests force each variant).
+    init(
+        factors: [ComplexKroneckerFactor], allowFastPaths: Bool, chain: ComplexChainKernel.Selection
+    ) throws(KroneckerOperatorError) {
         let shape = try KroneckerShape(rows: factors.map(\.rows), columns: factors.map(\.columns))
         var forwardReal: [Float] = [], forwardImaginary: [Float] = []
         var adjointReal: [Float] = [], adjointImaginary: [Float] = []
@@ -73,6 +84,7 @@ public struct ComplexKroneckerOperator: Sendable {
         self.adjointImaginary = adjointImaginary
         self.forwardPlan = try KroneckerPlan(shape: shape, allowFastPaths: allowFastPaths)
         self.adjointPlan = try KroneckerPlan(shape: shape.adjoint, allowFastPaths: allowFastPaths)
+        self.chainKernel = ComplexChainKernel(shape: shape, selection: chain)
     }
 
     /// Scratch floats per vector, per plane, that apply and applyAdjoint need in the workspace.
@@ -201,6 +213,12 @@ public struct ComplexKroneckerOperator: Sendable {
         weightsReal.withUnsafeBufferPointer { wr in
             weightsImaginary.withUnsafeBufferPointer { wi in
                 let weights = SplitComplexSource(real: wr.baseAddress!, imaginary: wi.baseAddress!)
+                if let chainKernel {
+                    chainKernel.apply(
+                        weights: weights, batchSize: batchSize, source: SplitComplexSource(real: xr, imaginary: xi),
+                        destination: SplitComplexDestination(real: yr, imaginary: yi))
+                    return
+                }
                 let ping = SplitComplexDestination(real: workspace.plane(0), imaginary: workspace.plane(1))
                 let pong = SplitComplexDestination(real: workspace.plane(2), imaginary: workspace.plane(3))
                 let output = SplitComplexDestination(real: yr, imaginary: yi)
