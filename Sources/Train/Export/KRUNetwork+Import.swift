@@ -47,10 +47,20 @@ extension KRUNetwork {
         let architecture = try KRUArchitecture(
             input: input, layers: layers,
             output: .init(kind: description.outputKind, width: description.outputWidth, steps: description.outputSteps))
+        self.init(architecture: architecture, parameters: try Self.parameters(of: architecture, from: file))
+    }
+
+    /// The parameters of `architecture` read by tensor name from `file` (a model or a training checkpoint), each
+    /// checked against the layout's shape.
+    static func parameters(of architecture: KRUArchitecture, from file: KRUFile) throws -> [Double] {
         let layout = ParameterLayout(architecture: architecture)
         var parameters = [Double](repeating: 0, count: layout.scalarCount)
         for tensor in layout.tensors {
-            let stored = try file.tensor(named: tensor.name)
+            guard let info = file.tensorInfo(named: tensor.name) else { throw ArchitectureError("tensor \(tensor.name) is missing") }
+            guard info.shape == tensor.shape else {
+                throw ArchitectureError("tensor \(tensor.name) has shape \(info.shape), the model needs \(tensor.shape)")
+            }
+            let stored = try file.tensor(info)
             if tensor.isComplex {
                 let (re, im) = try stored.complexDoubles()
                 parameters.replaceSubrange(tensor.realOffset..<tensor.realOffset + re.count, with: re)
@@ -60,6 +70,6 @@ extension KRUNetwork {
                 parameters.replaceSubrange(tensor.offset..<tensor.offset + values.count, with: values)
             }
         }
-        self.init(architecture: architecture, parameters: parameters)
+        return parameters
     }
 }

@@ -43,4 +43,12 @@ public struct Adam: Optimizer {
             }
         }
     }
+
+    public var state: OptimizerState { OptimizerState(stepCount: stepCount, buffers: ["m": firstMoment, "v": secondMoment]) }
+
+    public mutating func restore(_ state: OptimizerState, parameterCount: Int) throws(OptimizerStateError) {
+        let (m, v) = (try state.buffer("m", count: parameterCount), try state.buffer("v", count: parameterCount))
+        guard m.count == v.count, state.stepCount >= 0 else { throw OptimizerStateError("inconsistent Adam state") }
+        (firstMoment, secondMoment, stepCount) = (m, v, m.isEmpty ? 0 : state.stepCount)
+    }
 }

@@ -5,4 +5,9 @@ public protocol Optimizer: Sendable {
     mutating func update(_ parameters: inout [Double], gradient: [Double])
     /// The step size.
     var learningRate: Double { get set }
+    /// The state carried between updates (for checkpoints).
+    var state: OptimizerState { get }
+    /// Continues from a saved state.
+    /// - Throws: ``OptimizerStateError`` when a buffer is missing or does not fit the parameter count.
+    mutating func restore(_ state: OptimizerState, parameterCount: Int) throws(OptimizerStateError)
 }

@@ -5,6 +5,7 @@ public struct RMSprop: Optimizer {
     public var decay: Double
     public var epsilon: Double
     private var meanSquare: [Double] = []
+    private var stepCount = 0
 
     public init(learningRate: Double = 1e-3, decay: Double = 0.9, epsilon: Double = 1e-8) {
         self.learningRate = learningRate
@@ -15,6 +16,7 @@ public struct RMSprop: Optimizer {
     public mutating func update(_ parameters: inout [Double], gradient: [Double]) {
         precondition(parameters.count == gradient.count, "\(gradient.count) gradient values for \(parameters.count) parameters")
         if meanSquare.count != parameters.count { meanSquare = [Double](repeating: 0, count: parameters.count) }
+        stepCount += 1
         let (rho, lr, eps) = (decay, learningRate, epsilon)
         meanSquare.withUnsafeMutableBufferPointer { v in
             parameters.withUnsafeMutableBufferPointer { theta in
@@ -26,5 +28,12 @@ public struct RMSprop: Optimizer {
                 }
             }
         }
+    }
+
+    public var state: OptimizerState { OptimizerState(stepCount: stepCount, buffers: ["mean_square": meanSquare]) }
+
+    public mutating func restore(_ state: OptimizerState, parameterCount: Int) throws(OptimizerStateError) {
+        meanSquare = try state.buffer("mean_square", count: parameterCount)
+        stepCount = state.stepCount
     }
 }

@@ -8,13 +8,19 @@ import KRUInference
 /// every stream where the previous chunk stopped, so the recurrent state can be carried from chunk to chunk
 /// (truncated backpropagation through time).
 public struct CharacterTask: Sendable {
-    /// The sorted distinct scalars of the training text.
+    /// The token scalars: the sorted distinct scalars of the training text, or a model's vocabulary.
     public let vocabulary: [Unicode.Scalar]
     private let index: [Unicode.Scalar: Int]
 
     /// A task whose vocabulary is the distinct scalars of `text`.
     public init(trainingText text: String) {
-        vocabulary = Array(Set(text.unicodeScalars)).sorted { $0.value < $1.value }
+        self.init(vocabulary: Array(Set(text.unicodeScalars)).sorted { $0.value < $1.value })
+    }
+
+    /// A task with a given vocabulary (e.g. the one of a model being fine-tuned); token i is `vocabulary[i]`.
+    /// - Precondition: the scalars are distinct (as a model's vocabulary is).
+    public init(vocabulary: [Unicode.Scalar]) {
+        self.vocabulary = vocabulary
         index = Dictionary(uniqueKeysWithValues: vocabulary.enumerated().map { ($1, $0) })
     }
 
