@@ -157,3 +157,15 @@ def test_split_names_70_15_15_deterministic():
     assert all(v == sorted(v) for v in parts.values())
     assert ch.split_names(list(reversed(names))) == parts          # depends on the set, not the input order
     assert ch.split_names(names, seed=1) != parts
+
+
+def test_next_frame_arrays_pad_and_shift():
+    a = np.array([[1, 0], [0, 1], [1, 1]], dtype=np.uint8)
+    b = np.array([[0, 1], [1, 0]], dtype=np.uint8)
+    inputs, targets, steps = ch.next_frame_arrays([a, b])
+    assert steps.tolist() == [2, 1]
+    assert inputs.shape == targets.shape == (2, 2, 2) and inputs.dtype == np.float32
+    assert inputs[0].tolist() == [[1, 0], [0, 1]] and targets[0].tolist() == [[0, 1], [1, 1]]
+    assert inputs[1].tolist() == [[0, 1], [0, 0]] and targets[1].tolist() == [[1, 0], [0, 0]]
+    with pytest.raises(DataError):
+        ch.next_frame_arrays([a[:1]])

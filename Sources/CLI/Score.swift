@@ -22,6 +22,8 @@ struct Score: ParsableCommand {
     @Argument(help: "A UTF-8 text file (character models).") var text: String?
     @Option(help: "Input array (.npy) for data scoring.") var inputs: String?
     @Option(help: "Target array (.npy) for data scoring.") var targets: String?
+    @Option(help: "Per-sequence lengths (.npy, B integers) when --inputs holds B padded sequences: sequence b is scored at its first lengths[b] steps.")
+    var lengths: String?
     @Option(help: "A reference model with the same vocabulary to compare against.") var compare: String?
     @Flag(help: "Drop characters the vocabulary lacks instead of failing.") var skipUnknown = false
     @Flag(help: "Print JSON.") var json = false
@@ -90,7 +92,7 @@ extension Score {
         }
         let score: DataScore
         do {
-            score = try kru.score(outputs: outputs, targets: targetValues)
+            score = try kru.score(outputs: outputs, targets: targetValues, lengths: try lengths.map(readLengths))
         } catch let error as ModelInputError {
             printError("\(targets): \(error)")
             throw ExitCode(1)
@@ -102,11 +104,28 @@ extension Score {
                                            "loss": lossName, "mean_loss": score.meanLoss,
                                            "mean_loss_stderr": score.lossStandardError]
             if let accuracy = score.accuracy { document["accuracy"] = accuracy }
+            if let step = score.meanStepLoss, let error = score.stepLossStandardError {
+                document["nll_per_step"] = step
+                document["nll_per_step_stderr"] = error
+            }
             print(jsonString(document))
             return
         }
         print("\(model) on \(inputs): \(score.count) predictions scored")
         print("  mean \(lossName)  " + String(format: "%.5f ± %.5f", score.meanLoss, score.lossStandardError))
         if let accuracy = score.accuracy { print(String(format: "  accuracy  %.2f%%", 100 * accuracy)) }
+        if let step = score.meanStepLoss, let error = score.stepLossStandardError {
+            print("  negative log-likelihood per step (nats)  " + String(format: "%.4f ± %.4f", step, error))
+        }
+    }
+
+    /// The integer lengths of a --lengths array.
+    private func readLengths(_ path: String) throws -> [Int] {
+        let array = try readArray(path)
+        guard array.shape.count == 1, case .integer(let values) = array.values else {
+            printError("\(path) must be a 1-D array of integer lengths, has shape \(array.shape)")
+            throw ExitCode(1)
+        }
+        return values.map { Int(clamping: $0) }
     }
 }

@@ -13,7 +13,8 @@ struct Train: ParsableCommand {
             Tasks: copy (copy memory, --delay), adding (--length), charlm (character language model on --data, \
             validation bits/char on --valid or the last 10 % of --data), classify (sequence classification on a \
             directory of .npy arrays from tools/data: train-inputs.npy N×T×D, train-targets.npy N, valid-…; \
-            validation accuracy).
+            validation accuracy), music (next-frame prediction on piano rolls: train-rolls.npy frames×K of 0/1 and \
+            train-lengths.npy frames per piece, valid-…; validation NLL per frame).
             Cells: kru (complex, needs --factors), rnn_tanh, rnn_relu, lstm, gru (dense recurrence with --hidden, \
             or Kronecker-factored with --factors, --rank terms per gate block).
             Optimisation: Adam or RMSprop, clipping, the soft unitary penalty λ·Σ‖WᴴW − I‖² on every Kronecker factor, \
@@ -23,9 +24,9 @@ struct Train: ParsableCommand {
             """
     )
 
-    enum Task: String, ExpressibleByArgument, CaseIterable { case copy, adding, charlm, classify }
+    enum Task: String, ExpressibleByArgument, CaseIterable { case copy, adding, charlm, classify, music }
 
-    @Option(help: "copy, adding, charlm or classify.") var task: Task
+    @Option(help: "copy, adding, charlm, classify or music.") var task: Task
     @Option(help: "Copy: the delay T.") var delay = 100
     @Option(help: "Adding: the sequence length T.") var length = 100
     @Option(help: "charlm: embedding width (default: one-hot input).") var embedding: Int?
@@ -39,7 +40,7 @@ struct Train: ParsableCommand {
     func validate() throws {
         if task == .copy, delay < 1 { throw usage("--delay must be at least 1") }
         if task == .adding, length < 2 { throw usage("--length must be at least 2") }
-        if task == .charlm || task == .classify, training.data == nil { throw usage("--task \(task.rawValue) needs --data") }
+        if [.charlm, .classify, .music].contains(task), training.data == nil { throw usage("--task \(task.rawValue) needs --data") }
         if let embedding, embedding < 1 { throw usage("--embedding must be at least 1") }
         guard (1...64).contains(rank) else { throw usage("--rank must be in 1…64") }
     }
@@ -119,6 +120,9 @@ struct Train: ParsableCommand {
             return (job, { try task.architecture(layers: [layer], embeddingWidth: embedding) })
         case .classify:
             let job = try ClassificationJob.load(training)
+            return (job, { try job.training.architecture(layers: [layer]) })
+        case .music:
+            let job = try MusicJob.load(training)
             return (job, { try job.training.architecture(layers: [layer]) })
         }
     }

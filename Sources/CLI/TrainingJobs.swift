@@ -219,3 +219,53 @@ extension ClassificationJob {
                                           width: inputs.shape[2], classCount: classes)
     }
 }
+
+/// Polyphonic music: random mini-batches of whole pieces (padded, masked); validation NLL per frame.
+struct MusicJob: TrainingJob {
+    let training: PianoRollTask
+    let validation: PianoRollTask
+    let batchSize: Int
+    let threads: Int
+    let dataName: String
+
+    var unit: String { "nats/frame" }
+    var itemUnit: String? { "pieces" }
+    var baseline: Double? { nil }
+    var metadata: [KRUMetadataEntry] {
+        [.init("kru.train.task", .string("music")), .init("kru.train.data", .string(dataName))]
+    }
+
+    func update(_ trainer: KRUTrainer, _ progress: inout TrainingProgress) -> Double {
+        progress.items += batchSize
+        return trainer.train(on: training.randomBatch(size: batchSize, random: &progress.random)).loss
+    }
+
+    func validate(_ network: KRUNetwork) -> Double {
+        validation.frameNegativeLogLikelihood(of: network, batchSize: 64, threads: threads)
+    }
+}
+
+extension MusicJob {
+    /// Reads `{train,valid}-rolls.npy` (frames × K, 0/1) and `{train,valid}-lengths.npy` (frames per piece) from
+    /// the --data directory, as `tools/data/chorales.py` writes them.
+    static func load(_ options: TrainingOptions) throws -> MusicJob {
+        let directory = options.data!
+        return MusicJob(training: try split("train", in: directory), validation: try split("valid", in: directory),
+                        batchSize: options.batch, threads: options.threads, dataName: (directory as NSString).lastPathComponent)
+    }
+
+    static func split(_ name: String, in directory: String) throws -> PianoRollTask {
+        let rollsPath = (directory as NSString).appendingPathComponent("\(name)-rolls.npy")
+        let lengthsPath = (directory as NSString).appendingPathComponent("\(name)-lengths.npy")
+        let rolls = try readArray(rollsPath), lengths = try readArray(lengthsPath)
+        guard rolls.shape.count == 2, rolls.shape[1] >= 1, case .integer(let values) = rolls.values,
+              values.allSatisfy({ $0 == 0 || $0 == 1 }) else {
+            throw usage("\(rollsPath) must be a frames × keys array of 0/1 integers, has shape \(rolls.shape)")
+        }
+        guard lengths.shape.count == 1, case .integer(let counts) = lengths.values, counts.allSatisfy({ $0 >= 2 }),
+              counts.reduce(0, +) == Int64(rolls.shape[0]) else {
+            throw usage("\(lengthsPath) must give the frames (at least 2) of each piece, summing to \(rolls.shape[0])")
+        }
+        return PianoRollTask(rolls: values.map { UInt8($0) }, lengths: counts.map { Int($0) }, keys: rolls.shape[1])
+    }
+}

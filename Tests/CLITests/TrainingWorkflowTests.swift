@@ -102,4 +102,46 @@ struct TrainingWorkflowTests {
         let bad = try CLITests.kru("finetune", base, "--data", other, "--out", tuned)
         #expect(bad.status == 1 && bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains("not in"))
     }
+
+    /// Music: a KRU learns a two-frame alternation on piano rolls; `kru score --lengths` agrees with the trainer.
+    @Test func musicOnPianoRolls() throws {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let lengths: [Int64] = [6, 3, 9, 4]
+        var rolls: [Int64] = []
+        for length in lengths {
+            for t in 0..<Int(length) { rolls += t % 2 == 0 ? [1, 0, 1, 0] : [0, 1, 0, 1] }
+        }
+        for split in ["train", "valid"] {
+            try NumPyArray(shape: [rolls.count / 4, 4], values: .integer(rolls)).write(toPath: directory.appendingPathComponent("\(split)-rolls.npy").path)
+            try NumPyArray(shape: [4], values: .integer(lengths)).write(toPath: directory.appendingPathComponent("\(split)-lengths.npy").path)
+        }
+        let out = directory.appendingPathComponent("music.kru").path
+        let result = try CLITests.kru("train", "--task", "music", "--data", directory.path, "--factors", "2x2", "--steps", "200",
+                                      "--batch", "4", "--lr", "0.02", "--validate-every", "100", "--out", out, "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let nll = try #require(try TrainCommandTests.json(result.stdout)["validation"] as? Double)
+        #expect(nll < 0.5, "validation NLL \(nll) nats/frame; 4·log 2 = 2.77 is chance")
+
+        // The same pieces as padded next-frame arrays, scored by the engine.
+        let steps = Int(lengths.max()!) - 1
+        var inputs = [Float](repeating: 0, count: 4 * steps * 4), targets = inputs
+        for (b, length) in lengths.enumerated() {
+            for t in 0..<Int(length) - 1 {
+                for key in 0..<4 {
+                    inputs[(b * steps + t) * 4 + key] = (t % 2 == 0) == (key % 2 == 0) ? 1 : 0
+                    targets[(b * steps + t) * 4 + key] = (t % 2 == 1) == (key % 2 == 0) ? 1 : 0
+                }
+            }
+        }
+        let x = directory.appendingPathComponent("x.npy").path, y = directory.appendingPathComponent("y.npy").path
+        let n = directory.appendingPathComponent("n.npy").path
+        try NumPyArray(shape: [4, steps, 4], values: .float(inputs)).write(toPath: x)
+        try NumPyArray(shape: [4, steps, 4], values: .float(targets)).write(toPath: y)
+        try NumPyArray(shape: [4], values: .integer(lengths.map { $0 - 1 })).write(toPath: n)
+        let score = try CLITests.kru("score", out, "--inputs", x, "--targets", y, "--lengths", n, "--json")
+        #expect(score.status == 0, "\(score.stderr)")
+        let engine = try #require(try TrainCommandTests.json(score.stdout)["nll_per_step"] as? Double)
+        #expect(abs(engine - nll) < 1e-4 * max(1, nll), "engine \(engine) vs trainer \(nll)")
+    }
 }

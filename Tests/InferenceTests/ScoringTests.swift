@@ -96,4 +96,34 @@ extension DataScoringTests {
         #expect(abs(score.meanLoss - 0.25) < 1e-9)
         #expect(score.accuracy == nil)
     }
+
+    /// With lengths, each padded sequence counts only its first steps: the same as scoring the truncated rows,
+    /// and the per-step NLL of a Bernoulli head is Σ_k of its outputs' binary cross-entropies.
+    @Test func lengthsScoreOnlyEachSequencesOwnSteps() throws {
+        let (model, outputs, batch, steps) = try Self.fixture("kru_single_factor_bernoulli")
+        let k = model.description.outputWidth
+        #expect(batch >= 2 && steps >= 3)
+        let targets = outputs.indices.map { Double(($0 / 2) % 2) }
+        let lengths = (0..<batch).map { b in b == 0 ? steps : 1 + b % (steps - 1) }
+        let score = try model.score(outputs: outputs, targets: targets, lengths: lengths)
+        var kept: [Float] = [], keptTargets: [Double] = []
+        var perStep: [Double] = []
+        for b in 0..<batch {
+            for t in 0..<lengths[b] {
+                let row = (b * steps + t) * k
+                kept += outputs[row..<row + k]
+                keptTargets += targets[row..<row + k]
+                perStep.append((row..<row + k).map { i -> Double in
+                    let p = 1 / (1 + exp(-Double(outputs[i])))
+                    return targets[i] == 1 ? -log(p) : -log(1 - p)
+                }.reduce(0, +))
+            }
+        }
+        let truncated = try model.score(outputs: kept, targets: keptTargets)
+        #expect(score.count == truncated.count)
+        #expect(abs(score.meanLoss - truncated.meanLoss) < 1e-12)
+        #expect(score.accuracy == truncated.accuracy)
+        #expect(abs(score.meanStepLoss! - perStep.reduce(0, +) / Double(perStep.count)) < 1e-9)
+        #expect(throws: ModelInputError.self) { try model.score(outputs: outputs, targets: targets, lengths: [steps + 1] + lengths.dropFirst()) }
+    }
 }

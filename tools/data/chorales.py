@@ -24,7 +24,10 @@ max(first + 1, floor(end/STEP)), clipped to T. Pitch axis: the 88 piano keys, MI
 Split: the usable file names, sorted, are permuted by numpy.random.default_rng(SEED); the first 70% (rounded) go to
 train, the next 15% to valid, the rest to test; within a split chorales are in sorted name order.
 Writes OUT/{split}-rolls.npy (uint8, total_frames x 88, the chorales concatenated), OUT/{split}-lengths.npy (int64,
-frames per chorale), OUT/{split}-names.txt (one file name per line), OUT/meta.json and OUT/SHA256SUMS.
+frames per chorale), OUT/{split}-names.txt (one file name per line), OUT/meta.json and OUT/SHA256SUMS; and, for
+`kru score --inputs --targets --lengths`, the next-frame task padded: OUT/{split}-inputs.npy (float32, B x T x 88,
+frames 0..n-2 of each chorale), OUT/{split}-targets.npy (float32, frames 1..n-1) and OUT/{split}-steps.npy (int64,
+n - 1 scored steps per chorale), T = the longest chorale's n - 1, zero padding after each chorale's end.
 """
 
 from __future__ import annotations
@@ -193,6 +196,19 @@ def split_names(names: list[str], seed: int = SEED) -> dict[str, list[str]]:
     return {s: sorted(names[i] for i in idx) for s, idx in cuts.items()}
 
 
+def next_frame_arrays(rolls: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Inputs (frame t), targets (frame t + 1) and step counts of each roll, zero-padded to the longest."""
+    steps = np.array([len(r) - 1 for r in rolls], dtype=np.int64)
+    if (steps < 1).any():
+        raise DataError("every chorale needs at least two frames")
+    inputs = np.zeros((len(rolls), int(steps.max()), rolls[0].shape[1]), dtype=np.float32)
+    targets = np.zeros_like(inputs)
+    for b, roll in enumerate(rolls):
+        inputs[b, : len(roll) - 1] = roll[:-1]
+        targets[b, : len(roll) - 1] = roll[1:]
+    return inputs, targets, steps
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("--out", type=Path, default=Path("data/chorales"))
@@ -201,7 +217,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.step <= 0:
         raise DataError("--step must be positive")
-    files = [f"{s}-{k}" for s in SPLITS for k in ("rolls.npy", "lengths.npy", "names.txt")] + ["meta.json"]
+    kinds = ("rolls.npy", "lengths.npy", "names.txt", "inputs.npy", "targets.npy", "steps.npy")
+    files = [f"{s}-{k}" for s in SPLITS for k in kinds] + ["meta.json"]
     old_meta = args.out / "meta.json"
     if not args.force and old_meta.exists():
         built = Fraction(json.loads(old_meta.read_text())["step_quarters"])
@@ -252,6 +269,8 @@ def main() -> None:
         np.save(args.out / f"{split}-rolls.npy", roll)
         np.save(args.out / f"{split}-lengths.npy", lengths)
         (args.out / f"{split}-names.txt").write_text("".join(n + "\n" for n in names))
+        for kind, array in zip(("inputs", "targets", "steps"), next_frame_arrays([rolls[n] for n in names])):
+            np.save(args.out / f"{split}-{kind}.npy", array)
         print(f"  {split}: rolls {roll.shape} uint8, {stats}")
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
     write_sums(args.out, files)

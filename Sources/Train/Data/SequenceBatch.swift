@@ -26,10 +26,15 @@ public struct SequenceBatch: Sendable {
     public let targets: Targets
     /// Which steps count in the loss (the same for every sequence), `length` entries.
     public let scoredSteps: [Bool]
+    /// Per-sequence lengths for batches of sequences of different lengths (e.g. chorales): sequence b's rows at
+    /// steps t ≥ `lengths[b]` are padding and never scored. nil: every sequence runs all `length` steps.
+    public let lengths: [Int]?
 
     /// - Precondition: the arrays have the sizes above.
-    public init(length: Int, batchSize: Int, inputs: Inputs, targets: Targets, scoredSteps: [Bool]) {
+    public init(length: Int, batchSize: Int, inputs: Inputs, targets: Targets, scoredSteps: [Bool], lengths: [Int]? = nil) {
         precondition(length >= 1 && batchSize >= 1, "a batch needs at least one step and one sequence")
+        precondition(lengths.map { $0.count == batchSize && $0.allSatisfy { (0...length).contains($0) } } ?? true,
+                     "lengths must give 0…\(length) steps for each of the \(batchSize) sequences")
         precondition(scoredSteps.count == length, "\(scoredSteps.count) scored-step flags for \(length) steps")
         let rows = length * batchSize
         switch inputs {
@@ -46,12 +51,14 @@ public struct SequenceBatch: Sendable {
         self.inputs = inputs
         self.targets = targets
         self.scoredSteps = scoredSteps
+        self.lengths = lengths
     }
 
     /// A batch scored at every step, or only at its last step, as a model's `kru.output.steps` says.
-    public init(length: Int, batchSize: Int, inputs: Inputs, targets: Targets, steps: ModelDescription.OutputSteps) {
+    public init(length: Int, batchSize: Int, inputs: Inputs, targets: Targets, steps: ModelDescription.OutputSteps,
+                lengths: [Int]? = nil) {
         let scored = (0..<length).map { steps == .every || $0 == length - 1 }
-        self.init(length: length, batchSize: batchSize, inputs: inputs, targets: targets, scoredSteps: scored)
+        self.init(length: length, batchSize: batchSize, inputs: inputs, targets: targets, scoredSteps: scored, lengths: lengths)
     }
 
     /// Steps `range` of every sequence: a chunk for truncated backpropagation through time.
@@ -72,9 +79,16 @@ public struct SequenceBatch: Sendable {
             targets = .values(Array(values[rows.lowerBound * k..<rows.upperBound * k]))
         }
         return SequenceBatch(length: range.count, batchSize: batchSize, inputs: inputs, targets: targets,
-                             scoredSteps: Array(scoredSteps[range]))
+                             scoredSteps: Array(scoredSteps[range]),
+                             lengths: lengths?.map { min(max($0 - range.lowerBound, 0), range.count) })
     }
 
+    /// Whether row (step t, sequence b) counts in the loss.
+    public func isScored(step t: Int, sequence b: Int) -> Bool { scoredSteps[t] && (lengths.map { t < $0[b] } ?? true) }
+
     /// The number of (step, sequence) pairs that count in the loss.
-    public var scoredCount: Int { scoredSteps.filter { $0 }.count * batchSize }
+    public var scoredCount: Int {
+        guard let lengths else { return scoredSteps.filter { $0 }.count * batchSize }
+        return scoredSteps.indices.reduce(0) { total, t in total + (scoredSteps[t] ? lengths.filter { t < $0 }.count : 0) }
+    }
 }
