@@ -7,6 +7,6 @@ struct KRUCommand: ParsableCommand {
         commandName: "kru",
         abstract: "Kronecker Recurrent Units: inspect, run, convert and train compact recurrent models.",
         version: "0.1.0",
-        subcommands: [Inspect.self, Sample.self, Score.self, Params.self, Run.self, Convert.self, Train.self]
+        subcommands: [Inspect.self, Sample.self, Score.self, Params.self, Run.self, Convert.self, Train.self, Finetune.self, Zoo.self]
     )
 }

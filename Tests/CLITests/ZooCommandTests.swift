@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+
+/// `kru zoo`: the real zoo, crafted manifests, missing and modified files, hostile manifests.
+struct ZooCommandTests {
+    /// A temporary zoo directory, removed by the caller's `defer`.
+    static func temporaryZoo() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kru-zoo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// A manifest with one model `tiny` whose file holds "abc" (SHA-256 from FIPS 180-2, appendix B.1).
+    static let abcSHA256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+    static func manifest(sha256: String = abcSHA256, bytes: Int = 3, extra: String = "") -> String {
+        """
+        {"models": [{"name": "tiny", "file": "tiny.kru", "card": "tiny.md", "task": "test task",
+          "summary": "a crafted entry", "fetch": "true", "score": ["x.txt"], "headline": "bits_per_char"\(extra),
+          "measured": {"bytes": \(bytes), "sha256": "\(sha256)", "architecture": "none",
+                       "parameters": {"recurrent": 12, "total": 3456, "embedding": 0},
+                       "headline": "1.2345 ± 0.0100 bits/char"}}]}
+        """
+    }
+
+    static func write(_ text: String, to url: URL) throws { try Data(text.utf8).write(to: url) }
+
+    @Test func listsTheRealZooWithEveryFileIntact() throws {
+        let result = try CLITests.kru("zoo")
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("name ") == true)
+        let lstm = try #require(lines.first { $0.hasPrefix("kjv-lstm128 ") })
+        #expect(lstm.contains("65,536 / 93,087") && lstm.contains("bits/char") && lstm.contains("models/kjv-lstm128.md"))
+        #expect(lstm.hasSuffix("  ok"))
+        #expect(lines.contains { $0.hasPrefix("kjv-kru512 ") && $0.contains("72 / 100,967") && $0.hasSuffix("  ok") })
+    }
+
+    @Test func realZooAsJSONAgreesWithTheManifest() throws {
+        let result = try CLITests.kru("zoo", "--dir", "models", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let models = try #require(document["models"] as? [[String: Any]])
+        let manifestData = try Data(contentsOf: CLITests.root.appendingPathComponent("models/zoo.json"))
+        let manifest = try #require(try JSONSerialization.jsonObject(with: manifestData) as? [String: Any])
+        let entries = try #require(manifest["models"] as? [[String: Any]])
+        #expect(models.map { $0["name"] as? String } == entries.map { $0["name"] as? String })
+        for (model, entry) in zip(models, entries) {
+            #expect(model["status"] as? String == "ok")
+            let recorded = try #require(model["recorded"] as? [String: Any])
+            let measured = try #require(entry["measured"] as? [String: Any])
+            #expect(recorded["sha256"] as? String == measured["sha256"] as? String)
+            #expect(recorded["headline"] as? String == measured["headline"] as? String)
+            #expect(model["bytes"] as? Int == measured["bytes"] as? Int)
+        }
+    }
+
+    @Test func craftedManifestTableAndJSON() throws {
+        let directory = try Self.temporaryZoo()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.write(Self.manifest(), to: directory.appendingPathComponent("zoo.json"))
+        try Self.write("abc", to: directory.appendingPathComponent("tiny.kru"))
+        try Self.write("# tiny\n", to: directory.appendingPathComponent("tiny.md"))
+
+        let table = try CLITests.kru("zoo", "--dir", directory.path)
+        #expect(table.status == 0, "\(table.stderr)")
+        let row = try #require(table.stdout.split(separator: "\n").last)
+        #expect(row.hasPrefix("tiny  test task  a crafted entry  12 / 3,456"))
+        #expect(row.contains("1.2345 ± 0.0100 bits/char  0.0 KB  \(directory.path)/tiny.md  ok"))
+
+        let json = try CLITests.kru("zoo", "--dir", directory.path, "--json")
+        #expect(json.status == 0, "\(json.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let model = try #require((document["models"] as? [[String: Any]])?.first)
+        #expect(model["status"] as? String == "ok")
+        #expect(model["bytes"] as? Int == 3)
+        #expect((model["recorded"] as? [String: Any])?["sha256"] as? String == Self.abcSHA256)
+    }
+
+    @Test func missingAndModifiedFilesAreFlaggedAndFail() throws {
+        let directory = try Self.temporaryZoo()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.write(Self.manifest(), to: directory.appendingPathComponent("zoo.json"))
+        try Self.write("# tiny\n", to: directory.appendingPathComponent("tiny.md"))
+
+        let missing = try CLITests.kru("zoo", "--dir", directory.path)
+        #expect(missing.status == 1)
+        #expect(missing.stdout.split(separator: "\n").last?.hasSuffix("  missing") == true)
+        #expect(missing.stderr.hasPrefix("kru: error: ") && missing.stderr.contains("tiny (missing)"))
+        #expect(missing.stderr.split(separator: "\n").count == 1)
+
+        // Same size, different bytes: only the sha256 tells.
+        try Self.write("abd", to: directory.appendingPathComponent("tiny.kru"))
+        let modified = try CLITests.kru("zoo", "--dir", directory.path, "--json")
+        #expect(modified.status == 1)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(modified.stdout.utf8)) as? [String: Any])
+        #expect((document["models"] as? [[String: Any]])?.first?["status"] as? String == "modified")
+        #expect(modified.stderr.contains("tiny (modified)"))
+
+        // A directory where the file should be is not a model file.
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("tiny.kru"))
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("tiny.kru"), withIntermediateDirectories: false)
+        #expect(try CLITests.kru("zoo", "--dir", directory.path).stdout.contains("  missing"))
+    }
+
+    @Test(arguments: [
+        ("", "not valid JSON"),
+        ("{\"models\": [", "not valid JSON"),
+        ("[]", "expected an object"),
+        ("{}", "models: missing"),
+        ("{\"models\": {}}", "models: expected an array"),
+        ("{\"models\": [{\"name\": 1}]}", "models[0].name: expected a string"),
+        (ZooCommandTests.manifest(extra: "").replacingOccurrences(of: "\"tiny.kru\"", with: "\"../../etc/passwd\""),
+         "models[0].file: must be a plain file name"),
+        (ZooCommandTests.manifest().replacingOccurrences(of: "\"tiny\"", with: "\"Tiny Model\""), "models[0].name: not a model name"),
+        (ZooCommandTests.manifest(sha256: "xyz"), "models[0].measured.sha256: not 64 lower-case hex digits"),
+        (ZooCommandTests.manifest(bytes: -1), "models[0].measured: negative or inconsistent counts"),
+        (ZooCommandTests.manifest().replacingOccurrences(of: "\"recurrent\": 12", with: "\"recurrent\": true"),
+         "models[0].measured.parameters.recurrent: expected an integer"),
+        (String(repeating: "[", count: 5_000), "not valid JSON"),  // deeper than the parser allows
+    ])
+    func malformedManifestsGiveOneLineErrors(text: String, message: String) throws {
+        let directory = try Self.temporaryZoo()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.write(text, to: directory.appendingPathComponent("zoo.json"))
+        let result = try CLITests.kru("zoo", "--dir", directory.path)
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("kru: error: \(directory.path)/zoo.json: "), "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test func oversizedOrAbsentManifestsAreRefused() throws {
+        let directory = try Self.temporaryZoo()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let absent = try CLITests.kru("zoo", "--dir", directory.path)
+        #expect(absent.status == 1 && absent.stderr.contains("cannot read the manifest"))
+
+        let padding = String(repeating: " ", count: (1 << 20) + 1)
+        try Self.write(Self.manifest() + padding, to: directory.appendingPathComponent("zoo.json"))
+        let large = try CLITests.kru("zoo", "--dir", directory.path)
+        #expect(large.status == 1 && large.stderr.contains("larger than 1048576 bytes"))
+    }
+
+    @Test func controlCharactersInTheManifestDoNotReachTheTerminal() throws {
+        let directory = try Self.temporaryZoo()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let hostile = Self.manifest().replacingOccurrences(of: "test task", with: "evil\\u001b[2Jtask\\nnext")
+        try Self.write(hostile, to: directory.appendingPathComponent("zoo.json"))
+        try Self.write("abc", to: directory.appendingPathComponent("tiny.kru"))
+        try Self.write("# tiny\n", to: directory.appendingPathComponent("tiny.md"))
+        let result = try CLITests.kru("zoo", "--dir", directory.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stdout.contains("\u{1b}"))
+        #expect(result.stdout.contains("evil?[2Jtask?next"))
+    }
+}
