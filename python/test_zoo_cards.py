@@ -175,7 +175,7 @@ if args[0] == "inspect":
         {{"key": "kru.output.kind", "value": "categorical"}}, {{"key": "kru.output.width", "value": 3}}],
         "tensors": [{{"name": "layer.0.weight_hh", "dtype": "f32", "shape": [4, 4]}}]}}))
 elif args[0] == "params":
-    print(args[2] + ": 16 recurrent, 51 total parameters (all layers); not a kru cell.")
+    print(json.dumps({{"model_file": {{"recurrent": 16, "total": 51}}, "layers": [], "comparison": "none"}}))
 elif args[0] == "score":
     print(json.dumps({score}))
 '''

@@ -428,21 +428,14 @@ def run_kru_json(kru: str, args: list[str], root: Path) -> dict[str, Any]:
         raise ZooError(f"`kru {' '.join(args)}` did not print JSON: {out.strip()[:200]}") from None
 
 
-PARAMS_TEXT = re.compile(r"^.*: (\d+) recurrent, (\d+) total parameters")
-
-
 def parameter_counts(kru: str, path: str, root: Path) -> tuple[int, int]:
-    """(recurrent, total) from `kru params --json`. For a model whose first layer is not a KRU cell, `kru params`
-    prints one sentence instead of JSON (there is nothing to compare), so that sentence is read."""
+    """(recurrent, total) of the model file, from `kru params --json`."""
     out = run_kru(kru, ["params", "--json", path], root)
     try:
         counts = json.loads(out)["model_file"]
         return int(counts["recurrent"]), int(counts["total"])
     except (json.JSONDecodeError, KeyError, TypeError):
-        match = PARAMS_TEXT.match(out.strip())
-        if not match:
-            raise ZooError(f"`kru params --json {path}` gave neither JSON nor the counts: {out.strip()[:200]}") from None
-        return int(match.group(1)), int(match.group(2))
+        raise ZooError(f"`kru params --json {path}` did not give the model's counts: {out.strip()[:200]}") from None
 
 
 def sha256_file(path: Path) -> str:

@@ -61,11 +61,7 @@ struct Params: ParsableCommand {
             }
             let kru = try loadModel(model)
             guard let architecture = kru.firstLayerArchitecture, let terms = kru.firstLayerCellTerms else {
-                let layer = kru.description.layers[0]
-                print("\(model): \(kru.recurrentParameterCount) recurrent, \(kru.parameterCount) total parameters "
-                      + "(all layers, embedding included); its first layer is a \(layer.recurrent == .dense ? "dense" : "Kronecker") "
-                      + "\(layer.cell.rawValue) cell with N = \(layer.hiddenSize), not a kru cell, so there is no KRU to compare. "
-                      + "Describe one with --factors, --input and --output.")
+                printOwnCounts(kru)
                 throw ExitCode(0)
             }
             return (architecture, terms, (kru.recurrentParameterCount, kru.parameterCount))
@@ -87,6 +83,32 @@ struct Params: ParsableCommand {
         } catch let error as ParameterCountError {
             throw ValidationError("\(error)")
         }
+    }
+}
+
+extension Params {
+    /// A model whose first layer is not a kru cell has no KRU to compare: report its own counts and its layers.
+    private func printOwnCounts(_ kru: KRUModel) {
+        let layers = kru.description.layers
+        func recurrence(_ layer: ModelDescription.Layer) -> String {
+            switch layer.recurrent {
+            case .dense: "dense"
+            case .kronecker(let rank, let factors): "kronecker (rank \(rank), \(factors) factors)"
+            }
+        }
+        if json {
+            print(jsonString([
+                "model_file": ["recurrent": kru.recurrentParameterCount, "total": kru.parameterCount],
+                "layers": layers.map { ["cell": $0.cell.rawValue, "hidden_size": $0.hiddenSize, "recurrent": recurrence($0)] as [String: Any] },
+                "comparison": "none: the first layer is not a kru cell",
+            ] as [String: Any]))
+            return
+        }
+        print("\(model!): \(kru.recurrentParameterCount) recurrent, \(kru.parameterCount) total parameters (all layers, embedding included)")
+        for (l, layer) in layers.enumerated() {
+            print("  layer \(l): \(layer.cell.rawValue), N = \(layer.hiddenSize), \(recurrence(layer)) recurrence")
+        }
+        print("Its first layer is not a kru cell, so there is no KRU to compare; describe one with --factors, --input and --output.")
     }
 }
 

@@ -58,6 +58,22 @@ struct ModelCommandTests {
         #expect(rows.first?["recurrent"] as? Int == 72)  // 9 complex 2×2 factors = 8·log2(512)
     }
 
+    /// A model whose first layer is a real cell reports its own counts (also as JSON) and its layers; the counts
+    /// agree with the tensor shapes `kru inspect` lists.
+    @Test func paramsOfADenseModelReportsItsOwnCounts() throws {
+        let result = try CLITests.kru("params", Self.lstm, "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let counts = try #require(document["model_file"] as? [String: Int])
+        let inspect = try #require(try JSONSerialization.jsonObject(with: Data(try CLITests.kru("inspect", "--json", Self.lstm).stdout.utf8)) as? [String: Any])
+        let tensors = try #require(inspect["tensors"] as? [[String: Any]])
+        func elements(_ tensor: [String: Any]) -> Int { (tensor["shape"] as? [Int] ?? []).reduce(1, *) }
+        #expect(counts["total"] == tensors.map(elements).reduce(0, +))
+        #expect(counts["recurrent"] == tensors.filter { ($0["name"] as? String ?? "").contains("weight_hh") }.map(elements).reduce(0, +))
+        let text = try CLITests.kru("params", Self.lstm)
+        #expect(text.status == 0 && text.stdout.contains("layer 1: lstm"))
+    }
+
     @Test func runWritesTheModelsLogitsForABatchOfSequences() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kru-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
