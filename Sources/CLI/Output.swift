@@ -55,8 +55,10 @@ func jsonValue(_ value: KRUMetadataValue) -> Any {
     }
 }
 
-/// Pretty, key-sorted JSON text.
-func jsonString(_ object: Any) -> String {
-    let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+/// Key-sorted JSON text: pretty, or on one line when `compact` (for line-per-record logs).
+func jsonString(_ object: Any, compact: Bool = false) -> String {
+    let options: JSONSerialization.WritingOptions = compact ? [.sortedKeys, .withoutEscapingSlashes]
+        : [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let data = try! JSONSerialization.data(withJSONObject: object, options: options)
     return String(decoding: data, as: UTF8.self)
 }

@@ -30,10 +30,11 @@ struct TrainingDriver {
             trainer.optimizer.learningRate = schedule.rate(atStep: step)
             progress.lastLoss = job.update(trainer, &progress)
             progress.step = step
+            progress.seconds = secondsBefore + Date().timeIntervalSince(start)
             if step % options.validateEvery == 0 || step == options.steps {
                 progress.history.append(job.validate(trainer.network))
+                try appendLog(progress, learningRate: trainer.optimizer.learningRate)
             }
-            progress.seconds = secondsBefore + Date().timeIntervalSince(start)
             progressLine.update(step, status: status(progress), extra: job.itemUnit.map { (Double(progress.items), $0) })
             guard step < options.steps else { break }
             let stopping = options.stopAfter.map { step - firstStep + 1 >= $0 } ?? false
@@ -50,6 +51,19 @@ struct TrainingDriver {
         try writeModel(trainer.network, progress, extra)
         TrainingSummary(job: job, network: trainer.network, progress: progress, out: options.out)
             .print(json: options.json, steps: options.steps)
+    }
+
+    /// One JSON line per validation in --log (appended, so a resumed run continues the same record).
+    private func appendLog(_ progress: TrainingProgress, learningRate: Double) throws {
+        guard let path = options.log else { return }
+        let line = jsonString(["step": progress.step, "lr": learningRate, "loss": progress.lastLoss, "loss_unit": job.lossUnit,
+                               "validation": progress.history.last!, "unit": job.unit, "items": progress.items,
+                               "seconds": progress.seconds] as [String: Any], compact: true) + "\n"
+        guard let handle = FileHandle(forWritingAtPath: path) ?? (FileManager.default.createFile(atPath: path, contents: nil)
+            ? FileHandle(forWritingAtPath: path) : nil) else { throw usage("--log: cannot write \(path)") }
+        defer { try? handle.close() }
+        handle.seekToEndOfFile()
+        handle.write(Data(line.utf8))
     }
 
     private func restore(_ trainer: KRUTrainer, _ progress: inout TrainingProgress) throws {

@@ -31,6 +31,8 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Write a checkpoint every this many steps (default: --validate-every; 0 = never).") var checkpointEvery: Int?
     @Flag(help: "Continue from the checkpoint; the result equals an uninterrupted run's.") var resume = false
     @Option(help: "Stop (with a checkpoint) after this many updates in this run; --resume continues.") var stopAfter: Int?
+    @Option(help: "Append one JSON line per validation to this file (step, learning rate, loss, validation, seconds): a record of long runs.")
+    var log: String?
     @Flag(help: "Print the summary as JSON.") var json = false
 
     /// Checks the values (one-line errors through `usage`).

@@ -63,10 +63,15 @@ struct TrainingWorkflowTests {
             try NumPyArray(shape: [60, 6, 1], values: .float(inputs)).write(toPath: directory.appendingPathComponent("\(split)-inputs.npy").path)
             try NumPyArray(shape: [60], values: .integer(labels)).write(toPath: directory.appendingPathComponent("\(split)-targets.npy").path)
         }
-        let out = directory.appendingPathComponent("gru.kru").path
+        let out = directory.appendingPathComponent("gru.kru").path, log = directory.appendingPathComponent("log.jsonl").path
         let result = try CLITests.kru("train", "--task", "classify", "--data", directory.path, "--cell", "gru", "--hidden", "8",
-                                      "--steps", "150", "--batch", "20", "--lr", "0.02", "--validate-every", "50", "--out", out, "--json")
+                                      "--steps", "150", "--batch", "20", "--lr", "0.02", "--validate-every", "50", "--out", out,
+                                      "--log", log, "--json")
         #expect(result.status == 0, "\(result.stderr)")
+        // --log: one JSON line per validation.
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        let steps = try lines.map { try #require(try TrainCommandTests.json(String($0))["step"] as? Int) }
+        #expect(steps == [50, 100, 150])
         let summary = try TrainCommandTests.json(result.stdout)
         let accuracy = try #require(summary["validation"] as? Double)
         #expect(accuracy > 0.8, "validation accuracy \(accuracy)")
