@@ -69,3 +69,27 @@ struct OptimizerTests {
         #expect(UnitaryPenalty.value(of: network) < 1e-6)
     }
 }
+
+/// The recurrent learning-rate scale is a per-tensor learning rate: after one Adam step from the same point, the
+/// recurrent tensors moved `scale` times as far as without it and everything else moved exactly the same.
+struct RecurrentLearningRateScaleTests {
+    @Test(arguments: [0.0, 0.25])
+    func recurrentStepsShrinkByTheScale(_ scale: Double) throws {
+        let layer = LayerArchitecture(cell: .gru, hiddenSize: 24, recurrence: .kronecker(factorShapes: TestNetworks.rectangularShapes, rank: 1))
+        let architecture = try TestNetworks.architecture(input: .vectors, layers: [layer], output: .regression)
+        let network = TestNetworks.randomNetwork(architecture, seed: 111)
+        let batch = TestNetworks.batch(architecture, length: 4, batchSize: 2, seed: 112)
+        let plain = KRUTrainer(network: network, optimizer: Adam(learningRate: 0.01), configuration: .init(threads: 1))
+        let scaled = KRUTrainer(network: network, optimizer: Adam(learningRate: 0.01),
+                                configuration: .init(threads: 1, recurrentLearningRateScale: scale))
+        plain.train(on: batch)
+        scaled.train(on: batch)
+        for tensor in network.layout.tensors {
+            let recurrent = if case .recurrentFactor = tensor.role { true } else { false }
+            for i in tensor.range {
+                let full = plain.network.parameters[i] - network.parameters[i], got = scaled.network.parameters[i] - network.parameters[i]
+                #expect(abs(got - (recurrent ? scale : 1) * full) < 1e-15, "\(tensor.name)")
+            }
+        }
+    }
+}

@@ -58,13 +58,29 @@ public final class KRUTrainer {
             let norm = configuration.clipNorm.map { GradientClipping.clip(&gradient, maxNorm: $0) }
                 ?? GradientClipping.norm(gradient)
             largestNorm = max(largestNorm, norm)
+            let before = configuration.recurrentLearningRateScale == 1 ? nil : network.parameters
             optimizer.update(&network.parameters, gradient: gradient)
+            if let before { scaleRecurrentSteps(from: before) }
             updates += 1
         }
         let penalty = configuration.unitaryPenalty * UnitaryPenalty.value(of: network)
         return TrainingReport(loss: scored > 0 ? lossSum / Double(scored) : 0, penalty: penalty,
                               gradientNorm: largestNorm, updates: updates,
                               finalState: carried ?? .zero(network.architecture, batchSize: batch.batchSize))
+    }
+
+    /// Shrinks the last update of every recurrent tensor by the configured scale. Adam's and RMSprop's steps are
+    /// proportional to the learning rate, so this is exactly a per-tensor learning rate.
+    private func scaleRecurrentSteps(from before: [Double]) {
+        let scale = configuration.recurrentLearningRateScale
+        for tensor in network.layout.tensors {
+            switch tensor.role {
+            case .recurrentFactor, .recurrentWeight:
+                for i in tensor.range { network.parameters[i] = before[i] + scale * (network.parameters[i] - before[i]) }
+            default:
+                continue
+            }
+        }
     }
 
     /// The mean loss of the current network on `batch` (no update).

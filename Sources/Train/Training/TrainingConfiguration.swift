@@ -9,11 +9,17 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var chunkLength: Int?
     /// Worker threads for the recurrence.
     public var threads: Int
+    /// The recurrent matrices' learning rate relative to the other parameters' (1 = the same). Over T steps a change
+    /// of a recurrent factor acts T times, so long sequences (pixel MNIST, T = 784) need these to move more slowly
+    /// than the input and readout weights.
+    public var recurrentLearningRateScale: Double
 
     public init(unitaryPenalty: Double = 0, clipNorm: Double? = nil, chunkLength: Int? = nil,
-                threads: Int = KRUNetwork.defaultThreads) {
+                threads: Int = KRUNetwork.defaultThreads, recurrentLearningRateScale: Double = 1) {
         precondition(chunkLength.map { $0 >= 1 } ?? true, "a chunk needs at least one step")
         precondition(threads >= 1, "at least one thread")
+        precondition(recurrentLearningRateScale >= 0, "a learning-rate scale cannot be negative")
+        self.recurrentLearningRateScale = recurrentLearningRateScale
         self.unitaryPenalty = unitaryPenalty
         self.clipNorm = clipNorm
         self.chunkLength = chunkLength
