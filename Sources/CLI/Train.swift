@@ -35,6 +35,9 @@ struct Train: ParsableCommand {
     @Option(help: "Square Kronecker factor sizes, e.g. 2x2x2 for three 2×2 factors; none (real cells): dense.") var factors: String?
     @Option(help: "Kronecker terms summed per recurrent block.") var rank = 1
     @Option(help: "kru cells: modrelu, split_relu or split_tanh.") var activation = "modrelu"
+    enum Initialization: String, ExpressibleByArgument, CaseIterable { case random, identity }
+    @Option(help: "Kronecker factors start Haar-random unitary/orthogonal (random) or as the identity (identity).")
+    var initialization: Initialization = .random
     @OptionGroup var training: TrainingOptions
 
     func validate() throws {
@@ -86,6 +89,7 @@ struct Train: ParsableCommand {
         ]
         if let activation = layer.activation { entries.append(.init("kru.train.activation", .string(activation.rawValue))) }
         if let embedding { entries.append(.init("kru.train.embedding", .int(Int64(embedding)))) }
+        if initialization != .random { entries.append(.init("kru.train.initialization", .string(initialization.rawValue))) }
         return entries
     }
 
@@ -96,7 +100,8 @@ struct Train: ParsableCommand {
         var random = KRURandom(seed: training.seed)
         let network: KRUNetwork
         do {
-            network = KRUNetwork(architecture: try architecture(), random: &random)
+            let start = KRUInitialization(factors: initialization == .random ? .randomUnitary : .identity)
+            network = KRUNetwork(architecture: try architecture(), initialization: start, random: &random)
         } catch {
             throw usage("\(error)")
         }

@@ -1,4 +1,6 @@
 import Foundation
+import KRUFormat
+import KRUInference
 import Testing
 
 /// `kru train` as a user runs it: short runs that finish in seconds in a debug build.
@@ -50,6 +52,24 @@ struct TrainCommandTests {
         #expect(abs((summary["baseline"] as? Double ?? 0) - 1.0 / 6.0) < 1e-12)
         #expect(summary["unit"] as? String == "mse")
         #expect(try CLITests.kru("inspect", out).status == 0)
+    }
+
+    /// --initialization identity starts the factors at the identity: with a learning rate too small to matter after
+    /// one step, the recurrent factors are still the identity to single precision; the choice is recorded.
+    @Test func identityInitializationIsUsedAndRecorded() throws {
+        let out = Self.temporary("identity.kru")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let result = try CLITests.kru("train", "--task", "copy", "--delay", "5", "--factors", "2x2", "--steps", "1", "--lr", "1e-12",
+                                      "--lambda", "0", "--initialization", "identity", "--out", out)
+        #expect(result.status == 0, "\(result.stderr)")
+        let model = try KRUModel(path: out)
+        let file = try KRUFile(path: out)
+        #expect(file.metadata("kru.train.initialization") == .string("identity"))
+        for f in 0..<2 {
+            let (re, im) = try file.tensor(named: "layer.0.weight_hh.0.0.\(f)").complexDoubles()
+            #expect(zip(re, [1, 0, 0, 1]).allSatisfy { abs($0 - $1) < 1e-6 } && im.allSatisfy { abs($0) < 1e-6 })
+        }
+        #expect(model.recurrentParameterCount == 16)
     }
 
     @Test func theSameSeedWritesTheSameBytes() throws {
