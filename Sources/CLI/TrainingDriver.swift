@@ -32,7 +32,9 @@ struct TrainingDriver {
             progress.step = step
             progress.seconds = secondsBefore + Date().timeIntervalSince(start)
             if step % options.validateEvery == 0 || step == options.steps {
-                progress.history.append(job.validate(trainer.network))
+                let validation = job.validate(trainer.network)
+                progress.history.append(validation)
+                if options.keepBest, isBest(validation, progress) { progress.best = (step, validation, trainer.network.parameters) }
                 try appendLog(progress, learningRate: trainer.optimizer.learningRate)
             }
             progressLine.update(step, status: status(progress), extra: job.itemUnit.map { (Double(progress.items), $0) })
@@ -48,9 +50,18 @@ struct TrainingDriver {
             }
         }
         progressLine.finish()
-        try writeModel(trainer.network, progress, extra)
-        TrainingSummary(job: job, network: trainer.network, progress: progress, out: options.out)
+        var final = trainer.network
+        if let best = progress.best { final.parameters = best.parameters }
+        try writeModel(final, progress, extra)
+        TrainingSummary(job: job, network: final, progress: progress, out: options.out)
             .print(json: options.json, steps: options.steps)
+    }
+
+    /// Whether `validation` beats every earlier one (a NaN never does).
+    private func isBest(_ validation: Double, _ progress: TrainingProgress) -> Bool {
+        guard validation.isFinite else { return false }
+        guard let best = progress.best else { return true }
+        return job.higherIsBetter ? validation > best.validation : validation < best.validation
     }
 
     /// One JSON line per validation in --log (appended, so a resumed run continues the same record).
@@ -94,7 +105,7 @@ struct TrainingDriver {
             .init("kru.train.validation_metric", .string(job.unit)),
             .init("kru.train.validation_history", .floatArray(progress.history)),
             .init("kru.train.final_loss", .float(progress.lastLoss)),
-        ]  // no wall time: the same command must write the same bytes
+        ] + (progress.best.map { [.init("kru.train.best_step", .int(Int64($0.step)))] } ?? [])  // no wall time: the same command must write the same bytes
         do { try network.write(toPath: options.out, metadata: record) } catch { throw usage("\(options.out): \(error)") }
     }
 

@@ -9,6 +9,8 @@ protocol TrainingJob {
     var unit: String { get }
     /// The unit of the training loss.
     var lossUnit: String { get }
+    /// Whether a larger validation metric is better (accuracy) rather than a smaller one (losses).
+    var higherIsBetter: Bool { get }
     /// What the progress line counts besides steps (e.g. "chars"), if anything.
     var itemUnit: String? { get }
     /// The memoryless baseline of the validation metric, if the task has one.
@@ -24,6 +26,7 @@ protocol TrainingJob {
 
 extension TrainingJob {
     var lossUnit: String { unit }
+    var higherIsBetter: Bool { false }
 }
 
 /// Copy memory (bits per step) or the adding problem (mean squared error): fresh batches every step, a fixed
@@ -128,6 +131,7 @@ struct ClassificationJob: TrainingJob {
 
     var unit: String { "accuracy" }
     var lossUnit: String { "nats" }
+    var higherIsBetter: Bool { true }
     var itemUnit: String? { "sequences" }
     var baseline: Double? { nil }
     var metadata: [KRUMetadataEntry] {

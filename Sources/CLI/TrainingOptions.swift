@@ -32,6 +32,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Checkpoint file (default: --out with .checkpoint appended).") var checkpoint: String?
     @Option(help: "Write a checkpoint every this many steps (default: --validate-every; 0 = never).") var checkpointEvery: Int?
     @Flag(help: "Continue from the checkpoint; the result equals an uninterrupted run's.") var resume = false
+    @Flag(help: "Early stopping: write the parameters of the best validation instead of the last ones.") var keepBest = false
     @Option(help: "Stop (with a checkpoint) after this many updates in this run; --resume continues.") var stopAfter: Int?
     @Option(help: "Append one JSON line per validation to this file (step, learning rate, loss, validation, seconds): a record of long runs.")
     var log: String?
@@ -85,6 +86,7 @@ struct TrainingOptions: ParsableArguments {
             .init("kru.train.validate_every", .int(Int64(validateEvery))),
         ]
         if schedule == .step { entries.append(.init("kru.train.decay_every", .int(Int64(decayEvery)))) }
+        if keepBest { entries.append(.init("kru.train.keep_best", .bool(true))) }
         if recurrentLrScale != 1 { entries.append(.init("kru.train.recurrent_lr_scale", .float(recurrentLrScale))) }
         return entries
     }

@@ -22,7 +22,7 @@ struct TrainingWorkflowTests {
         func train(_ out: String, _ extra: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
             try CLITests.kru(arguments: ["train", "--task", "charlm", "--data", data, "--cell", "lstm", "--factors", "2x4", "--rank", "2",
                                          "--embedding", "4", "--bptt", "15", "--batch", "3", "--steps", "25", "--validate-every", "5",
-                                         "--schedule", "cosine", "--warmup", "3", "--out", out] + extra)
+                                         "--schedule", "cosine", "--warmup", "3", "--keep-best", "--out", out] + extra)
         }
         let straight = directory.appendingPathComponent("straight.kru").path
         let resumed = directory.appendingPathComponent("resumed.kru").path
@@ -35,6 +35,9 @@ struct TrainingWorkflowTests {
         let finished = try train(resumed, ["--resume"])
         #expect(finished.status == 0, "\(finished.stderr)")
         #expect(FileManager.default.contents(atPath: straight) == FileManager.default.contents(atPath: resumed))
+        // --keep-best wrote the parameters of the best validation and recorded its step.
+        let inspect = try CLITests.kru("inspect", "--json", straight)
+        #expect(inspect.stdout.contains("kru.train.best_step"))
 
         // Resuming with other settings is refused, naming the setting.
         let other = try train(resumed, ["--resume", "--lr", "0.001"])
@@ -75,6 +78,17 @@ struct TrainingWorkflowTests {
         let summary = try TrainCommandTests.json(result.stdout)
         let accuracy = try #require(summary["validation"] as? Double)
         #expect(accuracy > 0.8, "validation accuracy \(accuracy)")
+        // --keep-best: the model written is the best validation's, whose accuracy the engine reproduces.
+        let best = directory.appendingPathComponent("best.kru").path
+        let bestRun = try CLITests.kru("train", "--task", "classify", "--data", directory.path, "--cell", "gru", "--hidden", "8",
+                                       "--steps", "150", "--batch", "20", "--lr", "0.02", "--validate-every", "25", "--out", best,
+                                       "--keep-best", "--json")
+        let bestSummary = try TrainCommandTests.json(bestRun.stdout)
+        let history = try #require(bestSummary["validation_history"] as? [Double])
+        let bestScore = try CLITests.kru("score", best, "--inputs", directory.appendingPathComponent("valid-inputs.npy").path,
+                                         "--targets", directory.appendingPathComponent("valid-targets.npy").path, "--json")
+        let bestAccuracy = try #require(try TrainCommandTests.json(bestScore.stdout)["accuracy"] as? Double)
+        #expect(abs(bestAccuracy - history.max()!) < 1e-9, "best model \(bestAccuracy) vs history \(history)")
         let score = try CLITests.kru("score", out, "--inputs", directory.appendingPathComponent("valid-inputs.npy").path,
                                      "--targets", directory.appendingPathComponent("valid-targets.npy").path, "--json")
         #expect(score.status == 0, "\(score.stderr)")

@@ -31,7 +31,8 @@ struct CheckpointTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kru-ckpt-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let progress = TrainingProgress(step: 3, random: KRURandom(seed: 5), position: 12, state: state, history: [1.5, 0.5],
-                                        items: 36, lastLoss: 0.25, seconds: 1.5)
+                                        items: 36, lastLoss: 0.25, seconds: 1.5,
+                                        best: (2, 0.5, first.network.parameters.map { $0 + 1 }))
         try TrainingCheckpoint(network: first.network, optimizer: first.optimizer.state, progress: progress,
                                configuration: configuration).write(toPath: path)
 

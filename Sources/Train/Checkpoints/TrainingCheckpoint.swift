@@ -11,7 +11,8 @@ import KRUInference
 /// Tensors: the model's (f64/complex128), `checkpoint.optimizer.{buffer}` (f64), `checkpoint.state.{l}.{real,
 /// imaginary,cell}` (f64, B × N). Metadata: `kru.checkpoint.step`, `.random` (the four xoshiro256** words as
 /// two's-complement ints), `.position`, `.items`, `.last_loss`, `.seconds`, `.history`, `.optimizer_steps`,
-/// `.state_batch` (absent without a carried state), plus the configuration entries.
+/// `.state_batch` (absent without a carried state), `.best_step` and `.best_validation` with the tensor `checkpoint.best_parameters` (the
+/// flat parameter vector at the best validation, with early stopping), plus the configuration entries.
 public struct TrainingCheckpoint: Sendable {
     public var network: KRUNetwork
     public var optimizer: OptimizerState
@@ -44,6 +45,11 @@ public struct TrainingCheckpoint: Sendable {
             .init("kru.checkpoint.history", .floatArray(progress.history)),
             .init("kru.checkpoint.optimizer_steps", .int(Int64(optimizer.stepCount))),
         ]
+        if let best = progress.best {
+            metadata.append(.init("kru.checkpoint.best_step", .int(Int64(best.step))))
+            metadata.append(.init("kru.checkpoint.best_validation", .float(best.validation)))
+            tensors.append(KRUTensor(name: "checkpoint.best_parameters", shape: [best.parameters.count], doubles: best.parameters))
+        }
         if let state = progress.state {
             metadata.append(.init("kru.checkpoint.state_batch", .int(Int64(state.batchSize))))
             for (l, layer) in state.layers.enumerated() {
@@ -98,13 +104,21 @@ public struct TrainingCheckpoint: Sendable {
             })
             guard state!.fits(architecture, batchSize: batch) else { throw CheckpointError("the carried state does not fit the model") }
         }
+        var best: (step: Int, validation: Double, parameters: [Double])?
+        if file.metadata("kru.checkpoint.best_step") != nil {
+            guard let info = file.tensorInfo(named: "checkpoint.best_parameters"), info.shape == [parameters.count] else {
+                throw CheckpointError("checkpoint.best_parameters is missing or does not fit the \(parameters.count) parameters")
+            }
+            best = (try int("kru.checkpoint.best_step"), try float("kru.checkpoint.best_validation"), try file.tensor(info).doubles())
+        }
         let random = KRURandom(state: (UInt64(bitPattern: words[0]), UInt64(bitPattern: words[1]),
                                        UInt64(bitPattern: words[2]), UInt64(bitPattern: words[3])))
         network = KRUNetwork(architecture: architecture, parameters: parameters)
         optimizer = OptimizerState(stepCount: try int("kru.checkpoint.optimizer_steps"), buffers: buffers)
         progress = TrainingProgress(step: try int("kru.checkpoint.step"), random: random, position: try int("kru.checkpoint.position"),
                                     state: state, history: history, items: try int("kru.checkpoint.items"),
-                                    lastLoss: try float("kru.checkpoint.last_loss"), seconds: try float("kru.checkpoint.seconds"))
+                                    lastLoss: try float("kru.checkpoint.last_loss"), seconds: try float("kru.checkpoint.seconds"),
+                                    best: best)
         self.configuration = configuration
     }
 }
