@@ -267,3 +267,12 @@ def test_the_committed_cards_agree_with_the_manifest_and_the_model_files():
         assert zc.sha256_file(path) == model["measured"]["sha256"]
     index = (ROOT / "models" / "README.md").read_text()
     assert zc.generated_block(index) == zc.index_block(manifest["models"])
+
+
+def test_bernoulli_scores_give_the_per_frame_nll_headline():
+    score = {"count": 10, "loss": "binary cross-entropy (nats/output)", "mean_loss": 0.1234567, "mean_loss_stderr": 0.01,
+             "accuracy": 0.9, "nll_per_step": 8.123456, "nll_per_step_stderr": 0.04321}
+    metrics = zc.data_metrics(score)
+    assert metrics["nll_per_step"] == 8.1235 and metrics["nll_per_step_stderr"] == 0.0432
+    assert zc.headline(metrics, "nll_per_step") == "8.1235 ± 0.0432 nats/frame"
+    assert ("negative log-likelihood per frame (nats)", "8.1235 ± 0.0432") in zc.metric_rows(metrics)

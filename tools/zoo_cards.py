@@ -45,7 +45,7 @@ INDEX = "README.md"
 MANIFEST_LIMIT = 1 << 20
 
 TEXT_HEADLINES = {"bits_per_char", "perplexity", "top1_accuracy"}
-DATA_HEADLINES = {"mean_loss", "accuracy"}
+DATA_HEADLINES = {"mean_loss", "accuracy", "nll_per_step"}
 HAND_WRITTEN = ["name", "file", "card", "task", "summary", "fetch", "score", "headline", "compare"]
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 PLAIN_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -109,6 +109,9 @@ def data_metrics(score: dict[str, Any]) -> dict[str, Any]:
     }
     if score.get("accuracy") is not None:
         metrics["accuracy"] = round(float(score["accuracy"]), 4)
+    if score.get("nll_per_step") is not None:  # Bernoulli heads: the per-frame NLL of the music literature
+        metrics["nll_per_step"] = round(float(score["nll_per_step"]), 4)
+        metrics["nll_per_step_stderr"] = round(float(score["nll_per_step_stderr"]), 4)
     return metrics
 
 
@@ -126,6 +129,8 @@ def headline(metrics: dict[str, Any], which: str) -> str:
             return f"{fmt_pm(metrics['mean_loss'], metrics['mean_loss_stderr'], 5)} {metrics['loss']}"
         if which == "accuracy" and "accuracy" in metrics:
             return f"{fmt_percent(metrics['accuracy'])} accuracy"
+        if which == "nll_per_step" and "nll_per_step" in metrics:
+            return f"{fmt_pm(metrics['nll_per_step'], metrics['nll_per_step_stderr'], 4)} nats/frame"
     raise ZooError(f"headline {which!r} does not exist for {metrics['kind']} metrics")
 
 
@@ -144,6 +149,8 @@ def metric_rows(metrics: dict[str, Any]) -> list[tuple[str, str]]:
     ]
     if "accuracy" in metrics:
         rows.append(("accuracy", fmt_percent(metrics["accuracy"])))
+    if "nll_per_step" in metrics:
+        rows.append(("negative log-likelihood per frame (nats)", fmt_pm(metrics["nll_per_step"], metrics["nll_per_step_stderr"], 4)))
     return rows
 
 
