@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "CMallocCounter", path: "Sources/CMallocCounter"),
         .executableTarget(
             name: "kru-bench",
-            dependencies: ["KRUFormat", "KRUInference", "CLAPACK", "CMallocCounter"],
+            dependencies: ["KRUFormat", "KRUInference", "KRUTrain", "CLAPACK", "CMallocCounter"],
             path: "Sources/Bench",
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),

@@ -26,6 +26,7 @@ struct BenchReport: Codable {
     let settings: Settings
     let operators: OperatorBenchmark.Result
     let models: [ModelThroughput]
+    let training: [TrainingThroughput]
     let allocations: AllocationCheck.Result
     let checks: [Check]
 }

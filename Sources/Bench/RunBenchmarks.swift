@@ -22,6 +22,10 @@ func runBenchmarks(_ options: BenchOptions) throws -> BenchReport {
     let throughput = ModelThroughputBenchmark(policy: policy, tokensPerCall: options.quick ? 64 : 256)
     let models = throughput.run([("KRU, \(hiddenSize.trailingZeroBitCount) complex 2×2 factors", kronecker), ("dense rnn_tanh", dense)])
 
+    progress("training throughput")
+    let training = try TrainingThroughputBenchmark(policy: policy, hiddenSize: 512, streams: 16, bptt: options.quick ? 20 : 100,
+                                                   threads: 2).run()
+
     progress("counting allocations")
     let allocations = try AllocationCheck(iterations: allocationIterations)
         .run(kronecker: kronecker, dense: dense, operatorSize: hiddenSize)
@@ -34,6 +38,6 @@ func runBenchmarks(_ options: BenchOptions) throws -> BenchReport {
         settings: .init(quick: options.quick, operatorSizes: sizes, batchSizes: batchSizes,
                         minimumSecondsPerMeasurement: policy.minimumSeconds, samplesPerMeasurement: policy.samples,
                         modelHiddenSize: hiddenSize, allocationIterations: allocationIterations),
-        operators: operators, models: models, allocations: allocations,
+        operators: operators, models: models, training: training, allocations: allocations,
         checks: Checks.evaluate(operators: operators, allocations: allocations))
 }

@@ -17,6 +17,8 @@ enum TextReport {
         out.append("")
         out += modelSection(report.models, hiddenSize: s.modelHiddenSize)
         out.append("")
+        out += trainingSection(report.training)
+        out.append("")
         out += allocationSection(report.allocations)
         out.append("")
         for check in report.checks {
@@ -68,6 +70,22 @@ enum TextReport {
         return lines
     }
 
+    private static func trainingSection(_ models: [TrainingThroughput]) -> [String] {
+        var rows = [["model", "cell", "N", "recurrent params", "params", "chars/s"]]
+        for model in models {
+            rows.append([model.name, model.cell, "\(model.hiddenSize)", "\(model.recurrentParameters)", "\(model.parameters)",
+                         formatRate(model.charactersPerSecond)])
+        }
+        var lines = [
+            "3. Training throughput on the character task (KRUTrain, Double): one update = truncated BPTT over "
+                + "\(models.first?.charactersPerUpdate ?? 0) characters, penalty, clipping, Adam; \(models.first?.threads ?? 0) worker threads",
+        ] + formatTable(rows, leftAligned: 2).map { "   " + $0 }
+        if models.count == 2 {
+            lines.append("   KRU / dense: " + formatRatio(models[0].charactersPerSecond / models[1].charactersPerSecond))
+        }
+        return lines
+    }
+
     private static func allocationSection(_ result: AllocationCheck.Result) -> [String] {
         var rows = [["path", "iterations", "allocations", "bytes", ""]]
         for count in result.counts {
@@ -75,7 +93,7 @@ enum TextReport {
                          count.required ? "" : "(information)"])
         }
         return [
-            "3. Heap allocations (malloc/calloc/realloc/aligned allocations, interposed; counted after uncounted warm-up runs)",
+            "4. Heap allocations (malloc/calloc/realloc/aligned allocations, interposed; counted after uncounted warm-up runs)",
             "   counter self-test: \(result.counterSelfTestAllocations) allocations seen for 100 new arrays"
                 + (result.counterAvailable ? "" : " — COUNTER NOT WORKING"),
         ] + formatTable(rows, leftAligned: 1).map { "   " + $0 }
