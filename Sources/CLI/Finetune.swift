@@ -12,7 +12,8 @@ struct Finetune: ParsableCommand {
             Every parameter trains — Kronecker factors, input and readout weights, biases — and the model keeps its \
             structure. A character model (tokens in, a categorical output every step) trains on --data text with the \
             model's own vocabulary (characters outside it are an error); a vector model with a categorical output \
-            at the last step trains as --task classify does, on a directory of .npy arrays. The written model \
+            at the last step trains as --task classify does, and a vector model with Bernoulli outputs every step as --task \
+            music does, on a directory of .npy arrays. The written model \
             keeps the original's general.* metadata and kru.convert.* provenance and adds kru.finetune.* records.
             Example: kru finetune converted.kru --data data/kjv/train.txt --valid data/kjv/valid.txt --steps 2000 \
             --lr 5e-4 --lambda 0 --out finetuned.kru
@@ -42,9 +43,11 @@ struct Finetune: ParsableCommand {
         case (let vocabulary?, .categorical, .every):
             job = try CharacterJob.load(training, vocabulary: CharacterTask(vocabulary: vocabulary))
         case (nil, .categorical, .last):
-            job = try ClassificationJob.load(training)
+            job = try ExampleJob.classification(training)
+        case (nil, .bernoulli, .every):
+            job = try ExampleJob.music(training)
         default:
-            throw usage("\(model): kru finetune trains character models and sequence classifiers; this model is neither")
+            throw usage("\(model): kru finetune trains character models, sequence classifiers and piano-roll models; this model is none of them")
         }
         // Keep who made the model and how it was converted; the training record below is the fine-tuning's.
         let kept = file.metadata.filter { entry in

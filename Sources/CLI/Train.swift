@@ -124,11 +124,11 @@ struct Train: ParsableCommand {
             let (task, job) = try CharacterJob.load(training)
             return (job, { try task.architecture(layers: [layer], embeddingWidth: embedding) })
         case .classify:
-            let job = try ClassificationJob.load(training)
-            return (job, { try job.training.architecture(layers: [layer]) })
+            let job = try ExampleJob.classification(training)
+            return (job, { try job.architecture([layer]) })
         case .music:
-            let job = try MusicJob.load(training)
-            return (job, { try job.training.architecture(layers: [layer]) })
+            let job = try ExampleJob.music(training)
+            return (job, { try job.architecture([layer]) })
         }
     }
 }

@@ -120,32 +120,34 @@ struct CharacterJob: TrainingJob {
     }
 }
 
-/// Sequence classification (pixel MNIST and friends): random mini-batches of training examples; validation
-/// accuracy over the whole validation split.
-struct ClassificationJob: TrainingJob {
-    let training: SequenceClassificationTask
-    let validation: SequenceClassificationTask
-    let batchSize: Int
-    let threads: Int
+/// A task of separate examples (sequence classification, music): every update trains on `batchSize` examples drawn
+/// at random from the training split; validation runs over the whole validation split.
+struct ExampleJob: TrainingJob {
+    let taskName: String
+    let unit: String
+    let lossUnit: String
+    let higherIsBetter: Bool
+    let itemUnit: String?
     let dataName: String
+    let batchSize: Int
+    /// Draws a training batch.
+    let draw: @Sendable (Int, inout KRURandom) -> SequenceBatch
+    /// The validation metric of a network.
+    let measure: (KRUNetwork) -> Double
+    /// The architecture of a model with the given layers, for the training data's shapes.
+    let architecture: ([LayerArchitecture]) throws -> KRUArchitecture
 
-    var unit: String { "accuracy" }
-    var lossUnit: String { "nats" }
-    var higherIsBetter: Bool { true }
-    var itemUnit: String? { "sequences" }
     var baseline: Double? { nil }
     var metadata: [KRUMetadataEntry] {
-        [.init("kru.train.task", .string("classify")), .init("kru.train.data", .string(dataName))]
+        [.init("kru.train.task", .string(taskName)), .init("kru.train.data", .string(dataName))]
     }
 
     func update(_ trainer: KRUTrainer, _ progress: inout TrainingProgress) -> Double {
         progress.items += batchSize
-        return trainer.train(on: training.randomBatch(size: batchSize, random: &progress.random)).loss
+        return trainer.train(on: draw(batchSize, &progress.random)).loss
     }
 
-    func validate(_ network: KRUNetwork) -> Double {
-        validation.evaluate(network, batchSize: 100, threads: threads).accuracy
-    }
+    func validate(_ network: KRUNetwork) -> Double { measure(network) }
 }
 
 extension CharacterJob {
@@ -188,18 +190,34 @@ extension CharacterJob {
     }
 }
 
-extension ClassificationJob {
-    /// Reads `{train,valid}-inputs.npy` (N × T × D floats) and `{train,valid}-targets.npy` (N integer classes) from
-    /// the --data directory; the class count is one more than the largest training label.
-    static func load(_ options: TrainingOptions) throws -> ClassificationJob {
-        let directory = options.data!
-        let training = try split("train", in: directory, classCount: nil)
-        let validation = try split("valid", in: directory, classCount: training.classCount)
-        return ClassificationJob(training: training, validation: validation, batchSize: options.batch, threads: options.threads,
-                                 dataName: (directory as NSString).lastPathComponent)
+extension ExampleJob {
+    /// Sequence classification (pixel MNIST and friends): validation accuracy. Reads `{train,valid}-inputs.npy`
+    /// (N × T × D floats) and `{train,valid}-targets.npy` (N integer classes) from the --data directory; the class
+    /// count is one more than the largest training label.
+    static func classification(_ options: TrainingOptions) throws -> ExampleJob {
+        let directory = options.data!, threads = options.threads
+        let training = try classificationSplit("train", in: directory, classCount: nil)
+        let validation = try classificationSplit("valid", in: directory, classCount: training.classCount)
+        return ExampleJob(taskName: "classify", unit: "accuracy", lossUnit: "nats", higherIsBetter: true, itemUnit: "sequences",
+                          dataName: (directory as NSString).lastPathComponent, batchSize: options.batch,
+                          draw: { training.randomBatch(size: $0, random: &$1) },
+                          measure: { validation.evaluate($0, batchSize: 100, threads: threads).accuracy },
+                          architecture: training.architecture(layers:))
     }
 
-    private static func split(_ name: String, in directory: String, classCount: Int?) throws -> SequenceClassificationTask {
+    /// Polyphonic music: whole pieces, padded and masked; validation NLL per frame. Reads `{train,valid}-rolls.npy`
+    /// (frames × K, 0/1) and `{train,valid}-lengths.npy` (frames per piece), as `tools/data/chorales.py` writes them.
+    static func music(_ options: TrainingOptions) throws -> ExampleJob {
+        let directory = options.data!, threads = options.threads
+        let training = try pianoRollSplit("train", in: directory), validation = try pianoRollSplit("valid", in: directory)
+        return ExampleJob(taskName: "music", unit: "nats/frame", lossUnit: "nats/frame", higherIsBetter: false, itemUnit: "pieces",
+                          dataName: (directory as NSString).lastPathComponent, batchSize: options.batch,
+                          draw: { training.randomBatch(size: $0, random: &$1) },
+                          measure: { validation.frameNegativeLogLikelihood(of: $0, batchSize: 64, threads: threads) },
+                          architecture: training.architecture(layers:))
+    }
+
+    private static func classificationSplit(_ name: String, in directory: String, classCount: Int?) throws -> SequenceClassificationTask {
         let inputsPath = (directory as NSString).appendingPathComponent("\(name)-inputs.npy")
         let targetsPath = (directory as NSString).appendingPathComponent("\(name)-targets.npy")
         let inputs = try readArray(inputsPath), targets = try readArray(targetsPath)
@@ -222,43 +240,8 @@ extension ClassificationJob {
         return SequenceClassificationTask(inputs: values, labels: labels.map { Int($0) }, length: inputs.shape[1],
                                           width: inputs.shape[2], classCount: classes)
     }
-}
 
-/// Polyphonic music: random mini-batches of whole pieces (padded, masked); validation NLL per frame.
-struct MusicJob: TrainingJob {
-    let training: PianoRollTask
-    let validation: PianoRollTask
-    let batchSize: Int
-    let threads: Int
-    let dataName: String
-
-    var unit: String { "nats/frame" }
-    var itemUnit: String? { "pieces" }
-    var baseline: Double? { nil }
-    var metadata: [KRUMetadataEntry] {
-        [.init("kru.train.task", .string("music")), .init("kru.train.data", .string(dataName))]
-    }
-
-    func update(_ trainer: KRUTrainer, _ progress: inout TrainingProgress) -> Double {
-        progress.items += batchSize
-        return trainer.train(on: training.randomBatch(size: batchSize, random: &progress.random)).loss
-    }
-
-    func validate(_ network: KRUNetwork) -> Double {
-        validation.frameNegativeLogLikelihood(of: network, batchSize: 64, threads: threads)
-    }
-}
-
-extension MusicJob {
-    /// Reads `{train,valid}-rolls.npy` (frames × K, 0/1) and `{train,valid}-lengths.npy` (frames per piece) from
-    /// the --data directory, as `tools/data/chorales.py` writes them.
-    static func load(_ options: TrainingOptions) throws -> MusicJob {
-        let directory = options.data!
-        return MusicJob(training: try split("train", in: directory), validation: try split("valid", in: directory),
-                        batchSize: options.batch, threads: options.threads, dataName: (directory as NSString).lastPathComponent)
-    }
-
-    static func split(_ name: String, in directory: String) throws -> PianoRollTask {
+    private static func pianoRollSplit(_ name: String, in directory: String) throws -> PianoRollTask {
         let rollsPath = (directory as NSString).appendingPathComponent("\(name)-rolls.npy")
         let lengthsPath = (directory as NSString).appendingPathComponent("\(name)-lengths.npy")
         let rolls = try readArray(rollsPath), lengths = try readArray(lengthsPath)
