@@ -4,6 +4,8 @@ struct BenchReport: Codable {
         /// Processors the OS reports online (this project's reference machine has 2 cores).
         let onlineProcessors: Int
         let openblas: OpenBLASInfo
+        /// The kernel kru's operator runs for 2 × 2 factor chains on this CPU.
+        let kroneckerKernel: String
         /// 1-, 5- and 15-minute load averages before and after the run: above ~0 means other work shared the cores.
         let loadAverageAtStart: [Double]
         let loadAverageAtEnd: [Double]

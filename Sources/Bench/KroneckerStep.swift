@@ -27,6 +27,9 @@ final class KroneckerStep {
         yi = FloatBuffer(count: maxBatchSize * size)
     }
 
+    /// Which kernel the operator runs (the C chain kernel's instruction set, or the per-pass loops).
+    var kernelDescription: String { operatorUnderTest.kernelDescription }
+
     func run(batchSize: Int) {
         operatorUnderTest.apply(inputReal: xr.readOnly, inputImaginary: xi.readOnly, outputReal: yr.pointer,
                                 outputImaginary: yi.pointer, batchSize: batchSize, workspace: workspace)

@@ -10,6 +10,7 @@ func runBenchmarks(_ options: BenchOptions) throws -> BenchReport {
     let allocationIterations = 1000
 
     let blas = OpenBLASInfo.current()
+    var kernelProbe = RandomData(seed: 1)
     let loadAtStart = loadAverages()
     progress("operator step at N = \(sizes.map(String.init).joined(separator: ", "))")
     let operators = try OperatorBenchmark(sizes: sizes, batchSizes: batchSizes, policy: policy).run()
@@ -34,6 +35,7 @@ func runBenchmarks(_ options: BenchOptions) throws -> BenchReport {
     return BenchReport(
         command: (["kru-bench"] + arguments).joined(separator: " "),
         machine: .init(onlineProcessors: ProcessInfo.processInfo.activeProcessorCount, openblas: blas,
+                       kroneckerKernel: try KroneckerStep(size: hiddenSize, maxBatchSize: 1, random: &kernelProbe).kernelDescription,
                        loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadAverages()),
         settings: .init(quick: options.quick, operatorSizes: sizes, batchSizes: batchSizes,
                         minimumSecondsPerMeasurement: policy.minimumSeconds, samplesPerMeasurement: policy.samples,

@@ -7,7 +7,8 @@ enum TextReport {
         let m = report.machine, s = report.settings
         out.append("kru-bench — \(report.command)")
         out.append("machine: \(m.onlineProcessors) processors online (the reference machine has 2 cores); "
-            + "OpenBLAS \(m.openblas.threads) threads, core \(m.openblas.coreName), config \"\(m.openblas.config)\"")
+            + "OpenBLAS \(m.openblas.threads) threads, core \(m.openblas.coreName), config \"\(m.openblas.config)\"; "
+            + "KRU kernel: \(m.kroneckerKernel)")
         out.append("load average (1/5/15 min): " + formatLoad(m.loadAverageAtStart) + " at start, "
             + formatLoad(m.loadAverageAtEnd) + " at end (other processes on the same cores slow every number)")
         out.append(String(format: "timing: median of %d samples; each measurement ≥ %.2f s after warm-up",

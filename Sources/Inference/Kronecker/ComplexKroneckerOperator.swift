@@ -88,6 +88,17 @@ public struct ComplexKroneckerOperator: Sendable {
     }
 
     /// Scratch floats per vector, per plane, that apply and applyAdjoint need in the workspace.
+    /// Which kernel applies the operator, for reports: the C chain kernel and its instruction set, or the
+    /// per-pass Swift loops.
+    public var kernelDescription: String {
+        guard let chainKernel else { return "per-pass Swift loops" }
+        return switch chainKernel.variant {
+        case .avx512: "C chain kernel, AVX-512"
+        case .avx2FMA: "C chain kernel, AVX2 + FMA"
+        case .portable: "C chain kernel, portable"
+        }
+    }
+
     public var scratchElementsPerVector: Int {
         max(forwardPlan.scratchElementsPerVector, adjointPlan.scratchElementsPerVector)
     }

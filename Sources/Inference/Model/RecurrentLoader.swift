@@ -15,8 +15,8 @@ extension WeightLoader {
             return (0..<gates).map { .realDense(m.rowBlock($0 * n, count: n)) }
         case .kronecker(let rank, let factorCount):
             return try (0..<gates).map { g in
-                let terms = try (0..<rank).map { t in
-                    try (0..<factorCount).map { f in ModelTensorName.recurrentFactor(layer: l, gate: g, term: t, factor: f) }
+                let terms = (0..<rank).map { t in
+                    (0..<factorCount).map { f in ModelTensorName.recurrentFactor(layer: l, gate: g, term: t, factor: f) }
                 }
                 for (t, names) in terms.enumerated() {
                     let shapes = try names.map { try matrixShape($0) }
