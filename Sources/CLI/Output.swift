@@ -55,6 +55,16 @@ func jsonValue(_ value: KRUMetadataValue) -> Any {
     }
 }
 
+/// `document` with every non-finite Double (alone or in a [Double]) written as text ("nan", "inf"): JSON has no
+/// such numbers, and a diverged training run must still be able to report.
+func jsonSafe(_ document: [String: Any]) -> [String: Any] {
+    document.mapValues { value -> Any in
+        if let x = value as? Double, !x.isFinite { return "\(x)" }
+        if let xs = value as? [Double] { return xs.map { $0.isFinite ? $0 as Any : "\($0)" as Any } }
+        return value
+    }
+}
+
 /// Key-sorted JSON text: pretty, or on one line when `compact` (for line-per-record logs).
 func jsonString(_ object: Any, compact: Bool = false) -> String {
     let options: JSONSerialization.WritingOptions = compact ? [.sortedKeys, .withoutEscapingSlashes]

@@ -67,11 +67,13 @@ struct TrainingDriver {
     /// One JSON line per validation in --log (appended, so a resumed run continues the same record).
     private func appendLog(_ progress: TrainingProgress, learningRate: Double) throws {
         guard let path = options.log else { return }
-        let line = jsonString(["step": progress.step, "lr": learningRate, "loss": progress.lastLoss, "loss_unit": job.lossUnit,
-                               "validation": progress.history.last!, "unit": job.unit, "items": progress.items,
-                               "seconds": progress.seconds] as [String: Any], compact: true) + "\n"
-        guard let handle = FileHandle(forWritingAtPath: path) ?? (FileManager.default.createFile(atPath: path, contents: nil)
-            ? FileHandle(forWritingAtPath: path) : nil) else { throw usage("--log: cannot write \(path)") }
+        let record: [String: Any] = ["step": progress.step, "lr": learningRate, "loss": progress.lastLoss, "loss_unit": job.lossUnit,
+                                     "validation": progress.history.last!, "unit": job.unit, "items": progress.items,
+                                     "seconds": progress.seconds]
+        let line = jsonString(jsonSafe(record), compact: true) + "\n"
+        // A missing log is created; a failure to create it shows as the open failing below.
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw usage("--log: cannot write \(path)") }
         defer { try? handle.close() }
         handle.seekToEndOfFile()
         handle.write(Data(line.utf8))
@@ -141,11 +143,7 @@ struct TrainingSummary {
             }
             if job.unit == "bits/char" { document["validation_bits_per_char"] = validation }
             if let unit = job.itemUnit { document["\(unit == "chars" ? "characters" : unit)_per_second"] = Double(progress.items) / seconds }
-            Swift.print(jsonString(document.mapValues { value -> Any in
-                if let x = value as? Double, !x.isFinite { return "\(x)" }
-                if let xs = value as? [Double] { return xs.map { $0.isFinite ? $0 as Any : "\($0)" as Any } }
-                return value
-            }))
+            Swift.print(jsonString(jsonSafe(document)))
             return
         }
         Swift.print(String(format: "%d steps in %.1f s (%.1f steps/s), %d parameters", steps, seconds, Double(steps) / seconds,

@@ -56,3 +56,12 @@ enum SequenceLoss {
         return (sum, count)
     }
 }
+
+extension SequenceLoss {
+    /// −log softmax(logits)[target] in nats, with the maximum subtracted so no exp overflows (for the evaluation
+    /// loops of the tasks, which read whole logit rows).
+    static func crossEntropy(_ logits: ArraySlice<Double>, target: Int) -> Double {
+        let top = logits.max()!
+        return top + log(logits.reduce(0) { $0 + exp($1 - top) }) - logits[logits.startIndex + target]
+    }
+}

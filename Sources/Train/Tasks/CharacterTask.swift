@@ -85,10 +85,7 @@ public struct CharacterTask: Sendable {
             state = outputs.finalState
             guard case .classes(let targets) = batch.targets else { continue }
             for row in 0..<targets.count {
-                let logits = outputs.values[row * k..<(row + 1) * k]
-                let top = logits.max()!
-                let logSum = top + log(logits.reduce(0) { $0 + exp($1 - top) })
-                sum += logSum - logits[row * k + targets[row]]
+                sum += SequenceLoss.crossEntropy(outputs.values[row * k..<(row + 1) * k], target: targets[row])
                 count += 1
             }
         }

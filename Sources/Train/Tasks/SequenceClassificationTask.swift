@@ -1,4 +1,3 @@
-import Foundation
 import KRUInference
 
 /// Sequence classification, e.g. pixel-by-pixel MNIST: each example is T steps of D-wide real vectors and one
@@ -61,10 +60,8 @@ public struct SequenceClassificationTask: Sendable {
             let last = (length - 1) * indices.count * classCount
             for (slot, example) in indices.enumerated() {
                 let logits = outputs[(last + slot * classCount)..<(last + (slot + 1) * classCount)]
-                let top = logits.max()!
-                let logSum = top + log(logits.reduce(0) { $0 + exp($1 - top) })
-                loss += logSum - logits[logits.startIndex + labels[example]]
-                if logits.firstIndex(of: top)! - logits.startIndex == labels[example] { correct += 1 }
+                loss += SequenceLoss.crossEntropy(logits, target: labels[example])
+                if logits.firstIndex(of: logits.max()!)! - logits.startIndex == labels[example] { correct += 1 }
             }
         }
         return (loss / Double(count), Double(correct) / Double(count))
