@@ -112,14 +112,10 @@ struct Train: ParsableCommand {
     /// The task's job and a closure building the model's architecture.
     private func makeJob(_ layer: LayerArchitecture) throws -> (any TrainingJob, () throws -> KRUArchitecture) {
         switch task {
-        case .copy:
-            let copy = CopyMemoryTask(delay: delay)
-            return (SyntheticJob(kind: .copy(copy), batchSize: training.batch, seed: training.seed, threads: training.threads),
-                    { try copy.architecture(layers: [layer]) })
-        case .adding:
-            let adding = AddingTask(length: length)
-            return (SyntheticJob(kind: .adding(adding), batchSize: training.batch, seed: training.seed, threads: training.threads),
-                    { try adding.architecture(layers: [layer]) })
+        case .copy, .adding:
+            let kind: SyntheticJob.Kind = task == .copy ? .copy(CopyMemoryTask(delay: delay)) : .adding(AddingTask(length: length))
+            return (SyntheticJob(kind: kind, batchSize: training.batch, seed: training.seed, threads: training.threads),
+                    { try kind.architecture(layers: [layer]) })
         case .charlm:
             let (task, job) = try CharacterJob.load(training)
             return (job, { try task.architecture(layers: [layer], embeddingWidth: embedding) })

@@ -78,6 +78,16 @@ struct SyntheticJob: TrainingJob {
     func validate(_ network: KRUNetwork) -> Double { network.loss(on: validation, threads: threads) * scale }
 }
 
+extension SyntheticJob.Kind {
+    /// The task's model around `layers`: its input and output are fixed by the task.
+    func architecture(layers: [LayerArchitecture]) throws -> KRUArchitecture {
+        switch self {
+        case .copy(let task): try task.architecture(layers: layers)
+        case .adding(let task): try task.architecture(layers: layers)
+        }
+    }
+}
+
 /// Character language modelling: the text cut into `batch` parallel streams, trained in chunks of `bptt`
 /// characters with the state carried from chunk to chunk (truncated BPTT); validation bits per character.
 struct CharacterJob: TrainingJob {

@@ -1,5 +1,6 @@
 import Foundation
 import KRUConvert
+import KRUFormat
 import Testing
 
 /// `kru train` beyond the KRU: real cells, classification, checkpoints and resuming, and `kru finetune`.
@@ -120,6 +121,43 @@ struct TrainingWorkflowTests {
         try Data(String(repeating: "xyz? ", count: 200).utf8).write(to: URL(fileURLWithPath: other))
         let bad = try CLITests.kru("finetune", base, "--data", other, "--out", tuned)
         #expect(bad.status == 1 && bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains("not in"))
+    }
+
+    /// `kru finetune` continues a copy or adding model on its own task — at a longer T when given (a curriculum):
+    /// the model learned at T = 8 improves at T = 16, and the file records the new T; --data is refused.
+    @Test func finetuneContinuesASyntheticTaskAtALongerLength() throws {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let short = directory.appendingPathComponent("adding8.kru").path, long = directory.appendingPathComponent("adding16.kru").path
+        let trained = try CLITests.kru("train", "--task", "adding", "--length", "8", "--factors", "2x2x2", "--steps", "300",
+                                       "--lr", "0.01", "--validate-every", "300", "--out", short, "--json")
+        #expect(trained.status == 0, "\(trained.stderr)")
+        // The T = 8 model before and after 100 updates at T = 16, both measured by the fine-tuning's own validation.
+        let untouched = try CLITests.kru("finetune", short, "--length", "16", "--steps", "1", "--lr", "1e-12", "--lambda", "0",
+                                         "--validate-every", "1", "--out", long, "--json")
+        let before = try #require(try TrainCommandTests.json(untouched.stdout)["validation"] as? Double)
+        let tuned = try CLITests.kru("finetune", short, "--length", "16", "--steps", "100", "--lr", "0.005", "--validate-every", "100",
+                                     "--out", long, "--json")
+        #expect(tuned.status == 0, "\(tuned.stderr)")
+        let after = try #require(try TrainCommandTests.json(tuned.stdout)["validation"] as? Double)
+        #expect(after < before && after < 1.0 / 6.0, "T = 16: \(before) → \(after) (baseline 0.167)")
+        let file = try KRUFile(path: long)
+        #expect(file.metadata("kru.train.task") == .string("adding") && file.metadata("kru.train.length") == .int(16))
+        #expect(file.metadata("kru.finetune.source") == .string("adding8.kru"))
+
+        // Without --length the model's own T is used; --data has no meaning for a generated task.
+        let again = try CLITests.kru("finetune", short, "--steps", "1", "--validate-every", "1", "--out", long)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try KRUFile(path: long).metadata("kru.train.length") == .int(8))
+        let withData = try CLITests.kru("finetune", short, "--data", short, "--out", long)
+        #expect(withData.status != 0 && withData.stderr.contains("generated sequences"))
+
+        // A copy model continues at a longer delay the same way.
+        let copy = directory.appendingPathComponent("copy.kru").path
+        #expect(try CLITests.kru("train", "--task", "copy", "--delay", "5", "--factors", "2x2", "--steps", "2", "--out", copy).status == 0)
+        let copied = try CLITests.kru("finetune", copy, "--delay", "9", "--steps", "2", "--out", long)
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(try KRUFile(path: long).metadata("kru.train.delay") == .int(9))
     }
 
     /// Music: a KRU learns a two-frame alternation on piano rolls; `kru score --lengths` agrees with the trainer.
