@@ -6,7 +6,7 @@ struct CheckpointLayoutTests {
     private let context = CheckpointContext(file: "t")
 
     @Test func gatherFollowsSizeStrideAndOffset() throws {
-        var random = CheckpointMutationTests.SplitMix64(state: 99)
+        var random = SplitMix64(state: 99)
         for _ in 0..<200 {
             let rank = random.below(4)
             let shape = (0..<rank).map { _ in Int64(random.below(4)) }

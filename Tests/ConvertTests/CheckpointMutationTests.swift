@@ -9,19 +9,6 @@ struct CheckpointMutationTests {
     static let files = ["gru_l2.pt", "gru_l2.legacy.pt", "gru_l2.lightning.ckpt", "gru_l2.safetensors",
                         "gru_l2.weights.npz", "gru_l2.npz", "lstm_l2.noncontig.pt", "lstm_l2.bf16.pt"]
 
-    /// A small seeded generator (SplitMix64) so failures reproduce.
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     /// Reads `bytes`; success must give consistent tensors, failure must be a CheckpointError.
     private func readSurvives(_ bytes: [UInt8], _ label: String, sourceLocation: SourceLocation = #_sourceLocation) {
         do {

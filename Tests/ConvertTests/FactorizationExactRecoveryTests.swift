@@ -17,7 +17,7 @@ struct FactorizationExactRecoveryTests {
 
     @Test(arguments: [false, true], [false, true])
     func recoversRandomKroneckerProducts(complex: Bool, refine: Bool) throws {
-        var rng = FactorizationSplitMix(state: complex ? 11 : 7)
+        var rng = SplitMix64(state: complex ? 11 : 7)
         for pairs in Self.shapeLists {
             let shapes = factorShapes(pairs)
             let originals = pairs.map { rng.matrix($0.0, $0.1, complex: complex) }
@@ -40,7 +40,7 @@ struct FactorizationExactRecoveryTests {
     /// Every singular solver recovers an exact product (rank-1 R(A) exercises Lanczos' breakdown handling).
     @Test(arguments: [NearestKronecker.SingularSolver.gramEigen, .lapackSVD, .lanczos], [false, true])
     func everySolverRecoversTwoFactors(solver: NearestKronecker.SingularSolver, complex: Bool) throws {
-        var rng = FactorizationSplitMix(state: 5)
+        var rng = SplitMix64(state: 5)
         for pairs in [[(2, 3), (4, 5)], [(5, 4), (3, 2)], [(6, 7), (5, 4)]] {
             let originals = pairs.map { rng.matrix($0.0, $0.1, complex: complex) }
             let a = FactorizationOracle.kron(originals)
@@ -55,7 +55,7 @@ struct FactorizationExactRecoveryTests {
     /// A sum of r Kronecker products with F = 2 is reconstructed exactly by the rank-r Kronecker SVD.
     @Test(arguments: [false, true])
     func recoversSumsOfTwoFactorProducts(complex: Bool) throws {
-        var rng = FactorizationSplitMix(state: 23)
+        var rng = SplitMix64(state: 23)
         let pairs = [(3, 2), (4, 5)]
         for rank in 1...3 {
             var a = FactorizationOracle.kron(rng.matrix(3, 2, complex: complex), rng.matrix(4, 5, complex: complex))

@@ -88,7 +88,7 @@ struct FactorizationInputTests {
     /// Progress fractions never decrease, stay in [0, 1] and end at exactly 1 with `.finished`.
     @Test(arguments: [[(4, 4), (4, 4)], [(2, 2), (2, 2), (4, 4)]])
     func progressIsMonotone(pairs: [(Int, Int)]) throws {
-        var rng = FactorizationSplitMix(state: 6)
+        var rng = SplitMix64(state: 6)
         let a = FactorizationOracle.real(rng.matrix(pairs.reduce(1) { $0 * $1.0 }, pairs.reduce(1) { $0 * $1.1 }, complex: false))
         var reports: [NearestKronecker.Progress] = []
         _ = try NearestKronecker.factorize(

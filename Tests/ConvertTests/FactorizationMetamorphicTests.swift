@@ -9,7 +9,7 @@ struct FactorizationMetamorphicTests {
     /// A → cA scales λ and the error by |c| and keeps the factors up to phase.
     @Test(arguments: [false, true])
     func scaling(complex: Bool) throws {
-        var rng = FactorizationSplitMix(state: 17)
+        var rng = SplitMix64(state: 17)
         let c = complex ? FactorComplex(-1.5, 2) : FactorComplex(-2.5)
         for pairs in Self.shapeLists {
             let a = rng.matrix(pairs.reduce(1) { $0 * $1.0 }, pairs.reduce(1) { $0 * $1.1 }, complex: complex)
@@ -26,7 +26,7 @@ struct FactorizationMetamorphicTests {
 
     /// Huge and tiny magnitudes (1e±200) give the same relative answer: the input is normalised internally.
     @Test func extremeMagnitudes() throws {
-        var rng = FactorizationSplitMix(state: 4)
+        var rng = SplitMix64(state: 4)
         let pairs = [(2, 3), (3, 2), (2, 2)]
         let a = rng.matrix(12, 12, complex: false)
         let base = try factorizeForTest(a, complex: false, shapes: factorShapes(pairs))
@@ -40,7 +40,7 @@ struct FactorizationMetamorphicTests {
     /// NKP(Aᵀ) with transposed shapes = transposed factors, same error.
     @Test(arguments: [false, true])
     func transposition(complex: Bool) throws {
-        var rng = FactorizationSplitMix(state: 18)
+        var rng = SplitMix64(state: 18)
         for pairs in Self.shapeLists {
             let a = rng.matrix(pairs.reduce(1) { $0 * $1.0 }, pairs.reduce(1) { $0 * $1.1 }, complex: complex)
             let base = try factorizeForTest(a, complex: complex, shapes: factorShapes(pairs))
@@ -56,7 +56,7 @@ struct FactorizationMetamorphicTests {
 
     /// NKP(conj A) = conjugated factors, same error.
     @Test func conjugation() throws {
-        var rng = FactorizationSplitMix(state: 19)
+        var rng = SplitMix64(state: 19)
         for pairs in Self.shapeLists {
             let a = rng.matrix(pairs.reduce(1) { $0 * $1.0 }, pairs.reduce(1) { $0 * $1.1 }, complex: true)
             let base = try factorizeForTest(a, complex: true, shapes: factorShapes(pairs))
@@ -73,7 +73,7 @@ struct FactorizationMetamorphicTests {
     /// and the sequential SVD are both equivariant under these rotations (no random restarts here).
     @Test(arguments: [false, true])
     func unitaryRotations(complex: Bool) throws {
-        var rng = FactorizationSplitMix(state: 20)
+        var rng = SplitMix64(state: 20)
         for pairs in Self.shapeLists {
             let product = FactorizationOracle.kron(pairs.map { rng.matrix($0.0, $0.1, complex: complex) })
             let noise = rng.matrix(product.rows, product.columns, complex: complex)
@@ -98,7 +98,7 @@ struct FactorizationMetamorphicTests {
     /// leaves the F = 2 error unchanged and swaps the factors.
     @Test(arguments: [false, true])
     func factorOrderPermutation(complex: Bool) throws {
-        var rng = FactorizationSplitMix(state: 21)
+        var rng = SplitMix64(state: 21)
         let (p0, q0, p1, q1) = (2, 3, 4, 5)
         let a = rng.matrix(p0 * p1, q0 * q1, complex: complex)
         // Row p0·P1 + p1 of A becomes row p1·P0 + p0 of A′; columns likewise.

@@ -14,7 +14,7 @@ struct FactorizationMultiFactorTests {
 
     @Test(arguments: [false, true])
     func refinementImprovesOnSequentialAndRespectsBounds(complex: Bool) throws {
-        var rng = FactorizationSplitMix(state: 55)
+        var rng = SplitMix64(state: 55)
         for pairs in Self.cases {
             let shapes = factorShapes(pairs)
             let rows = pairs.reduce(1) { $0 * $1.0 }
@@ -50,7 +50,7 @@ struct FactorizationMultiFactorTests {
     /// HOPM converges to a stationary point: with a tight tolerance the stationarity residual becomes tiny.
     @Test(arguments: [false, true])
     func convergesToStationaryPoint(complex: Bool) throws {
-        var rng = FactorizationSplitMix(state: 12)
+        var rng = SplitMix64(state: 12)
         let pairs = [(2, 3), (3, 2), (4, 4)]
         let product = FactorizationOracle.kron(pairs.map { rng.matrix($0.0, $0.1, complex: complex) })
         let a = FactorizationOracle.add(product, rng.matrix(24, 24, complex: complex), scale: 0.3)
@@ -62,7 +62,7 @@ struct FactorizationMultiFactorTests {
 
     /// Restarts: the same seed gives the same answer, and more restarts never give a worse one.
     @Test func restartsAreSeededAndNeverWorse() throws {
-        var rng = FactorizationSplitMix(state: 99)
+        var rng = SplitMix64(state: 99)
         let shapes = factorShapes([(4, 4), (4, 4), (4, 4)])
         let a = rng.matrix(64, 64, complex: false)
         let plain = try factorizeForTest(a, complex: false, shapes: shapes)
@@ -79,7 +79,7 @@ struct FactorizationMultiFactorTests {
     /// the greedy start, and a generic sum of two 3-factor products is found almost exactly by joint ALS.
     @Test(arguments: [false, true])
     func rankRWithManyFactors(complex: Bool) throws {
-        var rng = FactorizationSplitMix(state: 31)
+        var rng = SplitMix64(state: 31)
         let pairs = [(2, 3), (3, 2), (2, 2)]
         let shapes = factorShapes(pairs)
         var a = FactorizationOracle.kron(pairs.map { rng.matrix($0.0, $0.1, complex: complex) })
@@ -100,7 +100,7 @@ struct FactorizationMultiFactorTests {
     /// Exact products stay exact through greedy deflation: a single product asked for rank 2 gives a zero (or
     /// negligible) second term.
     @Test func exactProductAtRankTwo() throws {
-        var rng = FactorizationSplitMix(state: 8)
+        var rng = SplitMix64(state: 8)
         let pairs = [(2, 3), (3, 1), (2, 2)]
         let a = FactorizationOracle.kron(pairs.map { rng.matrix($0.0, $0.1, complex: true) })
         let fit = try factorizeForTest(a, complex: true, shapes: factorShapes(pairs), rank: 2)

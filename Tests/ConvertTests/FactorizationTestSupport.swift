@@ -11,8 +11,8 @@ import Testing
 typealias FactorComplex = NearestKronecker.Complex
 typealias FactorMatrix = NearestKronecker.Matrix<NearestKronecker.Complex>
 
-/// SplitMix64 (Steele, Lea & Flood, OOPSLA 2014): a tiny seeded generator for test data.
-struct FactorizationSplitMix {
+/// SplitMix64 (Steele, Lea & Flood, OOPSLA 2014): the tests' one seeded generator, so failures reproduce.
+struct SplitMix64 {
     var state: UInt64
 
     mutating func next() -> UInt64 {
@@ -22,6 +22,9 @@ struct FactorizationSplitMix {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// Uniform in 0..<n (modulo bias is irrelevant for picking test positions).
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 
     /// Uniform in (0, 1).
     mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) * 0x1p-53 }

@@ -8,7 +8,7 @@ import Testing
 struct FactorizationTimingTests {
     @Test(.enabled(if: ProcessInfo.processInfo.environment["KRU_FACTORIZATION_TIMING"] != nil))
     func timeLargeConversions() throws {
-        var rng = FactorizationSplitMix(state: 1)
+        var rng = SplitMix64(state: 1)
         let n = 1024
         let gaussian = rng.matrix(n, n, complex: true)
         let real = FactorizationOracle.real(gaussian)

@@ -9,7 +9,7 @@ struct FactorizationTwoFactorTests {
     /// captured energy = Σσ_k²/‖A‖²; the singular values match LAPACK's.
     @Test(arguments: [false, true])
     func errorEqualsIndependentSVDTail(complex: Bool) throws {
-        var rng = FactorizationSplitMix(state: 101)
+        var rng = SplitMix64(state: 101)
         for pairs in [[(2, 3), (4, 5)], [(4, 5), (2, 3)], [(3, 7), (6, 2)], [(8, 6), (5, 7)]] {
             let shapes = factorShapes(pairs)
             let a = rng.matrix(pairs[0].0 * pairs[1].0, pairs[0].1 * pairs[1].1, complex: complex)
@@ -66,7 +66,7 @@ struct FactorizationTwoFactorTests {
     /// families are Frobenius-orthogonal (⟨U_k, U_l⟩ = ⟨V_k, V_l⟩ = 0 for k ≠ l).
     @Test(arguments: [false, true])
     func kroneckerSVDTruncation(complex: Bool) throws {
-        var rng = FactorizationSplitMix(state: 77)
+        var rng = SplitMix64(state: 77)
         let shapes = factorShapes([(3, 2), (2, 5)])
         let a = rng.matrix(6, 10, complex: complex)
         let sigma = FactorizationOracle.singularValues(FactorizationOracle.rearrangement(a, shapes[0], shapes[1]))
@@ -91,7 +91,7 @@ struct FactorizationTwoFactorTests {
     /// Noise robustness (§5.6): for A = K + E, the fit K̂ satisfies ‖K̂ − A‖ ≤ ‖K − A‖ and ‖K̂ − K‖ ≤ 2‖E‖.
     @Test(arguments: [false, true])
     func noiseRobustness(complex: Bool) throws {
-        var rng = FactorizationSplitMix(state: 9)
+        var rng = SplitMix64(state: 9)
         let shapes = factorShapes([(2, 3), (4, 5)])
         for noiseLevel in [1e-6, 0.1, 0.5, 2.0] {
             let k = FactorizationOracle.kron(rng.matrix(2, 3, complex: complex), rng.matrix(4, 5, complex: complex))
@@ -109,7 +109,7 @@ struct FactorizationTwoFactorTests {
     /// B̂B̂ᴴ = √(P1/P0)·I (√2 for 4 ⊗ 8).
     @Test(arguments: [false, true])
     func unitaryInput(complex: Bool) throws {
-        var rng = FactorizationSplitMix(state: 3)
+        var rng = SplitMix64(state: 3)
         let u = rng.unitary(4, complex: complex)
         let v = rng.unitary(8, complex: complex)
         let a = FactorizationOracle.kron(u, v)
@@ -129,7 +129,7 @@ struct FactorizationTwoFactorTests {
     /// top gap is small, against LAPACK's singular values; several wanted triples.
     @Test(arguments: [false, true])
     func lanczosMatchesLAPACK(complex: Bool) throws {
-        var rng = FactorizationSplitMix(state: 41)
+        var rng = SplitMix64(state: 41)
         // The first three fill their Krylov space (≤ 30 dimensions) without restarting; the last three have 64 to
         // 120 input dimensions against a working space of 41–48 vectors, so Gaussian data forces thick restarts.
         for pairs in [[(6, 5), (4, 9)], [(3, 4), (10, 9)], [(10, 9), (3, 4)], [(8, 8), (8, 8)], [(10, 12), (9, 8)],
@@ -152,7 +152,7 @@ struct FactorizationTwoFactorTests {
     /// The conj(v) pitfall (§1.3): a complex fit built with v instead of conj(v) has a larger error than the tail;
     /// ours must sit exactly on the tail, and the explicit reconstruction must agree with the reported error.
     @Test func complexFactorsUseConjugatedRightVector() throws {
-        var rng = FactorizationSplitMix(state: 2024)
+        var rng = SplitMix64(state: 2024)
         let shapes = factorShapes([(2, 3), (4, 5)])
         let a = rng.matrix(8, 15, complex: true)
         let fit = try factorizeForTest(a, complex: true, shapes: shapes)
@@ -164,7 +164,7 @@ struct FactorizationTwoFactorTests {
 
     /// The Lanczos step cap ends the run and says so; the answer is still a valid (suboptimal) fit.
     @Test func lanczosStepCapIsReported() throws {
-        var rng = FactorizationSplitMix(state: 43)
+        var rng = SplitMix64(state: 43)
         let shapes = factorShapes([(8, 8), (8, 8)])
         let a = rng.matrix(64, 64, complex: false)
         let fit = try factorizeForTest(
@@ -178,7 +178,7 @@ struct FactorizationTwoFactorTests {
     /// `.automatic` picks the Gram route for a short side ≤ 256 and LAPACK's gesvdx above it (Lanczos starts at a
     /// short side of 1024, measured in the timing run); both give the independent tail.
     @Test func automaticSolverFollowsSizeRule() throws {
-        var rng = FactorizationSplitMix(state: 44)
+        var rng = SplitMix64(state: 44)
         for (side, solver) in [(8, NearestKronecker.SingularSolver.gramEigen), (18, .lapackSVD)] {
             let shapes = factorShapes([(side, side), (side, side)])
             let a = rng.matrix(side * side, side * side, complex: false)
