@@ -108,7 +108,7 @@ struct TrainingDriver {
             .init("kru.train.validation_history", .floatArray(progress.history)),
             .init("kru.train.final_loss", .float(progress.lastLoss)),
         ] + (progress.best.map { [.init("kru.train.best_step", .int(Int64($0.step)))] } ?? [])  // no wall time: the same command must write the same bytes
-        do { try network.write(toPath: options.out, metadata: record) } catch { throw usage("\(options.out): \(error)") }
+        do { try network.write(toPath: options.out, precision: .doubleFactors, metadata: record) } catch { throw usage("\(options.out): \(error)") }
     }
 
     private func status(_ progress: TrainingProgress) -> String {

@@ -110,6 +110,31 @@ struct ExportTests {
         #expect(file.tensorInfo(named: "layer.0.weight_hh.0.1.2")?.shape == [4, 2])
     }
 
+    /// What the training commands write: Kronecker factors (complex for a kru layer, real for a Kronecker LSTM) in
+    /// double precision, bit for bit; every other tensor in single precision, each value its nearest Float.
+    @Test func trainedModelsKeepTheirFactorsInDoublePrecision() throws {
+        let kru = LayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let lstm = try #require(TestNetworks.realLayers.first { $0.cell == .lstm && $0.recurrence != .dense })
+        let architecture = try TestNetworks.architecture(input: .embedding, layers: [kru, lstm], output: .categorical)
+        let network = TestNetworks.randomNetwork(architecture, seed: 63)
+        let file = try KRUFile(bytes: network.encodedModel(precision: .doubleFactors))
+        let back = try KRUNetwork(file: file)
+        var factors = 0
+        for tensor in network.layout.tensors {
+            let dtype = try #require(file.tensorInfo(named: tensor.name)?.dtype)
+            let stored = back.parameters[tensor.range], trained = network.parameters[tensor.range]
+            if case .recurrentFactor = tensor.role {
+                factors += 1
+                #expect(dtype == (tensor.isComplex ? .complex128 : .f64), "\(tensor.name)")
+                #expect(stored.elementsEqual(trained), "\(tensor.name)")
+            } else {
+                #expect(dtype == (tensor.isComplex ? .complex64 : .f32), "\(tensor.name)")
+                #expect(stored.elementsEqual(trained.map { Double(Float($0)) }), "\(tensor.name)")
+            }
+        }
+        #expect(factors > 6)
+    }
+
     /// Writing to disk is atomic and the engine loads the file by path.
     @Test func writesAFileTheEngineLoads() throws {
         let layer = LayerArchitecture(squareFactors: [2, 2, 2], activation: .splitReLU)

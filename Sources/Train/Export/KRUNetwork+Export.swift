@@ -7,6 +7,18 @@ public enum ExportPrecision: Sendable {
     case single
     /// f64 and complex128: the trainer's own values, bit for bit (e.g. to resume training).
     case double
+    /// Kronecker factors in f64/complex128 — their trained precision, at a few hundred bytes — and every other tensor
+    /// in f32/complex64: what `kru train` and `kru finetune` write.
+    case doubleFactors
+
+    /// Whether `tensor` is written in double precision.
+    func isDouble(_ tensor: ParameterTensor) -> Bool {
+        switch self {
+        case .single: false
+        case .double: true
+        case .doubleFactors: if case .recurrentFactor = tensor.role { true } else { false }
+        }
+    }
 }
 
 extension KRUNetwork {
@@ -39,12 +51,12 @@ extension KRUNetwork {
     public func tensors(precision: ExportPrecision = .single) -> [KRUTensor] {
         layout.tensors.map { tensor in
             let (re, im) = values(of: tensor)
-            switch (precision, im) {
-            case (.single, nil): return KRUTensor(name: tensor.name, shape: tensor.shape, floats: re.map { Float($0) })
-            case (.single, let im?):
+            switch (precision.isDouble(tensor), im) {
+            case (false, nil): return KRUTensor(name: tensor.name, shape: tensor.shape, floats: re.map { Float($0) })
+            case (false, let im?):
                 return KRUTensor(name: tensor.name, shape: tensor.shape, real: re.map { Float($0) }, imaginary: im.map { Float($0) })
-            case (.double, nil): return KRUTensor(name: tensor.name, shape: tensor.shape, doubles: re)
-            case (.double, let im?):
+            case (true, nil): return KRUTensor(name: tensor.name, shape: tensor.shape, doubles: re)
+            case (true, let im?):
                 // complex128: interleaved (re, im) binary64, little-endian.
                 var bytes: [UInt8] = []
                 bytes.reserveCapacity(16 * re.count)
