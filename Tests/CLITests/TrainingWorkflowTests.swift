@@ -152,6 +152,17 @@ struct TrainingWorkflowTests {
         let withData = try CLITests.kru("finetune", short, "--data", short, "--out", long)
         #expect(withData.status != 0 && withData.stderr.contains("generated sequences"))
 
+        // A damaged or hostile recorded length is refused in one line instead of sizing the batches.
+        let original = try KRUFile(path: short)
+        for hostile: Int64 in [0, 1, 1 << 40, -5] {
+            let metadata = original.metadata.map { $0.key == "kru.train.length" ? KRUMetadataEntry($0.key, .int(hostile)) : $0 }
+            let forged = directory.appendingPathComponent("forged.kru").path
+            try KRUWriter(metadata: metadata, tensors: try original.tensors.map { try original.tensor($0) }).write(toPath: forged)
+            let refused = try CLITests.kru("finetune", forged, "--steps", "1", "--out", long)
+            #expect(refused.status == 1 && refused.stderr.contains("kru.train.length is missing or out of range"), "\(hostile): \(refused.stderr)")
+            #expect(refused.stderr.split(separator: "\n").count == 1)
+        }
+
         // A copy model continues at a longer delay the same way.
         let copy = directory.appendingPathComponent("copy.kru").path
         #expect(try CLITests.kru("train", "--task", "copy", "--delay", "5", "--factors", "2x2", "--steps", "2", "--out", copy).status == 0)
