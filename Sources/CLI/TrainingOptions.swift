@@ -23,6 +23,8 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "step schedule: halve the rate every this many updates.") var decayEvery = 1000
     @Option(help: "The recurrent matrices' learning rate as a fraction of --lr (long sequences need them to move slowly).")
     var recurrentLrScale = 1.0
+    @Option(help: "Decoupled weight decay (AdamW): weight matrices shrink by lr × this each update; biases and Kronecker factors do not (0 = off).")
+    var weightDecay = 0.0
     @Option(help: "Strength λ of the soft unitary penalty on Kronecker factors (0 = off).") var lambda = 0.01
     @Option(help: "Clip the gradient to this norm (0 = off).") var clip = 1.0
     @Option(help: "Seed of the initialisation and the data.") var seed: UInt64 = 1
@@ -43,8 +45,8 @@ struct TrainingOptions: ParsableArguments {
         guard steps >= 1, batch >= 1, threads >= 1, validateEvery >= 1, bptt >= 1, decayEvery >= 1 else {
             throw usage("--steps, --batch, --threads, --validate-every, --bptt and --decay-every must be at least 1")
         }
-        guard lr > 0, lambda >= 0, clip >= 0, recurrentLrScale >= 0, warmup >= 0, (checkpointEvery ?? 0) >= 0, (stopAfter ?? 1) >= 1 else {
-            throw usage("--lr must be positive; --lambda, --clip, --warmup and --checkpoint-every non-negative; --stop-after at least 1")
+        guard lr > 0, lambda >= 0, clip >= 0, recurrentLrScale >= 0, weightDecay >= 0, warmup >= 0, (checkpointEvery ?? 0) >= 0, (stopAfter ?? 1) >= 1 else {
+            throw usage("--lr must be positive; --lambda, --clip, --recurrent-lr-scale, --weight-decay, --warmup and --checkpoint-every non-negative; --stop-after at least 1")
         }
     }
 
@@ -67,7 +69,7 @@ struct TrainingOptions: ParsableArguments {
         }
         return KRUTrainer(network: network, optimizer: optimizer,
                           configuration: .init(unitaryPenalty: lambda, clipNorm: clip > 0 ? clip : nil, threads: threads,
-                                               recurrentLearningRateScale: recurrentLrScale))
+                                               recurrentLearningRateScale: recurrentLrScale, weightDecay: weightDecay))
     }
 
     /// The `kru.train.*` settings of the run (written to the model; a checkpoint must match them to be resumed).
@@ -88,6 +90,7 @@ struct TrainingOptions: ParsableArguments {
         if schedule == .step { entries.append(.init("kru.train.decay_every", .int(Int64(decayEvery)))) }
         if keepBest { entries.append(.init("kru.train.keep_best", .bool(true))) }
         if recurrentLrScale != 1 { entries.append(.init("kru.train.recurrent_lr_scale", .float(recurrentLrScale))) }
+        if weightDecay > 0 { entries.append(.init("kru.train.weight_decay", .float(weightDecay))) }
         return entries
     }
 }

@@ -72,6 +72,18 @@ struct TrainCommandTests {
         #expect(model.recurrentParameterCount == 16)
     }
 
+    /// --weight-decay is recorded in the model (and so must match to resume); a negative one is a usage error.
+    @Test func weightDecayIsRecorded() throws {
+        let out = Self.temporary("decay.kru")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let result = try CLITests.kru("train", "--task", "adding", "--length", "6", "--factors", "2x2", "--steps", "2",
+                                      "--weight-decay", "0.25", "--out", out)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try KRUFile(path: out).metadata("kru.train.weight_decay") == .float(0.25))
+        let negative = try CLITests.kru("train", "--task", "adding", "--factors", "2x2", "--weight-decay", "-1", "--out", out)
+        #expect(negative.status != 0 && negative.stderr.contains("--weight-decay"))
+    }
+
     @Test func theSameSeedWritesTheSameBytes() throws {
         let paths = [Self.temporary("a.kru"), Self.temporary("b.kru"), Self.temporary("c.kru")]
         defer { paths.forEach { try? FileManager.default.removeItem(atPath: $0) } }

@@ -93,3 +93,34 @@ struct RecurrentLearningRateScaleTests {
         }
     }
 }
+
+/// Decoupled weight decay: after one Adam step from the same point, every weight matrix sits lr·wd·θ₀ below where
+/// the undecayed step put it, and biases and Kronecker factors sit exactly where it put them.
+struct WeightDecayTests {
+    @Test func weightMatricesShrinkByLearningRateTimesDecay() throws {
+        let kru = LayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 1)
+        let lstm = LayerArchitecture(cell: .lstm, hiddenSize: 8, recurrence: .dense)
+        let architecture = try TestNetworks.architecture(input: .embedding, layers: [kru, lstm], output: .categorical)
+        let network = TestNetworks.randomNetwork(architecture, seed: 113)
+        let batch = TestNetworks.batch(architecture, length: 4, batchSize: 2, seed: 114)
+        let (lr, decay) = (0.01, 0.5)
+        let plain = KRUTrainer(network: network, optimizer: Adam(learningRate: lr), configuration: .init(threads: 1))
+        let decayed = KRUTrainer(network: network, optimizer: Adam(learningRate: lr), configuration: .init(threads: 1, weightDecay: decay))
+        plain.train(on: batch)
+        decayed.train(on: batch)
+        var roles = Set<String>()
+        for tensor in network.layout.tensors {
+            let isWeight = switch tensor.role {
+            case .embedding, .inputWeight, .recurrentWeight, .readoutWeight: true
+            default: false
+            }
+            if isWeight { roles.insert(tensor.name) }
+            for i in tensor.range {
+                let expected = plain.network.parameters[i] - (isWeight ? lr * decay * network.parameters[i] : 0)
+                #expect(abs(decayed.network.parameters[i] - expected) < 1e-15, "\(tensor.name)")
+            }
+        }
+        // The embedding, both input weights, the LSTM's dense recurrence and the readout were decayed.
+        #expect(roles.count == 5, "\(roles.sorted())")
+    }
+}

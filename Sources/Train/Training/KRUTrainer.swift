@@ -58,9 +58,13 @@ public final class KRUTrainer {
             let norm = configuration.clipNorm.map { GradientClipping.clip(&gradient, maxNorm: $0) }
                 ?? GradientClipping.norm(gradient)
             largestNorm = max(largestNorm, norm)
-            let before = configuration.recurrentLearningRateScale == 1 ? nil : network.parameters
+            let adjusted = configuration.recurrentLearningRateScale != 1 || configuration.weightDecay > 0
+            let before = adjusted ? network.parameters : nil
             optimizer.update(&network.parameters, gradient: gradient)
-            if let before { scaleRecurrentSteps(from: before) }
+            if let before {
+                scaleRecurrentSteps(from: before)
+                decayWeights(from: before)
+            }
             updates += 1
         }
         let penalty = configuration.unitaryPenalty * UnitaryPenalty.value(of: network)
@@ -77,6 +81,20 @@ public final class KRUTrainer {
             switch tensor.role {
             case .recurrentFactor, .recurrentWeight:
                 for i in tensor.range { network.parameters[i] = before[i] + scale * (network.parameters[i] - before[i]) }
+            default:
+                continue
+            }
+        }
+    }
+
+    /// Decoupled weight decay: θ ← θ − lr·wd·θ_before on every weight matrix (not on biases or Kronecker factors).
+    private func decayWeights(from before: [Double]) {
+        let shrink = optimizer.learningRate * configuration.weightDecay
+        guard shrink > 0 else { return }
+        for tensor in network.layout.tensors {
+            switch tensor.role {
+            case .embedding, .inputWeight, .recurrentWeight, .readoutWeight:
+                for i in tensor.range { network.parameters[i] -= shrink * before[i] }
             default:
                 continue
             }

@@ -13,12 +13,18 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// of a recurrent factor acts T times, so long sequences (pixel MNIST, T = 784) need these to move more slowly
     /// than the input and readout weights.
     public var recurrentLearningRateScale: Double
+    /// Decoupled weight decay (Loshchilov & Hutter's AdamW): after each update every weight matrix — embedding,
+    /// input, dense recurrent and readout weights — shrinks by learning rate × this × its value before the update.
+    /// Biases and Kronecker factors are left alone (the factors' scale is the unitary penalty's business). 0: off.
+    public var weightDecay: Double
 
     public init(unitaryPenalty: Double = 0, clipNorm: Double? = nil, chunkLength: Int? = nil,
-                threads: Int = KRUNetwork.defaultThreads, recurrentLearningRateScale: Double = 1) {
+                threads: Int = KRUNetwork.defaultThreads, recurrentLearningRateScale: Double = 1, weightDecay: Double = 0) {
         precondition(chunkLength.map { $0 >= 1 } ?? true, "a chunk needs at least one step")
         precondition(threads >= 1, "at least one thread")
         precondition(recurrentLearningRateScale >= 0, "a learning-rate scale cannot be negative")
+        precondition(weightDecay >= 0, "weight decay cannot be negative")
+        self.weightDecay = weightDecay
         self.recurrentLearningRateScale = recurrentLearningRateScale
         self.unitaryPenalty = unitaryPenalty
         self.clipNorm = clipNorm
