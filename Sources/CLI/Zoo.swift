@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KRUConvert
 
 /// `kru zoo`: lists the models of a zoo directory from its manifest, without running them.
 ///
@@ -75,6 +76,12 @@ struct ZooManifest: Decodable {
             throw ZooManifestError(message: "cannot read the manifest: \(oneLine(error.localizedDescription))")
         }
         guard data.count <= sizeLimit else { throw ZooManifestError(message: "larger than \(sizeLimit) bytes") }
+        // Foundation's decoder would quietly keep one of two duplicate keys; the strict parser refuses them first.
+        do {
+            try StrictJSON.validate([UInt8](data))
+        } catch {
+            throw ZooManifestError(message: "not strict JSON: \(error)")
+        }
         let manifest: ZooManifest
         do {
             manifest = try JSONDecoder().decode(ZooManifest.self, from: data)

@@ -104,8 +104,11 @@ struct ZooCommandTests {
     }
 
     @Test(arguments: [
-        ("", "not valid JSON"),
-        ("{\"models\": [", "not valid JSON"),
+        ("", "not strict JSON: byte 0: unexpected end"),
+        ("{\"models\": [", "not strict JSON: byte 12: unexpected end"),
+        ("{\"models\": [], \"models\": [{}]}", "not strict JSON: byte 15: duplicate key 'models'"),
+        (ZooCommandTests.manifest().replacingOccurrences(of: "\"name\": \"tiny\"", with: "\"name\": \"tiny\", \"name\": \"other\""),
+         "duplicate key 'name'"),
         ("[]", "expected an object"),
         ("{}", "models: missing"),
         ("{\"models\": {}}", "models: expected an array"),
@@ -117,7 +120,7 @@ struct ZooCommandTests {
         (ZooCommandTests.manifest(bytes: -1), "models[0].measured: negative or inconsistent counts"),
         (ZooCommandTests.manifest().replacingOccurrences(of: "\"recurrent\": 12", with: "\"recurrent\": true"),
          "models[0].measured.parameters.recurrent: expected an integer"),
-        (String(repeating: "[", count: 5_000), "not valid JSON"),  // deeper than the parser allows
+        (String(repeating: "[", count: 5_000), "not strict JSON: byte 64: nested deeper than 64 levels"),
     ])
     func malformedManifestsGiveOneLineErrors(text: String, message: String) throws {
         let directory = try Self.temporaryZoo()

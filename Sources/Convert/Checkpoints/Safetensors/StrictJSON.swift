@@ -26,40 +26,65 @@ indirect enum JSONValue: Equatable {
     }
 }
 
+/// Why a document is not strict JSON, and the byte where the parser found out.
+public struct StrictJSONError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Offset of the offending byte (from the start of the document, or from the `base` the caller gave).
+    public let offset: UInt64
+    public let message: String
+    public var description: String { "byte \(offset): \(message)" }
+}
+
+/// Strict JSON checking for readers outside the checkpoint code.
+public enum StrictJSON {
+    /// Checks that `bytes` hold exactly one JSON value by the rules of the safetensors header reader: RFC 8259, no
+    /// duplicate keys, valid UTF-8 and escapes, nesting at most `maxDepth` deep. For documents that are then decoded
+    /// by Foundation, which would silently keep one of two duplicate keys.
+    public static func validate(_ bytes: [UInt8], maxDepth: Int = 64) throws(StrictJSONError) {
+        _ = try StrictJSONParser.parse(bytes, base: 0, maxDepth: maxDepth)
+    }
+}
+
 /// RFC 8259 JSON, strictly: no duplicate keys (safetensors forbids them; Python and Rust parsers disagree on
 /// which one wins), no comments, no trailing commas, valid UTF-8 and escapes, and a depth limit.
 struct StrictJSONParser {
     private let bytes: [UInt8]
     private let base: UInt64
-    private let context: CheckpointContext
     private let maxDepth: Int
     private var i = 0
 
     /// Parses all of `bytes` (surrounding whitespace allowed); `base` is the file offset of `bytes[0]`.
-    static func parse(_ bytes: [UInt8], base: UInt64, context: CheckpointContext, maxDepth: Int = 64) throws -> JSONValue {
-        var parser = StrictJSONParser(bytes: bytes, base: base, context: context, maxDepth: maxDepth)
+    static func parse(_ bytes: [UInt8], base: UInt64, maxDepth: Int = 64) throws(StrictJSONError) -> JSONValue {
+        var parser = StrictJSONParser(bytes: bytes, base: base, maxDepth: maxDepth)
         let value = try parser.value(depth: 0)
         parser.skipSpace()
         guard parser.i == bytes.count else { throw parser.fail("unexpected data after the JSON value") }
         return value
     }
 
-    private init(bytes: [UInt8], base: UInt64, context: CheckpointContext, maxDepth: Int) {
+    /// ``parse(_:base:maxDepth:)`` for a checkpoint's JSON header: failures are `CheckpointError`s in `context`.
+    static func parse(_ bytes: [UInt8], base: UInt64, context: CheckpointContext, maxDepth: Int = 64) throws -> JSONValue {
+        do {
+            return try parse(bytes, base: base, maxDepth: maxDepth)
+        } catch {
+            throw context.error(.safetensorsBadHeader, at: error.offset, "invalid JSON header: \(error.message)")
+        }
+    }
+
+    private init(bytes: [UInt8], base: UInt64, maxDepth: Int) {
         self.bytes = bytes
         self.base = base
-        self.context = context
         self.maxDepth = maxDepth
     }
 
-    private func fail(_ message: String, at position: Int? = nil) -> CheckpointError {
-        context.error(.safetensorsBadHeader, at: base + UInt64(position ?? i), "invalid JSON header: \(message)")
+    private func fail(_ message: String, at position: Int? = nil) -> StrictJSONError {
+        StrictJSONError(offset: base + UInt64(position ?? i), message: message)
     }
 
     private mutating func skipSpace() {
         while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0a || bytes[i] == 0x0d { i += 1 }
     }
 
-    private mutating func value(depth: Int) throws -> JSONValue {
+    private mutating func value(depth: Int) throws(StrictJSONError) -> JSONValue {
         guard depth < maxDepth else { throw fail("nested deeper than \(maxDepth) levels") }
         skipSpace()
         guard i < bytes.count else { throw fail("unexpected end") }
@@ -75,12 +100,12 @@ struct StrictJSONParser {
         }
     }
 
-    private mutating func literal(_ word: String) throws {
+    private mutating func literal(_ word: String) throws(StrictJSONError) {
         guard bytes[i...].starts(with: word.utf8) else { throw fail("unexpected character") }
         i += word.utf8.count
     }
 
-    private mutating func object(depth: Int) throws -> JSONValue {
+    private mutating func object(depth: Int) throws(StrictJSONError) -> JSONValue {
         i += 1
         var members: [(key: String, value: JSONValue)] = []
         var seen = Set<String>()
@@ -104,7 +129,7 @@ struct StrictJSONParser {
         }
     }
 
-    private mutating func array(depth: Int) throws -> JSONValue {
+    private mutating func array(depth: Int) throws(StrictJSONError) -> JSONValue {
         i += 1
         var items: [JSONValue] = []
         skipSpace()
@@ -119,7 +144,7 @@ struct StrictJSONParser {
         }
     }
 
-    private mutating func number() throws -> String {
+    private mutating func number() throws(StrictJSONError) -> String {
         let start = i
         func digits() -> Int { let s = i; while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 { i += 1 }; return i - s }
         if bytes[i] == 0x2d { i += 1 }
@@ -138,7 +163,7 @@ struct StrictJSONParser {
         return String(decoding: bytes[start..<i], as: UTF8.self)
     }
 
-    private mutating func string() throws -> String {
+    private mutating func string() throws(StrictJSONError) -> String {
         let start = i
         i += 1
         var out: [UInt8] = []
@@ -185,7 +210,7 @@ struct StrictJSONParser {
         }
     }
 
-    private mutating func hex4() throws -> UInt32 {
+    private mutating func hex4() throws(StrictJSONError) -> UInt32 {
         guard i + 4 <= bytes.count else { throw fail("truncated \\u escape") }
         var v: UInt32 = 0
         for _ in 0..<4 {
