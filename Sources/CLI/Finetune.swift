@@ -61,9 +61,13 @@ struct Finetune: ParsableCommand {
 
     /// The job for a model `kru train --task copy|adding` wrote (its kru.train.task says so), or nil for any other.
     private func syntheticJob(_ file: KRUFile, _ architecture: KRUArchitecture) throws -> SyntheticJob? {
-        guard case .string(let task)? = file.metadata("kru.train.task"), task == "copy" || task == "adding" else { return nil }
+        guard case .string(let task)? = file.metadata("kru.train.task"), task == "copy" || task == "adding" else {
+            if delay != nil || length != nil { throw usage("--delay and --length are for copy-memory and adding models; \(model) is neither") }
+            return nil
+        }
         if training.data != nil { throw usage("\(model) is a \(task) model: it trains on generated sequences, not --data") }
         let isCopy = task == "copy"
+        if isCopy ? length != nil : delay != nil { throw usage("\(model) is a \(task) model: give \(isCopy ? "--delay" : "--length"), not \(isCopy ? "--length" : "--delay")") }
         let (key, flag, given, minimum) = isCopy ? ("kru.train.delay", "--delay", delay, 1) : ("kru.train.length", "--length", length, 2)
         guard let t = given ?? recordedLength(file, key, minimum: minimum) else {
             throw usage("\(model): \(key) is missing or out of range (\(minimum)…\(Self.longestRecordedLength)); give \(flag)")

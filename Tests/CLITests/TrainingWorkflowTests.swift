@@ -121,6 +121,9 @@ struct TrainingWorkflowTests {
         try Data(String(repeating: "xyz? ", count: 200).utf8).write(to: URL(fileURLWithPath: other))
         let bad = try CLITests.kru("finetune", base, "--data", other, "--out", tuned)
         #expect(bad.status == 1 && bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains("not in"))
+        // --length means nothing to a character model.
+        let length = try CLITests.kru("finetune", base, "--data", data, "--length", "50", "--out", tuned)
+        #expect(length.status == 1 && length.stderr.contains("are for copy-memory and adding models"), "\(length.stderr)")
     }
 
     /// `kru finetune` continues a copy or adding model on its own task — at a longer T when given (a curriculum):
@@ -151,6 +154,8 @@ struct TrainingWorkflowTests {
         #expect(try KRUFile(path: long).metadata("kru.train.length") == .int(8))
         let withData = try CLITests.kru("finetune", short, "--data", short, "--out", long)
         #expect(withData.status != 0 && withData.stderr.contains("generated sequences"))
+        let wrongFlag = try CLITests.kru("finetune", short, "--delay", "16", "--out", long)
+        #expect(wrongFlag.status != 0 && wrongFlag.stderr.contains("give --length, not --delay"), "\(wrongFlag.stderr)")
 
         // A damaged or hostile recorded length is refused in one line instead of sizing the batches.
         let original = try KRUFile(path: short)
