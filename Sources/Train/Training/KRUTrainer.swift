@@ -77,6 +77,8 @@ public final class KRUTrainer {
     /// proportional to the learning rate, so this is exactly a per-tensor learning rate.
     private func scaleRecurrentSteps(from before: [Double]) {
         let scale = configuration.recurrentLearningRateScale
+        // Not a no-op at 1: before + (θ − before) need not round back to θ (this runs when only weight decay is on).
+        guard scale != 1 else { return }
         for tensor in network.layout.tensors {
             switch tensor.role {
             case .recurrentFactor, .recurrentWeight:
