@@ -13,8 +13,7 @@ Writes into Tests/Fixtures/models/ (everything there is deleted and written agai
 * manifest.json                      every fixture with what it covers, its statistics and the cross-checks.
 
 The NumPy reference (`RefModel`) is written from the text of spec/MODEL.md alone. It reads the model back from
-the written `.kru` file (with python/kru_format.py when that reader is there and works, otherwise from the
-in-memory arrays rounded to the stored dtypes), checks it against the schema (§6), builds every recurrent
+the written `.kru` file (with the reader of python/kru/format, after a full check of the file), checks it against the schema (§6), builds every recurrent
 block explicitly as Σ_t ⊗_f W_{g,t,f} with np.kron, and runs in float64 / complex128 on the stored (rounded)
 weights, so the only difference left for the Swift engine is its own single-precision arithmetic.
 
@@ -38,15 +37,7 @@ import numpy as np
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "python"))
 
-from kru_writer import Array, write_kru  # noqa: E402
-
-try:
-    import kru_format  # noqa: E402   (read-only use: checks every written file and reads it back)
-except Exception as e:   # noqa: BLE001  the reader is someone else's file; the fixtures do not depend on it
-    kru_format = None
-    KRU_FORMAT_PROBLEM = f"python/kru_format.py could not be imported ({type(e).__name__}: {e})"
-else:
-    KRU_FORMAT_PROBLEM = None
+from kru.format import Array, full_check, write_kru  # noqa: E402
 
 TORCH_DIR = os.path.join(REPO, "Tests", "Fixtures", "torch")
 OUT_DIR = os.path.join(REPO, "Tests", "Fixtures", "models")
@@ -315,37 +306,15 @@ def kru_activation(name, z, beta):
 # Reading a written file back
 
 def read_back(path, metadata, tensors):
-    """(metadata {key: (type, value)}, tensors {name: array}, how): from the file via kru_format.full_check when
-    that reader works, otherwise from the in-memory values (already rounded to the stored dtypes)."""
-    if kru_format is not None:
-        with kru_format.full_check(path) as f:
-            meta = {k: (t, v) for k, t, v in f.metadata}
-            arrays = {e.name: f.read_tensor(e.name) for e in f.tensors}
-        # the file must hold exactly what was given to the writer
-        assert [k for k, _ in metadata] == list(meta), path
-        for name, a in tensors:
-            assert arrays[name].dtype == a.dtype and np.array_equal(arrays[name], a), (path, name)
-        return meta, arrays, "kru_format.full_check"
-    meta = {}
-    for k, v in metadata:
-        if isinstance(v, bool):
-            meta[k] = ("bool", v)
-        elif isinstance(v, int):
-            meta[k] = ("int", v)
-        elif isinstance(v, float):
-            meta[k] = ("float", v)
-        elif isinstance(v, str):
-            meta[k] = ("string", v)
-        else:
-            items = v.items if isinstance(v, Array) else list(v)
-            arr = _ArrayValue(items)
-            arr.element_type = v.element_type if isinstance(v, Array) else "string"
-            meta[k] = ("array", arr)
-    return meta, dict(tensors), "in-memory (kru_format unavailable)"
-
-
-class _ArrayValue(list):
-    element_type = "string"
+    """(metadata {key: (type, value)}, tensors {name: array}, how): read from the written file after a full check;
+    the file must hold exactly what was given to the writer."""
+    with full_check(path) as f:
+        meta = {k: (t, v) for k, t, v in f.metadata}
+        arrays = {e.name: f.read_tensor(e.name) for e in f.tensors}
+    assert [k for k, _ in metadata] == list(meta), path
+    for name, a in tensors:
+        assert arrays[name].dtype == a.dtype and np.array_equal(arrays[name], a), (path, name)
+    return meta, arrays, "kru.format.full_check"
 
 
 # ================================================================================================================
@@ -729,8 +698,6 @@ def main():
     for f in os.listdir(OUT_DIR):          # this script owns the folder: start from nothing
         if f.endswith((".kru", ".json")) or f.endswith(".tmp"):
             os.unlink(os.path.join(OUT_DIR, f))
-    if kru_format is None:
-        print(f"note: {KRU_FORMAT_PROBLEM}; written files are not checked with it")
 
     with open(os.path.join(TORCH_DIR, "manifest.json")) as f:
         manifest = json.load(f)
@@ -743,7 +710,7 @@ def main():
                        "reference in the generator. JSON format: tools/README.md.",
         "generator": GENERATOR,
         "versions": {"python": platform.python_version(), "numpy": np.__version__, "zlib": zlib.ZLIB_VERSION},
-        "checked_with": "python/kru_format.py full_check" if kru_format is not None else KRU_FORMAT_PROBLEM,
+        "checked_with": "kru.format.full_check (python/kru/format)",
         "torch_tolerance": TORCH_TOLERANCE,
         "fixtures": torch_results + kru_results,
     }

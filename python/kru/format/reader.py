@@ -1,130 +1,39 @@
-#!/usr/bin/env python3
-"""An independent reader of the `.kru` container format v1.x (spec/FORMAT.md).
+"""The reader of the `.kru` container format v1.x (spec/FORMAT.md).
 
-Written from the text of spec/FORMAT.md alone, with the Python standard library and NumPy only, so that it can
-check the Swift reader (and the test vectors) from the outside.
+Written from the text of spec/FORMAT.md alone, with the Python standard library and NumPy only, so that it checks
+the Swift reader (and the test vectors) from the outside.
 
     f = open_kru("model.kru")        # header, directory, placement and padding (spec §2.1-2.4)
     f.metadata                      # [(key, type_name, value), ...] in file order
     f.tensors                       # [TensorEntry, ...] in directory order
     a = f.read_tensor("w")          # decodes one tensor lazily (§4 and its CRC-32), returns a NumPy array
     full_check("model.kru")         # opens and decodes every tensor
-    to_json(f)                      # the §7 JSON document
 
 Every failure is a `KruFormatError` with `code` (a §6 error code), `offset` (the byte §6 says is at fault) and a
 message. Nothing else escapes for a malformed file: every count and length is checked against the bytes that
 are really there, and against the limits of §2.3, before anything of that size is built.
-
-Command line: `python3 kru_format.py FILE` prints the JSON document, `--check` prints "ok"; on a bad file it
-prints `error: <code> at byte <offset>: <message>` to stderr and exits 1.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import re
 import struct
-import sys
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import numpy as np
 
-__all__ = [
-    "KruFormatError", "KruFile", "TensorEntry", "ArrayValue", "open_kru", "full_check", "to_json", "crc32",
-    "ERROR_CODES", "DEFAULT_MAX_TENSOR_BYTES",
-]
-
-# ----------------------------------------------------------------------------------------------------------------
-# Constants of the spec
-
-MAGIC = b"\x89KRU\r\n\x1a\n"
-HEADER_SIZE = 32
-SUPPORTED_MAJOR = 1
-
-MAX_DIRECTORY_LENGTH = 16 * 1024 * 1024     # §2.1 / §2.3
-MAX_ENTRIES = 65_535                        # metadata entries, tensors
-MAX_NAME_LENGTH = 255                       # key, tensor name
-MAX_STRING_LENGTH = 1_048_576               # string value, array string element
-MAX_ARRAY_COUNT = 1_048_576
-MAX_RANK = 8
-MAX_DIMENSION = 1 << 40                     # one dimension, element_count
-MAX_ELEMENT_COUNT = 1 << 40
-ZLIB_MAX_RATIO = 1032                       # raw_length <= 1032 * stored_length
-
-# The reader's own limit on one tensor's raw bytes (§2.3 allows a lower limit; exceeding it is tensor_too_large).
-# 4 GiB, the limit the test vectors assume (§7).
-DEFAULT_MAX_TENSOR_BYTES = 4 << 30
-
-ERROR_CODES = (
-    "truncated", "bad_magic", "unsupported_version", "trailing_data", "reserved_nonzero", "directory_too_large",
-    "directory_checksum", "directory_overrun", "directory_trailing", "too_many_entries", "bad_key",
-    "duplicate_key", "bad_value_type", "bad_value", "bad_utf8", "bad_tensor_name", "duplicate_tensor",
-    "bad_dtype", "bad_compression", "bad_shape", "bad_raw_length", "bad_stored_length", "bad_offset",
-    "bad_padding", "tensor_too_large", "bad_zlib", "tensor_checksum",
+from .errors import KruFormatError
+from .spec import (
+    ARRAY_ELEMENT_MIN_SIZE, ARRAY_ELEMENT_TYPES, COMPRESSIONS, DEFAULT_MAX_TENSOR_BYTES, DTYPES, DTYPES_BY_NAME,
+    HEADER_SIZE, KEY_FORM, KEY_RE, MAGIC, MAX_ARRAY_COUNT, MAX_DIMENSION, MAX_DIRECTORY_LENGTH, MAX_ELEMENT_COUNT,
+    MAX_ENTRIES, MAX_NAME_LENGTH, MAX_RANK, MAX_STRING_LENGTH, SUPPORTED_MAJOR, TENSOR_NAME_FORM, TENSOR_NAME_RE,
+    VALUE_TYPES, ZLIB_MAX_RATIO, align64, crc32,
 )
 
-# §2.2 value types
-VALUE_TYPES = {1: "bool", 2: "int", 3: "float", 4: "string", 5: "array"}
-ARRAY_ELEMENT_TYPES = {1: "bool", 2: "int", 3: "float", 4: "string"}
-# bytes an array element needs at least (a string element needs its 4-byte length prefix)
-ARRAY_ELEMENT_MIN_SIZE = {1: 1, 2: 8, 3: 8, 4: 4}
-
-COMPRESSIONS = {0: "none", 1: "zlib"}
-
-
-@dataclass(frozen=True)
-class DType:
-    code: int
-    name: str
-    size: int
-    storage: str      # NumPy dtype of the stored little-endian elements
-    kind: str         # "float", "complex" or "int" (how §7 writes the data)
-
-
-# §3 element types
-DTYPES = {d.code: d for d in (
-    DType(1, "f16", 2, "<f2", "float"),
-    DType(2, "bf16", 2, "<u2", "float"),    # decoded to float32 by shifting into the high half
-    DType(3, "f32", 4, "<f4", "float"),
-    DType(4, "f64", 8, "<f8", "float"),
-    DType(5, "complex64", 8, "<c8", "complex"),
-    DType(6, "complex128", 16, "<c16", "complex"),
-    DType(7, "u8", 1, "u1", "int"),
-    DType(8, "i8", 1, "i1", "int"),
-    DType(9, "i32", 4, "<i4", "int"),
-    DType(10, "i64", 8, "<i8", "int"),
-)}
-
-KEY_RE = re.compile(rb"[a-z0-9_]+(\.[a-z0-9_]+)+")
-TENSOR_NAME_RE = re.compile(rb"[A-Za-z0-9_.\-]+")
-
-
-def crc32(data: bytes) -> int:
-    """CRC-32/ISO-HDLC, as §1 defines it (zlib's crc32)."""
-    return zlib.crc32(data) & 0xFFFFFFFF
-
-
-def align64(x: int) -> int:
-    return (x + 63) // 64 * 64
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# Errors
-
-class KruFormatError(Exception):
-    """A file that breaks the spec. `code` is one of ERROR_CODES, `offset` the byte at fault (§6)."""
-
-    def __init__(self, code: str, offset: int, message: str):
-        assert code in ERROR_CODES, code
-        self.code = code
-        self.offset = offset
-        self.message = message
-        super().__init__(f"{code} at byte {offset}: {message}")
-
+__all__ = ["KruFile", "TensorEntry", "ArrayValue", "open_kru", "full_check"]
 
 # ----------------------------------------------------------------------------------------------------------------
 # Byte sources: bytes in memory, or a file read on demand (so a large file is not read whole to open it)
@@ -240,7 +149,7 @@ def _read_name(cur: _Cursor, kind: str) -> tuple[int, str]:
     text = _decode_utf8(raw, at, f"{kind} {raw!r}")
     pattern = KEY_RE if kind == "key" else TENSOR_NAME_RE
     if not pattern.fullmatch(raw):
-        form = "[a-z0-9_]+(.[a-z0-9_]+)+" if kind == "key" else "[A-Za-z0-9_.-]+"
+        form = KEY_FORM if kind == "key" else TENSOR_NAME_FORM
         raise KruFormatError(bad, at, f"{kind} {text!r} is not of the form {form}")
     return at, text
 
@@ -478,7 +387,7 @@ class KruFile:
         types, and for bf16 a float32 array holding the exact values."""
         t = self._by_name[name]
         raw = self.read_raw(name)
-        dtype = next(d for d in DTYPES.values() if d.name == t.dtype)
+        dtype = DTYPES_BY_NAME[t.dtype]
         flat = np.frombuffer(raw, dtype=dtype.storage)
         if dtype.name == "bf16":
             # bfloat16 is the high half of a binary32: widening is exact
@@ -643,76 +552,3 @@ def full_check(source, *, max_tensor_bytes: int | None = DEFAULT_MAX_TENSOR_BYTE
     return f
 
 
-# ----------------------------------------------------------------------------------------------------------------
-# The §7 JSON document
-
-def _json_float(x: float) -> float | str:
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return float(x)
-
-
-def _json_value(type_name: str, value: Any) -> Any:
-    if type_name == "float":
-        return _json_float(value)
-    if type_name == "array":
-        if value.element_type == "float":
-            return [_json_float(x) for x in value]
-        return list(value)
-    return value
-
-
-def to_json(f: KruFile) -> dict:
-    """The §7 document: version, metadata and every tensor with its data (decoding each tensor)."""
-    tensors = []
-    for t in f.tensors:
-        array = f.read_tensor(t.name).reshape(-1)
-        kind = next(d.kind for d in DTYPES.values() if d.name == t.dtype)
-        if kind == "int":
-            data = [int(x) for x in array.tolist()]
-        elif kind == "float":
-            data = [_json_float(x) for x in array.astype(np.float64).tolist()]
-        else:
-            data = [[_json_float(z.real), _json_float(z.imag)] for z in array.astype(np.complex128).tolist()]
-        tensors.append({
-            "name": t.name, "dtype": t.dtype, "shape": list(t.shape), "compression": t.compression,
-            "stored_length": t.stored_length, "raw_length": t.raw_length, "crc32": t.crc32, "data": data,
-        })
-    return {
-        "version": list(f.version),
-        "metadata": [{"key": k, "type": ty, "value": _json_value(ty, v)} for k, ty, v in f.metadata],
-        "tensors": tensors,
-    }
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# Command line
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-    parser = argparse.ArgumentParser(description="Check a .kru file and print its content as JSON (spec §7).")
-    parser.add_argument("file")
-    parser.add_argument("--check", action="store_true", help='only check the whole file; print "ok"')
-    parser.add_argument("--max-tensor-bytes", type=int, default=DEFAULT_MAX_TENSOR_BYTES,
-                        help="this reader's limit on one tensor's raw bytes (default: 4 GiB)")
-    args = parser.parse_args(argv)
-    try:
-        with full_check(args.file, max_tensor_bytes=args.max_tensor_bytes) as f:
-            if args.check:
-                print("ok")
-            else:
-                json.dump(to_json(f), sys.stdout, ensure_ascii=False, allow_nan=False)
-                sys.stdout.write("\n")
-    except KruFormatError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    except OSError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

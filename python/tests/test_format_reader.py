@@ -1,4 +1,5 @@
-"""Tests of python/kru_format.py against the spec vectors (spec/vectors, made by tools/make_vectors.py).
+"""Tests of the reader (kru.format) against the spec vectors (spec/vectors, made by tools/make_vectors.py, which
+does not use this package).
 
 Run from the repository root: python3 -m pytest -q python/
 """
@@ -18,10 +19,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import kru_format as kf  # noqa: E402
+from kru import format as kf
+from conftest import ROOT, python_env
 
-ROOT = Path(__file__).resolve().parent.parent
 VECTORS = ROOT / "spec" / "vectors"
 MAKE_VECTORS = ROOT / "tools" / "make_vectors.py"
 
@@ -329,8 +329,8 @@ def test_random_headers_and_garbage():
 # The command line
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(Path(kf.__file__)), *args], capture_output=True, text=True,
-                          encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "kru.format", *args], capture_output=True, text=True,
+                          encoding="utf-8", env=python_env())
 
 
 def test_cli_prints_the_json():

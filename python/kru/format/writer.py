@@ -1,9 +1,9 @@
-#!/usr/bin/env python3
-"""A small writer of `.kru` container files, version 1.0 (spec/FORMAT.md).
+"""The writer of `.kru` container files, version 1.0 (spec/FORMAT.md).
 
-Standard library and NumPy only. Written from spec/FORMAT.md; it shares no code with the readers.
+Standard library and NumPy only. It shares the spec's constants (kru.format.spec) with the reader and nothing
+else: the reader is checked against the spec vectors, which neither of them wrote.
 
-    from kru_writer import write_kru, Array, BF16
+    from kru.format import write_kru, Array, BF16
 
     write_kru("model.kru",
               metadata=[("general.name", "demo"),            # str   -> string
@@ -24,7 +24,7 @@ Metadata values (§2.2):
                                                  taken for int); an empty list/tuple is an error: use Array
     Array(element_type, items)                -> array of "bool", "int", "float" or "string"; ints are accepted
                                                  in a float array (converted), nothing else is converted
-    (any object with `element_type` and list behaviour, e.g. kru_format.ArrayValue, is taken as an Array)
+    (any object with `element_type` and list behaviour, e.g. the reader's ArrayValue, is taken as an Array)
 
 Tensors (§3), NumPy arrays of rank 0-8 (any byte order and memory layout; written little-endian, row-major):
     float16 -> f16, float32 -> f32, float64 -> f64, complex64, complex128, uint8 -> u8, int8 -> i8,
@@ -53,46 +53,26 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["write_kru", "encode_kru", "Array", "BF16", "KruWriteError"]
+from .errors import KruWriteError
+from .spec import (
+    DTYPES_BY_NAME, HEADER_SIZE, I64_MAX, I64_MIN, KEY_FORM, KEY_RE, MAGIC, MAX_ARRAY_COUNT, MAX_DIMENSION,
+    MAX_DIRECTORY_LENGTH, MAX_ELEMENT_COUNT, MAX_ENTRIES, MAX_NAME_LENGTH, MAX_RANK, MAX_STRING_LENGTH,
+    TENSOR_NAME_FORM, TENSOR_NAME_RE, VALUE_TYPE_CODES, WRITTEN_VERSION, align64, crc32,
+)
 
-MAGIC = b"\x89KRU\r\n\x1a\n"
-VERSION = (1, 0)
-HEADER_SIZE = 32
+__all__ = ["write_kru", "encode_kru", "Array", "BF16"]
 
-MAX_DIRECTORY_LENGTH = 16 * 1024 * 1024
-MAX_ENTRIES = 65_535
-MAX_NAME_LENGTH = 255
-MAX_STRING_LENGTH = 1_048_576
-MAX_ARRAY_COUNT = 1_048_576
-MAX_RANK = 8
-MAX_DIMENSION = 1 << 40
-MAX_ELEMENT_COUNT = 1 << 40
-I64_MIN, I64_MAX = -(1 << 63), (1 << 63) - 1
-
-KEY_RE = re.compile(rb"[a-z0-9_]+(\.[a-z0-9_]+)+")
-TENSOR_NAME_RE = re.compile(rb"[A-Za-z0-9_.\-]+")
-
-# §2.2 value types and array element types
-VT_BOOL, VT_INT, VT_FLOAT, VT_STRING, VT_ARRAY = 1, 2, 3, 4, 5
+VT_BOOL, VT_INT, VT_FLOAT, VT_STRING, VT_ARRAY = (
+    VALUE_TYPE_CODES[n] for n in ("bool", "int", "float", "string", "array"))
 ELEMENT_TYPES = {"bool": VT_BOOL, "int": VT_INT, "float": VT_FLOAT, "string": VT_STRING}
 
-# §3: NumPy dtype (native kind + size) -> (code, little-endian storage dtype)
-DTYPES = {
-    np.dtype(np.float16): (1, "<f2"),
-    np.dtype(np.float32): (3, "<f4"),
-    np.dtype(np.float64): (4, "<f8"),
-    np.dtype(np.complex64): (5, "<c8"),
-    np.dtype(np.complex128): (6, "<c16"),
-    np.dtype(np.uint8): (7, "u1"),
-    np.dtype(np.int8): (8, "i1"),
-    np.dtype(np.int32): (9, "<i4"),
-    np.dtype(np.int64): (10, "<i8"),
-}
-BF16_CODE = 2
-
-
-class KruWriteError(ValueError):
-    """The metadata or tensors cannot be written as a valid v1.0 file."""
+# §3: NumPy dtype -> the element type it is stored as (bf16 has no NumPy dtype: see BF16)
+_NUMPY_DTYPES = {np.dtype(np.float16): "f16", np.dtype(np.float32): "f32", np.dtype(np.float64): "f64",
+                 np.dtype(np.complex64): "complex64", np.dtype(np.complex128): "complex128",
+                 np.dtype(np.uint8): "u8", np.dtype(np.int8): "i8", np.dtype(np.int32): "i32",
+                 np.dtype(np.int64): "i64"}
+DTYPES = {dtype: (DTYPES_BY_NAME[name].code, DTYPES_BY_NAME[name].storage) for dtype, name in _NUMPY_DTYPES.items()}
+BF16_CODE = DTYPES_BY_NAME["bf16"].code
 
 
 class Array:
@@ -156,10 +136,6 @@ def _u32(x: int) -> bytes:
 
 def _u64(x: int) -> bytes:
     return struct.pack("<Q", x)
-
-
-def _align64(x: int) -> int:
-    return (x + 63) // 64 * 64
 
 
 def _utf8(text: str, what: str) -> bytes:
@@ -314,7 +290,7 @@ def encode_kru(metadata: Sequence[tuple[str, Any]], tensors: Sequence[tuple[str,
             raise KruWriteError(f"metadata entries are (key, value) pairs, not {entry!r}")
         key, value = entry
         raw_key = _utf8(key, "metadata key")
-        _check_name(raw_key, KEY_RE, f"metadata key {key!r}", "[a-z0-9_]+(\\.[a-z0-9_]+)+")
+        _check_name(raw_key, KEY_RE, f"metadata key {key!r}", KEY_FORM)
         if raw_key in seen:
             raise KruWriteError(f"metadata key {key!r} occurs twice")
         seen.add(raw_key)
@@ -330,7 +306,7 @@ def encode_kru(metadata: Sequence[tuple[str, Any]], tensors: Sequence[tuple[str,
             raise KruWriteError(f"tensors are (name, array) pairs, not {entry!r}")
         name, array = entry
         raw_name = _utf8(name, "tensor name")
-        _check_name(raw_name, TENSOR_NAME_RE, f"tensor name {name!r}", "[A-Za-z0-9_.\\-]+")
+        _check_name(raw_name, TENSOR_NAME_RE, f"tensor name {name!r}", TENSOR_NAME_FORM)
         if raw_name in seen:
             raise KruWriteError(f"tensor name {name!r} occurs twice")
         seen.add(raw_name)
@@ -338,7 +314,7 @@ def encode_kru(metadata: Sequence[tuple[str, Any]], tensors: Sequence[tuple[str,
         compression, stored = _compress(raw, compress)
         head = b"".join([_string(raw_name), _u8(code), _u8(compression), _u8(len(shape)), _u8(0)]
                         + [_u64(d) for d in shape])
-        entries.append((head, len(stored), len(raw), zlib.crc32(raw) & 0xFFFFFFFF))
+        entries.append((head, len(stored), len(raw), crc32(raw)))
         payloads.append(stored)
 
     # Every tensor entry has a fixed size once its head is known, so the directory length is known before the
@@ -351,15 +327,15 @@ def encode_kru(metadata: Sequence[tuple[str, Any]], tensors: Sequence[tuple[str,
     end = HEADER_SIZE + directory_length
     body = []                      # padding + payloads
     for (head, stored_length, raw_length, crc), stored in zip(entries, payloads):
-        offset = _align64(end)
+        offset = align64(end)
         directory += [head, _u64(offset), _u64(stored_length), _u64(raw_length), _u32(crc), _u16(0)]
         body += [bytes(offset - end), stored]
         end = offset + stored_length
     dir_bytes = b"".join(directory)
     assert len(dir_bytes) == directory_length
 
-    header = (MAGIC + _u16(VERSION[0]) + _u16(VERSION[1]) + _u32(directory_length) + _u64(end)
-              + _u32(zlib.crc32(dir_bytes) & 0xFFFFFFFF) + _u32(0))
+    header = (MAGIC + _u16(WRITTEN_VERSION[0]) + _u16(WRITTEN_VERSION[1]) + _u32(directory_length) + _u64(end)
+              + _u32(crc32(dir_bytes)) + _u32(0))
     data = header + dir_bytes + b"".join(body)
     assert len(data) == end
     return data
