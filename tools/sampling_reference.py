@@ -5,9 +5,11 @@ Tests/InferenceTests/SamplingTests.swift.  Run by hand (python3 + numpy); CI use
     python3 tools/sampling_reference.py
 
 Why a second implementation: the Swift generator and sampler must not be checked against themselves.
-Here the generator is written with Python integers and explicit 64-bit masking; before printing
-anything it must reproduce two *published* vectors (SplitMix64 from seed 0, xoshiro256** from the
-state {1, 2, 3, 4}), so the transcription itself is anchored outside this project.
+The generator, the portable exp and the plain transcription of the sampler are the Python package's
+(python/kru/model: generator.py and sampling.py, written with Python integers and explicit 64-bit
+masking); before printing anything the generator must reproduce two *published* vectors (SplitMix64
+from seed 0, xoshiro256** from the state {1, 2, 3, 4}), so the transcription itself is anchored
+outside this project.
 
 The sampler cases are decided by a NumPy float64 implementation written differently from the spec's
 algorithm (vectorised, normalised probabilities, np.exp, np.lexsort).  A plain-float transcription of
@@ -17,107 +19,21 @@ boundary, so that last-bit differences between the two can never flip an expecte
 """
 
 import math
+import os
 import struct
+import sys
 
 import numpy as np
 
-MASK = (1 << 64) - 1
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python"))
+from kru.model.generator import Xoshiro256StarStar, splitmix64  # noqa: E402
+from kru.model.sampling import portable_exp, sample_index as spec_sample  # noqa: E402
+
 MARGIN = 1e-9
-
-
-# --- generator ---------------------------------------------------------------------------------
-
-def splitmix64(state):
-    """One SplitMix64 step: returns (new_state, output)."""
-    state = (state + 0x9E3779B97F4A7C15) & MASK
-    z = state
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-    return state, z ^ (z >> 31)
-
-
-def rotl(x, k):
-    return ((x << k) | (x >> (64 - k))) & MASK
-
-
-class Xoshiro256StarStar:
-    def __init__(self, seed=None, state=None):
-        if state is None:
-            sm, state = seed & MASK, []
-            for _ in range(4):
-                sm, out = splitmix64(sm)
-                state.append(out)
-        self.s = list(state)
-
-    def next(self):
-        s = self.s
-        result = (rotl((s[1] * 5) & MASK, 7) * 9) & MASK
-        t = (s[1] << 17) & MASK
-        s[2] ^= s[0]
-        s[3] ^= s[1]
-        s[1] ^= s[2]
-        s[0] ^= s[3]
-        s[2] ^= t
-        s[3] = rotl(s[3], 45)
-        return result
-
-    def next_double(self):
-        return (self.next() >> 11) * 2.0 ** -53
-
-    def next_float(self):
-        return (self.next() >> 40) * 2.0 ** -24  # exact in binary32 too
-
-    def next_index(self, bound):
-        """Lemire's multiply-shift with rejection; also returns how many draws were rejected."""
-        rejected = 0
-        m = self.next() * bound
-        if (m & MASK) < bound:
-            threshold = ((1 << 64) - bound) % bound
-            while (m & MASK) < threshold:
-                rejected += 1
-                m = self.next() * bound
-        return m >> 64, rejected
-
-    def shuffle(self, items):
-        for i in range(len(items) - 1, 0, -1):
-            j, _ = self.next_index(i + 1)
-            items[i], items[j] = items[j], items[i]
-
-    def normal_pair(self):
-        u1, u2 = self.next_double(), self.next_double()
-        r = math.sqrt(-2.0 * math.log(1.0 - u1))
-        theta = TWO_PI * u2
-        return r * math.cos(theta), r * math.sin(theta)
-
-
-def f64(bits):
-    return struct.unpack("<d", struct.pack("<Q", bits))[0]
 
 
 def bits64(x):
     return struct.unpack("<Q", struct.pack("<d", x))[0]
-
-
-TWO_PI = f64(0x401921FB54442D18)
-
-# --- portable exp (spec §5.1) ------------------------------------------------------------------
-
-LN2_HI = f64(0x3FE62E42FEE00000)
-LN2_LO = f64(0x3DEA39EF35793C76)
-INV_LN2 = f64(0x3FF71547652B82FE)
-TAYLOR = [1.0 / math.factorial(n) for n in range(14)]  # n! is exact in binary64 for n <= 18
-
-
-def portable_exp(x):
-    assert x <= 0.0
-    if x < -708.0:
-        return 0.0
-    k = round(x * INV_LN2)  # Python rounds half to even, like Swift's .toNearestOrEven
-    r = (x - k * LN2_HI) - k * LN2_LO
-    p = TAYLOR[13]
-    for n in range(12, -1, -1):
-        p = p * r + TAYLOR[n]
-    return math.ldexp(p, k)  # exact: the result is a normal number
 
 
 def ulps_apart(a, b):
@@ -167,52 +83,6 @@ def numpy_sample(logits, temperature, top_k, top_p, u):
     if inner.size:
         margin = min(margin, float(np.min(np.abs(inner - u))))
     return index, margin
-
-
-def spec_sample(logits, temperature, top_k, top_p, u):
-    """Plain transcription of spec §5 (unnormalised weights, portable exp, explicit loops)."""
-    x = [float(np.float32(v)) for v in logits]
-    x = [-math.inf if math.isnan(v) else v for v in x]
-    n = len(x)
-    if temperature <= 0:
-        return max(range(n), key=lambda i: (x[i], -i))
-    m = max(x)
-    if m == math.inf:
-        w = [1.0 if v == math.inf else 0.0 for v in x]
-    elif m == -math.inf:
-        w = [1.0] * n
-    else:
-        w = [0.0 if v == -math.inf else portable_exp((v - m) / temperature) for v in x]
-    if 0 < top_k < n:
-        ranked = sorted(range(n), key=lambda i: (-x[i], i))
-        for i in ranked[top_k:]:
-            w[i] = 0.0
-    if top_p < 1:
-        total = 0.0
-        for v in w:
-            total += v
-        threshold = top_p * total
-        ranked = sorted((i for i in range(n) if w[i] > 0), key=lambda i: (-w[i], i))
-        mass, kept = 0.0, len(ranked)
-        for count, i in enumerate(ranked, start=1):
-            mass += w[i]
-            if mass >= threshold:
-                kept = count
-                break
-        for i in ranked[kept:]:
-            w[i] = 0.0
-    total = 0.0
-    for v in w:
-        total += v
-    target = u * total
-    mass, last = 0.0, None
-    for i, v in enumerate(w):
-        mass += v
-        if v > 0:
-            last = i
-        if target < mass:
-            return i
-    return last
 
 
 INF, NAN = math.inf, math.nan
@@ -292,13 +162,13 @@ def main():
     g = Xoshiro256StarStar(7)
     draws = [g.next_index(6) for _ in range(12)]
     print("\n## seed 7: nextIndex(below: 6) x 12")
-    print(", ".join(str(d) for d, _ in draws))
+    print(", ".join(str(d) for d in draws))
     bound = (1 << 62) + 1  # 2^64 mod bound = 2^62 - 3: about a quarter of raw draws are rejected
     g = Xoshiro256StarStar(7)
     draws = [g.next_index(bound) for _ in range(8)]
-    assert sum(r for _, r in draws) > 0, "the rejection path must be exercised"
-    print(f"## seed 7: nextIndex(below: 2^62 + 1) x 8 (raw draws rejected: {sum(r for _, r in draws)})")
-    print(", ".join(str(d) for d, _ in draws))
+    assert g.rejected > 0, "the rejection path must be exercised"
+    print(f"## seed 7: nextIndex(below: 2^62 + 1) x 8 (raw draws rejected: {g.rejected})")
+    print(", ".join(str(d) for d in draws))
     print(f"## seed 7: state after those draws: {', '.join(f'0x{v:016X}' for v in g.s)}")
 
     for seed, n in ((42, 10), (2024, 52)):

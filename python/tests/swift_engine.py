@@ -36,9 +36,9 @@ def kru_sample(binary: Path, model: Path, prime: str, length: int, seed: int, te
     return out[:-1]
 
 
-def kru_score_text(binary: Path, model: Path, text_file: Path) -> dict:
-    """`kru score MODEL TEXT --json`."""
-    return json.loads(_kru(binary, "score", str(model), str(text_file), "--json"))
+def kru_score_text(binary: Path, model: Path, text_file: Path, *options: str) -> dict:
+    """`kru score MODEL TEXT --json [options]`."""
+    return json.loads(_kru(binary, "score", str(model), str(text_file), "--json", *options))
 
 
 def kru_score_data(binary: Path, model: Path, inputs: np.ndarray, targets: np.ndarray) -> dict:
