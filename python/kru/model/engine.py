@@ -20,14 +20,15 @@ from .kronecker import DenseRecurrence, KroneckerRecurrence
 from .schema import Description, ModelSchemaError, check_tensors, names
 from .tokenizer import Tokenizer
 
-__all__ = ["Model", "load", "Session"]
+__all__ = ["Model", "load", "read_model", "Session"]
 
 PRECISIONS = {"double": (np.float64, np.complex128), "single": (np.float32, np.complex64)}
 
 
-def load(path: str | os.PathLike, precision: str = "double") -> "Model":
-    """Reads a `.kru` model: the container is checked (kru.format), then the schema (§6) on the metadata and the
-    tensor directory, before any tensor is read. Raises KruFormatError or ModelSchemaError."""
+def read_model(path: str | os.PathLike) -> tuple[Description, dict[str, np.ndarray], dict[str, tuple[str, Any]]]:
+    """(description, tensors as stored, metadata {key: (type_name, value)}) of a `.kru` model. The container is
+    checked (kru.format), then the schema (§6) on the metadata and the tensor directory, before any tensor is
+    read. Raises KruFormatError or ModelSchemaError."""
     with open_kru(path) as f:
         metadata = {key: (type_name, value) for key, type_name, value in f.metadata}
         directory = {t.name: (DTYPES_BY_NAME[t.dtype].kind.replace("float", "real"), t.shape) for t in f.tensors}
@@ -40,6 +41,12 @@ def load(path: str | os.PathLike, precision: str = "double") -> "Model":
         description = Description.from_metadata(metadata, embedding_width)
         check_tensors(description, directory)
         tensors = {name: f.read_tensor(name) for name in directory}
+    return description, tensors, metadata
+
+
+def load(path: str | os.PathLike, precision: str = "double") -> "Model":
+    """A runnable model from a `.kru` file (checked as read_model says); `precision` "double" or "single"."""
+    description, tensors, metadata = read_model(path)
     return Model(description, tensors, metadata, precision=precision)
 
 
