@@ -23,10 +23,10 @@ from .export import load, save, schema_tensors, to_numpy_model
 from .gated import GRU, LSTM, RNN
 from .kronecker import KroneckerProduct, RecurrentWeight, kron_apply
 from .kru_layer import KRU, KRUCell, complex_activation, modrelu
-from .model import LanguageModel, RecurrentModel, detach_state
+from .model import LanguageModel, RecurrentModel, detach_state, next_token_loss
 
 __all__ = [
     "KRU", "KRUCell", "RNN", "LSTM", "GRU", "RecurrentModel", "LanguageModel", "save", "load", "to_numpy_model",
     "schema_tensors", "KroneckerProduct", "RecurrentWeight", "kron_apply", "modrelu", "complex_activation",
-    "detach_state",
+    "detach_state", "next_token_loss",
 ]

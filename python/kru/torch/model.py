@@ -15,7 +15,7 @@ from ..model.tokenizer import Tokenizer
 from .gated import GRU, LSTM, RNN
 from .kru_layer import KRU
 
-__all__ = ["RecurrentModel", "LanguageModel"]
+__all__ = ["RecurrentModel", "LanguageModel", "next_token_loss", "detach_state"]
 
 
 class RecurrentModel(nn.Module):
@@ -156,8 +156,15 @@ class LanguageModel(RecurrentModel):
         return Tokenizer(self.vocabulary)
 
     def loss(self, ids: torch.Tensor, state: list | None = None) -> tuple[torch.Tensor, list]:
-        """Mean cross-entropy (nats per token) of predicting ids[:, 1:] from ids[:, :-1], and the state after
-        ids[:, :-1] (detached: the next chunk continues from it without backpropagating into this one)."""
-        logits, state = self(ids[:, :-1], state)
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
-        return loss, detach_state(state)
+        """next_token_loss(self, ids, state)."""
+        return next_token_loss(self, ids, state)
+
+
+def next_token_loss(model: nn.Module, ids: torch.Tensor, state: list | None = None) -> tuple[torch.Tensor, list]:
+    """Mean cross-entropy (nats per token) of predicting ids[:, 1:] from ids[:, :-1], and the state after
+    ids[:, :-1] (detached: the next chunk continues from it without backpropagating into this one). `model` is a
+    LanguageModel or a wrapper of one (DistributedDataParallel: call it through the wrapper so that the
+    gradients are averaged across processes)."""
+    logits, state = model(ids[:, :-1], state)
+    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
+    return loss, detach_state(state)
