@@ -13,9 +13,10 @@ Writes into Tests/Fixtures/models/ (everything there is deleted and written agai
 * manifest.json                      every fixture with what it covers, its statistics and the cross-checks.
 
 The NumPy reference (`RefModel`) is written from the text of spec/MODEL.md alone. It reads the model back from
-the written `.kru` file (with the reader of python/kru/format, after a full check of the file), checks it against the schema (§6), builds every recurrent
-block explicitly as Σ_t ⊗_f W_{g,t,f} with np.kron, and runs in float64 / complex128 on the stored (rounded)
-weights, so the only difference left for the Swift engine is its own single-precision arithmetic.
+the written `.kru` file (with the reader of python/kru/format, after a full check of the file), checks it
+against the schema (§6), builds every recurrent block explicitly as Σ_t ⊗_f W_{g,t,f} with np.kron, and runs
+in float64 / complex128 on the stored (rounded) weights, so the only difference left for the Swift engine is its
+own single-precision arithmetic.
 
 Before any Kronecker real-cell fixture is trusted, the same reference runs every torch_NAME.kru and must match
 PyTorch's logits, h_n and c_n to 1e-5 (this checks the real cells and the name mapping against PyTorch).
@@ -37,7 +38,7 @@ import numpy as np
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "python"))
 
-from kru.format import Array, full_check, write_kru  # noqa: E402
+from kru.format import full_check, write_kru  # noqa: E402
 
 TORCH_DIR = os.path.join(REPO, "Tests", "Fixtures", "torch")
 OUT_DIR = os.path.join(REPO, "Tests", "Fixtures", "models")

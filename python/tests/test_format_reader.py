@@ -14,7 +14,6 @@ import subprocess
 import sys
 import tracemalloc
 import zlib
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -87,8 +87,9 @@ def test_two_processes_train_the_same_model_as_one_and_kru_score_reads_it(texts,
     _, ddp, meta = km.engine.read_model(texts / "ddp.kru")
     _, single, _ = km.engine.read_model(texts / "single.kru")
     assert meta["kru.train.processes"][1] == 2
-    for name in single:
-        assert np.abs(ddp[name] - single[name]).max() < 1e-4, name
+    largest = max(float(np.abs(ddp[name] - single[name]).max()) for name in single)
+    print(f"two processes vs one: largest weight difference {largest:.2e}")
+    assert largest < 1e-4
     # ... and training moved the weights (the comparison above is not between two untouched initialisations)
     torch.manual_seed(0)
     text = (texts / "train.txt").read_text(encoding="utf-8")
@@ -98,6 +99,7 @@ def test_two_processes_train_the_same_model_as_one_and_kru_score_reads_it(texts,
 
     score = kru_score_text(kru_binary, texts / "ddp.kru", texts / "valid.txt")
     printed = float(re.search(r"valid bits/char (\S+)", log).group(1))
+    print(f"valid bits/char: PyTorch {printed:.6f}, kru score {score['bits_per_char']:.6f}")
     assert abs(score["bits_per_char"] - printed) < 1e-4, (score["bits_per_char"], printed)
     assert score["bits_per_char"] < 4.0          # learned something: uniform over the 17 characters is 4.09
 

@@ -25,9 +25,9 @@ _LAYERS = {"kru": KRU, "rnn_tanh": RNN, "rnn_relu": RNN, "lstm": LSTM, "gru": GR
 
 
 def _unwrap(model: nn.Module) -> RecurrentModel:
-    """The RecurrentModel inside DistributedDataParallel / DataParallel / torch.compile wrappers."""
+    """The RecurrentModel inside DistributedDataParallel / DataParallel wrappers."""
     while not isinstance(model, RecurrentModel):
-        inner = getattr(model, "module", None) or getattr(model, "_orig_mod", None)
+        inner = getattr(model, "module", None)
         if inner is None:
             raise TypeError(f"expected a kru.torch.RecurrentModel, got {type(model).__name__}")
         model = inner
