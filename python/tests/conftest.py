@@ -41,6 +41,8 @@ def require_torch():
         if os.environ.get("KRU_REQUIRE_TORCH") == "1":
             pytest.fail(message + " (KRU_REQUIRE_TORCH=1)")
         pytest.skip(message, allow_module_level=True)
+    # The tests' models are tiny: more threads only contend with each other (and with other jobs).
+    torch.set_num_threads(1)
     return torch
 
 

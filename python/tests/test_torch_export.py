@@ -128,9 +128,13 @@ def test_a_trained_lm_samples_the_same_text_in_both_engines(kru_binary, tmp_path
     lm = kt.LanguageModel.build(sorted(set(text)), "kru", 16, factors=[(2, 2)] * 4, embedding_dim=8)
     ids = torch.tensor(lm.tokenizer.encode(text))
     optimizer = torch.optim.Adam(lm.parameters(), lr=1e-2)
-    batch = ids[: (len(ids) // 40) * 40].view(8, -1)
-    for _ in range(60):
-        loss, _ = lm.loss(batch)
+    streams = ids[: (len(ids) // 8) * 8].view(8, -1)
+    state, start = None, 0
+    for _ in range(60):                                       # truncated BPTT over chunks of 24 characters
+        if start + 25 > streams.shape[1]:
+            state, start = None, 0
+        loss, state = lm.loss(streams[:, start:start + 25], state)
+        start += 24
         (loss + 1e-3 * lm.unitary_penalty()).backward()
         optimizer.step()
         optimizer.zero_grad()

@@ -126,7 +126,12 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(args.seed)                    # the same initial weights in every process
     model = LanguageModel.build(tokenizer.vocabulary, args.cell, args.hidden, args.layers, args.factors, args.rank,
                                 args.embedding, args.activation, args.dropout).to(process.device)
-    wrapped = DistributedDataParallel(model) if process.world > 1 else model
+    if process.world == 1:
+        wrapped = model
+    elif process.device.type == "cuda":
+        wrapped = DistributedDataParallel(model, device_ids=[process.device.index])
+    else:
+        wrapped = DistributedDataParallel(model)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     process.log(f"{sum(p.numel() for p in model.parameters()):,} parameters, vocabulary {len(tokenizer)}, "
                 f"{process.world} process(es), {data.shape[0]} streams of {data.shape[1]} characters each")
