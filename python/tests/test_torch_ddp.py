@@ -84,8 +84,8 @@ def test_two_processes_train_the_same_model_as_one_and_kru_score_reads_it(texts,
     assert "2 process(es)" in log
     train(texts, "single.kru", distributed=False)
 
-    _, ddp, meta = km.engine.read_model(texts / "ddp.kru")
-    _, single, _ = km.engine.read_model(texts / "single.kru")
+    _, ddp, meta = km.read_model(texts / "ddp.kru")
+    _, single, _ = km.read_model(texts / "single.kru")
     assert meta["kru.train.processes"][1] == 2
     largest = max(float(np.abs(ddp[name] - single[name]).max()) for name in single)
     print(f"two processes vs one: largest weight difference {largest:.2e}")

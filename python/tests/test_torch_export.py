@@ -113,8 +113,8 @@ def test_every_zoo_model_loads_and_saves_back_unchanged(path, tmp_path):
     assert (np.abs(ours - exact) / scale).max() <= max(2e-5, 4 * (np.abs(single - exact) / scale).max())
     copy = tmp_path / path.name
     kt.save(model, copy, name=path.stem)
-    _, original, _ = km.engine.read_model(path)
-    _, saved, _ = km.engine.read_model(copy)
+    _, original, _ = km.read_model(path)
+    _, saved, _ = km.read_model(copy)
     assert sorted(original) == sorted(saved)
     for tensor_name, value in original.items():
         wanted = value.astype(np.complex64 if np.iscomplexobj(value) else np.float32)

@@ -12,7 +12,7 @@ Every cell (kru with modReLU / split ReLU / split tanh, rnn_tanh, rnn_relu, lstm
 than to be fast. Sampling follows spec/SAMPLING.md bit for bit.
 """
 
-from .engine import Model, Session, load
+from .engine import Model, Session, load, read_model
 from .generator import Xoshiro256StarStar
 from .sampling import generate, generate_tokens, portable_exp, sample_index
 from .schema import Description, Layer, ModelSchemaError
@@ -20,7 +20,7 @@ from .scoring import DataScore, ModelComparison, TextScore, compare, score_data,
 from .tokenizer import Tokenizer, UnknownCharactersError
 
 __all__ = [
-    "load", "Model", "Session", "Description", "Layer", "ModelSchemaError", "Tokenizer", "UnknownCharactersError",
+    "load", "read_model", "Model", "Session", "Description", "Layer", "ModelSchemaError", "Tokenizer", "UnknownCharactersError",
     "generate", "generate_tokens", "sample_index", "portable_exp", "Xoshiro256StarStar",
     "score_text", "score_data", "compare", "TextScore", "DataScore", "ModelComparison",
 ]

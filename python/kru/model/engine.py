@@ -50,14 +50,21 @@ def load(path: str | os.PathLike, precision: str = "double") -> "Model":
     return Model(description, tensors, metadata, precision=precision)
 
 
+def _kind(array: np.ndarray) -> str:
+    kind = np.asarray(array).dtype.kind
+    return {"f": "real", "c": "complex"}.get(kind, np.asarray(array).dtype.name)
+
+
 class Model:
     """A runnable model. `description` is its structure, `tokenizer` its text ↔ ids mapping (token models), and
     `metadata` every key of the file ({key: (type_name, value)})."""
 
     def __init__(self, description: Description, tensors: Mapping[str, np.ndarray],
                  metadata: Mapping[str, tuple[str, Any]] | None = None, precision: str = "double"):
+        """`tensors` under their spec/MODEL.md names (checked against `description` by the §6 rules)."""
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be 'double' or 'single', not {precision!r}")
+        check_tensors(description, {name: (_kind(a), np.shape(a)) for name, a in tensors.items()})
         self.description = description
         self.metadata = dict(metadata or {})
         self.tokenizer: Tokenizer | None = description.tokenizer
