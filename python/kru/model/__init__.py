@@ -20,7 +20,8 @@ from .scoring import DataScore, ModelComparison, TextScore, compare, score_data,
 from .tokenizer import Tokenizer, UnknownCharactersError
 
 __all__ = [
-    "load", "read_model", "Model", "Session", "Description", "Layer", "ModelSchemaError", "Tokenizer", "UnknownCharactersError",
+    "load", "read_model", "Model", "Session", "Description", "Layer", "ModelSchemaError",
+    "Tokenizer", "UnknownCharactersError",
     "generate", "generate_tokens", "sample_index", "portable_exp", "Xoshiro256StarStar",
     "score_text", "score_data", "compare", "TextScore", "DataScore", "ModelComparison",
 ]

@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_arguments(argv)
     process = Process(args.device, args.timeout)
     print(f"rank {process.rank}/{process.world} pid {os.getpid()} on {process.device}", file=sys.stderr, flush=True)
-    text = open(args.text, encoding="utf-8").read()
+    text = open(args.text, encoding="utf-8", newline="").read()
     tokenizer = Tokenizer.from_text(text)
     data = streams(torch.tensor(tokenizer.encode(text)), args.batch, process).to(process.device)
     if data.shape[1] < args.bptt + 1:
@@ -158,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
                 "kru.train.processes": process.world, "kru.train.seed": args.seed}
     if process.rank == 0:
         if args.valid:
-            valid = torch.tensor(tokenizer.encode(open(args.valid, encoding="utf-8").read(), unknown="skip"))
+            valid_text = open(args.valid, encoding="utf-8", newline="").read()
+            valid = torch.tensor(tokenizer.encode(valid_text, unknown="skip"))     # as kru score --skip-unknown
             score = bits_per_char(model, valid.to(process.device))
             metadata["kru.train.valid_bits_per_char"] = score
             process.log(f"valid bits/char {score:.6f}")
