@@ -34,9 +34,9 @@ def kron_apply(factors: Sequence[torch.Tensor], x: torch.Tensor) -> torch.Tensor
     return y.reshape(m, batch, math.prod(rows))
 
 
-def isometry(rows: int, cols: int, complex: bool, dtype=torch.float32) -> torch.Tensor:
+def isometry(rows: int, cols: int, complex: bool) -> torch.Tensor:
     """A Haar-random matrix with orthonormal columns (rows ≥ cols) or rows (rows < cols): unitary when square.
-    Drawn from torch's global generator (so torch.manual_seed fixes it)."""
+    float64 or complex128, drawn from torch's global generator (so torch.manual_seed fixes it)."""
     n, k = max(rows, cols), min(rows, cols)
     if complex:
         g = torch.complex(torch.randn(n, k, dtype=torch.float64), torch.randn(n, k, dtype=torch.float64))
@@ -45,9 +45,7 @@ def isometry(rows: int, cols: int, complex: bool, dtype=torch.float32) -> torch.
     q, r = torch.linalg.qr(g)
     d = torch.diagonal(r)
     q = q * (d / d.abs()).unsqueeze(0)            # fixes the phases so the distribution is Haar
-    q = q if rows >= cols else q.mT
-    return q.to(torch.complex64 if complex and dtype == torch.float32 else
-                torch.complex128 if complex else dtype)
+    return q if rows >= cols else q.mT
 
 
 class KroneckerProduct(nn.Module):

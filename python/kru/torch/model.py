@@ -47,12 +47,12 @@ class RecurrentModel(nn.Module):
         self.embedding = nn.Embedding(vocabulary_size, embedding_dim) if embedding_dim is not None else None
         width = embedding_dim or vocabulary_size or input_size
         self.input_size = width
+        if not layers:
+            raise ValueError("a model has at least one layer")
         for l, layer in enumerate(layers):
             if layer.input_size != width:
                 raise ValueError(f"layer {l} takes inputs of width {layer.input_size}, but gets {width}")
             width = layer.output_size
-        if not layers:
-            raise ValueError("a model has at least one layer")
         self.layers = nn.ModuleList(layers)
         self.readout = nn.Linear(width, output_size)
         self.output_kind, self.output_steps = output_kind, output_steps
