@@ -39,8 +39,11 @@ struct Convert: ParsableCommand {
     func run() throws {
         let read = try readCheckpoint()
         let tensorMap = try map.map { try TensorMap.read(path: $0) }
-        let dense = try converting { try DenseRecurrentCheckpoint.recognize(read, map: tensorMap, nonlinearity: nonlinearity == "relu" ? .rnnReLU : .rnnTanh) }
-        if list { return printListing(read, dense) }
+        let structure = try converting {
+            try DenseRecurrentStructure(read, map: tensorMap, nonlinearity: nonlinearity == "relu" ? .rnnReLU : .rnnTanh)
+        }
+        if list { return printListing(read, structure) }
+        let dense = try converting { try DenseRecurrentCheckpoint(read, structure: structure) }
         guard let output else { throw ValidationError("give -o OUT.kru (or --list)") }
         let vocabulary = try converting { try VocabularySource.resolve(jsonFile: vocab, textFile: vocabText, checkpoint: read) }
         var options = ConversionOptions()
@@ -83,14 +86,14 @@ struct Convert: ParsableCommand {
         }
     }
 
-    private func printListing(_ read: Checkpoint, _ dense: DenseRecurrentCheckpoint) {
+    private func printListing(_ read: Checkpoint, _ dense: DenseRecurrentStructure) {
         print("\(checkpoint): \(read.format), \(read.tensors.count) tensors")
         if !read.strippedPrefixes.isEmpty { print("stripped prefixes: \(read.strippedPrefixes.joined(separator: ", "))") }
         for skipped in read.skippedEntries { print("skipped: \(skipped)") }
         formatTable([["tensor", "dtype", "shape"]] + read.tensors.map { [$0.name, "\($0.dtype)", "\($0.shape)"] }).forEach { print("  " + $0) }
-        print("recognised: \(dense.cell.rawValue), \(dense.layers.count) layer(s) of \(dense.layers.map { String($0.hiddenSize) }.joined(separator: ", ")) units")
+        print("recognised: \(dense.cell.rawValue), \(dense.hiddenSizes.count) layer(s) of \(dense.hiddenSizes.map(String.init).joined(separator: ", ")) units")
         print("  embedding: \(dense.map.embedding ?? "none (one-hot input)")")
-        print("  recurrent: \(dense.map.recurrentPrefix)weight_ih_l*, weight_hh_l*\(dense.layers[0].inputBias == nil ? " (no biases)" : ", bias_ih_l*, bias_hh_l*")")
+        print("  recurrent: \(dense.map.recurrentPrefix)weight_ih_l*, weight_hh_l*\(dense.hasBiases ? ", bias_ih_l*, bias_hh_l*" : " (no biases)")")
         print("  readout:   \(dense.map.readoutWeight)\(dense.map.readoutBias.map { ", " + $0 } ?? "")")
         if let stored = VocabularySource.checkpoint(read) { print("  vocabulary stored in the checkpoint: \(stored.count) characters") }
     }

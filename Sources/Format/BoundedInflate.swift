@@ -1,7 +1,13 @@
 import CZlib
 
-/// Inflation that never produces more than a declared size — the zip-bomb defence shared by the `.kru` reader
-/// (RFC 1950 zlib streams) and the checkpoint readers (raw RFC 1951 DEFLATE in ZIP entries).
+/// Inflation that never produces more than a declared size and never trusts that size for an allocation — the
+/// zip-bomb defence shared by the `.kru` reader (RFC 1950 zlib streams) and the checkpoint readers (raw RFC 1951
+/// DEFLATE in ZIP entries).
+///
+/// The compressed bytes are read from a ``KRUByteSource`` a piece at a time, and the output is either handed on
+/// in pieces (``stream(_:offset:count:expectedCount:framing:_:)``, constant memory) or collected in a buffer that
+/// grows as bytes really arrive (``inflate(_:offset:count:expectedCount:framing:)``): a stream of random bytes that
+/// declares 4 GiB fails after a few bytes having allocated almost nothing. docs/MEMORY.md states the resulting bound.
 public enum BoundedInflate {
     /// How the compressed bytes are framed.
     public enum Framing: Sendable {
@@ -36,65 +42,135 @@ public enum BoundedInflate {
         }
     }
 
-    /// Inflates exactly one stream that must occupy all of `input` and produce exactly `expectedCount` bytes.
-    /// The output buffer is `expectedCount + 1` bytes: a stream that writes the spare byte is longer than declared.
-    public static func inflate(_ input: UnsafeRawBufferPointer, expectedCount: Int, framing: Framing) -> Result<[UInt8], Failure> {
-        var stream = z_stream()
-        // The init macros are not importable: call inflateInit2_ with the version and struct size they would pass.
-        // windowBits 15 = zlib framing, −15 = raw DEFLATE.
-        let windowBits: Int32 = framing == .zlib ? 15 : -15
-        let status = ZLIB_VERSION.withCString { inflateInit2_(&stream, windowBits, $0, Int32(MemoryLayout<z_stream>.size)) }
-        guard status == Z_OK else { return .failure(.invalid("zlib could not start (out of memory)")) }
-        defer { inflateEnd(&stream) }
-        var output = [UInt8](repeating: 0, count: expectedCount + 1)
-        var result: Int32 = Z_OK
-        output.withUnsafeMutableBufferPointer { out in
-            stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
-            stream.next_out = out.baseAddress
-            stream.avail_in = 0
-            stream.avail_out = 0
-            var inputLeft = input.count, outputLeft = out.count
-            // zlib's counters are 32-bit: feed at most 1 GiB at a time.
-            while true {
-                if stream.avail_in == 0 && inputLeft > 0 {
-                    let n = min(inputLeft, 1 << 30)
-                    stream.avail_in = uInt(n)
-                    inputLeft -= n
+    /// The most compressed bytes read from the source at once, and the most output handed on at once.
+    /// Internal so that a test can shrink them and reach the piece boundaries with small streams.
+    nonisolated(unsafe) static var inputPieceSize = 1 << 20
+    nonisolated(unsafe) static var outputPieceSize = 256 << 10
+
+    /// Inflates exactly one stream that occupies `count` bytes of `source` from `offset` and produces exactly
+    /// `expectedCount` bytes, passing the output to `body` in pieces of at most 256 KiB.
+    ///
+    /// - Throws: ``Failure`` for a bad stream; errors of the source (reading) and of `body` unchanged.
+    public static func stream(_ source: any KRUByteSource, offset: UInt64, count: Int, expectedCount: Int,
+                              framing: Framing, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let inflater = try Inflater(framing: framing)
+        let pieceSize = max(1, outputPieceSize)
+        let output = UnsafeMutableRawBufferPointer.allocate(byteCount: pieceSize + 1, alignment: 16)
+        defer { output.deallocate() }
+        var input: [UInt8] = []
+        var inputUsed = 0, inputRead = 0, produced = 0
+        while true {
+            if inputUsed == input.count && inputRead < count {
+                let n = min(count - inputRead, max(1, inputPieceSize))
+                input = try source.read(at: offset + UInt64(inputRead), count: n)
+                inputRead += n
+                inputUsed = 0
+            }
+            // Room for one byte past the declared size, so a stream that goes on is caught at the first extra byte.
+            let room = min(pieceSize, expectedCount + 1 - produced)
+            let step = input.withUnsafeBytes { raw in
+                inflater.step(UnsafeRawBufferPointer(rebasing: raw[inputUsed...]),
+                              UnsafeMutableRawBufferPointer(rebasing: output[..<room]))
+            }
+            inputUsed += step.consumed
+            if step.produced > 0 {
+                let deliverable = min(step.produced, expectedCount - produced)
+                produced += step.produced
+                if deliverable > 0 { try body(UnsafeRawBufferPointer(rebasing: output[..<deliverable])) }
+                if produced > expectedCount { throw Failure.tooLong(declared: expectedCount) }
+            }
+            switch step.status {
+            case Z_STREAM_END:
+                let left = (input.count - inputUsed) + (count - inputRead)
+                if left > 0 { throw Failure.trailing(left) }
+                if produced != expectedCount { throw Failure.tooShort(produced: produced, declared: expectedCount) }
+                return
+            case Z_OK:
+                continue
+            case Z_BUF_ERROR:
+                // No progress was possible. The output always has room (≥ 1 byte until the stream is too long,
+                // which threw above), so the input ran out before the end of the stream.
+                if inputUsed == input.count && inputRead == count {
+                    throw Failure.tooShort(produced: produced, declared: expectedCount)
                 }
-                if stream.avail_out == 0 && outputLeft > 0 {
-                    let n = min(outputLeft, 1 << 30)
-                    stream.avail_out = uInt(n)
-                    outputLeft -= n
+                if step.consumed == 0 && step.produced == 0 && inputUsed < input.count {
+                    throw Failure.invalid("zlib made no progress")
                 }
-                result = CZlib.inflate(&stream, Z_NO_FLUSH)
-                if result != Z_OK { break }
-                if stream.avail_in == 0 && inputLeft == 0 { break }
-                if stream.avail_out == 0 && outputLeft == 0 { break }
+                continue
+            case Z_NEED_DICT:
+                throw Failure.presetDictionary
+            default:
+                throw Failure.invalid(inflater.message ?? "corrupt data")
             }
         }
-        let produced = Int(stream.total_out)
-        if result == Z_NEED_DICT { return .failure(.presetDictionary) }
-        if produced > expectedCount { return .failure(.tooLong(declared: expectedCount)) }
-        if result == Z_DATA_ERROR || result == Z_MEM_ERROR {
-            return .failure(.invalid(stream.msg.map { String(cString: $0) } ?? "corrupt data"))
-        }
-        guard result == Z_STREAM_END else { return .failure(.tooShort(produced: produced, declared: expectedCount)) }
-        if Int(stream.total_in) != input.count { return .failure(.trailing(input.count - Int(stream.total_in))) }
-        if produced != expectedCount { return .failure(.tooShort(produced: produced, declared: expectedCount)) }
-        output.removeLast()
-        return .success(output)
     }
 
-    /// The same for bytes in an array.
+    /// Inflates exactly one stream (as ``stream(_:offset:count:expectedCount:framing:_:)``) into an array that
+    /// grows as the bytes arrive; `expectedCount` only caps it.
+    public static func inflate(_ source: any KRUByteSource, offset: UInt64, count: Int, expectedCount: Int,
+                               framing: Framing) throws -> [UInt8] {
+        var output: [UInt8] = []
+        try stream(source, offset: offset, count: count, expectedCount: expectedCount, framing: framing) { piece in
+            output.append(contentsOf: piece)
+        }
+        return output
+    }
+
+    /// Inflates exactly one stream held in `input`.
     public static func inflate(_ input: [UInt8], expectedCount: Int, framing: Framing) -> Result<[UInt8], Failure> {
-        input.withUnsafeBytes { inflate($0, expectedCount: expectedCount, framing: framing) }
+        do {
+            return .success(try inflate(InMemoryByteSource(input), offset: 0, count: input.count,
+                                        expectedCount: expectedCount, framing: framing))
+        } catch let failure as Failure {
+            return .failure(failure)
+        } catch {
+            // An in-memory source cannot fail to read its own range.
+            preconditionFailure("reading bytes in memory failed: \(error)")
+        }
+    }
+}
+
+/// One zlib inflate stream. The `z_stream` lives at a fixed heap address because zlib keeps a pointer back to it.
+private final class Inflater {
+    private let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+
+    init(framing: BoundedInflate.Framing) throws {
+        stream.initialize(to: z_stream())
+        // windowBits 15 = zlib framing, −15 = raw DEFLATE. The init macros are not importable: call inflateInit2_
+        // with the version and struct size they would pass.
+        let windowBits: Int32 = framing == .zlib ? 15 : -15
+        let status = ZLIB_VERSION.withCString { inflateInit2_(stream, windowBits, $0, Int32(MemoryLayout<z_stream>.size)) }
+        guard status == Z_OK else {
+            stream.deallocate()
+            throw BoundedInflate.Failure.invalid("zlib could not start (out of memory)")
+        }
+    }
+
+    deinit {
+        inflateEnd(stream)
+        stream.deallocate()
+    }
+
+    var message: String? { stream.pointee.msg.map { String(cString: $0) } }
+
+    /// One call of `inflate` with at most 1 GiB of input and output (zlib's counters are 32-bit).
+    func step(_ input: UnsafeRawBufferPointer, _ output: UnsafeMutableRawBufferPointer)
+        -> (consumed: Int, produced: Int, status: Int32) {
+        let inCount = min(input.count, 1 << 30), outCount = min(output.count, 1 << 30)
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.pointee.avail_in = uInt(inCount)
+        stream.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
+        stream.pointee.avail_out = uInt(outCount)
+        let status = CZlib.inflate(stream, Z_NO_FLUSH)
+        return (inCount - Int(stream.pointee.avail_in), outCount - Int(stream.pointee.avail_out), status)
     }
 }
 
 /// CRC-32 (ISO-HDLC, zlib's `crc32`), the checksum of `.kru` tensors and ZIP entries.
 public enum CRC32 {
-    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var crc: uLong = CZlib.crc32(0, nil, 0)
+    /// The checksum of `bytes`, or of `bytes` following data whose checksum was `previous`.
+    public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32 = 0) -> UInt32 {
+        var crc = uLong(previous)
         var rest = bytes
         // zlib takes a 32-bit length; feed huge buffers in pieces.
         while !rest.isEmpty {

@@ -28,16 +28,18 @@ public final class FileByteSource: KRUByteSource, @unchecked Sendable {
     public let path: String
     public let size: UInt64
 
-    /// Opens `path` for reading.
+    /// Opens `path` for reading. Only regular files are accepted: the reader needs random access, and opening
+    /// is non-blocking so that a FIFO (which would wait for a writer) or a device is refused at once.
     public init(path: String) throws {
-        let fd = open(path, O_RDONLY)
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
         guard fd >= 0 else {
             throw KRUFormatError(.io, at: 0, "cannot open \(path): \(String(cString: strerror(errno)))")
         }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            let kind = fileTypeName(info.st_mode)
             close(fd)
-            throw KRUFormatError(.io, at: 0, "\(path) is not a regular file")
+            throw KRUFormatError(.io, at: 0, "\(path) is \(kind), not a regular file (the reader needs random access)")
         }
         self.descriptor = fd
         self.path = path
@@ -62,5 +64,19 @@ public final class FileByteSource: KRUByteSource, @unchecked Sendable {
             }
         }
         return result
+    }
+}
+
+/// "a directory", "a FIFO (named pipe)", … for the file type bits of `mode`, in messages.
+public func fileTypeName(_ mode: mode_t) -> String {
+    switch mode & S_IFMT {
+    case S_IFREG: "a regular file"
+    case S_IFDIR: "a directory"
+    case S_IFIFO: "a FIFO (named pipe)"
+    case S_IFCHR: "a character device"
+    case S_IFBLK: "a block device"
+    case S_IFSOCK: "a socket"
+    case S_IFLNK: "a symbolic link"
+    default: "not a regular file"
     }
 }

@@ -76,31 +76,65 @@ public final class KRUFile: Sendable {
         return try tensor(info)
     }
 
-    /// Reads, inflates and checks the tensor described by `info` (an entry of ``tensors``).
+    /// Reads, inflates and checks the tensor described by `info` (an entry of ``tensors``). The inflate buffer
+    /// grows with the bytes really produced, so a damaged stream that declares gigabytes fails cheaply.
     public func tensor(_ info: KRUTensorInfo) throws -> KRUTensor {
-        let stored = try source.read(at: info.offset, count: Int(info.storedLength))
         let raw: [UInt8]
         switch info.compression {
         case .none:
-            raw = stored
+            raw = try source.read(at: info.offset, count: Int(info.storedLength))
         case .zlib:
-            switch BoundedInflate.inflate(stored, expectedCount: Int(info.rawLength), framing: .zlib) {
-            case .success(let bytes): raw = bytes
-            case .failure(let failure):
-                throw KRUFormatError(.badZlib, at: info.offset, "tensor \"\(info.name)\": \(failure.reason)")
+            raw = try inflating(info) {
+                try BoundedInflate.inflate(source, offset: info.offset, count: Int(info.storedLength),
+                                           expectedCount: Int(info.rawLength), framing: .zlib)
             }
         }
-        let crc = CRC32.checksum(raw)
+        try checkCRC(CRC32.checksum(raw), info)
+        return KRUTensor(name: info.name, dtype: info.dtype, shape: info.shape, bytes: raw)
+    }
+
+    /// Checks one tensor's compression and checksum without keeping its bytes: memory stays constant however
+    /// large the tensor is.
+    public func verify(_ info: KRUTensorInfo) throws {
+        var crc: UInt32 = 0
+        switch info.compression {
+        case .none:
+            var done: UInt64 = 0
+            while done < info.storedLength {
+                let n = Int(min(info.storedLength - done, 1 << 20))
+                crc = try source.read(at: info.offset + done, count: n).withUnsafeBytes { CRC32.checksum($0, continuing: crc) }
+                done += UInt64(n)
+            }
+        case .zlib:
+            try inflating(info) {
+                try BoundedInflate.stream(source, offset: info.offset, count: Int(info.storedLength),
+                                          expectedCount: Int(info.rawLength), framing: .zlib) { piece in
+                    crc = CRC32.checksum(piece, continuing: crc)
+                }
+            }
+        }
+        try checkCRC(crc, info)
+    }
+
+    /// Checks every tensor once (compression and checksums): the spec's "full check", in constant memory.
+    public func verifyAllTensors() throws {
+        for info in tensors { try verify(info) }
+    }
+
+    /// Runs `body`, turning an inflate failure into `bad_zlib` at the tensor's payload.
+    private func inflating<T>(_ info: KRUTensorInfo, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let failure as BoundedInflate.Failure {
+            throw KRUFormatError(.badZlib, at: info.offset, "tensor \"\(info.name)\": \(failure.reason)")
+        }
+    }
+
+    private func checkCRC(_ crc: UInt32, _ info: KRUTensorInfo) throws {
         guard crc == info.crc32 else {
             throw KRUFormatError(.tensorChecksum, at: info.offset,
                                  "tensor \"\(info.name)\": CRC-32 of the data is \(hex(crc)), the directory says \(hex(info.crc32))")
         }
-        return KRUTensor(name: info.name, dtype: info.dtype, shape: info.shape, bytes: raw)
-    }
-
-    /// Decodes every tensor once, checking compression and checksums: the spec's "full check".
-    public func verifyAllTensors() throws {
-        for info in tensors { _ = try tensor(info) }
     }
 }
 

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Writes `.kru` files: deterministic (the same content gives the same bytes with the same zlib) and atomic
 /// (a temporary file in the target directory, flushed, then renamed over the target, so an interrupted write
 /// leaves the old file untouched).
@@ -152,49 +146,4 @@ public struct KRUWriter: Sendable {
 public struct KRUWriterError: Error, CustomStringConvertible, Equatable {
     public let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Replaces a file atomically: write a temporary sibling, flush it to disk, rename it over the target.
-public enum AtomicFile {
-    public static func write(_ bytes: [UInt8], toPath path: String) throws {
-        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-        let base = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
-        var template = Array("\(directory.isEmpty ? "/" : directory)/.\(base).tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw ioError("cannot create a temporary file beside \(path)") }
-        let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var keep = false
-        defer {
-            if !keep { unlink(temporary) }
-        }
-        var written = 0
-        let ok = bytes.withUnsafeBytes { buffer -> Bool in
-            while written < buffer.count {
-                let n = posixWrite(fd, buffer.baseAddress! + written, buffer.count - written)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { return false }
-                written += n
-            }
-            return true
-        }
-        // mkstemp makes 0600 files; a model file should be as readable as any other file the user writes.
-        let mask = umask(0); umask(mask)
-        fchmod(fd, 0o666 & ~mask)
-        guard ok, fsync(fd) == 0 else { close(fd); throw ioError("cannot write \(temporary)") }
-        guard close(fd) == 0 else { throw ioError("cannot close \(temporary)") }
-        guard rename(temporary, path) == 0 else { throw ioError("cannot rename \(temporary) to \(path)") }
-        keep = true
-        // Make the rename itself durable.
-        let dirfd = open(directory.isEmpty ? "/" : directory, O_RDONLY)
-        if dirfd >= 0 { fsync(dirfd); close(dirfd) }
-    }
-
-    private static func ioError(_ what: String) -> KRUFormatError {
-        KRUFormatError(.io, at: 0, "\(what): \(String(cString: strerror(errno)))")
-    }
-}
-
-/// POSIX `write`, named apart from the `write` methods above.
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    write(fd, buffer, count)
 }

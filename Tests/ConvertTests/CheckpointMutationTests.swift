@@ -14,7 +14,7 @@ struct CheckpointMutationTests {
         do {
             let checkpoint = try Checkpoint.read(bytes: bytes, name: label)
             for tensor in checkpoint.tensors {
-                #expect(tensor.values.count == tensor.shape.reduce(1, *), "\(label): \(tensor.name)", sourceLocation: sourceLocation)
+                #expect(try tensor.values().count == tensor.shape.reduce(1, *), "\(label): \(tensor.name)", sourceLocation: sourceLocation)
             }
         } catch is CheckpointError {
         } catch {
@@ -77,7 +77,7 @@ struct CheckpointMutationTests {
                 let opcodes: [UInt8] = Array("()t}]aeusqhjcRbQ0123.NKJMXGr".utf8) + [0x80, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8c, 0x93, 0x94, 0x95]
                 bytes[at] = random.below(2) == 0 ? UInt8(truncatingIfNeeded: random.next()) : opcodes[random.below(opcodes.count)]
             }
-            let crc = RawInflate.crc32(Array(bytes[range]))
+            let crc = CRC32.checksum(Array(bytes[range]))
             for i in 0..<4 { bytes[crcAt + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
             do {
                 _ = try Checkpoint.read(bytes: bytes, name: "\(file) pickle edit \(round)")
@@ -95,8 +95,7 @@ struct CheckpointMutationTests {
     @Test func npyEdits() throws {
         let npz = try CheckpointFixtures.bytes(CheckpointFixtures.torchPath("gru_l2.npz"))
         let archive = try ZipArchive(source: InMemoryByteSource(npz), context: CheckpointContext(file: "npz"), limits: .standard)
-        var inflated: UInt64 = 0
-        let original = try archive.read(try #require(archive.entry(named: "rnn.weight_hh_l0.npy")), inflated: &inflated)
+        let original = try archive.read(try #require(archive.entry(named: "rnn.weight_hh_l0.npy")))
         var random = SplitMix64(state: 42)
         for round in 0..<2000 {
             var bytes = original

@@ -17,8 +17,8 @@ struct CheckpointSafetensorsTests {
         let checkpoint = try Checkpoint.read(bytes: file(header, TestZip.le(Int64(-3), 8) + floatBytes([1, 2])))
         #expect(checkpoint.format == .safetensors)
         #expect(checkpoint.tensors.map(\.name) == ["b", "a"])
-        #expect(checkpoint["a"]?.values == .integer([-3]))
-        #expect(checkpoint["b"]?.values == .float([1, 2]))
+        #expect(try checkpoint["a"]?.values() == .integer([-3]))
+        #expect(try checkpoint["b"]?.values() == .float([1, 2]))
         #expect(checkpoint.metadata == [CheckpointMetadataEntry(key: "format", value: .string("pt")),
                                         CheckpointMetadataEntry(key: "note", value: .string("é"))])
     }
@@ -26,7 +26,7 @@ struct CheckpointSafetensorsTests {
     @Test func paddingWhitespaceAndEmptyTensorsAreAllowed() throws {
         let header = #"  {"e":{"dtype":"BF16","shape":[0,3],"data_offsets":[0,0]},"x":{"dtype":"BF16","shape":[1],"data_offsets":[0,2]}}    "#
         let checkpoint = try Checkpoint.read(bytes: file(header, [0x80, 0x3f]))
-        #expect(checkpoint["x"]?.values == .float([1]))
+        #expect(try checkpoint["x"]?.values() == .float([1]))
         #expect(checkpoint["e"]?.shape == [0, 3])
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import KRUFormat
 import Testing
 @testable import KRUConvert
 
@@ -90,7 +91,7 @@ enum TestZip {
     static func stored(_ entries: [(name: String, data: [UInt8])], comment: [UInt8] = []) -> [UInt8] {
         var out: [UInt8] = [], central: [UInt8] = []
         for (name, data) in entries {
-            let crc = RawInflate.crc32(data)
+            let crc = CRC32.checksum(data)
             let offset = out.count
             out += le(0x0403_4b50, 4) + le(20, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(crc, 4)
                 + le(data.count, 4) + le(data.count, 4) + le(name.utf8.count, 2) + le(0, 2) + Array(name.utf8) + data

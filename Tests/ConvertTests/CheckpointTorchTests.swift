@@ -14,7 +14,7 @@ struct CheckpointTorchTests {
         let big = values.flatMap { v in (0..<4).reversed().map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * UInt32($0))) } }
         let pickle = P.stateDict([("w", P.tensor(key: "0", numel: 4, size: [2, 2], stride: [2, 1]))])
         let checkpoint = try read(TestZip.torch(pickle: pickle, storages: [("0", big)], byteOrder: "big"))
-        #expect(checkpoint["w"]?.floats == values)
+        #expect(try checkpoint["w"]?.floats() == values)
     }
 
     @Test func unknownByteOrderIsRefused() throws {
@@ -37,10 +37,10 @@ struct CheckpointTorchTests {
             ("3", TestZip.le((0.1 as Double).bitPattern, 8)),
         ]
         let checkpoint = try read(TestZip.torch(pickle: pickle, storages: storages))
-        #expect(checkpoint["steps"]?.values == .integer([-5, 1 << 40]))
-        #expect(checkpoint["mask"]?.values == .integer([0, 1, 1]))
-        #expect(checkpoint["half"]?.values == .float([1, -2]))
-        #expect(checkpoint["double"]?.values == .double([0.1]))
+        #expect(try checkpoint["steps"]?.values() == .integer([-5, 1 << 40]))
+        #expect(try checkpoint["mask"]?.values() == .integer([0, 1, 1]))
+        #expect(try checkpoint["half"]?.values() == .float([1, -2]))
+        #expect(try checkpoint["double"]?.values() == .double([0.1]))
         #expect(checkpoint["double"]?.shape == [])
     }
 
@@ -136,7 +136,7 @@ struct CheckpointTorchTests {
         var options = CheckpointReadOptions()
         options.unknownCalls = .keepInert
         let checkpoint = try read(archive, options: options)
-        #expect(checkpoint["w"]?.floats == [2])
+        #expect(try checkpoint["w"]?.floats() == [2])
         #expect(checkpoint.metadata("hyper_parameters") == .opaque("argparse.Namespace object (not constructed)"))
     }
 
@@ -147,7 +147,7 @@ struct CheckpointTorchTests {
             + P.global("torch._utils", "_rebuild_parameter") + P.global("torch.nn.parameter", "Parameter") + inner
             + P.emptyDict + P.tuple + P.reduce
         let checkpoint = try read(TestZip.torch(pickle: P.stateDict([("p", wrapped)]), storages: [("0", floatBytes([5, 6]))]))
-        #expect(checkpoint["p"]?.floats == [5, 6])
+        #expect(try checkpoint["p"]?.floats() == [5, 6])
     }
 
     @Test func trailingBytesAfterStopAreRefused() throws {

@@ -1,3 +1,4 @@
+import KRUFormat
 import Testing
 @testable import KRUConvert
 
@@ -12,7 +13,7 @@ struct CheckpointZipTests {
     @Test func commentAfterTheEndRecordIsFine() throws {
         let checkpoint = try Checkpoint.read(bytes: TestZip.stored([("w.npy", npy)], comment: Array("made by hand".utf8)))
         #expect(checkpoint.format == .npz)
-        #expect(checkpoint["w"]?.floats == [1, 2])
+        #expect(try checkpoint["w"]?.floats() == [1, 2])
     }
 
     @Test func emptyArchiveIsAnEmptyNpz() throws {
@@ -84,12 +85,12 @@ struct CheckpointZipTests {
     @Test func rawInflateReportsEachFailure() {
         // A stored DEFLATE block holding "abc".
         let block: [UInt8] = [0x01, 0x03, 0x00, 0xfc, 0xff, 0x61, 0x62, 0x63]
-        if case .success(let bytes) = RawInflate.inflate(block, expectedCount: 3) { #expect(bytes == Array("abc".utf8)) } else { Issue.record("inflate") }
-        guard case .failure(.tooLong) = RawInflate.inflate(block, expectedCount: 2) else { Issue.record("too long"); return }
-        guard case .failure(.tooShort) = RawInflate.inflate(block, expectedCount: 4) else { Issue.record("too short"); return }
-        guard case .failure(.trailing) = RawInflate.inflate(block + [0], expectedCount: 3) else { Issue.record("trailing"); return }
-        guard case .failure(.invalid) = RawInflate.inflate([0xff, 0xff], expectedCount: 3) else { Issue.record("invalid"); return }
-        guard case .failure(.tooShort) = RawInflate.inflate(Array(block.prefix(6)), expectedCount: 3) else { Issue.record("cut"); return }
+        if case .success(let bytes) = BoundedInflate.inflate(block, expectedCount: 3, framing: .raw) { #expect(bytes == Array("abc".utf8)) } else { Issue.record("inflate") }
+        guard case .failure(.tooLong) = BoundedInflate.inflate(block, expectedCount: 2, framing: .raw) else { Issue.record("too long"); return }
+        guard case .failure(.tooShort) = BoundedInflate.inflate(block, expectedCount: 4, framing: .raw) else { Issue.record("too short"); return }
+        guard case .failure(.trailing) = BoundedInflate.inflate(block + [0], expectedCount: 3, framing: .raw) else { Issue.record("trailing"); return }
+        guard case .failure(.invalid) = BoundedInflate.inflate([0xff, 0xff], expectedCount: 3, framing: .raw) else { Issue.record("invalid"); return }
+        guard case .failure(.tooShort) = BoundedInflate.inflate(Array(block.prefix(6)), expectedCount: 3, framing: .raw) else { Issue.record("cut"); return }
     }
 
     @Test func sniffingNeverTrustsTheExtension() {

@@ -35,6 +35,7 @@ extension Checkpoint {
     static func read(_ source: CheckpointByteSource, name: String, format: CheckpointFormat?,
                      options: CheckpointReadOptions) throws -> Checkpoint {
         let context = CheckpointContext(file: name)
+        var memory = MemoryBudget(limits: options.limits, fileSize: source.size)
         let chosen: CheckpointFormat
         var archive: ZipArchive? = nil
         if let format {
@@ -51,18 +52,21 @@ extension Checkpoint {
         }
         switch chosen {
         case .torchZip:
-            return try TorchZipReader.read(archive ?? ZipArchive(source: source, context: context, limits: options.limits), options: options)
+            return try TorchZipReader.read(archive ?? ZipArchive(source: source, context: context, limits: options.limits),
+                                           options: options, memory: &memory)
         case .npz:
             return try NPZReader.read(archive ?? ZipArchive(source: source, context: context, limits: options.limits))
         case .torchLegacy:
-            return try TorchLegacyReader.read(source, options: options, context: context)
+            return try TorchLegacyReader.read(source, options: options, context: context, memory: &memory)
         case .safetensors:
             return try SafetensorsReader.read(source, context: context, limits: options.limits)
         case .npy:
-            var budget = TensorBudget(limits: options.limits)
             let tensorName = npyTensorName(name)
-            let array = try NumPyDecoding.decode(source, length: source.size, name: tensorName, context: context, budget: &budget)
-            return Checkpoint(format: .npy, tensors: [CheckpointTensor(name: tensorName, dtype: array.dtype, shape: array.shape, values: array.values)])
+            let found = try NumPyDecoding.layout(source, length: source.size, context: context, limits: options.limits)
+            let storage = FileRangeStorage(source: source, offset: found.dataOffset, length: found.dataLength, context: context)
+            let tensor = NumPyDecoding.tensor(found, name: tensorName, storage: storage, storageName: tensorName,
+                                              budget: MaterializationBudget(limits: options.limits), context: context)
+            return Checkpoint(format: .npy, tensors: [tensor])
         }
     }
 

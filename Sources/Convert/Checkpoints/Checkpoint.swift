@@ -4,12 +4,14 @@
 /// let checkpoint = try Checkpoint.read(path: "lstm.ckpt")     // torch zip/legacy, safetensors, .npy or .npz
 /// let whh = checkpoint["rnn.weight_hh_l0"]!                    // Lightning's "model." prefix already removed
 /// print(whh.shape, whh.dtype, checkpoint.strippedPrefixes)     // [24, 6] float32 ["model."]
+/// let values = try whh.doubles()                               // decoded now, dense and row-major
 /// ```
 ///
-/// All formats give the same result: tensors in file order with dense row-major values, plus the non-tensor
-/// values found beside them (Lightning's `epoch`, `hyper_parameters`, ...). Entries that hold tensors which
-/// are not weights (optimizer state) are listed in ``skippedEntries`` and never read.
-public struct Checkpoint: Sendable, Equatable {
+/// All formats give the same result: tensors in file order, each decoded to dense row-major values when asked
+/// for, plus the non-tensor values found beside them (Lightning's `epoch`, `hyper_parameters`, ...). Entries that
+/// hold tensors which are not weights (optimizer state) are listed in ``skippedEntries`` and never read. Reading
+/// checks every weight's data (sizes, checksums) in constant memory; decoding is bounded as docs/MEMORY.md says.
+public struct Checkpoint: Sendable {
     /// The container the tensors came from.
     public var format: CheckpointFormat
     /// The weights, in the order the file lists them.

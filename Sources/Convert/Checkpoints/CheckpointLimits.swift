@@ -11,6 +11,8 @@ public enum CheckpointLimit: String, Sendable, CaseIterable, Equatable {
     case pickleMemoEntries = "pickle memo entries"
     case pickleObjects = "pickle objects"
     case pickleStringBytes = "pickle string bytes"
+    case memoryBudget = "memory budget"
+    case materializedElements = "materialised elements"
     case nestingDepth = "nesting depth"
     case metadataValues = "metadata values"
     case tensorCount = "tensor count"
@@ -23,7 +25,7 @@ public enum CheckpointLimit: String, Sendable, CaseIterable, Equatable {
 
 /// Caps on every size a checkpoint reader trusts. Each is checked before the memory it guards is allocated.
 /// The defaults admit any realistic recurrent-network checkpoint (and most language-model ones) while keeping
-/// a hostile file to a bounded amount of work and memory.
+/// a hostile file to a bounded amount of work and memory: docs/MEMORY.md states the bound they give.
 public struct CheckpointLimits: Sendable, Equatable {
     /// Most entries in one ZIP central directory.
     public var maxZipEntries: UInt64 = 1 << 20
@@ -43,7 +45,8 @@ public struct CheckpointLimits: Sendable, Equatable {
     public var maxPickleMarkDepth: Int = 1000
     /// Most memo entries.
     public var maxPickleMemoEntries: Int = 1 << 22
-    /// Most containers and values a pickle may create.
+    /// Most containers and values a pickle may create (their memory is also charged to the file's memory
+    /// budget, ``memoryBytesPerFileByte``).
     public var maxPickleObjects: Int = 1 << 24
     /// Longest string or byte string in a pickle, or a LONG4 integer.
     public var maxPickleStringBytes: Int = 64 << 20
@@ -59,12 +62,31 @@ public struct CheckpointLimits: Sendable, Equatable {
     public var maxTensorElements: UInt64 = 1 << 32
     /// Most bytes of decoded tensor values in one checkpoint.
     public var maxTotalTensorBytes: UInt64 = 32 << 30
+    /// The memory every file may use for its structure (pickles and the objects they build, ZIP directories),
+    /// whatever its size. See ``memoryBytesPerFileByte``.
+    public var memoryFloorBytes: UInt64 = 32 << 20
+    /// Structure memory allowed per byte of the file: a file of S bytes may use max(``memoryFloorBytes``,
+    /// this × S). A DEFLATE-compressed `data.pkl` counts at its inflated size, so a small file cannot unpack
+    /// a large pickle.
+    public var memoryBytesPerFileByte: UInt64 = 16
+    /// Elements any checkpoint may materialise, views included. See ``materializedElementsPerStoredElement``.
+    public var materializedElementsFloor: UInt64 = 1 << 20
+    /// Decoded elements allowed per element of the storages they come from: materialising tensors is allowed
+    /// up to max(``materializedElementsFloor``, this × the elements of the storages read so far), so
+    /// a stride-0 view (`expand`) or 2,000 names over one storage cannot turn a small file into gigabytes.
+    public var materializedElementsPerStoredElement: UInt64 = 4
     /// Largest `.npy` header (NumPy's own reader stops at 10,000 by default).
     public var maxNpyHeaderBytes: Int = 1 << 16
     /// Largest safetensors JSON header (the reference implementation's `MAX_HEADER_SIZE`).
     public var maxSafetensorsHeaderBytes: UInt64 = 100_000_000
 
     public init() {}
+
+    /// The structure-memory budget of a file of `fileSize` bytes.
+    func memoryBudget(fileSize: UInt64) -> UInt64 {
+        let (scaled, overflow) = fileSize.multipliedReportingOverflow(by: memoryBytesPerFileByte)
+        return overflow ? .max : max(memoryFloorBytes, scaled)
+    }
 
     /// The default limits.
     public static let standard = CheckpointLimits()

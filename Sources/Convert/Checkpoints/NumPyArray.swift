@@ -30,18 +30,13 @@ public struct NumPyArray: Sendable, Equatable {
     /// Reads a `.npy` file (versions 1.0–3.0; little- or big-endian numbers; C or Fortran order).
     public static func read(path: String, limits: CheckpointLimits = .standard) throws -> NumPyArray {
         let source = try openCheckpointFile(path)
-        var budget = TensorBudget(limits: limits)
-        let array = try NumPyDecoding.decode(source, length: source.size, name: path,
-                                             context: CheckpointContext(file: path), budget: &budget)
-        return NumPyArray(shape: array.shape, values: array.values, dtype: array.dtype)
+        return try NumPyDecoding.decode(source, length: source.size, context: CheckpointContext(file: path), limits: limits)
     }
 
     /// Decodes the bytes of a `.npy` file; `name` labels errors.
     public static func decode(_ bytes: [UInt8], name: String = "<memory>", limits: CheckpointLimits = .standard) throws -> NumPyArray {
-        var budget = TensorBudget(limits: limits)
-        let array = try NumPyDecoding.decode(InMemoryByteSource(bytes), length: UInt64(bytes.count), name: name,
-                                             context: CheckpointContext(file: name), budget: &budget)
-        return NumPyArray(shape: array.shape, values: array.values, dtype: array.dtype)
+        try NumPyDecoding.decode(InMemoryByteSource(bytes), length: UInt64(bytes.count),
+                                 context: CheckpointContext(file: name), limits: limits)
     }
 
     /// The bytes of a `.npy` version 1.0 file: little-endian, C order, header padded so the data starts at a

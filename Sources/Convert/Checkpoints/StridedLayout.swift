@@ -91,6 +91,21 @@ struct StridedLayout: Equatable {
         self.storageElementsNeeded = needed
     }
 
+    /// The same view of the storage cut to start at its first element (``offset``), for decoding only the part
+    /// of the storage the view reaches. Strides are non-negative, so no element lies before ``offset``.
+    var rebased: StridedLayout {
+        StridedLayout(shape: shape, strides: strides, offset: 0, elementCount: elementCount,
+                      storageElementsNeeded: max(0, storageElementsNeeded - offset))
+    }
+
+    private init(shape: [Int], strides: [Int], offset: Int, elementCount: Int, storageElementsNeeded: Int) {
+        self.shape = shape
+        self.strides = strides
+        self.offset = offset
+        self.elementCount = elementCount
+        self.storageElementsNeeded = storageElementsNeeded
+    }
+
     /// Calls `body` with each element's storage index in row-major order of ``shape``.
     func forEachStorageIndex(_ body: (Int) throws -> Void) rethrows {
         if elementCount == 0 { return }

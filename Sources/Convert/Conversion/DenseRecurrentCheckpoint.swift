@@ -38,35 +38,79 @@ public struct DenseRecurrentCheckpoint: Sendable {
         return layerParameters + (embedding?.values.count ?? 0) + readoutWeight.count + readoutBias.count
     }
 
-    /// Finds the model in `checkpoint`, by `map` if given, else by PyTorch's names and shapes.
+    /// Finds the model in `checkpoint`, by `map` if given, else by PyTorch's names and shapes, and decodes its
+    /// weights (only these: other tensors of the checkpoint stay undecoded).
     /// - Parameter nonlinearity: for `nn.RNN` (its state dict does not say): `.rnnTanh` or `.rnnReLU`.
     public static func recognize(_ checkpoint: Checkpoint, map: TensorMap? = nil,
                                  nonlinearity: ModelDescription.Cell = .rnnTanh) throws -> DenseRecurrentCheckpoint {
-        let map = try map ?? TensorMapRecognizer(checkpoint).recognize()
-        return try DenseRecurrentCheckpoint(checkpoint, map: map, nonlinearity: nonlinearity)
+        try DenseRecurrentCheckpoint(checkpoint, structure: DenseRecurrentStructure(checkpoint, map: map, nonlinearity: nonlinearity))
     }
 
-    private init(_ checkpoint: Checkpoint, map: TensorMap, nonlinearity: ModelDescription.Cell) throws {
+    /// Decodes the weights of a model already found in `checkpoint`.
+    public init(_ checkpoint: Checkpoint, structure: DenseRecurrentStructure) throws {
+        func values(_ name: String) throws -> [Double] {
+            do {
+                return try checkpoint[name]!.doubles()
+            } catch let error as CheckpointError {
+                throw ConversionError("\(name): \(error)")
+            }
+        }
+        let prefix = structure.map.recurrentPrefix
+        layers = try structure.hiddenSizes.indices.map { l in
+            Layer(inputWeight: try values("\(prefix)weight_ih_l\(l)"), recurrentWeight: try values("\(prefix)weight_hh_l\(l)"),
+                  inputBias: structure.hasBiases ? try values("\(prefix)bias_ih_l\(l)") : nil,
+                  recurrentBias: structure.hasBiases ? try values("\(prefix)bias_hh_l\(l)") : nil,
+                  hiddenSize: structure.hiddenSizes[l], inputSize: l == 0 ? structure.inputWidth : structure.hiddenSizes[l - 1])
+        }
+        embedding = try structure.embedding.map { ($0.rows, $0.columns, try values(structure.map.embedding!)) }
+        readoutWeight = try values(structure.map.readoutWeight)
+        readoutBias = try structure.map.readoutBias.map(values) ?? [Double](repeating: 0, count: structure.outputWidth)
+        outputWidth = structure.outputWidth
+        cell = structure.cell
+        map = structure.map
+    }
+}
+
+/// What a dense character model in a checkpoint looks like, found from tensor names and shapes alone (nothing is
+/// decoded): `kru convert --list` prints it, ``DenseRecurrentCheckpoint/recognize(_:map:nonlinearity:)`` then
+/// decodes the tensors it names.
+public struct DenseRecurrentStructure: Sendable {
+    public let map: TensorMap
+    public let cell: ModelDescription.Cell
+    /// N of each layer, first layer first.
+    public let hiddenSizes: [Int]
+    /// Width of the first layer's input: the embedding width, or the one-hot width (the vocabulary size).
+    public let inputWidth: Int
+    /// Whether the layers have `bias_ih`/`bias_hh`.
+    public let hasBiases: Bool
+    /// V × E, nil for one-hot input.
+    public let embedding: (rows: Int, columns: Int)?
+    /// K, the readout's rows.
+    public let outputWidth: Int
+
+    /// Finds the model in `checkpoint`, by `map` if given, else by PyTorch's names and shapes.
+    public init(_ checkpoint: Checkpoint, map: TensorMap? = nil, nonlinearity: ModelDescription.Cell = .rnnTanh) throws {
+        let map = try map ?? TensorMapRecognizer(checkpoint).recognize()
         func tensor(_ name: String) throws -> CheckpointTensor {
             guard let t = checkpoint[name] else { throw ConversionError("the checkpoint has no tensor \(name)") }
             return t
         }
-        func matrix(_ name: String) throws -> (rows: Int, columns: Int, values: [Double]) {
+        func matrix(_ name: String) throws -> (rows: Int, columns: Int) {
             let t = try tensor(name)
             guard t.shape.count == 2 else { throw ConversionError("\(name) has shape \(t.shape); a matrix was expected") }
-            return (t.shape[0], t.shape[1], t.values.doubles)
+            return (t.shape[0], t.shape[1])
         }
-        func vector(_ name: String, length: Int) throws -> [Double] {
+        func vector(_ name: String, length: Int) throws {
             let t = try tensor(name)
             guard t.shape == [length] else { throw ConversionError("\(name) has shape \(t.shape); [\(length)] was expected") }
-            return t.values.doubles
         }
         let prefix = map.recurrentPrefix
-        var layers: [Layer] = []
+        var hiddenSizes: [Int] = []
         var gates = 0
-        var width: Int? = nil
-        while let whh = checkpoint["\(prefix)weight_hh_l\(layers.count)"] {
-            let l = layers.count
+        var inputWidth = 0
+        var hasBiases = false
+        while let whh = checkpoint["\(prefix)weight_hh_l\(hiddenSizes.count)"] {
+            let l = hiddenSizes.count
             guard whh.shape.count == 2, whh.shape[1] >= 1, whh.shape[0] % whh.shape[1] == 0 else {
                 throw ConversionError("\(whh.name) has shape \(whh.shape); G·N × N was expected")
             }
@@ -76,40 +120,46 @@ public struct DenseRecurrentCheckpoint: Sendable {
             }
             gates = g
             let wih = try matrix("\(prefix)weight_ih_l\(l)")
-            guard wih.rows == g * n, width == nil || wih.columns == width else {
-                throw ConversionError("\(prefix)weight_ih_l\(l) has shape [\(wih.rows), \(wih.columns)]; [\(g * n), \(width ?? wih.columns)] was expected")
+            let expectedWidth = l == 0 ? wih.columns : hiddenSizes[l - 1]
+            guard wih.rows == g * n, wih.columns == expectedWidth else {
+                throw ConversionError("\(prefix)weight_ih_l\(l) has shape [\(wih.rows), \(wih.columns)]; [\(g * n), \(expectedWidth)] was expected")
             }
-            let hasBias = checkpoint["\(prefix)bias_ih_l\(l)"] != nil || checkpoint["\(prefix)bias_hh_l\(l)"] != nil
-            layers.append(Layer(
-                inputWeight: wih.values, recurrentWeight: whh.values.doubles,
-                inputBias: hasBias ? try vector("\(prefix)bias_ih_l\(l)", length: g * n) : nil,
-                recurrentBias: hasBias ? try vector("\(prefix)bias_hh_l\(l)", length: g * n) : nil,
-                hiddenSize: n, inputSize: wih.columns))
-            width = n
+            if l == 0 { inputWidth = wih.columns }
+            let biased = checkpoint["\(prefix)bias_ih_l\(l)"] != nil || checkpoint["\(prefix)bias_hh_l\(l)"] != nil
+            guard l == 0 || biased == hasBiases else {
+                throw ConversionError("\(prefix)bias_*_l\(l) \(biased ? "exist" : "are missing") but not in layer 0")
+            }
+            hasBiases = biased
+            if biased {
+                try vector("\(prefix)bias_ih_l\(l)", length: g * n)
+                try vector("\(prefix)bias_hh_l\(l)", length: g * n)
+            }
+            hiddenSizes.append(n)
         }
-        guard !layers.isEmpty else { throw ConversionError("the checkpoint has no \(prefix)weight_hh_l0") }
+        guard let last = hiddenSizes.last else { throw ConversionError("the checkpoint has no \(prefix)weight_hh_l0") }
         if checkpoint.tensors.contains(where: { $0.name.hasPrefix(prefix) && $0.name.hasSuffix("_reverse") }) {
             throw ConversionError("\(prefix)* is bidirectional (has _reverse weights); a streaming model runs one direction only")
         }
-        cell = gates == 4 ? .lstm : gates == 3 ? .gru : nonlinearity
         if let name = map.embedding {
             let e = try matrix(name)
-            guard e.columns == layers[0].inputSize else {
-                throw ConversionError("\(name) is \(e.rows)×\(e.columns) but the first layer takes \(layers[0].inputSize) inputs")
+            guard e.columns == inputWidth else {
+                throw ConversionError("\(name) is \(e.rows)×\(e.columns) but the first layer takes \(inputWidth) inputs")
             }
             embedding = e
         } else {
             embedding = nil
         }
         let readout = try matrix(map.readoutWeight)
-        guard readout.columns == layers.last!.hiddenSize else {
-            throw ConversionError("\(map.readoutWeight) is \(readout.rows)×\(readout.columns) but the last layer has \(layers.last!.hiddenSize) units")
+        guard readout.columns == last else {
+            throw ConversionError("\(map.readoutWeight) is \(readout.rows)×\(readout.columns) but the last layer has \(last) units")
         }
-        readoutWeight = readout.values
-        outputWidth = readout.rows
-        readoutBias = try map.readoutBias.map { try vector($0, length: readout.rows) } ?? [Double](repeating: 0, count: readout.rows)
-        self.layers = layers
+        if let bias = map.readoutBias { try vector(bias, length: readout.rows) }
         self.map = map
+        self.cell = gates == 4 ? .lstm : gates == 3 ? .gru : nonlinearity
+        self.hiddenSizes = hiddenSizes
+        self.inputWidth = inputWidth
+        self.hasBiases = hasBiases
+        self.outputWidth = readout.rows
     }
 }
 

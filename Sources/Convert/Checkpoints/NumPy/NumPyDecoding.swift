@@ -2,16 +2,20 @@
 enum NumPyDecoding {
     static let magic: [UInt8] = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]  // \x93NUMPY
 
-    struct Array {
+    /// Where an array's elements are: type, byte order, shape and strides, and the data's place.
+    struct Layout {
         let dtype: CheckpointDType
-        let shape: [Int]
-        let values: CheckpointValues
+        let byteOrder: StorageByteOrder
+        let layout: StridedLayout
+        /// Offset of the first data byte from the array's start, and the data's length.
+        let dataOffset: UInt64
+        let dataLength: Int
     }
 
-    /// Decodes the array in `source[start ..< start + length]`, charging its values to `budget`.
-    static func decode(_ source: CheckpointByteSource, start: UInt64 = 0, length: UInt64, name: String,
-                       context: CheckpointContext, budget: inout TensorBudget) throws -> Array {
-        let limits = budget.limits
+    /// Checks the array in `source[start ..< start + length]` — magic, version, header, and that exactly the
+    /// data the shape needs follows — reading only the preamble and the header.
+    static func layout(_ source: CheckpointByteSource, start: UInt64 = 0, length: UInt64, context: CheckpointContext,
+                       limits: CheckpointLimits) throws -> Layout {
         guard length >= 10 else {
             throw context.error(.truncated, at: start, "a .npy file has at least 10 bytes; this one has \(length)")
         }
@@ -49,14 +53,30 @@ enum NumPyDecoding {
         guard needed <= limits.maxBlobBytes else {
             throw context.limit(.blobBytes, at: start + dataStart, "the array holds \(needed) bytes; the limit is \(limits.maxBlobBytes)")
         }
-        try budget.admit(elements: elements, dtype: dtype, name: name, context: context)
-        let data = try source.read(at: start + dataStart, count: Int(needed), ".npy data", context)
         let strides = header.fortranOrder ? StridedLayout.columnMajor(header.shape.map { Int($0) })
                                           : StridedLayout.rowMajor(header.shape.map { Int($0) })
         let layout = try StridedLayout(shape: header.shape, strides: strides.map { Int64($0) }, offset: 0,
-                                      storageElements: elements, limits: limits, context: context, at: start + dataStart)
-        let values = try ElementDecoding.decode(data, dtype: dtype, byteOrder: byteOrder, layout: layout, context: context)
-        return Array(dtype: dtype, shape: layout.shape, values: values)
+                                       storageElements: elements, limits: limits, context: context, at: start + dataStart)
+        return Layout(dtype: dtype, byteOrder: byteOrder, layout: layout, dataOffset: dataStart, dataLength: Int(needed))
+    }
+
+    /// Reads and decodes the whole array in `source[start ..< start + length]` (for ``NumPyArray``).
+    static func decode(_ source: CheckpointByteSource, start: UInt64 = 0, length: UInt64, context: CheckpointContext,
+                       limits: CheckpointLimits) throws -> NumPyArray {
+        let found = try layout(source, start: start, length: length, context: context, limits: limits)
+        let data = try source.read(at: start + found.dataOffset, count: found.dataLength, ".npy data", context)
+        let values = try ElementDecoding.decode(data, dtype: found.dtype, byteOrder: found.byteOrder,
+                                                layout: found.layout, context: context)
+        return NumPyArray(shape: found.layout.shape, values: values, dtype: found.dtype)
+    }
+
+    /// The array as a lazily decoded checkpoint tensor whose data lies in `storage`.
+    static func tensor(_ found: Layout, name: String, storage: any StorageBytes, storageName: String,
+                       budget: MaterializationBudget, context: CheckpointContext) -> CheckpointTensor {
+        let view = StorageView(storage: storage, storageName: storageName, storageElements: found.layout.elementCount,
+                               dtype: found.dtype, byteOrder: found.byteOrder, layout: found.layout, budget: budget,
+                               context: context)
+        return CheckpointTensor(name: name, dtype: found.dtype, shape: found.layout.shape, elements: .stored(view))
     }
 
     /// `<f4`, `>i8`, `|u1`, ...: little- and big-endian numbers (big-endian ones are converted) and 1-byte types.

@@ -35,14 +35,13 @@ struct PickleCalls {
         let malformed = { (why: String) in context.error(.pickleMalformed, at: offset, "\(function.qualifiedName): \(why)") }
         switch function.qualifiedName {
         case "collections.OrderedDict", "builtins.dict":
-            let dict = try adopt(PickleDict(), arena, context, offset)
-            if let items = args.first {
-                for pair in try iterable(items, malformed) {
-                    guard case .tuple(let kv) = pair, kv.items.count == 2, let key = PickleKey(kv.items[0]) else {
-                        throw malformed("expects (key, value) pairs")
-                    }
-                    dict.set(key, kv.items[0], kv.items[1])
+            let pairs = try args.first.map { try iterable($0, malformed) } ?? []
+            let dict = try adopt(PickleDict(), arena, context, offset, items: 3 * pairs.count)
+            for pair in pairs {
+                guard case .tuple(let kv) = pair, kv.items.count == 2, let key = PickleKey(kv.items[0]) else {
+                    throw malformed("expects (key, value) pairs")
                 }
+                dict.set(key, kv.items[0], kv.items[1])
             }
             return .dict(dict)
         case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor":
@@ -60,10 +59,10 @@ struct PickleCalls {
             return result
         case "torch.Size":
             let dims = try args.first.map { try iterable($0, malformed) } ?? []
-            return .tuple(try adopt(PickleTuple(dims), arena, context, offset))
+            return .tuple(try adopt(PickleTuple(dims), arena, context, offset, items: dims.count))
         case "builtins.set", "builtins.frozenset":
             let items = try args.first.map { try iterable($0, malformed) } ?? []
-            return .list(try adopt(PickleList(items, isSet: true), arena, context, offset))
+            return .list(try adopt(PickleList(items, isSet: true), arena, context, offset, items: items.count))
         case "_codecs.encode":
             // Protocol 2 pickles bytes as _codecs.encode(text, 'latin1').
             guard args.count == 2, case .string(let text) = args[0], case .string(let codec) = args[1] else {
@@ -80,7 +79,7 @@ struct PickleCalls {
                 throw malformed("unsupported encoding \(quotedForMessage(codec))")
             }
         case "torch.device":
-            return .object(try adopt(PickleObject(type: function, arguments: args), arena, context, offset))
+            return .object(try adopt(PickleObject(type: function, arguments: args), arena, context, offset, items: args.count))
         default:
             return try unknown(function, args, verb: "call", arena: arena, context: context, at: offset)
         }
@@ -122,18 +121,15 @@ struct PickleCalls {
     private func unknown(_ global: PickleGlobal, _ args: [PickleValue], verb: String, arena: PickleArena,
                          context: CheckpointContext, at offset: UInt64) throws -> PickleValue {
         if unknownCalls == .keepInert && !PickleCalls.isDenied(global) {
-            return .object(try adopt(PickleObject(type: global, arguments: args), arena, context, offset))
+            return .object(try adopt(PickleObject(type: global, arguments: args), arena, context, offset, items: args.count))
         }
         throw context.error(.refusedGlobal(global.qualifiedName), at: offset,
                             "the pickle asks to \(verb) \(global.qualifiedName), which is not on the allow-list (torch tensor rebuilding, collections.OrderedDict and a few inert constructors); nothing was executed and the file is refused")
     }
 
     private func adopt<C: PickleContainer>(_ container: C, _ arena: PickleArena, _ context: CheckpointContext,
-                                           _ offset: UInt64) throws -> C {
-        guard let adopted = arena.adopt(container) else {
-            throw context.limit(.pickleObjects, at: offset, "the pickle creates more than \(limits.maxPickleObjects) objects")
-        }
-        return adopted
+                                           _ offset: UInt64, items: Int = 0) throws -> C {
+        try arena.adopt(container, items: items, context: context, at: offset)
     }
 
     private func iterable(_ value: PickleValue, _ malformed: (String) -> CheckpointError) throws -> [PickleValue] {

@@ -19,6 +19,8 @@ struct PickleMachine {
     /// Stack heights at each open MARK.
     private var marks: [Int] = []
     private var memo: [UInt64: PickleValue] = [:]
+    /// The highest the stack has been; its memory is charged as it grows.
+    private var stackPeak = 0
     /// Offset of the opcode being run.
     private var opcodeOffset = 0
 
@@ -56,12 +58,14 @@ struct PickleMachine {
 
     private mutating func uint(_ width: Int) throws -> UInt64 { littleEndianUInt64(try take(width, "its argument")) }
 
-    /// A length operand checked against the string cap and the bytes present before anything is allocated.
+    /// A length operand checked against the string cap before anything is allocated; the string's memory is
+    /// charged to the budget.
     private mutating func length(_ width: Int) throws -> Int {
         let n = try uint(width)
         guard n <= UInt64(limits.maxPickleStringBytes) else {
             throw context.limit(.pickleStringBytes, at: here, "a \(n)-byte string exceeds the limit of \(limits.maxPickleStringBytes)")
         }
+        try arena.charge(n + 32, for: "a \(n)-byte string", context: context, at: here)
         return Int(n)
     }
 
@@ -88,6 +92,10 @@ struct PickleMachine {
         guard stack.count < limits.maxPickleStackItems else {
             throw context.limit(.pickleStackItems, at: here, "more than \(limits.maxPickleStackItems) items on the pickle stack")
         }
+        if stack.count == stackPeak {
+            try chargeItems(1)
+            stackPeak += 1
+        }
         stack.append(value)
     }
 
@@ -111,11 +119,13 @@ struct PickleMachine {
         return items
     }
 
-    private func adopt<C: PickleContainer>(_ container: C) throws -> C {
-        guard let adopted = arena.adopt(container) else {
-            throw context.limit(.pickleObjects, at: here, "the pickle creates more than \(limits.maxPickleObjects) objects")
-        }
-        return adopted
+    private func adopt<C: PickleContainer>(_ container: C, items: Int = 0) throws -> C {
+        try arena.adopt(container, items: items, context: context, at: here)
+    }
+
+    /// Charges `count` more values held by a container.
+    private func chargeItems(_ count: Int) throws {
+        try arena.charge(UInt64(count) * PickleArena.itemBytes, for: "\(count) more items", context: context, at: here)
     }
 
     private func key(_ value: PickleValue) throws -> PickleKey {
@@ -125,6 +135,8 @@ struct PickleMachine {
 
     private func setItems(_ dict: PickleDict, _ items: [PickleValue]) throws {
         guard items.count % 2 == 0 else { throw malformed("odd number of items for a dict") }
+        // Key, value and an index entry (about the size of one more item) per pair.
+        try chargeItems(items.count / 2 * 3)
         for k in stride(from: 0, to: items.count, by: 2) { dict.set(try key(items[k]), items[k], items[k + 1]) }
     }
 
@@ -134,6 +146,7 @@ struct PickleMachine {
             guard memo.count < limits.maxPickleMemoEntries else {
                 throw context.limit(.pickleMemoEntries, at: here, "more than \(limits.maxPickleMemoEntries) memo entries")
             }
+            try arena.charge(PickleArena.memoEntryBytes, for: "memo entry \(memo.count + 1)", context: context, at: here)
         }
         memo[index] = value
     }
@@ -205,29 +218,38 @@ struct PickleMachine {
                 }
                 marks.append(stack.count)
             case 0x29: try push(.tuple(try adopt(PickleTuple([]))))  // EMPTY_TUPLE
-            case 0x74: try push(.tuple(try adopt(PickleTuple(try popMark()))))  // TUPLE
+            case 0x74:  // TUPLE
+                let items = try popMark()
+                try push(.tuple(try adopt(PickleTuple(items), items: items.count)))
             case 0x85, 0x86, 0x87:  // TUPLE1-3
                 let n = Int(op - 0x84)
                 guard stack.count - frameBottom >= n else { throw malformed("stack underflow") }
                 let items = Array(stack.suffix(n))
                 stack.removeLast(n)
-                try push(.tuple(try adopt(PickleTuple(items))))
+                try push(.tuple(try adopt(PickleTuple(items), items: n)))
             case 0x5d: try push(.list(try adopt(PickleList())))  // EMPTY_LIST
-            case 0x6c: try push(.list(try adopt(PickleList(try popMark()))))  // LIST
+            case 0x6c:  // LIST
+                let items = try popMark()
+                try push(.list(try adopt(PickleList(items), items: items.count)))
             case 0x61:  // APPEND
                 let value = try pop()
                 guard case .list(let list) = try top(), !list.isSet else { throw malformed("APPEND to a \(try top().typeName)") }
+                try chargeItems(1)
                 list.items.append(value)
             case 0x65:  // APPENDS
                 let items = try popMark()
                 guard case .list(let list) = try top(), !list.isSet else { throw malformed("APPENDS to a \(try top().typeName)") }
+                try chargeItems(items.count)
                 list.items.append(contentsOf: items)
             case 0x8f: try push(.list(try adopt(PickleList(isSet: true))))  // EMPTY_SET
             case 0x90:  // ADDITEMS
                 let items = try popMark()
                 guard case .list(let set) = try top(), set.isSet else { throw malformed("ADDITEMS to a \(try top().typeName)") }
+                try chargeItems(items.count)
                 set.items.append(contentsOf: items)
-            case 0x91: try push(.list(try adopt(PickleList(try popMark(), isSet: true))))  // FROZENSET
+            case 0x91:  // FROZENSET
+                let items = try popMark()
+                try push(.list(try adopt(PickleList(items, isSet: true), items: items.count)))
             case 0x7d: try push(.dict(try adopt(PickleDict())))  // EMPTY_DICT
             case 0x64:  // DICT
                 let items = try popMark()

@@ -1,7 +1,9 @@
 /// A Python object as the pickle machine builds it. Nothing here can run code: globals are just names,
 /// storages and tensors are descriptions of bytes in the archive, unknown objects are inert records.
 /// Containers are classes because pickles mutate them after sharing them through the memo (APPEND to a list
-/// that is already inside a dict must show through every reference).
+/// that is already inside a dict must show through every reference). Large payloads are boxed (`indirect`) so
+/// that every value on the stack or in a container stays small: a pickle of millions of values must not cost a
+/// hundred bytes each.
 enum PickleValue {
     case none
     case bool(Bool)
@@ -15,11 +17,11 @@ enum PickleValue {
     case list(PickleList)
     case dict(PickleDict)
     /// A reference to `module.name`, never imported.
-    case global(PickleGlobal)
+    indirect case global(PickleGlobal)
     /// A torch storage named by a persistent id.
-    case storage(TorchStorageRef)
+    indirect case storage(TorchStorageRef)
     /// A tensor rebuilt (described) by an allow-listed `torch._utils._rebuild_*` call.
-    case tensor(TorchTensorRef)
+    indirect case tensor(TorchTensorRef)
     /// The inert result of a tolerated call or NEWOBJ (see ``CheckpointReadOptions/UnknownCalls/keepInert``).
     case object(PickleObject)
 
@@ -159,22 +161,48 @@ indirect enum PickleKey: Hashable {
     }
 }
 
-/// Owns every container a pickle creates and counts them against ``CheckpointLimits/maxPickleObjects``.
-/// ``dismantle()`` empties them one by one, so that releasing a 100,000-deep nest of lists (or a list that
-/// contains itself) never recurses through `deinit` or leaks a cycle.
+/// Owns every container a pickle creates, counts them against ``CheckpointLimits/maxPickleObjects`` and charges
+/// their estimated memory — and that of the items they hold, the memo and the stack — to the file's
+/// ``MemoryBudget``. ``dismantle()`` empties them one by one, so that releasing a 100,000-deep nest of lists (or a
+/// list that contains itself) never recurses through `deinit` or leaks a cycle.
 final class PickleArena {
+    /// Estimated live bytes of one container: object header and fields, array header, its slot in the arena.
+    static let containerBytes: UInt64 = 96
+    /// One value held in a container, the stack or a string table: two strides, as arrays grow by doubling.
+    static let itemBytes = UInt64(2 * MemoryLayout<PickleValue>.stride)
+    /// One memo entry: key, value and hash-table overhead.
+    static let memoEntryBytes: UInt64 = 96
+
     private var containers: [PickleContainer] = []
     let limit: Int
+    private(set) var memory: MemoryBudget
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int, memory: MemoryBudget) {
+        self.limit = limit
+        self.memory = memory
+    }
 
     var count: Int { containers.count }
 
-    /// Registers `container`; false when the object limit is reached.
-    func adopt<C: PickleContainer>(_ container: C) -> C? {
-        guard containers.count < limit else { return nil }
+    /// Registers `container` holding `items` values, or throws when the object limit or the memory budget is
+    /// reached.
+    func adopt<C: PickleContainer>(_ container: C, items: Int = 0, context: CheckpointContext,
+                                   at offset: UInt64) throws -> C {
+        guard containers.count < limit else {
+            throw context.limit(.pickleObjects, at: offset, "the pickle creates more than \(limit) objects")
+        }
+        try charge(Self.containerBytes + UInt64(items) * Self.itemBytes, for: "another container", context: context, at: offset)
         containers.append(container)
         return container
+    }
+
+    /// Charges `bytes` of pickle memory, or throws ``CheckpointLimit/memoryBudget``.
+    func charge(_ bytes: UInt64, for what: @autoclosure () -> String, context: CheckpointContext,
+                at offset: UInt64) throws {
+        guard memory.tryCharge(bytes) else {
+            throw memory.exceeded(by: "the pickle's objects (\(containers.count) containers so far; now \(what()))",
+                                  context: context, at: offset)
+        }
     }
 
     func dismantle() {

@@ -1,4 +1,4 @@
-/// Reads Hugging Face safetensors with every check of the reference implementation (reference §2.2):
+/// Reads Hugging Face safetensors with every check of the reference implementation (docs/CHECKPOINTS.md):
 /// header length capped and inside the file, strict JSON, known dtypes, offsets that tile the buffer from 0
 /// with no hole or overlap, byte lengths equal to shape × dtype size, and no bytes after the buffer.
 enum SafetensorsReader {
@@ -63,19 +63,22 @@ enum SafetensorsReader {
                                 "the header indexes \(expected) buffer bytes but the file holds \(size - dataStart)")
         }
 
-        var budget = TensorBudget(limits: limits)
+        guard entries.count <= limits.maxTensorCount else {
+            throw context.limit(.tensorCount, at: nil, "\(entries.count) tensors exceed the limit of \(limits.maxTensorCount)")
+        }
+        let budget = MaterializationBudget(limits: limits)
         var tensors: [CheckpointTensor] = []
         tensors.reserveCapacity(entries.count)
         for e in entries {
-            try budget.admit(elements: e.elements, dtype: e.dtype, name: e.name, context: context)
             guard e.end - e.begin <= limits.maxBlobBytes else {
                 throw context.limit(.blobBytes, at: dataStart + e.begin, "tensor \(quotedForMessage(e.name)) holds \(e.end - e.begin) bytes; the limit is \(limits.maxBlobBytes)")
             }
-            let bytes = try source.read(at: dataStart + e.begin, count: Int(e.end - e.begin), "tensor \(quotedForMessage(e.name))", context)
             let layout = try StridedLayout(shape: e.shape, strides: StridedLayout.rowMajor(e.shape.map { Int($0) }).map { Int64($0) },
                                            offset: 0, storageElements: e.elements, limits: limits, context: context, at: dataStart + e.begin)
-            let values = try ElementDecoding.decode(bytes, dtype: e.dtype, byteOrder: .little, layout: layout, context: context)
-            tensors.append(CheckpointTensor(name: e.name, dtype: e.dtype, shape: layout.shape, values: values))
+            let storage = FileRangeStorage(source: source, offset: dataStart + e.begin, length: Int(e.end - e.begin), context: context)
+            let view = StorageView(storage: storage, storageName: e.name, storageElements: e.elements, dtype: e.dtype,
+                                   byteOrder: .little, layout: layout, budget: budget, context: context)
+            tensors.append(CheckpointTensor(name: e.name, dtype: e.dtype, shape: layout.shape, elements: .stored(view)))
         }
         return Checkpoint(format: .safetensors, tensors: tensors, metadata: metadata)
     }

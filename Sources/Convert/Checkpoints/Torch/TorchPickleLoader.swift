@@ -6,11 +6,15 @@ enum TorchPickleLoader {
         var byKey: [String: TorchStorageRef] = [:]
     }
 
+    /// The pickle's objects are charged to `memory`.
     static func stateDict(_ bytes: [UInt8], start: Int = 0, base: UInt64 = 0, options: CheckpointReadOptions,
-                          context: CheckpointContext, end: inout Int,
+                          context: CheckpointContext, end: inout Int, memory: inout MemoryBudget,
                           storages: StorageList = StorageList()) throws -> StateDictExtractor.Result {
-        let arena = PickleArena(limit: options.limits.maxPickleObjects)
-        defer { arena.dismantle() }
+        let arena = PickleArena(limit: options.limits.maxPickleObjects, memory: memory)
+        defer {
+            memory = arena.memory
+            arena.dismantle()
+        }
         let limits = options.limits
         var machine = PickleMachine(bytes: bytes, start: start, base: base, context: context, limits: limits,
                                     calls: PickleCalls(limits: limits, unknownCalls: options.unknownCalls), arena: arena,
@@ -32,9 +36,12 @@ enum TorchPickleLoader {
     /// Runs a pickle that must hold no persistent ids and returns its value converted by `convert` while the
     /// arena is alive (legacy headers: magic number, protocol version, sys_info, storage keys).
     static func plain<T>(_ bytes: [UInt8], start: Int, options: CheckpointReadOptions, context: CheckpointContext,
-                         end: inout Int, _ convert: (PickleValue) throws -> T) throws -> T {
-        let arena = PickleArena(limit: options.limits.maxPickleObjects)
-        defer { arena.dismantle() }
+                         end: inout Int, memory: inout MemoryBudget, _ convert: (PickleValue) throws -> T) throws -> T {
+        let arena = PickleArena(limit: options.limits.maxPickleObjects, memory: memory)
+        defer {
+            memory = arena.memory
+            arena.dismantle()
+        }
         var machine = PickleMachine(bytes: bytes, start: start, base: 0, context: context, limits: options.limits,
                                     calls: PickleCalls(limits: options.limits, unknownCalls: .refuse), arena: arena,
                                     persistentLoad: { _, context, offset in

@@ -1,13 +1,18 @@
+import KRUFormat
+
 /// A read-only ZIP archive (the container of `.pt`/`.pth`/`.ckpt` and `.npz` files). Opening parses and checks
 /// the whole central directory; reading an entry checks its local header against it, inflates at most the
-/// declared size and verifies the CRC-32. Nothing is ever written to disk, so entry names are only labels.
-struct ZipArchive {
+/// declared size (in pieces: memory grows only with the bytes really produced) and verifies the CRC-32.
+/// Nothing is ever written to disk, so entry names are only labels.
+struct ZipArchive: Sendable {
     let source: CheckpointByteSource
     let context: CheckpointContext
     let limits: CheckpointLimits
     /// Entries in central-directory order.
     let entries: [ZipEntry]
     private let indexByName: [String: Int]
+    /// DEFLATE output so far, across every read of the archive, for ``CheckpointLimits/maxTotalInflatedBytes``.
+    private let inflated = Locked<UInt64>(0)
 
     init(source: CheckpointByteSource, context: CheckpointContext, limits: CheckpointLimits) throws {
         self.source = source
@@ -58,9 +63,56 @@ struct ZipArchive {
     func entry(named name: String) -> ZipEntry? { indexByName[name].map { entries[$0] } }
 
     /// The uncompressed bytes of `entry`, checked against its local header, declared size and CRC-32.
-    /// `inflated` accumulates DEFLATE output across calls for the archive-wide cap.
-    func read(_ entry: ZipEntry, inflated: inout UInt64) throws -> [UInt8] {
+    func read(_ entry: ZipEntry) throws -> [UInt8] {
+        var data: [UInt8] = []
+        try stream(entry) { data.append(contentsOf: $0) }
+        return data
+    }
+
+    /// Passes the uncompressed bytes of `entry` to `body` in pieces, checking its local header, its declared size
+    /// (DEFLATE stops at the first byte past it) and its CRC-32 on the way; memory stays constant.
+    func stream(_ entry: ZipEntry, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let where_ = context.inside("zip entry \(quotedForMessage(entry.name))")
+        let dataStart = try checkedDataStart(entry, where_)
+        var crc: UInt32 = 0
+        try pieces(of: entry, at: dataStart, where_) { piece in
+            crc = CRC32.checksum(piece, continuing: crc)
+            try body(piece)
+        }
+        guard crc == entry.crc32 else {
+            throw where_.error(.zipChecksumMismatch, at: dataStart,
+                               "CRC-32 is \(String(crc, radix: 16)) but the directory records \(String(entry.crc32, radix: 16))")
+        }
+    }
+
+    /// Bytes `range` of the uncompressed data of `entry`, which ``stream(_:_:)`` has checked: a STORED entry is
+    /// read in place, a DEFLATE one inflated only as far as the range ends.
+    func bytes(of entry: ZipEntry, in range: Range<Int>) throws -> [UInt8] {
+        let where_ = context.inside("zip entry \(quotedForMessage(entry.name))")
+        let dataStart = try checkedDataStart(entry, where_)
+        precondition(range.lowerBound >= 0 && UInt64(range.upperBound) <= entry.uncompressedSize, "range outside the entry")
+        if entry.method == 0 {
+            return try source.read(at: dataStart + UInt64(range.lowerBound), count: range.count, "entry data", where_)
+        }
+        var kept: [UInt8] = []
+        var position = 0
+        do {
+            try pieces(of: entry, at: dataStart, where_) { piece in
+                let from = max(range.lowerBound - position, 0), to = min(range.upperBound - position, piece.count)
+                if from < to { kept.append(contentsOf: piece[from..<to]) }
+                position += piece.count
+                if position >= range.upperBound { throw EnoughBytes() }
+            }
+        } catch is EnoughBytes {}
+        return kept
+    }
+
+    /// Raised by a consumer that has what it needs, to stop inflating early.
+    private struct EnoughBytes: Error {}
+
+    /// The checks before any data is read: method, size limits, local header, bounds, and for DEFLATE the
+    /// 1032:1 ratio and the archive-wide inflate cap. Returns where the entry's data starts.
+    private func checkedDataStart(_ entry: ZipEntry, _ where_: CheckpointContext) throws -> UInt64 {
         guard entry.method == 0 || entry.method == 8 else {
             throw where_.error(.zipUnsupportedMethod(entry.method), at: entry.localHeaderOffset,
                                "compression method \(entry.method) is not supported (only STORED and DEFLATE)")
@@ -78,42 +130,56 @@ struct ZipArchive {
             throw where_.error(.zipSizeMismatch, at: entry.localHeaderOffset,
                                "a STORED entry with \(entry.compressedSize) stored bytes declares \(entry.uncompressedSize)")
         }
-        let stored = try source.read(at: dataStart, count: Int(entry.compressedSize), "entry data", where_)
-        let data: [UInt8]
-        if entry.method == 0 {
-            data = stored
-        } else {
-            // DEFLATE cannot expand more than 1032:1; a larger claim is a lie told to make us allocate.
+        if entry.method == 8 {
+            // DEFLATE cannot expand more than 1032:1; a larger claim is a lie told to make us work.
             let (most, overflow) = entry.compressedSize.multipliedReportingOverflow(by: 1032)
             guard overflow || entry.uncompressedSize <= most + 64 else {
                 throw where_.error(.zipSizeMismatch, at: entry.localHeaderOffset,
                                    "\(entry.compressedSize) DEFLATE bytes cannot inflate to the declared \(entry.uncompressedSize)")
             }
-            guard entry.uncompressedSize <= limits.maxTotalInflatedBytes - min(inflated, limits.maxTotalInflatedBytes) else {
-                throw where_.limit(.totalInflatedBytes, at: entry.localHeaderOffset,
-                                   "inflating \(entry.uncompressedSize) more bytes after \(inflated) exceeds the limit of \(limits.maxTotalInflatedBytes)")
+            try inflated.withLock { total in
+                guard entry.uncompressedSize <= limits.maxTotalInflatedBytes - min(total, limits.maxTotalInflatedBytes) else {
+                    throw where_.limit(.totalInflatedBytes, at: entry.localHeaderOffset,
+                                       "inflating \(entry.uncompressedSize) more bytes after \(total) exceeds the limit of \(limits.maxTotalInflatedBytes)")
+                }
+                total += entry.uncompressedSize
             }
-            switch RawInflate.inflate(stored, expectedCount: Int(entry.uncompressedSize)) {
-            case .success(let bytes): data = bytes
-            case .failure(.tooLong(let declared)):
+        }
+        return dataStart
+    }
+
+    /// The entry's uncompressed bytes in pieces: read in place (STORED) or inflated (DEFLATE), with inflate
+    /// failures and read errors turned into checkpoint errors.
+    private func pieces(of entry: ZipEntry, at dataStart: UInt64, _ where_: CheckpointContext,
+                        _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        if entry.method == 0 {
+            var done: UInt64 = 0
+            while done < entry.compressedSize {
+                let n = Int(min(entry.compressedSize - done, 1 << 20))
+                try source.read(at: dataStart + done, count: n, "entry data", where_).withUnsafeBytes(body)
+                done += UInt64(n)
+            }
+            return
+        }
+        do {
+            try BoundedInflate.stream(source, offset: dataStart, count: Int(entry.compressedSize),
+                                      expectedCount: Int(entry.uncompressedSize), framing: .raw, body)
+        } catch let failure as BoundedInflate.Failure {
+            switch failure {
+            case .tooLong(let declared):
                 throw where_.error(.zipSizeMismatch, at: dataStart, "the DEFLATE data inflates to more than the declared \(declared) bytes")
-            case .failure(.tooShort(let produced, let declared)):
+            case .tooShort(let produced, let declared):
                 throw where_.error(.zipSizeMismatch, at: dataStart, "the DEFLATE data ends after \(produced) of the declared \(declared) bytes")
-            case .failure(.trailing(let count)):
+            case .trailing(let count):
                 throw where_.error(.zipInflateFailed, at: dataStart, "\(count) bytes follow the end of the DEFLATE stream")
-            case .failure(.invalid(let reason)):
+            case .invalid(let reason):
                 throw where_.error(.zipInflateFailed, at: dataStart, "invalid DEFLATE data: \(reason)")
-            case .failure(.presetDictionary):
+            case .presetDictionary:
                 throw where_.error(.zipInflateFailed, at: dataStart, "the DEFLATE data asks for a preset dictionary")
             }
-            inflated += entry.uncompressedSize
+        } catch let error as KRUFormatError {
+            throw where_.error(.io, at: dataStart, error.message)
         }
-        let crc = RawInflate.crc32(data)
-        guard crc == entry.crc32 else {
-            throw where_.error(.zipChecksumMismatch, at: dataStart,
-                               "CRC-32 is \(String(crc, radix: 16)) but the directory records \(String(entry.crc32, radix: 16))")
-        }
-        return data
     }
 
     /// Reads the local header and returns where the entry's data starts. The name, method and encryption
