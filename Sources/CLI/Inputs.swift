@@ -4,32 +4,73 @@ import KRUConvert
 import KRUFormat
 import KRUInference
 
-// What several commands read: models, texts and arrays, each failure turned into the one-line error and exit
-// status 1 that every command promises.
+// What several commands read: models, texts and arrays. Every failure becomes a CLIError with the status of
+// its class (ExitStatus), so each command reports it in one line.
 
-/// Loads a model, turning format and schema errors into the one-line error every command promises.
+/// Checks that `path` names a regular file before anything opens it: a reader that needs random access (a
+/// model, a checkpoint, an array) would hang on a FIFO waiting for a writer, and cannot seek a device.
+func requireRegularFile(_ path: String) throws {
+    var info = stat()
+    guard stat(path, &info) == 0 else {
+        throw CLIError(.noInput, "cannot open \(path): \(String(cString: strerror(errno)))")
+    }
+    guard (info.st_mode & S_IFMT) == S_IFREG else {
+        throw CLIError(.noInput, "\(path) is \(fileTypeName(info.st_mode)), not a regular file; this input is read with random access, so save it to a file first")
+    }
+}
+
+/// Loads a model, or throws the CLIError for what is wrong with it.
 func loadModel(_ path: String) throws -> KRUModel {
-    try reportingFormatErrors(in: path) {
+    try requireRegularFile(path)
+    return try reporting(path) {
         do {
             return try KRUModel(path: path)
         } catch let error as ModelSchemaError {
-            printError("\(path): not a valid model: \(error)")
-            throw ExitCode(1)
+            throw CLIError(.dataError, "\(path): not a valid model: \(error)")
         }
     }
 }
 
-/// A whole UTF-8 text file.
+/// The most bytes a text input may hold (a text is read whole, and scoring keeps a token per character).
+let textSizeLimit = 1 << 30
+
+/// A whole UTF-8 text: a file, or standard input for `-`. Pipes, FIFOs, `/dev/stdin` and process substitution
+/// are read as streams until their end.
 func readText(_ path: String) throws -> String {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        printError("cannot read \(path)")
-        throw ExitCode(1)
-    }
+    let data = try readWhole(path)
     guard let text = String(data: data, encoding: .utf8) else {
-        printError("\(path) is not valid UTF-8")
-        throw ExitCode(1)
+        throw CLIError(.dataError, "\(path) is not valid UTF-8 text")
     }
     return text
+}
+
+/// The bytes of `path` (`-`: standard input), refusing directories and anything over ``textSizeLimit``.
+private func readWhole(_ path: String) throws -> Data {
+    let handle: FileHandle
+    if path == "-" {
+        handle = FileHandle.standardInput
+    } else {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw CLIError(.noInput, "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        guard (info.st_mode & S_IFMT) != S_IFDIR else { throw CLIError(.noInput, "\(path) is a directory, not a text") }
+        guard let opened = FileHandle(forReadingAtPath: path) else {
+            throw CLIError(.noInput, "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        handle = opened
+    }
+    defer { if path != "-" { try? handle.close() } }
+    let data: Data
+    do {
+        data = try handle.read(upToCount: textSizeLimit + 1) ?? Data()
+    } catch {
+        throw CLIError(.ioError, "cannot read \(path): \(error.localizedDescription)")
+    }
+    guard data.count <= textSizeLimit else {
+        throw CLIError(.dataError, "\(path) holds more than \(textSizeLimit) bytes, the most a text input may hold")
+    }
+    return data
 }
 
 /// Token ids of `text`, failing with the list of unknown characters unless told to skip them.
@@ -37,51 +78,49 @@ func encode(_ text: String, with tokenizer: Tokenizer, skipUnknown: Bool) throws
     do {
         return try tokenizer.encode(text, unknown: skipUnknown ? .skip : .refuse)
     } catch let error as UnknownCharactersError {
-        printError("\(error) (use --skip-unknown to drop them)")
-        throw ExitCode(1)
+        throw CLIError(.dataError, "\(error) (use --skip-unknown to drop them)")
     }
 }
 
-/// Reads a .npy file, turning any failure into the one-line error every command promises.
+/// Reads a .npy file, or throws the CLIError for what is wrong with it.
 func readArray(_ path: String) throws -> NumPyArray {
-    do {
-        return try NumPyArray.read(path: path)
-    } catch {
-        printError("\(path): \(error)")
-        throw ExitCode(1)
-    }
+    try requireRegularFile(path)
+    return try reporting(path) { try NumPyArray.read(path: path) }
+}
+
+/// What `kru run` computes for one input array: the outputs, their shape, and the input's batch and steps.
+struct ModelRun {
+    let values: [Float]
+    let shape: [Int]
+    let batch: Int
+    let steps: Int
 }
 
 /// Runs `kru` on the array at `path` (token ids T or B×T, vectors T×D or B×T×D) and returns the outputs with
 /// their shape (B×T×K, T×K, B×K or K), as `kru run` writes them.
-func runModel(_ kru: KRUModel, onArrayAt path: String) throws -> (values: [Float], shape: [Int]) {
+func runModel(_ kru: KRUModel, onArrayAt path: String) throws -> ModelRun {
     let array = try readArray(path)
     let isTokenModel = kru.description.vocabulary != nil
     let sequenceRank = isTokenModel ? 1 : 2
     guard array.shape.count == sequenceRank || array.shape.count == sequenceRank + 1 else {
-        printError("\(path) has shape \(array.shape); this model takes \(isTokenModel ? "T or B×T token ids" : "T×D or B×T×D vectors")")
-        throw ExitCode(1)
+        throw CLIError(.dataError, "\(path) has shape \(array.shape); this model takes \(isTokenModel ? "T or B×T token ids" : "T×D or B×T×D vectors")")
     }
     let batched = array.shape.count == sequenceRank + 1
     let batch = batched ? array.shape[0] : 1
     let steps = array.shape[batched ? 1 : 0]
-    let values: [Float]
-    do {
+    let values: [Float] = try reporting(path) {
         switch (isTokenModel, array.values) {
         case (true, .integer(let ids)):
-            values = try kru.outputs(tokens: ids.map { Int(clamping: $0) }, batch: batch, steps: steps)
+            return try kru.outputs(tokens: ids.map { Int(clamping: $0) }, batch: batch, steps: steps)
         case (false, .float(let x)):
-            values = try kru.outputs(vectors: x, batch: batch, steps: steps)
+            return try kru.outputs(vectors: x, batch: batch, steps: steps)
         case (false, .double(let x)):
-            values = try kru.outputs(vectors: x.map { Float($0) }, batch: batch, steps: steps)
+            return try kru.outputs(vectors: x.map { Float($0) }, batch: batch, steps: steps)
         default:
-            printError("\(path) holds \(array.dtype) values; this model takes \(isTokenModel ? "integer token ids" : "floating-point vectors")")
-            throw ExitCode(1)
+            throw CLIError(.dataError, "\(path) holds \(array.dtype) values; this model takes \(isTokenModel ? "integer token ids" : "floating-point vectors")")
         }
-    } catch let error as ModelInputError {
-        printError("\(path): \(error)")
-        throw ExitCode(1)
     }
     let stepsShape = kru.description.outputSteps == .every ? [steps] : []
-    return (values, (batched ? [batch] : []) + stepsShape + [kru.description.outputWidth])
+    return ModelRun(values: values, shape: (batched ? [batch] : []) + stepsShape + [kru.description.outputWidth],
+                    batch: batch, steps: steps)
 }

@@ -5,21 +5,23 @@ import KRUFormat
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a .kru file's version, metadata and tensors, and verify its checksums.",
-        discussion: "Exits with status 1 and a one-line error when the file is damaged or not a .kru file."
+        discussion: "Checks every tensor's compression and CRC-32 in constant memory. A file that is damaged or not "
+            + "a .kru file gives a one-line error and exit status 65 (after the table, if the header and directory "
+            + "could be read); a missing file or one that is not a regular file gives 66."
     )
 
-    @Argument(help: "The .kru file.") var file: String
+    @Argument(help: "The .kru file.", completion: .file(extensions: ["kru"])) var file: String
     @Flag(help: "Print JSON instead of tables.") var json = false
     @Flag(help: "Skip decoding the tensors (no checksum verification).") var noVerify = false
 
     func run() throws {
-        let kru = try reportingFormatErrors(in: file) { try KRUFile(path: file) }
+        try requireRegularFile(file)
+        let kru = try reporting(file) { try KRUFile(path: file) }
         let statuses = kru.tensors.map { info in noVerify ? TensorStatus.unchecked : TensorStatus(verifying: info, in: kru) }
         let report = InspectReport(path: file, file: kru, statuses: statuses)
         print(json ? report.json() : report.text())
         if let failure = statuses.lazy.compactMap(\.failure).first {
-            printError("\(file): \(failure)")
-            throw ExitCode(1)
+            throw CLIError(failure, path: file)
         }
     }
 }
@@ -30,7 +32,7 @@ enum TensorStatus {
 
     init(verifying info: KRUTensorInfo, in file: KRUFile) {
         do {
-            _ = try file.tensor(info)
+            try file.verify(info)
             self = .ok
         } catch let error as KRUFormatError {
             self = .damaged(error)
@@ -57,11 +59,11 @@ struct InspectReport {
     let statuses: [TensorStatus]
 
     func text() -> String {
-        var lines = ["\(path): .kru v\(file.version), \(file.source.size) bytes"]
+        var lines = ["\(terminalSafe(path)): .kru v\(file.version), \(file.source.size) bytes"]
         lines.append("metadata (\(file.metadata.count)):")
         let keyWidth = file.metadata.map(\.key.count).max() ?? 0
         for entry in file.metadata {
-            lines.append("  \(entry.key.padded(to: keyWidth))  \(entry.value.typeName.padded(to: 6))  \(abbreviated(entry.value.description))")
+            lines.append("  \(entry.key.padded(to: keyWidth))  \(entry.value.typeName.padded(to: 6))  \(terminalSafe(abbreviated(entry.value.description)))")
         }
         lines.append("tensors (\(file.tensors.count)):")
         var table = [["name", "dtype", "shape", "compression", "stored", "raw", "ratio", "crc32", "status"]]

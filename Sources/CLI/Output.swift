@@ -2,19 +2,29 @@ import ArgumentParser
 import Foundation
 import KRUFormat
 
-/// Writes one line to standard error, prefixed "kru: error: ".
+/// Writes one line to standard error, prefixed "kru: error: ", with control characters escaped so that a
+/// name read from a file can neither break the line nor drive the terminal.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("kru: error: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("kru: error: \(terminalSafe(message))\n".utf8))
 }
 
-/// Runs `body`, turning a format error into the one-line message and exit status 1 every command promises.
-func reportingFormatErrors<T>(in path: String, _ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as KRUFormatError {
-        printError("\(path): \(error)")
-        throw ExitCode(1)
+/// `text` with every character that could change what a terminal shows escaped as `\u{…}` (or `\n`, `\t`,
+/// `\r`): C0 and C1 controls, DEL, and the invisible bidirectional and zero-width formatting characters
+/// (which can make a name read as another). Everything kru prints from a file goes through here.
+func terminalSafe(_ text: String) -> String {
+    var out = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars {
+        switch scalar.value {
+        case 0x0A: out.append(contentsOf: "\\n".unicodeScalars)
+        case 0x09: out.append(contentsOf: "\\t".unicodeScalars)
+        case 0x0D: out.append(contentsOf: "\\r".unicodeScalars)
+        case 0x00...0x1F, 0x7F...0x9F, 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2069, 0xFEFF:
+            out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16))}".unicodeScalars)
+        default:
+            out.append(scalar)
+        }
     }
+    return String(out)
 }
 
 /// Left-aligned columns separated by two spaces.

@@ -5,15 +5,14 @@ import KRUInference
 struct Params: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare parameter counts: a KRU against dense RNN/LSTM/GRU and unitary RNNs.",
-        discussion: """
-            Give a model file, or describe a KRU with --hidden, --factors, --input and --output. Rows: the KRU;
-            the baselines at the same hidden size; dense RNN, LSTM and GRU at the largest hidden size whose total
-            does not exceed the KRU's. Each formula and its source is documented in Sources/Inference/Parameters.
-            Example (pixel MNIST as counted in the KRU paper): kru params --hidden 512 --factors 2x2x2x2x2x2x2x2x2 --input 1 --output 10 --paper-terms
-            """
+        discussion: "Give a model file, or describe a KRU with --hidden, --factors, --input and --output. Rows: the KRU; "
+            + "the baselines at the same hidden size; dense RNN, LSTM and GRU at the largest hidden size whose total "
+            + "does not exceed the KRU's. Each formula and its source is documented in Sources/Inference/Parameters. "
+            + "Example (pixel MNIST as counted in the KRU paper): 'kru params --hidden 512 --factors "
+            + "2x2x2x2x2x2x2x2x2 --input 1 --output 10 --paper-terms'."
     )
 
-    @Argument(help: "A .kru model (its first layer is compared).") var model: String?
+    @Argument(help: "A .kru model (its first layer is compared).", completion: .file(extensions: ["kru"])) var model: String?
     @Option(help: "Hidden size N (default: the product of the factor sizes).") var hidden: Int?
     @Option(help: "Square Kronecker factor sizes, e.g. 2x2x2 for three 2×2 factors.") var factors: String?
     @Option(help: "Input width D.") var input: Int?
@@ -69,9 +68,18 @@ struct Params: ParsableCommand {
         guard let factors, let input, let output else {
             throw ValidationError("without a model file, --factors, --input and --output are required")
         }
-        let sizes = factors.split(separator: "x").map { Int($0) }
-        guard !sizes.isEmpty, sizes.allSatisfy({ $0 != nil }) else {
-            throw ValidationError("--factors takes sizes like 2x2x2 (square factors), got \(factors)")
+        let sizes = factors.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            throw ValidationError("--factors takes sizes like 2x2x2 (square factors of at least 1), got \(factors)")
+        }
+        // The product itself, so that the error names it instead of a capped value.
+        var product: Int? = 1
+        for size in sizes.map({ $0! }) {
+            let (next, overflow) = (product ?? 0).multipliedReportingOverflow(by: size)
+            product = overflow || product == nil ? nil : next
+        }
+        guard let product, product <= ParameterCountLimits.maxDimension else {
+            throw ValidationError("--factors \(factors) multiplies to \(product.map(String.init) ?? "more than \(Int.max)"); the largest hidden size N is \(ParameterCountLimits.maxDimension)")
         }
         do {
             let architecture = try RecurrentArchitecture(

@@ -7,30 +7,35 @@ import KRUInference
 struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score a model: a text for character models, or --inputs/--targets arrays for any model.",
-        discussion: """
-            Text: every character after the first is predicted from those before it, starting from the zero
-            state; reports NLL, bits per character, perplexity ± error and top-1 accuracy. With --compare, also
-            KL(reference ‖ model) and top-1 agreement against a reference model (for example the dense model a
-            converted one came from).
-            Data: --inputs is what `kru run` takes (.npy); --targets holds class ids (categorical: one per
-            prediction), 0/1 per output (Bernoulli) or values per output (regression); reports the mean loss
-            and accuracy.
-            """
+        discussion: "Text (a file, or - for standard input): every character after the first is predicted from those "
+            + "before it, starting from the zero state; reports NLL, bits per character, perplexity ± error and "
+            + "top-1 accuracy. With --compare, also KL(reference ‖ model) and top-1 agreement against a reference "
+            + "model with the same vocabulary (for example the dense model a converted one came from). "
+            + "Data: --inputs is what `kru run` takes (.npy); --targets holds class ids (categorical: one per "
+            + "prediction), 0/1 per output (Bernoulli) or values per output (regression); reports the mean loss and "
+            + "accuracy."
     )
 
-    @Argument(help: "The .kru model.") var model: String
-    @Argument(help: "A UTF-8 text file (character models).") var text: String?
-    @Option(help: "Input array (.npy) for data scoring.") var inputs: String?
-    @Option(help: "Target array (.npy) for data scoring.") var targets: String?
-    @Option(help: "Per-sequence lengths (.npy, B integers) when --inputs holds B padded sequences: sequence b is scored at its first lengths[b] steps.")
+    @Argument(help: "The .kru model.", completion: .file(extensions: ["kru"])) var model: String
+    @Argument(help: "A UTF-8 text (character models); - reads standard input.", completion: .file()) var text: String?
+    @Option(help: "Input array (.npy) for data scoring.", completion: .file(extensions: ["npy"])) var inputs: String?
+    @Option(help: "Target array (.npy) for data scoring.", completion: .file(extensions: ["npy"])) var targets: String?
+    @Option(help: "Per-sequence lengths (.npy, B integers) when --inputs holds B padded sequences: sequence b is scored at its first lengths[b] steps (1 … T).",
+            completion: .file(extensions: ["npy"]))
     var lengths: String?
-    @Option(help: "A reference model with the same vocabulary to compare against.") var compare: String?
-    @Flag(help: "Drop characters the vocabulary lacks instead of failing.") var skipUnknown = false
+    @Option(help: "A reference model with the same vocabulary to compare against.", completion: .file(extensions: ["kru"]))
+    var compare: String?
+    @Flag(help: "Drop characters the vocabulary lacks instead of failing (the report says how many).") var skipUnknown = false
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
         guard (text != nil) != (inputs != nil && targets != nil), (inputs == nil) == (targets == nil) else {
             throw ValidationError("give a text file, or both --inputs and --targets")
+        }
+        if text != nil {
+            guard lengths == nil else { throw ValidationError("--lengths applies to --inputs/--targets, not to a text") }
+        } else {
+            guard compare == nil, !skipUnknown else { throw ValidationError("--compare and --skip-unknown apply to a text") }
         }
     }
 
@@ -41,22 +46,29 @@ struct Score: ParsableCommand {
         }
         let text = text!
         guard let tokenizer = kru.tokenizer, kru.description.outputKind == .categorical else {
-            printError("\(model) is not a categorical character model; `kru score` scores text")
-            throw ExitCode(1)
+            throw CLIError(.dataError, "\(model) is not a categorical character model; `kru score` scores text with it only with --inputs/--targets")
         }
-        let tokens = try encode(readText(text), with: tokenizer, skipUnknown: skipUnknown)
+        let reference = try compare.map { try comparableReference($0, to: kru) }
+        let content = try readText(text)
+        let tokens = try encode(content, with: tokenizer, skipUnknown: skipUnknown)
+        let skipped = content.unicodeScalars.count - tokens.count
+        guard tokens.count >= 2 else {
+            let dropped = skipped > 0 ? " after dropping \(skipped) character(s) the vocabulary lacks" : ""
+            throw CLIError(.dataError, "\(text) has \(tokens.count) character(s)\(dropped); scoring predicts every character after the first, so it needs at least 2")
+        }
         let progress = ProgressLine(total: tokens.count, unit: "chars")
         let start = Date()
         let score = kru.score(tokens: tokens) { progress.update($0) }
         let seconds = Date().timeIntervalSince(start)
         progress.finish()
-        let comparison = try compare.map { path in kru.compare(with: try loadModel(path), tokens: tokens) }
+        let comparison = reference.map { kru.compare(with: $0, tokens: tokens) }
         if json {
             var document: [String: Any] = [
                 "model": model, "text": text, "tokens": score.tokenCount, "mean_nll": score.meanNLL,
                 "mean_nll_stderr": score.standardError, "bits_per_char": score.bitsPerToken,
                 "perplexity": score.perplexity, "perplexity_stderr": score.perplexityError,
                 "top1_accuracy": score.accuracy, "seconds": seconds, "chars_per_second": Double(tokens.count) / seconds,
+                "skipped_characters": skipped,
             ]
             if let comparison {
                 document["compare"] = ["reference": compare!, "mean_kl": comparison.meanKL,
@@ -66,23 +78,40 @@ struct Score: ParsableCommand {
             print(jsonString(document))
             return
         }
-        print("\(model) on \(text): \(score.tokenCount) characters predicted")
+        print("\(terminalSafe(model)) on \(terminalSafe(text)): \(score.tokenCount) characters predicted")
+        if skipped > 0 { print("  skipped       \(skipped) characters not in the vocabulary") }
         print(String(format: "  mean NLL      %.4f ± %.4f nats/char", score.meanNLL, score.standardError))
         print(String(format: "  bits/char     %.4f ± %.4f", score.bitsPerToken, score.standardError / M_LN2))
         print(String(format: "  perplexity    %.4f ± %.4f", score.perplexity, score.perplexityError))
         print(String(format: "  top-1 acc.    %.2f%%", 100 * score.accuracy))
         print(String(format: "  throughput    %.0f chars/s (%.2f s)", Double(tokens.count) / seconds, seconds))
         if let comparison {
-            print("against \(compare!):")
+            print("against \(terminalSafe(compare!)):")
             print(String(format: "  KL(ref ‖ model) %.5f ± %.5f nats/char", comparison.meanKL, comparison.klStandardError))
             print(String(format: "  top-1 agreement %.2f%%", 100 * comparison.topOneAgreement))
         }
+    }
+
+    /// The --compare model, which must predict the same characters as `kru`.
+    private func comparableReference(_ path: String, to kru: KRUModel) throws -> KRUModel {
+        let reference = try loadModel(path)
+        guard reference.description.outputKind == .categorical, let theirs = reference.description.vocabulary else {
+            throw CLIError(.dataError, "\(path) is not a categorical character model, so it cannot be compared with \(model)")
+        }
+        let ours = kru.description.vocabulary!
+        guard theirs == ours else {
+            let onlyOurs = Set(ours).subtracting(theirs).count, onlyTheirs = Set(theirs).subtracting(ours).count
+            let detail = onlyOurs + onlyTheirs == 0 ? "the same characters in another order"
+                : "\(onlyOurs) character(s) only in \(model), \(onlyTheirs) only in \(path)"
+            throw CLIError(.dataError, "\(path) has a different vocabulary from \(model) (\(theirs.count) vs \(ours.count) characters; \(detail)); --compare needs the same vocabulary")
+        }
+        return reference
     }
 }
 
 extension Score {
     private func scoreData(_ kru: KRUModel, inputs: String, targets: String) throws {
-        let outputs = try runModel(kru, onArrayAt: inputs).values
+        let run = try runModel(kru, onArrayAt: inputs)
         let wanted = try readArray(targets)
         let targetValues: [Double]
         switch wanted.values {
@@ -90,13 +119,11 @@ extension Score {
         case .float(let v): targetValues = v.map(Double.init)
         case .double(let v): targetValues = v
         }
-        let score: DataScore
-        do {
-            score = try kru.score(outputs: outputs, targets: targetValues, lengths: try lengths.map(readLengths))
-        } catch let error as ModelInputError {
-            printError("\(targets): \(error)")
-            throw ExitCode(1)
+        let sequenceLengths = try lengths.map { try readLengths($0, run: run, inputs: inputs) }
+        let score = try reporting(targets) {
+            try kru.score(outputs: run.values, targets: targetValues, lengths: sequenceLengths)
         }
+        guard score.count > 0 else { throw CLIError(.dataError, "\(targets): no prediction was scored") }
         let lossName = ["categorical": "cross-entropy (nats)", "bernoulli": "binary cross-entropy (nats/output)",
                         "regression": "squared error (per output)"][kru.description.outputKind.rawValue]!
         if json {
@@ -111,7 +138,7 @@ extension Score {
             print(jsonString(document))
             return
         }
-        print("\(model) on \(inputs): \(score.count) predictions scored")
+        print("\(terminalSafe(model)) on \(terminalSafe(inputs)): \(score.count) predictions scored")
         print("  mean \(lossName)  " + String(format: "%.5f ± %.5f", score.meanLoss, score.lossStandardError))
         if let accuracy = score.accuracy { print(String(format: "  accuracy  %.2f%%", 100 * accuracy)) }
         if let step = score.meanStepLoss, let error = score.stepLossStandardError {
@@ -119,13 +146,18 @@ extension Score {
         }
     }
 
-    /// The integer lengths of a --lengths array.
-    private func readLengths(_ path: String) throws -> [Int] {
+    /// The --lengths array: one integer per input sequence, each in 1 … T (the padded length).
+    private func readLengths(_ path: String, run: ModelRun, inputs: String) throws -> [Int] {
         let array = try readArray(path)
         guard array.shape.count == 1, case .integer(let values) = array.values else {
-            printError("\(path) must be a 1-D array of integer lengths, has shape \(array.shape)")
-            throw ExitCode(1)
+            throw CLIError(.dataError, "\(path) must be a 1-D array of integer lengths, has shape \(array.shape) of \(array.dtype)")
         }
-        return values.map { Int(clamping: $0) }
+        guard values.count == run.batch else {
+            throw CLIError(.dataError, "\(path) holds \(values.count) lengths but \(inputs) holds \(run.batch) sequence(s)")
+        }
+        if let (index, bad) = values.enumerated().first(where: { !(1...Int64(run.steps)).contains($0.element) }) {
+            throw CLIError(.dataError, "\(path): length \(bad) at position \(index) is outside 1 … \(run.steps), the steps of \(inputs)")
+        }
+        return values.map { Int($0) }
     }
 }

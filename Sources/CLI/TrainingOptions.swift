@@ -94,9 +94,3 @@ struct TrainingOptions: ParsableArguments {
         return entries
     }
 }
-
-/// A one-line usage error (exit status 1), like every other `kru` error.
-func usage(_ message: String) -> ExitCode {
-    printError(message)
-    return ExitCode(1)
-}

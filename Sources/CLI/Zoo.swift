@@ -24,11 +24,13 @@ struct Zoo: ParsableCommand {
     func run() throws {
         let manifestPath = (dir as NSString).appendingPathComponent("zoo.json")
         let manifest: ZooManifest
+        guard FileManager.default.isReadableFile(atPath: manifestPath) else {
+            throw CLIError(.noInput, "\(manifestPath): cannot read the manifest (is this a zoo directory? see --dir)")
+        }
         do {
             manifest = try ZooManifest.load(path: manifestPath)
         } catch let error as ZooManifestError {
-            printError("\(manifestPath): \(error.message)")
-            throw ExitCode(1)
+            throw CLIError(.dataError, "\(manifestPath): \(error.message)")
         }
         let rows = manifest.models.map { ZooRow(entry: $0, directory: dir) }
         if json {
@@ -41,8 +43,7 @@ struct Zoo: ParsableCommand {
         let faulty = rows.filter { $0.status != .ok }
         if !faulty.isEmpty {
             let list = faulty.map { "\($0.entry.name) (\($0.status.rawValue))" }.joined(separator: ", ")
-            printError("\(faulty.count) of \(rows.count) models are not as \(manifestPath) records them: \(list)")
-            throw ExitCode(1)
+            throw CLIError(.checkFailed, "\(faulty.count) of \(rows.count) models are not as \(manifestPath) records them: \(list)")
         }
     }
 }
@@ -216,8 +217,8 @@ struct ZooRow {
     /// The table row (manifest text with control characters replaced, so a hostile manifest cannot drive the terminal).
     var cells: [String] {
         let counts = entry.measured.map { "\(grouped($0.parameters.recurrent)) / \(grouped($0.parameters.total))" } ?? "-"
-        return [entry.name, printable(entry.task), printable(entry.summary), counts,
-                printable(entry.measured?.headline ?? "-"), bytes.map(sizeLabel) ?? "-", printable(cardPath),
+        return [entry.name, terminalSafe(entry.task), terminalSafe(entry.summary), counts,
+                terminalSafe(entry.measured?.headline ?? "-"), bytes.map(sizeLabel) ?? "-", terminalSafe(cardPath),
                 status.rawValue]
     }
 
@@ -259,11 +260,6 @@ private func isLowerHex(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) ||
 /// `text` with line breaks replaced by spaces.
 private func oneLine(_ text: String) -> String {
     String(text.map { $0.isNewline ? " " : $0 })
-}
-
-/// `text` with control characters (escape sequences, line breaks) replaced by '?'.
-private func printable(_ text: String) -> String {
-    String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))
 }
 
 /// 93087 -> "93,087".

@@ -59,9 +59,9 @@ public enum AtomicFile {
         if dirfd >= 0 { fsync(dirfd); close(dirfd) }
     }
 
-    /// `path` with symbolic links in its last component followed (at most 32 of them), so that the write replaces
-    /// the file a link points to instead of the link.
-    static func resolvedTarget(_ path: String) throws -> String {
+    /// `path` with symbolic links in its last component followed (at most 32 of them): the file ``write(_:toPath:)``
+    /// replaces, so that a link stays a link.
+    public static func resolvedTarget(_ path: String) throws -> String {
         var current = path
         for _ in 0..<32 {
             var info = stat()

@@ -43,9 +43,7 @@ public enum BoundedInflate {
     }
 
     /// The most compressed bytes read from the source at once, and the most output handed on at once.
-    /// Internal so that a test can shrink them and reach the piece boundaries with small streams.
-    nonisolated(unsafe) static var inputPieceSize = 1 << 20
-    nonisolated(unsafe) static var outputPieceSize = 256 << 10
+    static let pieceSizes = (input: 1 << 20, output: 256 << 10)
 
     /// Inflates exactly one stream that occupies `count` bytes of `source` from `offset` and produces exactly
     /// `expectedCount` bytes, passing the output to `body` in pieces of at most 256 KiB.
@@ -53,15 +51,23 @@ public enum BoundedInflate {
     /// - Throws: ``Failure`` for a bad stream; errors of the source (reading) and of `body` unchanged.
     public static func stream(_ source: any KRUByteSource, offset: UInt64, count: Int, expectedCount: Int,
                               framing: Framing, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try stream(source, offset: offset, count: count, expectedCount: expectedCount, framing: framing,
+                   pieceSizes: pieceSizes, body)
+    }
+
+    /// ``stream(_:offset:count:expectedCount:framing:_:)`` with the piece sizes as parameters, so that a test can
+    /// reach every piece boundary with small streams.
+    static func stream(_ source: any KRUByteSource, offset: UInt64, count: Int, expectedCount: Int, framing: Framing,
+                       pieceSizes: (input: Int, output: Int), _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let inflater = try Inflater(framing: framing)
-        let pieceSize = max(1, outputPieceSize)
+        let pieceSize = max(1, pieceSizes.output)
         let output = UnsafeMutableRawBufferPointer.allocate(byteCount: pieceSize + 1, alignment: 16)
         defer { output.deallocate() }
         var input: [UInt8] = []
         var inputUsed = 0, inputRead = 0, produced = 0
         while true {
             if inputUsed == input.count && inputRead < count {
-                let n = min(count - inputRead, max(1, inputPieceSize))
+                let n = min(count - inputRead, max(1, pieceSizes.input))
                 input = try source.read(at: offset + UInt64(inputRead), count: n)
                 inputRead += n
                 inputUsed = 0

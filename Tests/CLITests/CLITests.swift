@@ -45,11 +45,11 @@ struct CLITests {
     }
 
     @Test(arguments: ["bad_magic", "truncated_header", "tensor_checksum", "directory_checksum"])
-    func damagedFilesGiveOneLineErrorsAndStatusOne(vector: String) throws {
+    func damagedFilesGiveOneLineErrorsAndStatus65(vector: String) throws {
         let path = "spec/vectors/invalid/\(vector).kru"
         #expect(FileManager.default.fileExists(atPath: Self.root.appendingPathComponent(path).path), "missing \(path)")
         let result = try Self.kru("inspect", path)
-        #expect(result.status == 1)
+        #expect(result.status == 65)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1)
         #expect(lines.first?.hasPrefix("kru: error: \(path): ") == true)

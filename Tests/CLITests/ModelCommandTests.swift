@@ -27,7 +27,7 @@ struct ModelCommandTests {
 
     @Test func unknownPrimeCharactersAreNamedOrSkipped() throws {
         let refused = try CLITests.kru("sample", Self.lstm, "--prime", "abz", "--length", "3")
-        #expect(refused.status == 1)
+        #expect(refused.status == 65)
         #expect(refused.stderr.contains("\"z\""))
         let skipped = try CLITests.kru("sample", Self.lstm, "--prime", "abz", "--length", "3", "--seed", "1", "--skip-unknown")
         #expect(skipped.status == 0 && skipped.stdout.hasPrefix("ab"))
@@ -88,7 +88,7 @@ struct ModelCommandTests {
 
         try NumPyArray(shape: [2, 1], values: .integer([0, 9])).write(toPath: input)
         let bad = try CLITests.kru("run", Self.kru, "--input", input, "--output", output)
-        #expect(bad.status == 1 && bad.stderr.contains("token id 9"))
+        #expect(bad.status == 65 && bad.stderr.contains("token id 9"))
     }
 }
 
@@ -117,13 +117,13 @@ struct ConvertCommandTests {
 
     @Test func missingVocabularyIsExplained() throws {
         let result = try CLITests.kru("convert", "Tests/Fixtures/torch/lstm_l1.pt", "-o", "/tmp/never-written.kru")
-        #expect(result.status == 1)
+        #expect(result.status == 65)
         #expect(result.stderr.contains("give --vocab FILE or --vocab-text FILE"))
     }
 
     @Test func hostileCheckpointIsRefusedWithoutExecution() throws {
         let result = try CLITests.kru("convert", "Tests/Fixtures/hostile/reduce_os_system.pt", "--list")
-        #expect(result.status == 1)
+        #expect(result.status == 65)
         #expect(result.stderr.contains("os.system"))
     }
 }

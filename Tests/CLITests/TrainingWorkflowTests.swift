@@ -42,9 +42,9 @@ struct TrainingWorkflowTests {
 
         // Resuming with other settings is refused, naming the setting.
         let other = try train(resumed, ["--resume", "--lr", "0.001"])
-        #expect(other.status == 1 && other.stderr.contains("kru.train.lr"))
+        #expect(other.status == 64 && other.stderr.contains("kru.train.lr"))
         let missing = try train(directory.appendingPathComponent("none.kru").path, ["--resume"])
-        #expect(missing.status == 1 && missing.stderr.contains("no checkpoint"))
+        #expect(missing.status == 64 && missing.stderr.contains("no checkpoint"))
     }
 
     /// A dense GRU classifies sequences from .npy files; `kru score` reads the model and the same arrays.
@@ -120,10 +120,10 @@ struct TrainingWorkflowTests {
         let other = directory.appendingPathComponent("other.txt").path
         try Data(String(repeating: "xyz? ", count: 200).utf8).write(to: URL(fileURLWithPath: other))
         let bad = try CLITests.kru("finetune", base, "--data", other, "--out", tuned)
-        #expect(bad.status == 1 && bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains("not in"))
+        #expect(bad.status == 64 && bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains("not in"))
         // --length means nothing to a character model.
         let length = try CLITests.kru("finetune", base, "--data", data, "--length", "50", "--out", tuned)
-        #expect(length.status == 1 && length.stderr.contains("are for copy-memory and adding models"), "\(length.stderr)")
+        #expect(length.status == 64 && length.stderr.contains("are for copy-memory and adding models"), "\(length.stderr)")
     }
 
     /// `kru finetune` continues a copy or adding model on its own task — at a longer T when given (a curriculum):
@@ -164,7 +164,7 @@ struct TrainingWorkflowTests {
             let forged = directory.appendingPathComponent("forged.kru").path
             try KRUWriter(metadata: metadata, tensors: try original.tensors.map { try original.tensor($0) }).write(toPath: forged)
             let refused = try CLITests.kru("finetune", forged, "--steps", "1", "--out", long)
-            #expect(refused.status == 1 && refused.stderr.contains("kru.train.length is missing or out of range"), "\(hostile): \(refused.stderr)")
+            #expect(refused.status == 64 && refused.stderr.contains("kru.train.length is missing or out of range"), "\(hostile): \(refused.stderr)")
             #expect(refused.stderr.split(separator: "\n").count == 1)
         }
 

@@ -12,6 +12,7 @@ enum CheckpointFixtures {
 
     static func torchPath(_ name: String) -> String { torch.appendingPathComponent(name).path }
     static func hostilePath(_ name: String) -> String { hostile.appendingPathComponent(name).path }
+    static func memoryPath(_ name: String) -> String { root.appendingPathComponent("memory").appendingPathComponent(name).path }
 
     static func bytes(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
 

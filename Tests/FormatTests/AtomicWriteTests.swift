@@ -45,3 +45,66 @@ struct AtomicWriteTests {
         #expect(error?.code == .io)
     }
 }
+
+/// What the writer promises about the file it replaces.
+struct AtomicReplaceTests {
+    private func scratch() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kru-replace-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test func refusesToReplaceAnythingButARegularFile() throws {
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        mkfifo(directory + "/fifo", 0o600)
+        for target in ["/dev/null", directory, directory + "/fifo"] {
+            let error = #expect(throws: KRUFormatError.self) { try AtomicFile.write([1, 2, 3], toPath: target) }
+            #expect(error?.message.contains("only a regular file is replaced") == true, "\(target)")
+        }
+        var info = stat()
+        #expect(stat("/dev/null", &info) == 0 && (info.st_mode & S_IFMT) == S_IFCHR)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["fifo"])
+    }
+
+    @Test func keepsTheModeOfTheFileItReplaces() throws {
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/m.kru"
+        try AtomicFile.write([1], toPath: path)
+        chmod(path, 0o640)
+        try AtomicFile.write([2], toPath: path)
+        var info = stat()
+        stat(path, &info)
+        #expect(info.st_mode & 0o7777 == 0o640)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data([2]))
+    }
+
+    @Test func writesThroughASymbolicLink() throws {
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory + "/real", withIntermediateDirectories: true)
+        try AtomicFile.write([1], toPath: directory + "/real/m.kru")
+        symlink("real/m.kru", directory + "/link.kru")
+        try AtomicFile.write([7, 7], toPath: directory + "/link.kru")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: directory + "/link.kru") == "real/m.kru")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/real/m.kru")) == Data([7, 7]))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/real") == ["m.kru"])
+    }
+
+    /// A killed run's temporary file is removed by the next write of the same target; one a live writer holds
+    /// (locked) is left alone.
+    @Test func staleTemporariesAreRemovedLiveOnesKept() throws {
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let stale = directory + "/.m.kru.tmp-AbC123", live = directory + "/.m.kru.tmp-XyZ789"
+        let other = directory + "/.other.kru.tmp-AbC123"
+        for path in [stale, live, other] { FileManager.default.createFile(atPath: path, contents: Data([0])) }
+        let holder = open(live, O_RDONLY)
+        defer { close(holder) }
+        #expect(flock(holder, LOCK_EX) == 0)
+        try AtomicFile.write([1], toPath: directory + "/m.kru")
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: directory))
+        #expect(left == ["m.kru", ".m.kru.tmp-XyZ789", ".other.kru.tmp-AbC123"])
+    }
+}

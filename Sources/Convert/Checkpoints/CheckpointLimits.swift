@@ -64,7 +64,7 @@ public struct CheckpointLimits: Sendable, Equatable {
     public var maxTotalTensorBytes: UInt64 = 32 << 30
     /// The memory every file may use for its structure (pickles and the objects they build, ZIP directories),
     /// whatever its size. See ``memoryBytesPerFileByte``.
-    public var memoryFloorBytes: UInt64 = 32 << 20
+    public var memoryFloorBytes: UInt64 = 24 << 20
     /// Structure memory allowed per byte of the file: a file of S bytes may use max(``memoryFloorBytes``,
     /// this × S). A DEFLATE-compressed `data.pkl` counts at its inflated size, so a small file cannot unpack
     /// a large pickle.

@@ -24,7 +24,12 @@ public enum FactorSpecification: Equatable, Sendable, CustomStringConvertible {
             guard !shapes.isEmpty, shapes.allSatisfy({ $0 != nil }) else {
                 throw ConversionError("--factors \(text) is not none, auto, auto2, square sizes like 4x4x4, or shapes like 2:3x3:2")
             }
-            self = .shapes(shapes.map { $0! })
+            let parsed = shapes.map { $0! }
+            // Checked here, so that no later product of the sizes can overflow.
+            guard Self.product(parsed.map(\.rows)) != nil, Self.product(parsed.map(\.columns)) != nil else {
+                throw ConversionError("--factors \(text) multiplies to more than \(Int.max): no matrix has that size")
+            }
+            self = .shapes(parsed)
         }
     }
 
@@ -38,12 +43,24 @@ public enum FactorSpecification: Equatable, Sendable, CustomStringConvertible {
                 throw ConversionError("cannot choose factors for N = \(n): \(error)")
             }
         case .shapes(let shapes):
-            let rows = shapes.reduce(1) { $0 * $1.rows }, columns = shapes.reduce(1) { $0 * $1.columns }
+            // Both products were checked not to overflow when the specification was parsed.
+            let rows = Self.product(shapes.map(\.rows)) ?? .max, columns = Self.product(shapes.map(\.columns)) ?? .max
             guard rows == n && columns == n else {
                 throw ConversionError("factors \(self) multiply to \(rows)×\(columns), but the recurrent matrices are \(n)×\(n)")
             }
             return shapes
         }
+    }
+
+    /// The product of `sizes`, nil if it overflows `Int`.
+    private static func product(_ sizes: [Int]) -> Int? {
+        var product = 1
+        for size in sizes {
+            let (next, overflow) = product.multipliedReportingOverflow(by: size)
+            if overflow { return nil }
+            product = next
+        }
+        return product
     }
 
     public var description: String {

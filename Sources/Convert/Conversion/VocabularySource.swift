@@ -25,7 +25,12 @@ public enum VocabularySource {
     public static func textFile(_ path: String) throws -> [Unicode.Scalar] {
         guard let data = FileManager.default.contents(atPath: path) else { throw ConversionError("cannot read \(path)") }
         guard let text = String(data: data, encoding: .utf8) else { throw ConversionError("\(path) is not UTF-8") }
-        return Set(text.unicodeScalars).sorted { $0.value < $1.value }
+        return characters(of: text)
+    }
+
+    /// The distinct characters of `text`, sorted by code point (`sorted(set(text))`).
+    public static func characters(of text: String) -> [Unicode.Scalar] {
+        Set(text.unicodeScalars).sorted { $0.value < $1.value }
     }
 
     /// A list of one-character strings stored in the checkpoint under a conventional key (`vocab`, `chars`,

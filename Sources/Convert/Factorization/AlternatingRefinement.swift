@@ -3,7 +3,7 @@ extension NearestKronecker {
     /// by its exact least-squares optimum with all other factors fixed (Gauss–Seidel, newest factors always).
     /// For one term this is the higher-order power method (HOPM, De Lathauwer et al. 2000); for r terms, CP-ALS.
     ///
-    /// Update of mode f (closed form, `reference/kronecker.md` §2.3 generalised to r terms):
+    /// Update of mode f (closed form, docs/KRONECKER.md §6 generalised to r terms):
     ///
     ///     M[:, k] = T ×_{g≠f} conj(u_g^(k))                    (mode contraction)
     ///     Γ[l, k] = ∏_{g≠f} ⟨u_g^(k), u_g^(l)⟩                  (r × r, Hermitian; 1 for r = 1)

@@ -5,7 +5,7 @@ extension NearestKronecker {
     /// decreasing scale; in each term, factors 1 … F−1 phase-fixed (first entry within a relative 1e-9 of the
     /// largest modulus made real positive) with factor 0 absorbing the product of the removed phases; then every
     /// factor scaled to norm λ^(1/F). Why balanced norms: the factors of a large F could under/overflow in Float at
-    /// inference if one of them carried all of λ (`reference/kronecker.md` §1.4). `rescale` undoes the input
+    /// inference if one of them carried all of λ (docs/KRONECKER.md §3). `rescale` undoes the input
     /// normalisation of the entry point (λ is multiplied by it).
     static func canonicalTerms<S: Scalar>(
         _ terms: UnitTerms<S>, shapes: [FactorShape], rescale: Double

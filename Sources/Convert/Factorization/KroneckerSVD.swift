@@ -1,5 +1,5 @@
 extension NearestKronecker {
-    /// F = 2: the Kronecker SVD (Van Loan–Pitsianis; `reference/kronecker.md` §1.2, §1.8). T is R(A), a
+    /// F = 2: the Kronecker SVD (Van Loan–Pitsianis; docs/KRONECKER.md §2). T is R(A), a
     /// (P_0Q_0) × (P_1Q_1) matrix, and ‖A − Σ_k B_k ⊗ C_k‖ = ‖R(A) − Σ_k vec(B_k)vec(C_k)ᵀ‖, so by Eckart–Young the
     /// top r singular triples give the optimal r-term sum: vec(B_k) ∝ u_k, vec(C_k) ∝ conj(v_k) = row k of Vᴴ,
     /// scale σ_k, error² = Σ_{k>r} σ_k². The families {B_k} and {C_k} are Frobenius-orthogonal.

@@ -1,7 +1,7 @@
 extension NearestKronecker {
     /// How the top singular triples of a rearranged matrix (m × n, s = min(m, n)) are computed.
     public enum SingularSolver: Hashable, Sendable {
-        /// By size, following `reference/kronecker.md` §6.3: s ≤ 256 → ``gramEigen``; s < 1024 → ``lapackSVD``;
+        /// By size, following docs/KRONECKER.md §7: s ≤ 256 → ``gramEigen``; s < 1024 → ``lapackSVD``;
         /// otherwise ``lanczos`` (never a full SVD of a large square rearrangement).
         case automatic
         /// Gram matrix of the short side (`dsyrk`/`zherk`) and its top eigenpairs (`dsyevr`/`zheevr`); the other
@@ -37,7 +37,7 @@ extension NearestKronecker {
         /// Lanczos cap on products with R (each step costs one product with R and one with Rᴴ).
         public var maxLanczosSteps: Int = 5000
         /// F > 2: also compute the lower bound max over split points k of the optimal two-factor error with
-        /// super-factors ⊗_{f<k} and ⊗_{f≥k} (`reference/kronecker.md` §2.1). Costs F − 1 top singular values.
+        /// super-factors ⊗_{f<k} and ⊗_{f≥k} (docs/KRONECKER.md §4). Costs F − 1 top singular values.
         public var computeLowerBound: Bool = false
 
         public init(

@@ -1,7 +1,7 @@
 /// Nearest Kronecker product factorization: A ≈ Σ_{k<r} W_0^(k) ⊗ W_1^(k) ⊗ … ⊗ W_{F−1}^(k) in Double precision,
 /// for real or complex A (Van Loan–Pitsianis for two factors, sequential SVD + alternating refinement beyond).
 ///
-/// Conventions (the same as `numpy.kron`, see `DESIGN.md`): matrices are row-major and 0-based; factor f is
+/// Conventions (the same as `numpy.kron`, docs/KRONECKER.md §1): matrices are row-major and 0-based; factor f is
 /// P_f × Q_f; row i of A has mixed-radix digits (p_0, …, p_{F−1}) over (P_0, …, P_{F−1}) with factor 0 the most
 /// significant digit, column j likewise over the Q_f, and (W_0 ⊗ … ⊗ W_{F−1})[i, j] = ∏_f W_f[p_f, q_f].
 ///

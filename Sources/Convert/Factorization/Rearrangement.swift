@@ -1,5 +1,5 @@
 extension NearestKronecker {
-    /// The F-way rearrangement T = R_F(A) (`reference/kronecker.md` §2.1), as a flat row-major tensor of shape
+    /// The F-way rearrangement T = R_F(A) (docs/KRONECKER.md §4), as a flat row-major tensor of shape
     /// (P_0Q_0, P_1Q_1, …, P_{F−1}Q_{F−1}):
     ///
     ///     T[k_0, …, k_{F−1}] = A[i, j],   k_f = p_f·Q_f + q_f

@@ -1,5 +1,5 @@
 extension NearestKronecker {
-    /// Sequential SVD splitting (`reference/kronecker.md` §2.2; rank-one TT-SVD): peel factor 0 off with the top
+    /// Sequential SVD splitting (docs/KRONECKER.md §5; rank-one TT-SVD): peel factor 0 off with the top
     /// singular triple of T viewed as (P_0Q_0) × (rest), keep σ·(row 0 of Vᴴ) as the remainder, recurse; the last
     /// remainder is the last factor and its norm is λ.
     ///

@@ -6,7 +6,7 @@ extension NearestKronecker {
         /// u_k (length m), orthonormal.
         var left: [[S]]
         /// Row k of Vᴴ, i.e. conj(v_k) (length n) — the vector that becomes a factor with no further conjugation,
-        /// since R(B ⊗ C) = vec(B)·vec(C)ᵀ (`reference/kronecker.md` §1.3).
+        /// since R(B ⊗ C) = vec(B)·vec(C)ᵀ (docs/KRONECKER.md §2).
         var rightAdjoint: [[S]]
         /// The solver that ran (never `.automatic`).
         var solver: SingularSolver
@@ -16,7 +16,7 @@ extension NearestKronecker {
         var converged: Bool = true
     }
 
-    /// Picks the solver for an m × n matrix. `.automatic` follows `reference/kronecker.md` §6.3: the Gram route
+    /// Picks the solver for an m × n matrix. `.automatic` follows docs/KRONECKER.md §7: the Gram route
     /// while the short side s ≤ 256 (its cost m·n·s is BLAS-3 work and the eigenproblem is tiny); LAPACK's
     /// `?gesvdx` while s < 1024 and m·n·s < 2³⁰; Lanczos otherwise, so no full SVD of a large square
     /// rearrangement (N ≥ 1024 for F = 2) is ever started.

@@ -2,7 +2,7 @@ extension NearestKronecker {
     /// max over split points k = 1 … F−1 of the optimal two-factor error √(‖T‖² − σ_1(R_k)²), where R_k is T
     /// viewed as (∏_{f<k} P_fQ_f) × (∏_{f≥k} P_fQ_f) — the rearrangement for super-factors ⊗_{f<k} and ⊗_{f≥k}.
     /// Every F-factor product is also such a two-factor product, so no F-factor fit can beat this bound
-    /// (`reference/kronecker.md` §2.1). Because T's modes are already in factor order, each R_k is a reshape.
+    /// (docs/KRONECKER.md §4). Because T's modes are already in factor order, each R_k is a reshape.
     static func splitLowerBound<S: Scalar>(
         _ t: UnsafeBufferPointer<S>, modes: [Int], options: Options, reporter: ProgressReporter
     ) throws(KroneckerFactorizationError) -> Double {

@@ -10,8 +10,8 @@ enum TorchLegacyReader {
     /// at 1 MiB and doubles while a pickle runs past its end, so memory follows the pickles' real size (the
     /// storages after them are never read here).
     static func read(_ source: CheckpointByteSource, options: CheckpointReadOptions, context: CheckpointContext,
-                     memory: inout MemoryBudget) throws -> Checkpoint {
-        var prefixLength = min(source.size, 1 << 20)
+                     memory: inout MemoryBudget, firstPrefix: UInt64 = 1 << 20) throws -> Checkpoint {
+        var prefixLength = min(source.size, max(firstPrefix, 1))
         while true {
             var attempt = memory
             try attempt.charge(prefixLength, for: "the first \(prefixLength) bytes of the legacy pickles", context: context, at: 0)

@@ -95,6 +95,7 @@ struct ZipArchive: Sendable {
             return try source.read(at: dataStart + UInt64(range.lowerBound), count: range.count, "entry data", where_)
         }
         var kept: [UInt8] = []
+        kept.reserveCapacity(range.count)  // inside the entry's size, which reading the checkpoint confirmed
         var position = 0
         do {
             try pieces(of: entry, at: dataStart, where_) { piece in
