@@ -30,10 +30,11 @@ struct Convert: ParsableCommand {
     var output: String?
     @Option(help: "Vocabulary: a JSON array of one-character strings.", completion: .file(extensions: ["json"]))
     var vocab: String?
-    @Option(help: "Vocabulary: the sorted distinct characters of this text (Python's sorted(set(text))); - reads standard input.",
-            completion: .file())
+    @Option(help: ArgumentHelp("Vocabulary: the sorted distinct characters of this text (Python's "
+                               + "sorted(set(text))); - reads standard input."), completion: .file())
     var vocabText: String?
-    @Option(help: "A JSON file naming the embedding, recurrent prefix and readout tensors.", completion: .file(extensions: ["json"]))
+    @Option(help: "A JSON file naming the embedding, recurrent prefix and readout tensors.",
+            completion: .file(extensions: ["json"]))
     var map: String?
     @Option(help: "nn.RNN's nonlinearity (its state dict does not record it).") var nonlinearity: Nonlinearity = .tanh
     @Option(help: "Random restarts of the alternating refinement (more than two factors; 0–10000).") var restarts = 0
@@ -49,13 +50,17 @@ struct Convert: ParsableCommand {
 
     func validate() throws {
         if list {
-            guard output == nil, eval == nil else { throw ValidationError("--list converts nothing: leave out -o and --eval") }
+            guard output == nil, eval == nil else {
+                throw ValidationError("--list converts nothing: leave out -o and --eval")
+            }
         } else {
             guard output != nil else { throw ValidationError("give -o OUT.kru (or --list)") }
         }
         guard vocab == nil || vocabText == nil else { throw ValidationError("give --vocab or --vocab-text, not both") }
         guard (1...64).contains(rank) else { throw ValidationError("--rank must be between 1 and 64, got \(rank)") }
-        guard (0...10_000).contains(restarts) else { throw ValidationError("--restarts must be between 0 and 10000, got \(restarts)") }
+        guard (0...10_000).contains(restarts) else {
+            throw ValidationError("--restarts must be between 0 and 10000, got \(restarts)")
+        }
         do {
             _ = try FactorSpecification(parsing: factors)
         } catch {
@@ -79,14 +84,17 @@ struct Convert: ParsableCommand {
         var options = ConversionOptions()
         options.factorization.restarts = restarts
         options.factorization.seed = seed
-        options.general = [("general.name", name), ("general.description", description), ("general.license", license),
-                           ("general.author", author)].compactMap { key, value in value.map { KRUMetadataEntry(key, .string($0)) } }
+        let general = [("general.name", name), ("general.description", description), ("general.license", license),
+                       ("general.author", author)]
+        options.general = general.compactMap { key, value in value.map { KRUMetadataEntry(key, .string($0)) } }
         let evalTokens = try eval.map { path in try evaluationTokens(path, vocabulary: vocabulary) }
         let progress = ProgressLine(total: 1000, unit: "‰")
         let specification = try FactorSpecification(parsing: factors)  // validated in validate()
         let result = try reporting(checkpoint) {
             try Converter.convert(dense, vocabulary: vocabulary, factors: specification, rank: rank, options: options,
-                                  source: (checkpoint as NSString).lastPathComponent) { progress.update(Int($0 * 1000)) }
+                                  source: (checkpoint as NSString).lastPathComponent) {
+                progress.update(Int($0 * 1000))
+            }
         }
         progress.finish()
         try reporting(output) { try result.write(toPath: output) }
@@ -112,25 +120,32 @@ struct Convert: ParsableCommand {
     private func evaluationTokens(_ path: String, vocabulary: [Unicode.Scalar]) throws -> [Int] {
         let tokens = try encode(readText(path), with: Tokenizer(vocabulary: vocabulary), skipUnknown: true)
         guard tokens.count >= 2 else {
-            throw CLIError(.dataError, "\(path) has \(tokens.count) character(s) in the model's vocabulary; --eval needs at least 2")
+            throw CLIError(.dataError,
+                           "\(path) has \(tokens.count) character(s) in the model's vocabulary; --eval needs at least 2")
         }
         return tokens
     }
 
     private func printListing(_ read: Checkpoint, _ dense: DenseRecurrentStructure) {
         print("\(terminalSafe(checkpoint)): \(read.format.rawValue), \(read.tensors.count) tensors")
-        if !read.strippedPrefixes.isEmpty { print("stripped prefixes: \(terminalSafe(read.strippedPrefixes.joined(separator: ", ")))") }
+        if !read.strippedPrefixes.isEmpty {
+            print("stripped prefixes: \(terminalSafe(read.strippedPrefixes.joined(separator: ", ")))")
+        }
         for skipped in read.skippedEntries { print("skipped: \(terminalSafe(skipped))") }
         let rows = read.tensors.map { t in
             [terminalSafe(t.name), "\(t.dtype)", "\(t.shape)",
              t.storageName.map { "\(terminalSafe($0)) (\(t.storageElementCount!) elements)" } ?? "-"]
         }
         formatTable([["tensor", "dtype", "shape", "storage"]] + rows).forEach { print("  " + $0) }
-        print("recognised: \(dense.cell.rawValue), \(dense.hiddenSizes.count) layer(s) of \(dense.hiddenSizes.map(String.init).joined(separator: ", ")) units")
+        let sizes = dense.hiddenSizes.map(String.init).joined(separator: ", ")
+        print("recognised: \(dense.cell.rawValue), \(dense.hiddenSizes.count) layer(s) of \(sizes) units")
         print("  embedding: \(dense.map.embedding.map(terminalSafe) ?? "none (one-hot input)")")
-        print("  recurrent: \(terminalSafe(dense.map.recurrentPrefix))weight_ih_l*, weight_hh_l*\(dense.hasBiases ? ", bias_ih_l*, bias_hh_l*" : " (no biases)")")
+        let biases = dense.hasBiases ? ", bias_ih_l*, bias_hh_l*" : " (no biases)"
+        print("  recurrent: \(terminalSafe(dense.map.recurrentPrefix))weight_ih_l*, weight_hh_l*\(biases)")
         print("  readout:   \(terminalSafe(dense.map.readoutWeight))\(dense.map.readoutBias.map { ", " + terminalSafe($0) } ?? "")")
-        if let stored = VocabularySource.checkpoint(read) { print("  vocabulary stored in the checkpoint: \(stored.count) characters") }
+        if let stored = VocabularySource.checkpoint(read) {
+            print("  vocabulary stored in the checkpoint: \(stored.count) characters")
+        }
     }
 
     private func listingJSON(_ read: Checkpoint, _ dense: DenseRecurrentStructure) -> String {

@@ -32,9 +32,11 @@ enum ExitStatus: Int32, CaseIterable, Sendable {
 
 /// A failure reported the way every command reports one: a single line `kru: error: MESSAGE` on standard error
 /// (control characters escaped), then exit with ``status``.
-struct CLIError: Error {
+struct CLIError: Error, CustomStringConvertible {
     let status: ExitStatus
     let message: String
+
+    var description: String { message }
 
     init(_ status: ExitStatus, _ message: String) {
         self.status = status

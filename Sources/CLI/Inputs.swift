@@ -15,7 +15,8 @@ func requireRegularFile(_ path: String) throws {
         throw CLIError(.noInput, "cannot open \(path): \(String(cString: strerror(errno)))")
     }
     guard (info.st_mode & S_IFMT) == S_IFREG else {
-        throw CLIError(.noInput, "\(path) is \(fileTypeName(info.st_mode)), not a regular file; this input is read with random access, so save it to a file first")
+        throw CLIError(.noInput, "\(path) is \(fileTypeName(info.st_mode)), not a regular file; this input is read "
+                           + "with random access, so save it to a file first")
     }
 }
 
@@ -103,7 +104,8 @@ func runModel(_ kru: KRUModel, onArrayAt path: String) throws -> ModelRun {
     let isTokenModel = kru.description.vocabulary != nil
     let sequenceRank = isTokenModel ? 1 : 2
     guard array.shape.count == sequenceRank || array.shape.count == sequenceRank + 1 else {
-        throw CLIError(.dataError, "\(path) has shape \(array.shape); this model takes \(isTokenModel ? "T or B×T token ids" : "T×D or B×T×D vectors")")
+        let wanted = isTokenModel ? "T or B×T token ids" : "T×D or B×T×D vectors"
+        throw CLIError(.dataError, "\(path) has shape \(array.shape); this model takes \(wanted)")
     }
     let batched = array.shape.count == sequenceRank + 1
     let batch = batched ? array.shape[0] : 1
@@ -117,7 +119,8 @@ func runModel(_ kru: KRUModel, onArrayAt path: String) throws -> ModelRun {
         case (false, .double(let x)):
             return try kru.outputs(vectors: x.map { Float($0) }, batch: batch, steps: steps)
         default:
-            throw CLIError(.dataError, "\(path) holds \(array.dtype) values; this model takes \(isTokenModel ? "integer token ids" : "floating-point vectors")")
+            let wanted = isTokenModel ? "integer token ids" : "floating-point vectors"
+            throw CLIError(.dataError, "\(path) holds \(array.dtype) values; this model takes \(wanted)")
         }
     }
     let stepsShape = kru.description.outputSteps == .every ? [steps] : []

@@ -63,7 +63,8 @@ struct InspectReport {
         lines.append("metadata (\(file.metadata.count)):")
         let keyWidth = file.metadata.map(\.key.count).max() ?? 0
         for entry in file.metadata {
-            lines.append("  \(entry.key.padded(to: keyWidth))  \(entry.value.typeName.padded(to: 6))  \(terminalSafe(abbreviated(entry.value.description)))")
+            let value = terminalSafe(abbreviated(entry.value.description))
+            lines.append("  \(entry.key.padded(to: keyWidth))  \(entry.value.typeName.padded(to: 6))  \(value)")
         }
         lines.append("tensors (\(file.tensors.count)):")
         var table = [["name", "dtype", "shape", "compression", "stored", "raw", "ratio", "crc32", "status"]]

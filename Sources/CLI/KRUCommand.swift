@@ -7,11 +7,12 @@ struct KRUCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kru",
         abstract: "Kronecker Recurrent Units: inspect, run, convert and train compact recurrent models.",
-        discussion: "Errors are one line on standard error; the exit status tells their class (docs/CLI.md): 0 success, "
-            + "1 a check failed, 64 usage, 65 bad input data, 66 input missing or unreadable, 73 output cannot be "
-            + "created, 74 I/O error.",
+        discussion: "Errors are one line on standard error; the exit status tells their class (docs/CLI.md): "
+            + "0 success, 1 a check failed, 64 usage, 65 bad input data, 66 input missing or unreadable, 73 output "
+            + "cannot be created, 74 I/O error.",
         version: "0.1.0",
-        subcommands: [Inspect.self, Sample.self, Score.self, Params.self, Run.self, Convert.self, Train.self, Finetune.self, Zoo.self]
+        subcommands: [Inspect.self, Sample.self, Score.self, Params.self, Run.self, Convert.self, Train.self,
+                      Finetune.self, Zoo.self]
     )
 
     /// Parses and runs a command, and turns every failure into one line on standard error and the exit status

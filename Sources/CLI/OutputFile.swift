@@ -20,7 +20,8 @@ func checkOutput(_ path: String, notOverwriting inputs: [String?]) throws {
         for case let input? in inputs where input != "-" {
             var other = stat()
             if stat(input, &other) == 0, other.st_dev == info.st_dev, other.st_ino == info.st_ino {
-                throw CLIError(.cannotCreate, "\(path) is also an input of this command (\(input)); choose another output")
+                throw CLIError(.cannotCreate,
+                               "\(path) is also an input of this command (\(input)); choose another output")
             }
         }
     }

@@ -5,14 +5,15 @@ import KRUInference
 struct Params: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare parameter counts: a KRU against dense RNN/LSTM/GRU and unitary RNNs.",
-        discussion: "Give a model file, or describe a KRU with --hidden, --factors, --input and --output. Rows: the KRU; "
-            + "the baselines at the same hidden size; dense RNN, LSTM and GRU at the largest hidden size whose total "
+        discussion: "Give a model file, or describe a KRU with --hidden, --factors, --input and --output. Rows: the "
+            + "KRU; the baselines at the same hidden size; dense RNN, LSTM and GRU at the largest hidden size whose total "
             + "does not exceed the KRU's. Each formula and its source is documented in Sources/Inference/Parameters. "
             + "Example (pixel MNIST as counted in the KRU paper): 'kru params --hidden 512 --factors "
             + "2x2x2x2x2x2x2x2x2 --input 1 --output 10 --paper-terms'."
     )
 
-    @Argument(help: "A .kru model (its first layer is compared).", completion: .file(extensions: ["kru"])) var model: String?
+    @Argument(help: "A .kru model (its first layer is compared).", completion: .file(extensions: ["kru"]))
+    var model: String?
     @Option(help: "Hidden size N (default: the product of the factor sizes).") var hidden: Int?
     @Option(help: "Square Kronecker factor sizes, e.g. 2x2x2 for three 2×2 factors.") var factors: String?
     @Option(help: "Input width D.") var input: Int?
@@ -79,7 +80,9 @@ struct Params: ParsableCommand {
             product = overflow || product == nil ? nil : next
         }
         guard let product, product <= ParameterCountLimits.maxDimension else {
-            throw ValidationError("--factors \(factors) multiplies to \(product.map(String.init) ?? "more than \(Int.max)"); the largest hidden size N is \(ParameterCountLimits.maxDimension)")
+            let value = product.map(String.init) ?? "more than \(Int.max)"
+            throw ValidationError("--factors \(factors) multiplies to \(value); the largest hidden size N is "
+                                  + "\(ParameterCountLimits.maxDimension)")
         }
         do {
             let architecture = try RecurrentArchitecture(

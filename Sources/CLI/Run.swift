@@ -21,6 +21,8 @@ struct Run: ParsableCommand {
         try checkOutput(output, notOverwriting: [model, input])
         let kru = try loadModel(model)
         let outputs = try runModel(kru, onArrayAt: input)
-        try reporting(output) { try NumPyArray(shape: outputs.shape, values: .float(outputs.values)).write(toPath: output) }
+        try reporting(output) {
+            try NumPyArray(shape: outputs.shape, values: .float(outputs.values)).write(toPath: output)
+        }
     }
 }

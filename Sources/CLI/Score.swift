@@ -20,12 +20,15 @@ struct Score: ParsableCommand {
     @Argument(help: "A UTF-8 text (character models); - reads standard input.", completion: .file()) var text: String?
     @Option(help: "Input array (.npy) for data scoring.", completion: .file(extensions: ["npy"])) var inputs: String?
     @Option(help: "Target array (.npy) for data scoring.", completion: .file(extensions: ["npy"])) var targets: String?
-    @Option(help: "Per-sequence lengths (.npy, B integers) when --inputs holds B padded sequences: sequence b is scored at its first lengths[b] steps (1 … T).",
+    @Option(help: ArgumentHelp("Per-sequence lengths (.npy, B integers) when --inputs holds B padded sequences: "
+                               + "sequence b is scored at its first lengths[b] steps (1 … T)."),
             completion: .file(extensions: ["npy"]))
     var lengths: String?
-    @Option(help: "A reference model with the same vocabulary to compare against.", completion: .file(extensions: ["kru"]))
+    @Option(help: "A reference model with the same vocabulary to compare against.",
+            completion: .file(extensions: ["kru"]))
     var compare: String?
-    @Flag(help: "Drop characters the vocabulary lacks instead of failing (the report says how many).") var skipUnknown = false
+    @Flag(help: "Drop characters the vocabulary lacks instead of failing (the report says how many).")
+    var skipUnknown = false
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
@@ -33,9 +36,13 @@ struct Score: ParsableCommand {
             throw ValidationError("give a text file, or both --inputs and --targets")
         }
         if text != nil {
-            guard lengths == nil else { throw ValidationError("--lengths applies to --inputs/--targets, not to a text") }
+            guard lengths == nil else {
+                throw ValidationError("--lengths applies to --inputs/--targets, not to a text")
+            }
         } else {
-            guard compare == nil, !skipUnknown else { throw ValidationError("--compare and --skip-unknown apply to a text") }
+            guard compare == nil, !skipUnknown else {
+                throw ValidationError("--compare and --skip-unknown apply to a text")
+            }
         }
     }
 
@@ -46,7 +53,8 @@ struct Score: ParsableCommand {
         }
         let text = text!
         guard let tokenizer = kru.tokenizer, kru.description.outputKind == .categorical else {
-            throw CLIError(.dataError, "\(model) is not a categorical character model; `kru score` scores text with it only with --inputs/--targets")
+            throw CLIError(.dataError, "\(model) is not a categorical character model; score it with "
+                               + "--inputs/--targets instead of a text")
         }
         let reference = try compare.map { try comparableReference($0, to: kru) }
         let content = try readText(text)
@@ -54,7 +62,8 @@ struct Score: ParsableCommand {
         let skipped = content.unicodeScalars.count - tokens.count
         guard tokens.count >= 2 else {
             let dropped = skipped > 0 ? " after dropping \(skipped) character(s) the vocabulary lacks" : ""
-            throw CLIError(.dataError, "\(text) has \(tokens.count) character(s)\(dropped); scoring predicts every character after the first, so it needs at least 2")
+            throw CLIError(.dataError, "\(text) has \(tokens.count) character(s)\(dropped); scoring predicts every "
+                               + "character after the first, so it needs at least 2")
         }
         let progress = ProgressLine(total: tokens.count, unit: "chars")
         let start = Date()
@@ -96,14 +105,16 @@ struct Score: ParsableCommand {
     private func comparableReference(_ path: String, to kru: KRUModel) throws -> KRUModel {
         let reference = try loadModel(path)
         guard reference.description.outputKind == .categorical, let theirs = reference.description.vocabulary else {
-            throw CLIError(.dataError, "\(path) is not a categorical character model, so it cannot be compared with \(model)")
+            throw CLIError(.dataError,
+                           "\(path) is not a categorical character model, so it cannot be compared with \(model)")
         }
         let ours = kru.description.vocabulary!
         guard theirs == ours else {
             let onlyOurs = Set(ours).subtracting(theirs).count, onlyTheirs = Set(theirs).subtracting(ours).count
             let detail = onlyOurs + onlyTheirs == 0 ? "the same characters in another order"
                 : "\(onlyOurs) character(s) only in \(model), \(onlyTheirs) only in \(path)"
-            throw CLIError(.dataError, "\(path) has a different vocabulary from \(model) (\(theirs.count) vs \(ours.count) characters; \(detail)); --compare needs the same vocabulary")
+            throw CLIError(.dataError, "\(path) has a different vocabulary from \(model) (\(theirs.count) vs "
+                               + "\(ours.count) characters; \(detail)); --compare needs the same vocabulary")
         }
         return reference
     }
@@ -150,13 +161,16 @@ extension Score {
     private func readLengths(_ path: String, run: ModelRun, inputs: String) throws -> [Int] {
         let array = try readArray(path)
         guard array.shape.count == 1, case .integer(let values) = array.values else {
-            throw CLIError(.dataError, "\(path) must be a 1-D array of integer lengths, has shape \(array.shape) of \(array.dtype)")
+            throw CLIError(.dataError,
+                           "\(path) must be a 1-D array of integer lengths, has shape \(array.shape) of \(array.dtype)")
         }
         guard values.count == run.batch else {
-            throw CLIError(.dataError, "\(path) holds \(values.count) lengths but \(inputs) holds \(run.batch) sequence(s)")
+            throw CLIError(.dataError,
+                           "\(path) holds \(values.count) lengths but \(inputs) holds \(run.batch) sequence(s)")
         }
         if let (index, bad) = values.enumerated().first(where: { !(1...Int64(run.steps)).contains($0.element) }) {
-            throw CLIError(.dataError, "\(path): length \(bad) at position \(index) is outside 1 … \(run.steps), the steps of \(inputs)")
+            throw CLIError(.dataError,
+                           "\(path): length \(bad) at position \(index) is outside 1 … \(run.steps), the steps of \(inputs)")
         }
         return values.map { Int($0) }
     }

@@ -4,12 +4,6 @@ import Testing
 
 /// The writer replaces files atomically and leaves nothing behind when it fails.
 struct AtomicWriteTests {
-    private func scratchDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kru-atomic-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     @Test func writesReadableFileAndLeavesNoTemporaries() throws {
         let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -48,14 +42,8 @@ struct AtomicWriteTests {
 
 /// What the writer promises about the file it replaces.
 struct AtomicReplaceTests {
-    private func scratch() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kru-replace-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     @Test func refusesToReplaceAnythingButARegularFile() throws {
-        let directory = try scratch()
+        let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         mkfifo(directory + "/fifo", 0o600)
         for target in ["/dev/null", directory, directory + "/fifo"] {
@@ -68,7 +56,7 @@ struct AtomicReplaceTests {
     }
 
     @Test func keepsTheModeOfTheFileItReplaces() throws {
-        let directory = try scratch()
+        let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/m.kru"
         try AtomicFile.write([1], toPath: path)
@@ -81,7 +69,7 @@ struct AtomicReplaceTests {
     }
 
     @Test func writesThroughASymbolicLink() throws {
-        let directory = try scratch()
+        let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.createDirectory(atPath: directory + "/real", withIntermediateDirectories: true)
         try AtomicFile.write([1], toPath: directory + "/real/m.kru")
@@ -95,7 +83,7 @@ struct AtomicReplaceTests {
     /// A killed run's temporary file is removed by the next write of the same target; one a live writer holds
     /// (locked) is left alone.
     @Test func staleTemporariesAreRemovedLiveOnesKept() throws {
-        let directory = try scratch()
+        let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let stale = directory + "/.m.kru.tmp-AbC123", live = directory + "/.m.kru.tmp-XyZ789"
         let other = directory + "/.other.kru.tmp-AbC123"
@@ -107,4 +95,11 @@ struct AtomicReplaceTests {
         let left = Set(try FileManager.default.contentsOfDirectory(atPath: directory))
         #expect(left == ["m.kru", ".m.kru.tmp-XyZ789", ".other.kru.tmp-AbC123"])
     }
+}
+
+/// A new empty directory under the temporary directory.
+private func scratchDirectory() throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("kru-atomic-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
 }

@@ -135,7 +135,7 @@ struct FileRangeStorage: StorageBytes {
     let context: CheckpointContext
 
     func bytes(_ range: Range<Int>) throws -> [UInt8] {
-        precondition(range.lowerBound >= 0 && range.upperBound <= length, "a view reaches outside its validated storage")
+        precondition(range.lowerBound >= 0 && range.upperBound <= length, "a view reaches outside its storage")
         return try source.read(at: offset + UInt64(range.lowerBound), count: range.count, "tensor data", context)
     }
 }

@@ -28,18 +28,22 @@ final class MaterializationBudget: Sendable {
             var next = totals
             if next.storages.insert(storage).inserted { next.storedElements += UInt64(storageElements) }
             next.decodedElements += UInt64(elements)
-            let (scaled, overflow) = next.storedElements.multipliedReportingOverflow(by: limits.materializedElementsPerStoredElement)
+            let (scaled, overflow) = next.storedElements
+                .multipliedReportingOverflow(by: limits.materializedElementsPerStoredElement)
             let allowed = overflow ? UInt64.max : max(limits.materializedElementsFloor, scaled)
             guard next.decodedElements <= allowed else {
                 throw context.limit(.materializedElements, at: nil,
-                                    "decoding \(quotedForMessage(name)) (\(elements) elements, a view of a \(storageElements)-element storage) would bring the elements decoded from this checkpoint to \(next.decodedElements); its storages hold \(next.storedElements), which allows \(allowed)")
+                                    "decoding \(quotedForMessage(name)) (\(elements) elements, a view of a "
+                                        + "\(storageElements)-element storage) would bring the elements decoded from "
+                                        + "this checkpoint to \(next.decodedElements); its storages hold "
+                                        + "\(next.storedElements), which allows \(allowed)")
             }
             // Decoded size: Float for the 32/16-bit floating types, 8 bytes for everything else.
             let width: UInt64 = dtype == .float64 || !dtype.isFloatingPoint ? 8 : 4
             next.decodedBytes += UInt64(elements) * width  // elements ≤ 2^32 each, counts far from overflow
             guard next.decodedBytes <= limits.maxTotalTensorBytes else {
-                throw context.limit(.totalTensorBytes, at: nil,
-                                    "tensor \(quotedForMessage(name)) would bring the decoded total past \(limits.maxTotalTensorBytes) bytes")
+                throw context.limit(.totalTensorBytes, at: nil, "tensor \(quotedForMessage(name)) would bring the "
+                                        + "decoded total past \(limits.maxTotalTensorBytes) bytes")
             }
             totals = next
         }

@@ -29,6 +29,7 @@ struct MemoryBudget {
     /// The error for `what` not fitting.
     func exceeded(by what: String, context: CheckpointContext, at offset: UInt64?) -> CheckpointError {
         context.limit(.memoryBudget, at: offset,
-                      "\(what) would take this file's structures past its memory budget of \(limit) bytes (the larger of a fixed floor and a multiple of its \(fileSize) bytes; see docs/MEMORY.md)")
+                      "\(what) would take this file's structures past its memory budget of \(limit) bytes (the "
+                          + "larger of a fixed floor and a multiple of its \(fileSize) bytes; see docs/MEMORY.md)")
     }
 }
