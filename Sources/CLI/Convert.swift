@@ -71,6 +71,7 @@ struct Convert: ParsableCommand {
     func run() throws {
         if let output { try checkOutput(output, notOverwriting: [checkpoint, vocab, vocabText, map, eval]) }
         try requireRegularFile(checkpoint)
+        for case let path? in [vocab, map] { try requireExisting(path) }
         let read = try reporting(checkpoint) { try Checkpoint.read(path: checkpoint) }
         let tensorMap = try map.map { path in try reporting { try TensorMap.read(path: path) } }
         let structure = try reporting(checkpoint) {

@@ -20,6 +20,15 @@ func requireRegularFile(_ path: String) throws {
     }
 }
 
+/// Checks that a small input read as a stream (a JSON map or vocabulary) exists and is not a directory.
+func requireExisting(_ path: String) throws {
+    var info = stat()
+    guard stat(path, &info) == 0 else {
+        throw CLIError(.noInput, "cannot open \(path): \(String(cString: strerror(errno)))")
+    }
+    guard (info.st_mode & S_IFMT) != S_IFDIR else { throw CLIError(.noInput, "\(path) is a directory") }
+}
+
 /// Loads a model, or throws the CLIError for what is wrong with it.
 func loadModel(_ path: String) throws -> KRUModel {
     try requireRegularFile(path)

@@ -32,8 +32,7 @@ struct Sample: ParsableCommand {
     func run() throws {
         let kru = try loadModel(model)
         guard let tokenizer = kru.tokenizer, kru.description.outputKind == .categorical else {
-            printError("\(model) is not a categorical character model; `kru sample` generates text")
-            throw ExitCode(1)
+            throw CLIError(.dataError, "\(model) is not a categorical character model; `kru sample` generates text")
         }
         let primeText = try primeFile.map(readText) ?? prime ?? ""
         let primeTokens = try encode(primeText, with: tokenizer, skipUnknown: skipUnknown)

@@ -19,7 +19,7 @@ struct BadInputTests {
         write("one.txt", "a")
         write("unknown.txt", "zzz")
         write("text.txt", "abcdefgabcabcgfedcba")
-        write("latin1.txt", "caf\u{e9}")
+        write("map-dup.json", "[\"a\", {\"k\": 1, \"k\": 2}]")
         try! Data([0x63, 0x61, 0x66, 0xe9]).write(to: directory.appendingPathComponent("latin1.txt"))
         mkfifo(directory.appendingPathComponent("fifo").path, 0o600)
         try! FileManager.default.createDirectory(at: directory.appendingPathComponent("dir"), withIntermediateDirectories: true)
@@ -76,6 +76,8 @@ struct BadInputTests {
         ("score \(lstm) $S/dir", 66, "$S/dir is a directory, not a text"),
         ("run \(lstm) --input /nonexistent.npy -o $S/y.npy", 66, "cannot open /nonexistent.npy"),
         ("zoo --dir /nonexistent", 66, "/nonexistent/zoo.json: cannot read the manifest"),
+        ("convert \(checkpoint) --list --map /nonexistent.json", 66, "cannot open /nonexistent.json"),
+        ("convert \(checkpoint) --vocab $S/dir -o $S/x.kru", 66, "$S/dir is a directory"),
         // Inputs whose content is unusable.
         ("inspect spec/vectors/invalid/bad_magic.kru", 65, "spec/vectors/invalid/bad_magic.kru: bad_magic at byte 0"),
         ("inspect spec/vectors/invalid/tensor_checksum.kru", 65, "spec/vectors/invalid/tensor_checksum.kru: tensor_checksum"),
@@ -98,6 +100,9 @@ struct BadInputTests {
         ("score \(lstm) --inputs $S/ids.npy --targets $S/targets.npy --lengths $S/lengths-2d.npy", 65, "$S/lengths-2d.npy must be a 1-D array of integer lengths"),
         ("score \(lstm) --inputs $S/ids.npy --targets $S/ids.npy --lengths Tests/Fixtures/hostile/npy_short_data.npy", 65, "Tests/Fixtures/hostile/npy_short_data.npy: byte"),
         ("run \(lstm) --input $S/text.txt -o $S/y.npy", 65, "$S/text.txt: byte 0: not a .npy array"),
+        ("convert \(checkpoint) --list --map /dev/zero", 65, "the map file /dev/zero is over 65536 bytes"),
+        ("convert \(checkpoint) --list --map $S/text.txt", 65, "the map file $S/text.txt is not strict JSON: byte 0"),
+        ("convert \(checkpoint) --vocab $S/map-dup.json -o $S/x.kru", 65, "the vocabulary $S/map-dup.json is not strict JSON: byte"),
         // Outputs that must not be written.
         ("convert \(checkpoint) --vocab-text $S/text.txt -o /dev/null", 73, "/dev/null is a character device; kru writes only regular files"),
         ("convert \(checkpoint) --vocab-text $S/text.txt -o \(checkpoint)", 73, "\(checkpoint) is also an input of this command"),
@@ -233,6 +238,23 @@ struct CLIConventionTests {
         #expect(bash.stdout.contains("_kru_convert()") && bash.stdout.contains("-f"))
         let zsh = try MeasuredRun.kru(["--generate-completion-script", "zsh"])
         #expect(zsh.stdout.contains("_files"))
+    }
+
+    /// The README's commands, on the fixtures: each succeeds (status 0, nothing on standard error) and reports
+    /// (all but `kru run`, which writes a file).
+    @Test(arguments: [
+        "inspect \(lstm)", "inspect --json \(lstm)", "score \(lstm) $S/text.txt --compare \(lstm) --json",
+        "params \(lstm)", "params --factors 2x2x2x2x2x2x2x2x2 --input 1 --output 10 --paper-terms",
+        "run \(lstm) --input $S/ids.npy --output $S/readme-logits.npy",
+        "convert \(BadInputTests.checkpoint) --list", "convert \(BadInputTests.checkpoint) --list --json",
+        "convert \(BadInputTests.checkpoint) --factors 2x3 --vocab-text $S/text.txt -o $S/readme-small.kru --eval $S/text.txt",
+        "zoo",
+    ])
+    func readmeCommandsSucceed(invocation: String) throws {
+        let arguments = invocation.replacingOccurrences(of: "$S", with: BadInputTests.scratch.path).split(separator: " ")
+        let result = try MeasuredRun.kru(arguments.map(String.init))
+        #expect(result.status == 0 && result.stderr.isEmpty, "kru \(invocation): \(result.stderr)")
+        #expect(result.stdout.isEmpty == invocation.hasPrefix("run "), "kru \(invocation)")
     }
 
     @Test func runAcceptsTheShortOutputFlag() throws {

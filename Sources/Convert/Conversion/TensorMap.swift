@@ -29,15 +29,11 @@ public struct TensorMap: Equatable, Sendable, Codable {
 
     /// Reads a map from a JSON file (at most 64 KiB).
     public static func read(path: String) throws -> TensorMap {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let size = attributes[.size] as? Int, size <= 64 << 10,
-              let data = FileManager.default.contents(atPath: path) else {
-            throw ConversionError("cannot read the map file \(path) (missing, unreadable or over 64 KiB)")
+        let data = try strictJSON(readSmallFile(path, limit: 64 << 10, what: "map file"), what: "map file", path: path)
+        guard let map = try? JSONDecoder().decode(TensorMap.self, from: data) else {
+            throw ConversionError("the map file \(path) is not a JSON object with the strings recurrent_prefix and "
+                                  + "readout_weight (and optional embedding, readout_bias)")
         }
-        do {
-            return try JSONDecoder().decode(TensorMap.self, from: data)
-        } catch {
-            throw ConversionError("map file \(path) is not a JSON object with recurrent_prefix, readout_weight (and optional embedding, readout_bias): \(error)")
-        }
+        return map
     }
 }

@@ -13,7 +13,7 @@ public enum VocabularySource {
 
     /// A JSON array of one-character strings: token `i` is element `i` (`--vocab FILE`).
     public static func jsonFile(_ path: String) throws -> [Unicode.Scalar] {
-        let data = try smallFile(path)
+        let data = try strictJSON(readSmallFile(path, limit: 16 << 20, what: "vocabulary"), what: "vocabulary", path: path)
         guard let array = try? JSONSerialization.jsonObject(with: data) as? [String] else {
             throw ConversionError("\(path) is not a JSON array of strings")
         }
@@ -23,7 +23,7 @@ public enum VocabularySource {
     /// The distinct characters of a text, sorted by code point — the usual `sorted(set(text))` of
     /// character-level training scripts (`--vocab-text FILE`).
     public static func textFile(_ path: String) throws -> [Unicode.Scalar] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ConversionError("cannot read \(path)") }
+        let data = try readSmallFile(path, limit: 1 << 30, what: "vocabulary text")
         guard let text = String(data: data, encoding: .utf8) else { throw ConversionError("\(path) is not UTF-8") }
         return characters(of: text)
     }
@@ -56,13 +56,5 @@ public enum VocabularySource {
             guard scalars.count == 1 else { throw ConversionError("\(origin): entry \(i) \(s.debugDescription) is not one character") }
             return scalars[0]
         }
-    }
-
-    private static func smallFile(_ path: String) throws -> Data {
-        guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size <= 16 << 20,
-              let data = FileManager.default.contents(atPath: path) else {
-            throw ConversionError("cannot read \(path) (missing, unreadable or over 16 MiB)")
-        }
-        return data
     }
 }
