@@ -60,8 +60,9 @@ public enum BoundedInflate {
     static func stream(_ source: any KRUByteSource, offset: UInt64, count: Int, expectedCount: Int, framing: Framing,
                        pieceSizes: (input: Int, output: Int), _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let inflater = try Inflater(framing: framing)
-        let pieceSize = max(1, pieceSizes.output)
-        let output = UnsafeMutableRawBufferPointer.allocate(byteCount: pieceSize + 1, alignment: 16)
+        // Room for one byte past the declared size, so a stream that goes on is caught at the first extra byte.
+        let pieceSize = max(1, min(pieceSizes.output, expectedCount + 1))
+        let output = UnsafeMutableRawBufferPointer.allocate(byteCount: pieceSize, alignment: 16)
         defer { output.deallocate() }
         var input: [UInt8] = []
         var inputUsed = 0, inputRead = 0, produced = 0
@@ -72,7 +73,6 @@ public enum BoundedInflate {
                 inputRead += n
                 inputUsed = 0
             }
-            // Room for one byte past the declared size, so a stream that goes on is caught at the first extra byte.
             let room = min(pieceSize, expectedCount + 1 - produced)
             let step = input.withUnsafeBytes { raw in
                 inflater.step(UnsafeRawBufferPointer(rebasing: raw[inputUsed...]),

@@ -102,7 +102,8 @@ public final class KRUFile: Sendable {
             var done: UInt64 = 0
             while done < info.storedLength {
                 let n = Int(min(info.storedLength - done, 1 << 20))
-                crc = try source.read(at: info.offset + done, count: n).withUnsafeBytes { CRC32.checksum($0, continuing: crc) }
+                let piece = try source.read(at: info.offset + done, count: n)
+                crc = piece.withUnsafeBytes { CRC32.checksum($0, continuing: crc) }
                 done += UInt64(n)
             }
         case .zlib:

@@ -234,8 +234,11 @@ struct CLIConventionTests {
         #expect(help.stdout.contains("values: tanh, relu"))
         let bash = try MeasuredRun.kru(["--generate-completion-script", "bash"])
         #expect(bash.status == 0)
-        // The convert command's checkpoint argument and -o complete file names.
-        #expect(bash.stdout.contains("_kru_convert()") && bash.stdout.contains("-f"))
+        // The convert command's checkpoint argument completes any file, -o only .kru files (and directories).
+        let convert = try #require(bash.stdout.components(separatedBy: "_kru_convert() {").dropFirst().first?
+            .components(separatedBy: "\n}\n").first)
+        #expect(convert.contains("'--output'|'-o')\n        __kru_add_completions -o plusdirs -fX '!*.@(kru)'"))
+        #expect(convert.contains("1)\n        __kru_add_completions -f"))
         let zsh = try MeasuredRun.kru(["--generate-completion-script", "zsh"])
         #expect(zsh.stdout.contains("_files"))
     }

@@ -87,3 +87,8 @@ struct CheckpointMemoryTests {
         }
     }
 }
+
+/// The per-value cost the pickle budget assumes holds: values stay small because large payloads are boxed.
+@Test func pickleValuesStaySmall() {
+    #expect(MemoryLayout<PickleValue>.stride <= 24, "PickleValue is \(MemoryLayout<PickleValue>.stride) bytes")
+}
