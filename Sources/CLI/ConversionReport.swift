@@ -20,7 +20,7 @@ struct ConversionReport {
     let evaluation: ConversionEvaluation?
 
     func text() -> String {
-        var lines = ["wrote \(output)"]
+        var lines = ["wrote \(terminalSafe(output))"]
         if !result.blocks.isEmpty {
             var table = [["layer", "gate", "factors", "rank", "rel. error", "captured energy", "optimum (2 factors)", "start (sequential)", "seconds"]]
             for b in result.blocks {

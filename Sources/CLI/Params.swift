@@ -115,7 +115,8 @@ extension Params {
             ] as [String: Any]))
             return
         }
-        print("\(model!): \(kru.recurrentParameterCount) recurrent, \(kru.parameterCount) total parameters (all layers, embedding included)")
+        print("\(terminalSafe(model!)): \(kru.recurrentParameterCount) recurrent, \(kru.parameterCount) total parameters "
+              + "(all layers, embedding included)")
         for (l, layer) in layers.enumerated() {
             print("  layer \(l): \(layer.cell.rawValue), N = \(layer.hiddenSize), \(recurrence(layer)) recurrence")
         }
