@@ -34,6 +34,15 @@ struct AtomicWriteTests {
         #expect(error?.code == .io)
     }
 
+    /// A FIFO is refused at once (opened non-blocking, then its type checked), never waited on.
+    @Test func fifoIsRefusedWithoutWaitingForAWriter() throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        mkfifo(directory + "/fifo", 0o600)
+        let error = #expect(throws: KRUFormatError.self) { try KRUFile(path: directory + "/fifo") }
+        #expect(error?.code == .io && error?.message.contains("is a FIFO (named pipe), not a regular file") == true)
+    }
+
     @Test func missingFileIsAnIOError() {
         let error = #expect(throws: KRUFormatError.self) { try KRUFile(path: "/nonexistent-kru-file.kru") }
         #expect(error?.code == .io)
