@@ -195,6 +195,7 @@ struct PickleMachine {
                 guard Int(n) <= limits.maxPickleStringBytes else {
                     throw context.limit(.pickleStringBytes, at: here, "a \(n)-byte integer exceeds the limit")
                 }
+                try arena.charge(UInt64(n) + 32, for: "a \(n)-byte integer", context: context, at: here)
                 try push(try long(Int(n)))
             case 0x47:  // BINFLOAT: big-endian, unlike every integer
                 let raw = try take(8, "a double")
