@@ -73,7 +73,7 @@ struct ZipArchive: Sendable {
     /// (DEFLATE stops at the first byte past it) and its CRC-32 on the way; memory stays constant.
     func stream(_ entry: ZipEntry, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let where_ = context.inside("zip entry \(quotedForMessage(entry.name))")
-        let dataStart = try checkedDataStart(entry, where_)
+        let dataStart = try checkedDataStart(entry, where_, countingInflatedBytes: true)
         var crc: UInt32 = 0
         try pieces(of: entry, at: dataStart, where_) { piece in
             crc = CRC32.checksum(piece, continuing: crc)
@@ -86,10 +86,11 @@ struct ZipArchive: Sendable {
     }
 
     /// Bytes `range` of the uncompressed data of `entry`, which ``stream(_:_:)`` has checked: a STORED entry is
-    /// read in place, a DEFLATE one inflated only as far as the range ends.
+    /// read in place, a DEFLATE one inflated only as far as the range ends. (Not counted again against
+    /// ``CheckpointLimits/maxTotalInflatedBytes``: what is decoded is bounded by the decoding budget.)
     func bytes(of entry: ZipEntry, in range: Range<Int>) throws -> [UInt8] {
         let where_ = context.inside("zip entry \(quotedForMessage(entry.name))")
-        let dataStart = try checkedDataStart(entry, where_)
+        let dataStart = try checkedDataStart(entry, where_, countingInflatedBytes: false)
         precondition(range.lowerBound >= 0 && UInt64(range.upperBound) <= entry.uncompressedSize, "range outside the entry")
         if entry.method == 0 {
             return try source.read(at: dataStart + UInt64(range.lowerBound), count: range.count, "entry data", where_)
@@ -112,8 +113,9 @@ struct ZipArchive: Sendable {
     private struct EnoughBytes: Error {}
 
     /// The checks before any data is read: method, size limits, local header, bounds, and for DEFLATE the
-    /// 1032:1 ratio and the archive-wide inflate cap. Returns where the entry's data starts.
-    private func checkedDataStart(_ entry: ZipEntry, _ where_: CheckpointContext) throws -> UInt64 {
+    /// 1032:1 ratio and (when `countingInflatedBytes`) the archive-wide inflate cap. Returns where the data starts.
+    private func checkedDataStart(_ entry: ZipEntry, _ where_: CheckpointContext,
+                                  countingInflatedBytes: Bool) throws -> UInt64 {
         guard entry.method == 0 || entry.method == 8 else {
             throw where_.error(.zipUnsupportedMethod(entry.method), at: entry.localHeaderOffset,
                                "compression method \(entry.method) is not supported (only STORED and DEFLATE)")
@@ -138,12 +140,16 @@ struct ZipArchive: Sendable {
                 throw where_.error(.zipSizeMismatch, at: entry.localHeaderOffset,
                                    "\(entry.compressedSize) DEFLATE bytes cannot inflate to the declared \(entry.uncompressedSize)")
             }
-            try inflated.withLock { total in
-                guard entry.uncompressedSize <= limits.maxTotalInflatedBytes - min(total, limits.maxTotalInflatedBytes) else {
-                    throw where_.limit(.totalInflatedBytes, at: entry.localHeaderOffset,
-                                       "inflating \(entry.uncompressedSize) more bytes after \(total) exceeds the limit of \(limits.maxTotalInflatedBytes)")
+            if countingInflatedBytes {
+                try inflated.withLock { total in
+                    let room = limits.maxTotalInflatedBytes - min(total, limits.maxTotalInflatedBytes)
+                    guard entry.uncompressedSize <= room else {
+                        throw where_.limit(.totalInflatedBytes, at: entry.localHeaderOffset,
+                                           "inflating \(entry.uncompressedSize) more bytes after \(total) exceeds the "
+                                               + "limit of \(limits.maxTotalInflatedBytes)")
+                    }
+                    total += entry.uncompressedSize
                 }
-                total += entry.uncompressedSize
             }
         }
         return dataStart
