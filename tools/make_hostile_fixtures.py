@@ -195,6 +195,19 @@ def fixtures():
         torch_zip(PROTO2 + checkpoint_dict([("state_dict", state_dict([WEIGHT])), ("loop", cycle)]) + STOP,
                   {"0": FOUR_FLOATS}),
         "a list appended to itself (a reference cycle) beside the state dict", "limitExceeded(nestingDepth)")
+    # One 4 MB key set again and again: each SETITEM hashes it; the pickle deflates to a few kilobytes.
+    long_key = b"X" + struct.pack("<I", 4 << 20) + b"k" * (4 << 20)
+    rehash = EMPTY_DICT + long_key + b"q\x00" + b"N" + SETITEM + (b"h\x00" + b"N" + SETITEM) * 100_000
+    f["dict_key_rehash.pt"] = (
+        torch_zip(PROTO2 + checkpoint_dict([("state_dict", state_dict([WEIGHT])), ("keys", rehash)]) + STOP,
+                  {"0": FOUR_FLOATS}, compress_pickle=True),
+        "a 4 MB dict key set 100,000 times (each set hashes it: 400 GB of hashing)", "limitExceeded(pickleKeyBytes)")
+    # A tensor name of 100,000 nested "module." wrappers.
+    nested = "module." * 100_000 + "weight"
+    f["nested_prefixes.pt"] = (
+        torch_zip(PROTO2 + state_dict([(nested, tensor("0", 4, [2, 2], [2, 1]))]) + STOP, {"0": FOUR_FLOATS},
+                  compress_pickle=True),
+        "one tensor named 'module.' x 100,000 + 'weight' (prefix stripping stops after 16 removals)", "none: reads")
     f["protocol0_inst.pt"] = (
         torch_zip(PROTO2 + MARK + b"ios\nsystem\n" + STOP, {}),
         "the text-protocol INST opcode, which calls a class", "pickleUnsupportedOpcode(0x69)")

@@ -3,10 +3,18 @@ import Foundation
 import KRUFormat
 
 /// Writes one line to standard error, prefixed "kru: error: ", with control characters escaped so that a
-/// name read from a file can neither break the line nor drive the terminal.
+/// name read from a file can neither break the line nor drive the terminal, and cut at ``errorLineLimit``
+/// characters so that a megabyte-long name cannot flood it either.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("kru: error: \(terminalSafe(message))\n".utf8))
+    var line = terminalSafe(message)
+    if line.count > errorLineLimit {
+        line = String(line.prefix(errorLineLimit)) + "… (\(line.count) characters in all)"
+    }
+    FileHandle.standardError.write(Data("kru: error: \(line)\n".utf8))
 }
+
+/// The longest error line printed in full.
+let errorLineLimit = 2000
 
 /// `text` with every character that could change what a terminal shows escaped as `\u{…}` (or `\n`, `\t`,
 /// `\r`): C0 and C1 controls, DEL, and the invisible bidirectional and zero-width formatting characters

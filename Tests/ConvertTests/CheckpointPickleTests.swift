@@ -7,7 +7,8 @@ struct CheckpointPickleTests {
     private func run(_ bytes: [UInt8], limits: CheckpointLimits = .standard,
                      unknownCalls: CheckpointReadOptions.UnknownCalls = .refuse,
                      _ inspect: (PickleValue) throws -> Void = { _ in }) throws {
-        let arena = PickleArena(limit: limits.maxPickleObjects, memory: MemoryBudget(limits: limits, fileSize: UInt64(bytes.count)))
+        let arena = PickleArena(limits: limits, memory: MemoryBudget(limits: limits, fileSize: UInt64(bytes.count)),
+                                pickleBytes: bytes.count)
         defer { arena.dismantle() }
         var machine = PickleMachine(bytes: bytes, context: CheckpointContext(file: "test.pkl"), limits: limits,
                                     calls: PickleCalls(limits: limits, unknownCalls: unknownCalls), arena: arena,

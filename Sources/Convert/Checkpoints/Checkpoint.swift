@@ -15,7 +15,7 @@ public struct Checkpoint: Sendable {
     /// The container the tensors came from.
     public var format: CheckpointFormat
     /// The weights, in the order the file lists them.
-    public var tensors: [CheckpointTensor]
+    public var tensors: [CheckpointTensor] { didSet { index = Self.index(tensors) } }
     /// Simple non-tensor values, in file order.
     public var metadata: [CheckpointMetadataEntry]
     /// The key of the state dict inside the checkpoint dict (`state_dict` for Lightning), nil if the top-level
@@ -34,10 +34,21 @@ public struct Checkpoint: Sendable {
         self.stateDictKey = stateDictKey
         self.strippedPrefixes = strippedPrefixes
         self.skippedEntries = skippedEntries
+        self.index = Self.index(tensors)
+    }
+
+    /// Where each name first occurs in ``tensors``, so that looking a tensor up by name does not scan them all
+    /// (recognising a model looks up a few names per layer).
+    private var index: [String: Int]
+
+    private static func index(_ tensors: [CheckpointTensor]) -> [String: Int] {
+        var index: [String: Int] = [:]
+        for (i, tensor) in tensors.enumerated() where index[tensor.name] == nil { index[tensor.name] = i }
+        return index
     }
 
     /// The tensor called `name`, if any.
-    public subscript(name: String) -> CheckpointTensor? { tensors.first { $0.name == name } }
+    public subscript(name: String) -> CheckpointTensor? { index[name].map { tensors[$0] } }
 
     /// The metadata value under `key`, if any.
     public func metadata(_ key: String) -> CheckpointValue? { metadata.first { $0.key == key }?.value }

@@ -12,6 +12,7 @@ public enum CheckpointLimit: String, Sendable, CaseIterable, Equatable {
     case pickleObjects = "pickle objects"
     case pickleStringBytes = "pickle string bytes"
     case memoryBudget = "memory budget"
+    case pickleKeyBytes = "pickle dict key bytes hashed"
     case materializedElements = "materialised elements"
     case nestingDepth = "nesting depth"
     case metadataValues = "metadata values"
@@ -50,6 +51,10 @@ public struct CheckpointLimits: Sendable, Equatable {
     public var maxPickleObjects: Int = 1 << 24
     /// Longest string or byte string in a pickle, or a LONG4 integer.
     public var maxPickleStringBytes: Int = 64 << 20
+    /// Bytes of dict keys a pickle may have hashed, per byte of the pickle (at least ``maxPickleStringBytes``): a
+    /// key is hashed each time it is set, so re-setting one long memoised key millions of times would otherwise
+    /// take hours from a small pickle.
+    public var pickleKeyBytesPerPickleByte: UInt64 = 4
     /// Deepest nesting of containers walked when collecting tensors and metadata.
     public var maxNestingDepth: Int = 100
     /// Most metadata values kept (guards against "billion laughs" pickles that share one list many times).

@@ -41,6 +41,7 @@ struct PickleCalls {
                 guard case .tuple(let kv) = pair, kv.items.count == 2, let key = PickleKey(kv.items[0]) else {
                     throw malformed("expects (key, value) pairs")
                 }
+                try arena.chargeHashing(key, context: context, at: offset)
                 dict.set(key, kv.items[0], kv.items[1])
             }
             return .dict(dict)

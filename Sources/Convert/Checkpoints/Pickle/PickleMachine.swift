@@ -128,8 +128,10 @@ struct PickleMachine {
         try arena.charge(UInt64(count) * PickleArena.itemBytes, for: "\(count) more items", context: context, at: here)
     }
 
+    /// The dict key for `value`, its hashing charged to the arena.
     private func key(_ value: PickleValue) throws -> PickleKey {
         guard let key = PickleKey(value) else { throw malformed("unhashable dict key of type \(value.typeName)") }
+        try arena.chargeHashing(key, context: context, at: here)
         return key
     }
 

@@ -129,6 +129,16 @@ indirect enum PickleKey: Hashable {
     case global(PickleGlobal)
     case object(ObjectIdentifier)
 
+    /// Roughly how many bytes hashing this key reads: strings and bytes by length, everything else a word.
+    var hashCost: UInt64 {
+        switch self {
+        case .string(let s): UInt64(s.utf8.count) + 8
+        case .bytes(let b), .bigInt(let b): UInt64(b.count) + 8
+        case .tuple(let parts): parts.reduce(8) { $0 + $1.hashCost }
+        default: 8
+        }
+    }
+
     /// The key for `value`, or nil if Python would raise "unhashable type" — or if the key is a tuple of more
     /// than 256 parts in all (tuples that share sub-tuples could otherwise take exponential time to hash).
     init?(_ value: PickleValue) {
@@ -176,10 +186,27 @@ final class PickleArena {
     private var containers: [PickleContainer] = []
     let limit: Int
     private(set) var memory: MemoryBudget
+    /// Dict key bytes hashed so far, and how many the pickle may hash (see
+    /// ``CheckpointLimits/pickleKeyBytesPerPickleByte``).
+    private var keyBytesHashed: UInt64 = 0
+    let keyByteLimit: UInt64
 
-    init(limit: Int, memory: MemoryBudget) {
-        self.limit = limit
+    /// An arena for a pickle of `pickleBytes` bytes.
+    init(limits: CheckpointLimits, memory: MemoryBudget, pickleBytes: Int) {
+        self.limit = limits.maxPickleObjects
         self.memory = memory
+        let (scaled, overflow) = UInt64(pickleBytes).multipliedReportingOverflow(by: limits.pickleKeyBytesPerPickleByte)
+        self.keyByteLimit = overflow ? .max : max(UInt64(limits.maxPickleStringBytes), scaled)
+    }
+
+    /// Charges hashing `key` once (setting it in a dict), or throws ``CheckpointLimit/pickleKeyBytes``.
+    func chargeHashing(_ key: PickleKey, context: CheckpointContext, at offset: UInt64) throws {
+        keyBytesHashed += key.hashCost
+        guard keyBytesHashed <= keyByteLimit else {
+            throw context.limit(.pickleKeyBytes, at: offset,
+                                "the pickle's dict keys would be hashed over \(keyByteLimit) bytes in all (a long key set "
+                                    + "again and again)")
+        }
     }
 
     var count: Int { containers.count }

@@ -43,7 +43,7 @@ struct StateDictExtractor {
             }
             guard candidates.count == 1 else {
                 throw context.error(.notAStateDict, at: nil, candidates.isEmpty
-                    ? "no dict of tensors found (top-level keys: \(top.entries.prefix(8).map { keyText($0.key) }.joined(separator: ", ")))"
+                    ? "no dict of tensors found (top-level keys: \(top.entries.prefix(8).map { quotedForMessage(keyText($0.key)) }.joined(separator: ", ")))"
                     : "several dicts of tensors (\(candidates.map { quotedForMessage($0.0) }.joined(separator: ", "))); choose one with stateDictKey")
             }
             stateDict = candidates[0].1
@@ -89,14 +89,19 @@ struct StateDictExtractor {
         }
     }
 
+    static let maxPrefixStrips = 16
+
     /// Removes each known wrapper prefix while every tensor name starts with it.
+    /// At most ``maxPrefixStrips`` times in all: real checkpoints nest a wrapper or two, and a name made of a
+    /// million `module.` must not cost a million passes over every name.
     private func stripPrefixes(_ result: inout Result) {
         guard !result.tensors.isEmpty else { return }
         var changed = true
-        while changed {
+        while changed && result.strippedPrefixes.count < Self.maxPrefixStrips {
             changed = false
             for prefix in options.prefixesToStrip where !prefix.isEmpty {
-                if result.tensors.allSatisfy({ $0.name.hasPrefix(prefix) && $0.name.count > prefix.count }) {
+                guard result.strippedPrefixes.count < Self.maxPrefixStrips else { break }
+                if result.tensors.allSatisfy({ $0.name.hasPrefix(prefix) && $0.name.utf8.count > prefix.utf8.count }) {
                     result.tensors = result.tensors.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) }
                     result.strippedPrefixes.append(prefix)
                     changed = true

@@ -10,7 +10,7 @@ enum TorchPickleLoader {
     static func stateDict(_ bytes: [UInt8], start: Int = 0, base: UInt64 = 0, options: CheckpointReadOptions,
                           context: CheckpointContext, end: inout Int, memory: inout MemoryBudget,
                           storages: StorageList = StorageList()) throws -> StateDictExtractor.Result {
-        let arena = PickleArena(limit: options.limits.maxPickleObjects, memory: memory)
+        let arena = PickleArena(limits: options.limits, memory: memory, pickleBytes: bytes.count - start)
         defer {
             memory = arena.memory
             arena.dismantle()
@@ -37,7 +37,7 @@ enum TorchPickleLoader {
     /// arena is alive (legacy headers: magic number, protocol version, sys_info, storage keys).
     static func plain<T>(_ bytes: [UInt8], start: Int, options: CheckpointReadOptions, context: CheckpointContext,
                          end: inout Int, memory: inout MemoryBudget, _ convert: (PickleValue) throws -> T) throws -> T {
-        let arena = PickleArena(limit: options.limits.maxPickleObjects, memory: memory)
+        let arena = PickleArena(limits: options.limits, memory: memory, pickleBytes: bytes.count - start)
         defer {
             memory = arena.memory
             arena.dismantle()
