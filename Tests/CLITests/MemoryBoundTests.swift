@@ -4,7 +4,7 @@ import Testing
 /// docs/MEMORY.md's bound, measured: no input file of S bytes makes `kru` use more than max(64 MB, 32·S) of memory
 /// outside the tensor data the file really holds. Each crafted file of Tests/Fixtures/memory
 /// (tools/make_memory_fixtures.py) declares, shares or unpacks far more than it holds; the built `kru` reads it and
-/// its peak resident memory (wait4's ru_maxrss, which includes the process's own ~25 MB) must stay inside the bound
+/// its peak resident memory (MeasuredRun; it includes the process's own ~25 MB) must stay inside the bound
 /// — the old readers took from 64 MB to several GB on these files — while giving the expected answer.
 struct MemoryBoundTests {
     static let bound = 64 << 20
@@ -35,6 +35,15 @@ struct MemoryBoundTests {
         #expect(run.stderr.hasPrefix("kru: error: \(path): ") && run.stderr.contains(message), "\(file): \(run.stderr)")
         let limit = max(Self.bound, Self.bytesPerFileByte * size)
         #expect(run.peakBytes <= limit, "\(file) (\(size) bytes): peak \(run.peakBytes) bytes, bound \(limit)")
+    }
+
+    /// The measurement is of kru alone: a test process holding 256 MB does not raise the peak it reports.
+    @Test func measurementIgnoresTheTestProcess() throws {
+        var ballast = [UInt8](repeating: 1, count: 256 << 20)
+        ballast[ballast.count - 1] = 2
+        let run = try MeasuredRun.kru(["--version"])
+        #expect(run.status == 0 && ballast.last == 2)
+        #expect(run.peakBytes < 64 << 20, "peak \(run.peakBytes)")
     }
 
     /// The same bound on every crafted hostile file of the reader tests, and on each real fixture, read in full.
