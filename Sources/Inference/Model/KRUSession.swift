@@ -11,9 +11,9 @@ public final class KRUSession {
     /// Steps fed since the last reset.
     public private(set) var stepCount = 0
 
-    private let layers: [LayerBuffers]
+    let layers: [LayerBuffers]
     private let scratch: StepScratch
-    private let outputs: UnsafeMutableBufferPointer<Float>  // batch × K: the head's logits
+    let outputs: UnsafeMutableBufferPointer<Float>  // batch × K: the head's logits
     private let embedded: UnsafeMutableBufferPointer<Float>?  // batch × E: the embedding rows of the current tokens
     private let tokens: UnsafeMutableBufferPointer<Int>  // batch: the current tokens
 
