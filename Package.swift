@@ -9,9 +9,19 @@ let package = Package(
         .library(name: "KRU", targets: ["KRUFormat", "KRUInference"]),
         .executable(name: "kru", targets: ["kru"]),
         .executable(name: "kru-bench", targets: ["kru-bench"]),
+        // The HTTP server is its own product: only it (and its tests) compile SwiftNIO and Hummingbird.
+        .executable(name: "kru-serve", targets: ["kru-serve"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The server's only (kru-serve and KRUServeTests); Hummingbird brings the NIO packages and swift-log.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -48,6 +58,27 @@ let package = Package(
             path: "Sources/Bench",
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
+        // The HTTP server: routes, continuous batching, limits, metrics. KRUServe is a plain target (not a product) so
+        // the tests can drive it in process; kru-serve is the thin executable.
+        .target(
+            name: "KRUServe",
+            dependencies: [
+                "KRUInference",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Serve"
+        ),
+        .executableTarget(
+            name: "kru-serve",
+            dependencies: ["KRUServe", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/ServeCommand"
+        ),
         // KRUConvert only for its strict JSON parser, which reads the spec vectors' expected results.
         .testTarget(name: "KRUFormatTests", dependencies: ["KRUFormat", "KRUConvert"], path: "Tests/FormatTests"),
         .testTarget(name: "KRUInferenceTests", dependencies: ["KRUInference"], path: "Tests/InferenceTests"),
@@ -55,5 +86,8 @@ let package = Package(
         .testTarget(name: "KRUCLITests", dependencies: ["kru", "KRUConvert"], path: "Tests/CLITests"),
         .testTarget(name: "KRUConvertTests", dependencies: ["KRUConvert"], path: "Tests/ConvertTests"),
         .testTarget(name: "KRUTrainTests", dependencies: ["KRUTrain"], path: "Tests/TrainTests"),
+        // The server in process on a loopback port, driven over plain sockets (HummingbirdTesting would add
+        // AsyncHTTPClient and BoringSSL to every build); `kru` is the oracle for seeded text and scores.
+        .testTarget(name: "KRUServeTests", dependencies: ["KRUServe", "kru"], path: "Tests/ServeTests"),
     ]
 )

@@ -1,0 +1,159 @@
+import Hummingbird
+
+/// `POST /v1/completions`: validates the request, queues one job per choice on the model's batch worker, and
+/// answers with the whole completion or, with `"stream": true`, with server-sent events as characters are made.
+/// A client that disconnects cancels its jobs at the next step, queued or running.
+struct CompletionEndpoint: Sendable {
+    let catalog: ModelCatalog
+    let limits: ServerLimits
+
+    func respond(_ request: Request) async throws -> Response {
+        let body = try await request.decodeJSON(CompletionRequest.self, maxBytes: limits.maxBodyBytes,
+                                                timeout: limits.readTimeout)
+        try body.validate(limits)
+        let entry = try catalog.entry(body.model)
+        let prompt: [Int]
+        do {
+            prompt = try entry.model.encode(body.prompt)
+        } catch {
+            throw APIError.badRequest("prompt has \(error.message)")
+        }
+        let seed = body.seed ?? TokenPicker.systemSeed()
+        let mailbox = EventMailbox()
+        let cancellation = RequestCancellation()
+        let deadline = ContinuousClock.now + .seconds(limits.requestTimeout)
+        // Choice i uses seed + i, so choice 0 of a request is `kru sample --seed` with the same settings.
+        let jobs = (0..<body.n).map { choice in
+            GenerationJob(choice: choice,
+                          settings: GenerationSettings(prompt: prompt, maxTokens: body.maxTokens,
+                                                       temperature: body.temperature, topK: body.topK,
+                                                       topP: body.topP, seed: seed &+ UInt64(choice), stop: body.stop,
+                                                       logprobs: body.logprobs),
+                          model: entry.model, deadline: deadline, cancellation: cancellation, mailbox: mailbox)
+        }
+        try entry.worker.submit(jobs)
+        let run = CompletionRun(documents: CompletionDocuments(model: body.model, seed: seed), choices: body.n,
+                                promptTokens: prompt.count, logprobs: body.logprobs != nil, limits: limits,
+                                mailbox: mailbox)
+        if body.stream {
+            return run.streamingResponse(request: request, cancellation: cancellation)
+        }
+        // Waiting for the whole completion: the request's inbound side still tells when the client goes away.
+        let document = try await request.body.consumeWithInboundCloseHandler { _ in
+            try await run.collect()
+        } onInboundClosed: {
+            cancellation.cancel()
+        }
+        return Response.json(document)
+    }
+}
+
+/// The events of one accepted request, turned into its response.
+struct CompletionRun: Sendable {
+    let documents: CompletionDocuments
+    let choices: Int
+    let promptTokens: Int
+    let logprobs: Bool
+    let limits: ServerLimits
+    let mailbox: EventMailbox
+
+    /// The whole completion once every choice has finished.
+    func collect() async throws -> JSONValue {
+        var tokens = [[GeneratedToken]](repeating: [], count: choices)
+        var reasons = [String?](repeating: nil, count: choices)
+        var completionTokens = 0
+        var open = choices
+        while open > 0 {
+            let events = await mailbox.take()
+            try Task.checkCancellation()
+            for event in events {
+                switch event {
+                case .tokens(let choice, let pieces):
+                    tokens[choice] += pieces
+                case .finished(let choice, let reason, let count):
+                    if let failure = failure(reason) { throw failure }
+                    reasons[choice] = reason.apiName
+                    completionTokens += count
+                    open -= 1
+                }
+            }
+        }
+        let documents = self.documents
+        let list = (0..<choices).map { i in
+            documents.choice(index: i, tokens: tokens[i], logprobs: logprobs, offset: 0, finishReason: reasons[i])
+        }
+        return documents.completion(choices: list, usage: (promptTokens, completionTokens))
+    }
+
+    /// A `text/event-stream` response: one `data:` event per piece of text (OpenAI's chunk objects), a last chunk
+    /// per choice with its finish reason, then `data: [DONE]`. An error after the stream started (time out,
+    /// shutdown) is sent as a `data:` event holding the error object, and ends the stream.
+    func streamingResponse(request: Request, cancellation: RequestCancellation) -> Response {
+        let run = self
+        let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache"]
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            do {
+                try await request.body.consumeWithInboundCloseHandler { _ in
+                    try await run.stream(to: &writer)
+                } onInboundClosed: {
+                    cancellation.cancel()
+                }
+            } catch {
+                // A failed write means the client is gone: stop its generation.
+                cancellation.cancel()
+                throw error
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    private func stream(to writer: inout any ResponseBodyWriter) async throws {
+        var offsets = [Int](repeating: 0, count: choices)
+        var open = choices
+        while open > 0 {
+            let events = await mailbox.take()
+            try Task.checkCancellation()
+            var text = ""
+            for event in events {
+                switch event {
+                case .tokens(let choice, let pieces):
+                    let chunk = documents.choice(index: choice, tokens: pieces, logprobs: logprobs,
+                                                 offset: offsets[choice], finishReason: nil)
+                    offsets[choice] += pieces.reduce(0) { $0 + $1.text.unicodeScalars.count }
+                    Self.appendEvent(documents.completion(choices: [chunk], usage: nil), to: &text)
+                case .finished(let choice, let reason, _):
+                    if let failure = failure(reason) {
+                        Self.appendEvent(failure.json, to: &text)
+                        try await writer.write(ByteBuffer(string: text))
+                        return
+                    }
+                    let chunk = documents.choice(index: choice, tokens: [], logprobs: logprobs,
+                                                 offset: offsets[choice], finishReason: reason.apiName)
+                    Self.appendEvent(documents.completion(choices: [chunk], usage: nil), to: &text)
+                    open -= 1
+                }
+            }
+            if open == 0 { text += "data: [DONE]\n\n" }
+            try await writer.write(ByteBuffer(string: text))
+        }
+    }
+
+    private static func appendEvent(_ document: JSONValue, to text: inout String) {
+        text += "data: "
+        document.write(to: &text)
+        text += "\n\n"
+    }
+
+    /// The error that ends a request whose choice ended for `reason`, if that is not a normal end.
+    private func failure(_ reason: FinishReason) -> APIError? {
+        switch reason {
+        case .length, .stop: nil
+        case .timeout:
+            APIError(.serviceUnavailable, "the completion did not finish within the request time limit of "
+                     + "\(formatSeconds(limits.requestTimeout)) s (queueing included); ask for fewer tokens or retry")
+        case .shutdown: APIError(.serviceUnavailable, "the server shut down before the completion finished",
+                                 retryAfter: 1)
+        case .cancelled: APIError(.badRequest, "the request was cancelled")
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// A `POST /v1/completions` body (OpenAI's completions API, with `top_k` added), validated against the limits.
+struct CompletionRequest: Sendable {
+    static let fields = ["model", "prompt", "max_tokens", "temperature", "top_k", "top_p", "seed", "stop", "n",
+                         "stream", "logprobs", "user"]
+
+    var model: String
+    var prompt: String
+    /// Characters to generate per choice (OpenAI's default, 16, when absent).
+    var maxTokens = 16
+    var temperature = 1.0
+    var topK = 0
+    var topP = 1.0
+    /// nil: the server draws one and reports it in the response.
+    var seed: UInt64?
+    var stop: [String] = []
+    var n = 1
+    var stream = false
+    /// Alternatives to report per token, nil for none.
+    var logprobs: Int?
+
+    /// Checks every setting; the first that is out of range is refused with a 400 naming it and the range.
+    func validate(_ limits: ServerLimits) throws {
+        guard !model.isEmpty else { throw APIError.badRequest("model must name a served model (see GET /v1/models)") }
+        let promptLength = prompt.unicodeScalars.count
+        guard promptLength <= limits.maxPromptCharacters else {
+            throw APIError.badRequest(
+                "prompt has \(promptLength) characters; the limit is \(limits.maxPromptCharacters)")
+        }
+        guard (0...limits.maxTokens).contains(maxTokens) else {
+            throw APIError.badRequest("max_tokens must be between 0 and \(limits.maxTokens), got \(maxTokens)")
+        }
+        guard temperature.isFinite, temperature >= 0 else {
+            throw APIError.badRequest(
+                "temperature must be a finite number ≥ 0 (0 = always the most probable), got \(temperature)")
+        }
+        guard topK >= 0 else { throw APIError.badRequest("top_k must be ≥ 0 (0 = off), got \(topK)") }
+        guard topP.isFinite, topP > 0, topP <= 1 else {
+            throw APIError.badRequest("top_p must be in (0, 1] (1 = off), got \(topP)")
+        }
+        guard (1...limits.maxChoices).contains(n) else {
+            throw APIError.badRequest("n must be between 1 and \(limits.maxChoices), got \(n)")
+        }
+        guard stop.count <= limits.maxStopSequences else {
+            throw APIError.badRequest("stop has \(stop.count) sequences; the limit is \(limits.maxStopSequences)")
+        }
+        for sequence in stop {
+            guard !sequence.isEmpty, sequence.unicodeScalars.count <= limits.maxStopCharacters else {
+                throw APIError.badRequest("each stop sequence must have 1 to \(limits.maxStopCharacters) characters")
+            }
+        }
+        if let logprobs, !(0...limits.maxLogprobs).contains(logprobs) {
+            throw APIError.badRequest("logprobs must be between 0 and \(limits.maxLogprobs), got \(logprobs)")
+        }
+    }
+}
+
+extension CompletionRequest: Decodable {
+    init(from decoder: any Decoder) throws {
+        let body = try JSONObjectReader(decoder, allowed: Self.fields)
+        model = try body.required("model", String.self, expected: "a string")
+        // Absent or empty: the first character is drawn uniformly (the zero state has seen nothing).
+        prompt = try body.optional("prompt", String.self,
+                                   expected: "a string (lists of prompts and token ids are not supported)") ?? ""
+        maxTokens = try body.optional("max_tokens", Int.self, expected: "an integer") ?? maxTokens
+        temperature = try body.optional("temperature", Double.self, expected: "a number") ?? temperature
+        topK = try body.optional("top_k", Int.self, expected: "an integer") ?? topK
+        topP = try body.optional("top_p", Double.self, expected: "a number") ?? topP
+        seed = try body.optional("seed", UInt64.self, expected: "an integer from 0 to 18446744073709551615")
+        n = try body.optional("n", Int.self, expected: "an integer") ?? n
+        stream = try body.optional("stream", Bool.self, expected: "true or false") ?? stream
+        logprobs = try body.optional("logprobs", Int.self, expected: "an integer (alternatives per token)")
+        _ = try body.optional("user", String.self, expected: "a string")  // an end-user id; accepted, not used
+        if let single = try? body.optional("stop", String.self, expected: "a string") {
+            stop = [single]
+        } else {
+            stop = try body.optional("stop", [String].self, expected: "a string or a list of strings") ?? []
+        }
+    }
+}

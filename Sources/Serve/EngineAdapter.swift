@@ -1,0 +1,176 @@
+import Foundation
+import KRUInference
+
+// Everything the server takes from the inference engine is in this file, so that a change of the engine's API
+// touches the server here only. The rest of the server sees token ids, logits buffers and these few types.
+
+/// A character model loaded for serving: a categorical token model with an output at every step.
+struct ServedModel: Sendable {
+    /// What the API calls the model: the file name without `.kru`.
+    let name: String
+    let path: String
+    private let model: KRUModel
+    private let tokenizer: Tokenizer
+
+    /// Loads and checks the model at `path`; a model that cannot generate text is refused with the reason.
+    init(name: String, path: String) throws {
+        let model = try KRUModel(path: path)
+        guard let tokenizer = model.tokenizer, model.description.outputKind == .categorical,
+              model.description.outputSteps == .every
+        else {
+            throw ModelNotServableError(reason: "not a character model (token input, categorical output at every step)")
+        }
+        self.name = name
+        self.path = path
+        self.model = model
+        self.tokenizer = tokenizer
+    }
+
+    var vocabularySize: Int { model.description.outputWidth }
+    var parameterCount: Int { model.parameterCount }
+    var recurrentParameterCount: Int { model.recurrentParameterCount }
+    /// The cells of the layers, e.g. `kru` or `lstm`, as the schema names them.
+    var cells: [String] { model.description.layers.map(\.cell.rawValue) }
+    var hiddenSizes: [Int] { model.description.layers.map(\.hiddenSize) }
+
+    /// The token ids of `text`; characters outside the vocabulary are refused, all named in the message.
+    func encode(_ text: String) throws(UnknownCharacters) -> [Int] {
+        do {
+            return try tokenizer.encode(text)
+        } catch let error as UnknownCharactersError {
+            throw UnknownCharacters(message: error.description)
+        } catch {
+            throw UnknownCharacters(message: "\(error)")
+        }
+    }
+
+    /// The character of token `token`.
+    func text(of token: Int) -> String { String(tokenizer.vocabulary[token]) }
+
+    /// The character of token `token` as a Unicode scalar (what stop sequences are matched on).
+    func scalar(of token: Int) -> Unicode.Scalar { tokenizer.vocabulary[token] }
+
+    /// Scores `tokens` exactly as `kru score` does (one stream from the zero state).
+    func score(tokens: [Int]) -> TextScoreSummary {
+        let score = model.score(tokens: tokens)
+        return TextScoreSummary(tokenCount: score.tokenCount, meanNLL: score.meanNLL,
+                                standardError: score.standardError, bitsPerToken: score.bitsPerToken, perplexity: score.perplexity,
+                                perplexityError: score.perplexityError, accuracy: score.accuracy)
+    }
+
+    fileprivate var engineModel: KRUModel { model }
+}
+
+/// A model file the server does not serve (a classifier, a regression model), with the reason.
+struct ModelNotServableError: Error, CustomStringConvertible {
+    let reason: String
+    var description: String { reason }
+}
+
+/// Text with characters outside a model's vocabulary; the message names them.
+struct UnknownCharacters: Error {
+    let message: String
+}
+
+/// The statistics of ``ServedModel/score(tokens:)``: those of `kru score`.
+struct TextScoreSummary: Sendable, Equatable {
+    let tokenCount: Int
+    let meanNLL: Double
+    let standardError: Double
+    let bitsPerToken: Double
+    let perplexity: Double
+    let perplexityError: Double
+    let accuracy: Double
+}
+
+/// The recurrent states of the sequences a model is generating, advanced together by one batched step.
+///
+/// Continuous batching needs a batch whose members come and go between steps. A session of B streams always
+/// computes B streams, so the batch keeps one session per size, made when first needed, and moves the surviving
+/// sequences' states into the session of the new size whenever the count changes (a copy of a few kilobytes per
+/// sequence, small beside a step). When only the membership changes, newcomers take the leavers' slots in place.
+/// Used by one thread (a model's batch worker) only.
+final class StreamBatch {
+    private let model: KRUModel
+    private var sessions: [Int: KRUSession] = [:]
+    private var current: KRUSession?
+    private var tokens: [Int] = []
+
+    init(model: ServedModel) { self.model = model.engineModel }
+
+    /// Sequences in the batch.
+    var count: Int { current?.batchSize ?? 0 }
+
+    /// Rearranges the batch for the next step: `survivors` (current stream indices, in the order wanted) keep their
+    /// state, and `newcomers` fresh sequences start from the zero state. Returns the new stream index of each
+    /// survivor (in the order given) and of each newcomer.
+    func rearrange(survivors: [Int], newcomers: Int) -> (survivors: [Int], newcomers: [Int]) {
+        let size = survivors.count + newcomers
+        guard size > 0 else {
+            current = nil
+            return ([], [])
+        }
+        if let current, size == current.batchSize {
+            // Same size: survivors stay where they are; newcomers take the free slots.
+            let taken = Set(survivors)
+            let free = (0..<size).filter { !taken.contains($0) }
+            for slot in free { current.reset(stream: slot) }
+            return (survivors, free)
+        }
+        let target = session(ofSize: size)
+        if let current {
+            for (position, stream) in survivors.enumerated() { target.copyStream(stream, of: current, to: position) }
+        }
+        let fresh = Array(survivors.count..<size)
+        for slot in fresh { target.reset(stream: slot) }
+        current = target
+        return (Array(0..<survivors.count), fresh)
+    }
+
+    /// Feeds `inputs[b]` to stream b of the batch and computes every stream's logits.
+    func step(_ inputs: [Int]) {
+        guard let current else { return }
+        precondition(inputs.count == current.batchSize, "\(inputs.count) inputs for a batch of \(current.batchSize)")
+        current.feed(tokens: inputs)
+    }
+
+    /// Runs `body` on stream `stream`'s logits after the last step (valid only inside `body`).
+    func withLogits<R>(of stream: Int, _ body: (UnsafeBufferPointer<Float>) -> R) -> R {
+        guard let current else { preconditionFailure("no batch") }
+        let k = model.description.outputWidth
+        return current.withOutputs { all in body(UnsafeBufferPointer(rebasing: all[stream * k..<(stream + 1) * k])) }
+    }
+
+    private func session(ofSize size: Int) -> KRUSession {
+        if let session = sessions[size] { return session }
+        let session = model.session(batchSize: size)
+        sessions[size] = session
+        return session
+    }
+}
+
+/// One sequence's sampling: the spec's generator (spec/SAMPLING.md) and sampler, used exactly as `kru sample`
+/// uses them, so a seeded request gives the text `kru sample --seed` gives.
+struct TokenPicker {
+    private var sampler: TokenSampler
+    private var random: KRURandom
+
+    init(vocabularySize: Int, temperature: Double, topK: Int, topP: Double, seed: UInt64) {
+        sampler = TokenSampler(vocabularySize: vocabularySize, temperature: temperature, topK: topK, topP: topP)
+        random = KRURandom(seed: seed)
+    }
+
+    /// The next token from the model's logits (one uniform draw).
+    mutating func pick(from logits: UnsafeBufferPointer<Float>) -> Int {
+        sampler.sample(logits: logits, using: &random)
+    }
+
+    /// The first token when there is no prompt: uniform over the vocabulary, as the engine's generation does,
+    /// since the zero state has seen nothing to predict from.
+    mutating func pickWithoutContext() -> Int {
+        random.nextIndex(below: sampler.vocabularySize)
+    }
+
+    /// A seed from the operating system, for requests that give none (the response reports it).
+    static func systemSeed() -> UInt64 { KRURandom.systemSeed() }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+@testable import KRUServe
+
+/// The streaming stop-sequence matcher against a direct definition on the whole text: the text ends at the start of
+/// the stop occurrence that is completed first (the longest, among those completed by the same character).
+struct StopSequenceMatcherTests {
+    /// The oracle: scan the full text for the earliest end of any stop sequence.
+    static func expected(_ text: [Character], stops: [String]) -> (text: String, stopped: Bool) {
+        for end in 1...max(text.count, 1) where end <= text.count {
+            let prefix = String(text[..<end])
+            if let stop = stops.filter({ prefix.hasSuffix($0) }).max(by: { $0.count < $1.count }) {
+                return (String(prefix.dropLast(stop.count)), true)
+            }
+        }
+        return (String(text), false)
+    }
+
+    /// The matcher fed one character at a time, with the released characters collected (and flushed at the end).
+    static func streamed(_ text: [Character], stops: [String]) -> (text: String, stopped: Bool, maxHeld: Int) {
+        var matcher = StopSequenceMatcher<Character>(stops)
+        var released = "", fed = 0, maxHeld = 0
+        for character in text {
+            fed += 1
+            let step = matcher.append(character, scalar: character.unicodeScalars.first!)
+            released += String(step.released)
+            maxHeld = max(maxHeld, fed - released.count)
+            if step.stopped { return (released, true, maxHeld) }
+        }
+        released += String(matcher.flush())
+        return (released, false, maxHeld)
+    }
+
+    @Test func agreesWithTheWholeTextDefinitionOnRandomTexts() {
+        var generator = SeededGenerator(state: 2024)
+        let alphabet: [Character] = ["a", "b", "c", " "]
+        for _ in 0..<3000 {
+            let text = (0..<generator.below(31)).map { _ in alphabet[generator.below(alphabet.count)] }
+            let stops = (0..<generator.below(4)).map { _ in
+                String((0...generator.below(4)).map { _ in alphabet[generator.below(alphabet.count)] })
+            }
+            let oracle = Self.expected(text, stops: stops)
+            let result = Self.streamed(text, stops: stops)
+            #expect(result.text == oracle.text && result.stopped == oracle.stopped, "\(String(text)) with \(stops)")
+            // Never holds back more than the longest stop sequence minus one character (plus the one just fed).
+            #expect(result.maxHeld <= max(stops.map(\.count).max() ?? 1, 1), "\(String(text)) with \(stops)")
+        }
+    }
+
+    @Test func withoutStopsEverythingIsReleasedAtOnce() {
+        var matcher = StopSequenceMatcher<Int>([])
+        for i in 0..<5 {
+            let step = matcher.append(i, scalar: "x")
+            #expect(step.released == [i] && !step.stopped)
+        }
+    }
+}
+
+/// SplitMix64 with its own bounded draw (the standard library's mapping may change between Swift versions), for
+/// reproducible random test cases.
+struct SeededGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A number in 0 ..< bound (modulo bias is irrelevant for test cases).
+    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+}
