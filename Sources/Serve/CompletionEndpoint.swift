@@ -33,7 +33,8 @@ struct CompletionEndpoint: Sendable {
         }
         try entry.worker.submit(jobs)
         let run = CompletionRun(documents: CompletionDocuments(model: body.model, seed: seed), choices: body.n,
-                                promptTokens: prompt.count, logprobs: body.logprobs != nil, limits: limits,
+                                promptTokens: prompt.count, logprobs: body.logprobs != nil,
+                                includeUsage: body.includeUsage, limits: limits,
                                 mailbox: mailbox)
         if body.stream {
             return run.streamingResponse(request: request, cancellation: cancellation)
@@ -54,6 +55,8 @@ struct CompletionRun: Sendable {
     let choices: Int
     let promptTokens: Int
     let logprobs: Bool
+    /// Whether a stream ends with a chunk holding the usage (OpenAI's `stream_options.include_usage`).
+    let includeUsage: Bool
     let limits: ServerLimits
     let mailbox: EventMailbox
 
@@ -85,8 +88,9 @@ struct CompletionRun: Sendable {
         return documents.completion(choices: list, usage: (promptTokens, completionTokens))
     }
 
-    /// A `text/event-stream` response: one `data:` event per piece of text (OpenAI's chunk objects), a last chunk
-    /// per choice with its finish reason, then `data: [DONE]`. An error after the stream started (time out,
+    /// A `text/event-stream` response: `data:` events holding OpenAI's chunk objects with the text as it is made
+    /// (one or more characters each), a last chunk per choice with its finish reason, the usage if asked for,
+    /// then `data: [DONE]`. An error after the stream started (time out,
     /// shutdown) is sent as a `data:` event holding the error object, and ends the stream.
     func streamingResponse(request: Request, cancellation: RequestCancellation) -> Response {
         let run = self
@@ -110,18 +114,33 @@ struct CompletionRun: Sendable {
     private func stream(to writer: inout any ResponseBodyWriter) async throws {
         var offsets = [Int](repeating: 0, count: choices)
         var open = choices
+        var completionTokens = 0
         while open > 0 {
             let events = await mailbox.take()
             try Task.checkCancellation()
+            let taken = ContinuousClock.now
             var text = ""
+            // The characters of one choice that arrived together become one chunk (clients concatenate chunks).
+            var pending: (choice: Int, tokens: [GeneratedToken])?
+            func flush() {
+                guard let (choice, tokens) = pending else { return }
+                let chunk = documents.choice(index: choice, tokens: tokens, logprobs: logprobs,
+                                             offset: offsets[choice], finishReason: nil)
+                offsets[choice] += tokens.reduce(0) { $0 + $1.text.unicodeScalars.count }
+                Self.appendEvent(documents.completion(choices: [chunk], usage: nil), to: &text)
+                pending = nil
+            }
             for event in events {
                 switch event {
                 case .tokens(let choice, let pieces):
-                    let chunk = documents.choice(index: choice, tokens: pieces, logprobs: logprobs,
-                                                 offset: offsets[choice], finishReason: nil)
-                    offsets[choice] += pieces.reduce(0) { $0 + $1.text.unicodeScalars.count }
-                    Self.appendEvent(documents.completion(choices: [chunk], usage: nil), to: &text)
-                case .finished(let choice, let reason, _):
+                    if pending?.choice == choice {
+                        pending!.tokens += pieces
+                    } else {
+                        flush()
+                        pending = (choice, pieces)
+                    }
+                case .finished(let choice, let reason, let count):
+                    flush()
                     if let failure = failure(reason) {
                         Self.appendEvent(failure.json, to: &text)
                         try await writer.write(ByteBuffer(string: text))
@@ -130,11 +149,22 @@ struct CompletionRun: Sendable {
                     let chunk = documents.choice(index: choice, tokens: [], logprobs: logprobs,
                                                  offset: offsets[choice], finishReason: reason.apiName)
                     Self.appendEvent(documents.completion(choices: [chunk], usage: nil), to: &text)
+                    completionTokens += count
                     open -= 1
                 }
             }
-            if open == 0 { text += "data: [DONE]\n\n" }
+            flush()
+            if open == 0 {
+                if includeUsage {
+                    Self.appendEvent(documents.completion(choices: [], usage: (promptTokens, completionTokens)),
+                                     to: &text)
+                }
+                text += "data: [DONE]\n\n"
+            }
             try await writer.write(ByteBuffer(string: text))
+            // At most one write per interval: a fast model's characters then travel several to a write instead of
+            // costing a wake-up, a chunk and a system call each.
+            if open > 0 { try await Task.sleep(until: taken + .seconds(limits.streamInterval), clock: .continuous) }
         }
     }
 

@@ -3,7 +3,7 @@ import Foundation
 /// A `POST /v1/completions` body (OpenAI's completions API, with `top_k` added), validated against the limits.
 struct CompletionRequest: Sendable {
     static let fields = ["model", "prompt", "max_tokens", "temperature", "top_k", "top_p", "seed", "stop", "n",
-                         "stream", "logprobs", "user"]
+                         "stream", "stream_options", "logprobs", "user"]
 
     var model: String
     var prompt: String
@@ -17,6 +17,8 @@ struct CompletionRequest: Sendable {
     var stop: [String] = []
     var n = 1
     var stream = false
+    /// `stream_options.include_usage`: end the stream with a chunk holding the usage.
+    var includeUsage = false
     /// Alternatives to report per token, nil for none.
     var logprobs: Int?
 
@@ -70,6 +72,11 @@ extension CompletionRequest: Decodable {
         seed = try body.optional("seed", UInt64.self, expected: "an integer from 0 to 18446744073709551615")
         n = try body.optional("n", Int.self, expected: "an integer") ?? n
         stream = try body.optional("stream", Bool.self, expected: "true or false") ?? stream
+        if let options = try body.optional("stream_options", StreamOptions.self,
+                                           expected: "an object such as {\"include_usage\": true}") {
+            guard stream else { throw APIError.badRequest("stream_options is only allowed with \"stream\": true") }
+            includeUsage = options.includeUsage
+        }
         logprobs = try body.optional("logprobs", Int.self, expected: "an integer (alternatives per token)")
         _ = try body.optional("user", String.self, expected: "a string")  // an end-user id; accepted, not used
         if let single = try? body.optional("stop", String.self, expected: "a string") {
@@ -77,5 +84,15 @@ extension CompletionRequest: Decodable {
         } else {
             stop = try body.optional("stop", [String].self, expected: "a string or a list of strings") ?? []
         }
+    }
+}
+
+/// OpenAI's `stream_options`.
+struct StreamOptions: Decodable {
+    var includeUsage = false
+
+    init(from decoder: any Decoder) throws {
+        let body = try JSONObjectReader(decoder, allowed: ["include_usage"], name: "stream_options")
+        includeUsage = try body.optional("include_usage", Bool.self, expected: "true or false") ?? false
     }
 }

@@ -127,6 +127,17 @@ final class StreamBatch {
         return (Array(0..<survivors.count), fresh)
     }
 
+    /// Feeds `tokens` to a fresh sequence outside the batch, one step each in a session of its own, and puts the
+    /// resulting state (and logits) into stream `stream` — a prompt's prefill, which costs the running batch one
+    /// single-stream step per character instead of holding the new sequence back for a batch step per character.
+    func prefill(_ tokens: [Int], into stream: Int) {
+        guard let current else { preconditionFailure("no batch") }
+        let single = session(ofSize: 1, prefill: true)
+        single.reset(stream: 0)
+        for token in tokens { single.feed(token: token) }
+        current.copyStream(0, of: single, to: stream)
+    }
+
     /// Feeds `inputs[b]` to stream b of the batch and computes every stream's logits.
     func step(_ inputs: [Int]) {
         guard let current else { return }
@@ -141,10 +152,12 @@ final class StreamBatch {
         return current.withOutputs { all in body(UnsafeBufferPointer(rebasing: all[stream * k..<(stream + 1) * k])) }
     }
 
-    private func session(ofSize size: Int) -> KRUSession {
-        if let session = sessions[size] { return session }
+    /// The cached session of `size` streams (the prefill session is separate from the batch of size 1).
+    private func session(ofSize size: Int, prefill: Bool = false) -> KRUSession {
+        let key = prefill ? 0 : size
+        if let session = sessions[key] { return session }
         let session = model.session(batchSize: size)
-        sessions[size] = session
+        sessions[key] = session
         return session
     }
 }

@@ -77,25 +77,34 @@ final class GenerationJob: @unchecked Sendable {
         return nil
     }
 
-    /// Prepares the first step; returns false if the job finished without needing one (`max_tokens` 0, or a
-    /// single character drawn without context).
+    /// Prepares the job; returns false if it finished without needing the model (`max_tokens` 0, or a single
+    /// character drawn without context). A job with a prompt then needs ``promptWasFed()`` or
+    /// ``feedPromptInBatch()``.
     func start() -> Bool {
         guard settings.maxTokens > 0 else {
             finish(.length)
             return false
         }
-        if let first = settings.prompt.first {
-            nextInput = first
-            promptPosition = 1
-            return true
-        }
+        guard settings.prompt.isEmpty else { return true }
         let token = picker.pickWithoutContext()
         return accept(GeneratedToken(token: token, text: model.text(of: token), logprobs: nil))
     }
 
-    /// Takes the logits of the step that fed ``nextInput``: moves on to the next prompt character, or samples the
-    /// next character. Returns whether a character was generated.
+    /// The whole prompt was fed to this job's stream outside the batch (prefill); its logits are the stream's.
+    func promptWasFed() {
+        promptPosition = settings.prompt.count
+    }
+
+    /// The prompt is fed by the batch steps, one character per step.
+    func feedPromptInBatch() {
+        nextInput = settings.prompt[0]
+        promptPosition = 1
+    }
+
+    /// Takes the logits of the step that fed ``nextInput`` (or of the prefill): moves on to the next prompt
+    /// character, or samples the next character. Returns whether a character was generated.
     func advance(logits: UnsafeBufferPointer<Float>) -> Bool {
+        guard !isFinished else { return false }
         if promptPosition < settings.prompt.count {
             nextInput = settings.prompt[promptPosition]
             promptPosition += 1

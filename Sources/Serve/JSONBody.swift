@@ -7,12 +7,14 @@ import NIOCore
 struct JSONObjectReader {
     private let container: KeyedDecodingContainer<FieldName>
 
-    /// - Parameter allowed: the fields the endpoint knows; any other is refused, listing these.
-    init(_ decoder: any Decoder, allowed: [String]) throws {
+    /// - Parameters:
+    ///   - allowed: the fields the endpoint knows; any other is refused, listing these.
+    ///   - name: what the object is, for messages.
+    init(_ decoder: any Decoder, allowed: [String], name: String = "the request body") throws {
         do {
             container = try decoder.container(keyedBy: FieldName.self)
         } catch {
-            throw APIError.badRequest("the request body must be a JSON object")
+            throw APIError.badRequest("\(name) must be a JSON object")
         }
         if let unknown = container.allKeys.map(\.stringValue).sorted().first(where: { !allowed.contains($0) }) {
             let known = allowed.joined(separator: ", ")
@@ -27,6 +29,8 @@ struct JSONObjectReader {
         do {
             guard container.contains(key), try !container.decodeNil(forKey: key) else { return nil }
             return try container.decode(type, forKey: key)
+        } catch let error as APIError {
+            throw error  // from a nested object's own reader, naming its field
         } catch {
             throw APIError.badRequest("\(field) must be \(expected)")
         }

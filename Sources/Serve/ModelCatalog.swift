@@ -19,6 +19,10 @@ final class ModelCatalog: Sendable {
     /// Loads every `.kru` file of `directory`. Files that are not character models are skipped with a log line;
     /// a directory without any is an error.
     init(directory: String, limits: ServerLimits, metrics: ServerMetrics, logger: Logger) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CatalogError("the models directory \(directory) does not exist")
+        }
         let files: [String]
         do {
             files = try FileManager.default.contentsOfDirectory(atPath: directory)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What one request may ask of the server and how much work it holds at once. The defaults suit a small
 /// machine; `kru-serve --help` lists the flags that change them.
 public struct ServerLimits: Sendable {
@@ -20,12 +22,17 @@ public struct ServerLimits: Sendable {
     public var requestTimeout: Double = 60
     /// Seconds a client may take to send a request's headers and body; slower clients get 408.
     public var readTimeout: Double = 10
-    /// Sequences one model advances together in one batched step.
+    /// Sequences of one model generated at once (split over its threads; each thread advances its share with one
+    /// batched step per character).
     public var maxBatch = 64
+    /// Threads generating each model's sequences: by default one per core.
+    public var threadsPerModel = ProcessInfo.processInfo.activeProcessorCount
     /// Sequences that may wait for a batch slot, per model; beyond it requests get 503 with Retry-After.
     public var maxQueue = 256
     /// Texts scored at once (scoring runs beside generation, one thread each); beyond it 503.
     public var maxConcurrentScores = 2
+    /// Seconds between two writes of one event stream, at least: characters made meanwhile share a write.
+    public var streamInterval = 0.002
     /// Seconds in-flight generations may continue after SIGTERM before they are cancelled.
     public var shutdownGrace: Double = 10
 

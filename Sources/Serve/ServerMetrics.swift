@@ -1,9 +1,12 @@
+import Foundation
 import Prometheus
 
 /// The server's Prometheus metrics (`GET /metrics`), kept in a registry of its own so that every server — and
 /// every test — counts only its own traffic.
-final class ServerMetrics: Sendable {
+final class ServerMetrics: @unchecked Sendable {
     let registry = PrometheusCollectorRegistry()
+    private let lock = NSLock()
+    private var rates: [TokenRate] = []  // guarded by `lock`
 
     /// Latency buckets from 1 ms to 2 min: time to first token is milliseconds, whole completions seconds.
     private static let latencyBuckets: [Duration] = [
@@ -17,8 +20,11 @@ final class ServerMetrics: Sendable {
         .milliseconds(25), .milliseconds(50),
     ]
 
-    /// The Prometheus text exposition of every metric.
-    func exposition() -> String { registry.emitToString() }
+    /// The Prometheus text exposition of every metric (the rate gauges brought up to date first).
+    func exposition() -> String {
+        lock.withLock { rates }.forEach { $0.add(0) }
+        return registry.emitToString()
+    }
 
     /// An HTTP request answered with `status` on `endpoint` (a route pattern such as `/v1/completions`).
     func recordRequest(endpoint: String, status: Int, duration: Duration) {
@@ -32,10 +38,12 @@ final class ServerMetrics: Sendable {
     /// The metrics of one model's batch worker.
     func model(_ name: String) -> ModelMetrics {
         let labels = [("model", name)]
+        let rate = TokenRate(gauge: registry.makeGauge(descriptor: Self.tokensPerSecond, labels: labels))
+        lock.withLock { rates.append(rate) }
         return ModelMetrics(
             generatedTokens: registry.makeCounter(descriptor: Self.generatedTokens, labels: labels),
             promptTokens: registry.makeCounter(descriptor: Self.promptTokens, labels: labels),
-            tokensPerSecond: registry.makeGauge(descriptor: Self.tokensPerSecond, labels: labels),
+            rate: rate,
             queueLength: registry.makeGauge(descriptor: Self.queueLength, labels: labels),
             activeSequences: registry.makeGauge(descriptor: Self.activeSequences, labels: labels),
             rejected: registry.makeCounter(descriptor: Self.rejected, labels: labels),
@@ -88,11 +96,34 @@ final class ServerMetrics: Sendable {
 struct ModelMetrics: Sendable {
     let generatedTokens: Counter
     let promptTokens: Counter
-    let tokensPerSecond: Gauge
+    let rate: TokenRate
     let queueLength: Gauge
     let activeSequences: Gauge
     let rejected: Counter
     let batchSize: ValueHistogram
     let stepDuration: DurationHistogram
     let timeToFirstToken: DurationHistogram
+}
+
+/// The tokens-per-second gauge: characters counted by every lane of a model, published once a second or more has
+/// passed (and 0 when the model goes idle).
+final class TokenRate: @unchecked Sendable {
+    private let gauge: Gauge
+    private let lock = NSLock()
+    private var start = ContinuousClock.now
+    private var count = 0
+
+    init(gauge: Gauge) { self.gauge = gauge }
+
+    func add(_ tokens: Int) {
+        let now = ContinuousClock.now
+        let published: Double? = lock.withLock {
+            count += tokens
+            let elapsed = now - start
+            guard elapsed >= .seconds(1) else { return nil }
+            defer { start = now; count = 0 }
+            return Double(count) / (elapsed / .seconds(1))
+        }
+        if let published { gauge.set(to: published) }
+    }
 }

@@ -30,6 +30,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request body, in bytes.") var maxBody = ServerLimits().maxBodyBytes
     @Option(help: "Seconds a request may take, queueing included.") var timeout = ServerLimits().requestTimeout
     @Option(help: "Seconds a client may take to send its request.") var readTimeout = ServerLimits().readTimeout
+    @Option(help: "Seconds between two writes of an event stream, at least (characters made meanwhile share one).")
+    var streamInterval = ServerLimits().streamInterval
+    @Option(help: "Threads generating each model's sequences (default: one per core).")
+    var threads = ServerLimits().threadsPerModel
     @Option(help: "Seconds running generations may continue after SIGTERM.")
     var shutdownGrace = ServerLimits().shutdownGrace
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).") var logLevel = "info"
@@ -42,6 +46,10 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("\(name) must be at least 1")
         }
         guard maxQueue >= 0 else { throw ValidationError("--max-queue must be 0 or more") }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1 … 256") }
+        guard streamInterval.isFinite, (0...1).contains(streamInterval) else {
+            throw ValidationError("--stream-interval must be in 0 … 1 seconds")
+        }
         for (name, value) in [("--timeout", timeout), ("--read-timeout", readTimeout)]
         where !(value.isFinite && value > 0 && value <= 86_400) {
             throw ValidationError("\(name) must be a number of seconds in (0, 86400]")
@@ -66,6 +74,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.limits.requestTimeout = timeout
         configuration.limits.readTimeout = readTimeout
         configuration.limits.shutdownGrace = shutdownGrace
+        configuration.limits.streamInterval = streamInterval
+        configuration.limits.threadsPerModel = threads
         let server: KRUServer
         do {
             server = try KRUServer(configuration: configuration, logger: logger)

@@ -34,11 +34,17 @@ struct CompletionTests {
         await TestModels.stop(server)
     }
 
+    /// A prompt longer than a step's prefill budget, fed by the batch steps one character at a time.
+    static let longPrompt = String(repeating: "And God said, Let there be light: and there was light. ", count: 4)
+
     /// Twelve requests at once share the batch (they join and leave it at different steps: different prompt and
-    /// output lengths); each still gets exactly its own `kru sample` text.
+    /// output lengths, and prompts both prefilled and fed by the batch); each still gets exactly its own
+    /// `kru sample` text.
     @Test func concurrentRequestsShareTheBatchAndKeepTheirText() async throws {
+        #expect(Self.longPrompt.count > BatchLane.prefillBudget)
         let cases = (0..<12).map { i in
-            (seed: UInt64(100 + i), prompt: String(Self.prompt.prefix(1 + i)), length: 20 + 7 * i)
+            (seed: UInt64(100 + i), prompt: i % 4 == 3 ? Self.longPrompt : String(Self.prompt.prefix(1 + i)),
+             length: 20 + 7 * i)
         }
         var expected: [String] = []
         for c in cases {
@@ -103,13 +109,20 @@ struct CompletionTests {
             #expect(try (0..<3).map { try choiceText(whole, $0) } == oracle)
 
             let stream = try await client.post("/v1/completions", json: """
-                {"model": "kjv-kru512", "prompt": "In the", "max_tokens": 40, "seed": 40, "n": 3, "stream": true}
+                {"model": "kjv-kru512", "prompt": "In the", "max_tokens": 40, "seed": 40, "n": 3, "stream": true,
+                 "stream_options": {"include_usage": true}}
                 """)
             #expect(stream.status == 200 && stream.header("content-type") == "text/event-stream")
             let events = stream.events
             #expect(events.last == "[DONE]")
+            // With include_usage, the last chunk has no choices and the usage of the whole request.
+            let usageChunk = try #require(
+                try JSONSerialization.jsonObject(with: Data(events.dropLast().last!.utf8)) as? [String: Any])
+            #expect((usageChunk["choices"] as? [Any])?.isEmpty == true)
+            #expect(usageChunk["usage"] as? [String: Int]
+                    == ["prompt_tokens": 6, "completion_tokens": 120, "total_tokens": 126])
             var texts = ["", "", ""], reasons: [Int: String] = [:]
-            for event in events.dropLast() {
+            for event in events.dropLast(2) {
                 let chunk = try #require(try JSONSerialization.jsonObject(with: Data(event.utf8)) as? [String: Any])
                 let choice = try #require((chunk["choices"] as? [[String: Any]])?.first)
                 let index = try #require(choice["index"] as? Int)

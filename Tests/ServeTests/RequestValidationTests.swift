@@ -40,6 +40,11 @@ struct RequestValidationTests {
         (#"{"model": "kjv-kru512", "stop": ["a", "b", "c", "d", "e"]}"#, 400, ["stop", "limit is 4"]),
         (#"{"model": "kjv-kru512", "stop": [""]}"#, 400, ["stop sequence"]),
         (#"{"model": "kjv-kru512", "stop": [1]}"#, 400, ["stop must be a string or a list of strings"]),
+        (#"{"model": "kjv-kru512", "stream_options": {"include_usage": true}}"#, 400, ["only allowed with"]),
+        (#"{"model": "kjv-kru512", "stream": true, "stream_options": {"usage": true}}"#, 400,
+         ["unknown field \"usage\""]),
+        (#"{"model": "kjv-kru512", "stream": true, "stream_options": true}"#, 400,
+         ["stream_options must be a JSON object"]),
     ]
 
     @Test func badCompletionRequestsGetClearErrors() async throws {
