@@ -54,7 +54,7 @@ if not events or events[-1] != "[DONE]":
 chunks = [json.loads(e) for e in events[:-1]]
 print(sum(len(c["text"]) for chunk in chunks for c in chunk.get("choices", [])))' "$1"
 }
-curl -sfN "$url/v1/completions" -d '{"model": "kjv-lstm512", "prompt": "In", "max_tokens": 50, "stream": true}' \
+curl -sfN "$url/v1/completions" -d '{"model": "kjv-kru512", "prompt": "In", "max_tokens": 50, "stream": true}' \
   >"$work/stream.txt"
 check "a streamed completion sends 50 characters, then [DONE]" test "$(streamed_characters "$work/stream.txt")" = 50
 
@@ -63,11 +63,11 @@ check "a bad request gets 400 and a JSON error" test "$status" = 400
 check "the error names the field" grep -q '"message":"temperature must be' "$work/error.json"
 status=$(curl -s -o /dev/null -w '%{http_code}' "$url/v1/score" -d '{"model": "kjv-kru512", "text": "In the beginning"}')
 check "POST /v1/score answers" test "$status" = 200
-check "GET /metrics counts the generated characters" \
-  grep -q '^kru_generated_tokens_total{model="kjv-kru512"} 200$' <(curl -sf "$url/metrics")
+check "GET /metrics counts the generated characters (200 + 50)" \
+  grep -q '^kru_generated_tokens_total{model="kjv-kru512"} 250$' <(curl -sf "$url/metrics")
 
 # SIGTERM while a stream runs: the stream completes, /health turns to "draining", the process exits 0.
-curl -sN "$url/v1/completions" -d '{"model": "kjv-lstm512", "prompt": "And", "max_tokens": 3000, "stream": true}' \
+curl -sN "$url/v1/completions" -d '{"model": "kjv-lstm128-k4x4x8", "prompt": "And", "max_tokens": 3000, "stream": true}' \
   >"$work/draining.txt" &
 stream_pid=$!
 for _ in $(seq 1 100); do grep -q 'data: ' "$work/draining.txt" 2>/dev/null && break; sleep 0.05; done
