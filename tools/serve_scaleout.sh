@@ -20,7 +20,7 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -f "$work/nginx.pid" ] && kill -QUIT "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  [ -f "$work/nginx.pid" ] && kill -QUIT "$(cat "$work/nginx.pid" 2>/dev/null)" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -80,22 +80,25 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port_lb/health" >/dev/null
 
 # Sends N completions through nginx; prints how many each replica answered and any non-200 status.
 phase() {  # name count
-  local name=$1 count=$2 ok=0 a=0 b=0 other=""
+  local name=$1 count=$2 ok=0 a=0 b=0 retried=0 other=""
   for i in $(seq 1 "$count"); do
     headers=$(curl -s -o /dev/null -D - -X POST "http://127.0.0.1:$port_lb/v1/completions" \
       -H 'Content-Type: application/json' \
-      -d "{\"model\": \"$model\", \"prompt\": \"And God said\", \"max_tokens\": 50, \"seed\": $i}" | tr -d '\r')
-    status=$(echo "$headers" | head -1 | cut -d' ' -f2)
-    upstream=$(echo "$headers" | sed -n 's/^X-Upstream: //Ip')
+      -d "{\"model\": \"$model\", \"prompt\": \"And God said\", \"max_tokens\": 50, \"seed\": $i}" | tr -d '\r' || true)
+    # (No `| head` or `grep -q` on pipes here: with pipefail, their early exit is a SIGPIPE failure.)
+    read -r _ status _ <<<"$headers" || true
+    status=${status:-none}  # curl got no response at all
+    upstream=$(sed -n 's/^X-Upstream: //Ip' <<<"$headers")
     if [ "$status" = 200 ]; then ok=$((ok + 1)); else other="$other $status"; fi
     # With a retry nginx lists both addresses ("A, B"); the last one answered.
+    case "$upstream" in *,*) retried=$((retried + 1)) ;; esac
     case "${upstream##* }" in
       "127.0.0.1:$port_a") a=$((a + 1)) ;;
       "127.0.0.1:$port_b") b=$((b + 1)) ;;
     esac
   done
-  printf '%-44s %3d requests: %3d × 200 (replica A %d, replica B %d)%s\n' "$name" "$count" "$ok" "$a" "$b" \
-    "${other:+, other statuses:$other}"
+  printf '%-38s %3d requests: %3d × 200 (replica A %2d, replica B %2d; %2d retried by nginx)%s\n' "$name" \
+    "$count" "$ok" "$a" "$b" "$retried" "${other:+, other statuses:$other}"
 }
 
 echo "replica A 127.0.0.1:$port_a, replica B 127.0.0.1:$port_b, nginx 127.0.0.1:$port_lb, model $model"
@@ -114,7 +117,7 @@ sleep 0.3
 kill -TERM "$pid_b"
 phase "4. replica B draining after SIGTERM" 40
 wait "$stream_pid" || true
-if tail -c 20 "$work/draining-stream.txt" | grep -q '\[DONE\]'; then
+if [[ "$(tail -c 20 "$work/draining-stream.txt")" == *"[DONE]"* ]]; then
   characters=$(python3 -c '
 import json, sys
 events = [e[6:] for e in open(sys.argv[1]).read().split("\n\n") if e.startswith("data: {")]
