@@ -88,6 +88,8 @@ let package = Package(
         .testTarget(name: "KRUTrainTests", dependencies: ["KRUTrain"], path: "Tests/TrainTests"),
         // The server in process on a loopback port, driven over plain sockets (HummingbirdTesting would add
         // AsyncHTTPClient and BoringSSL to every build); `kru` is the oracle for seeded text and scores.
-        .testTarget(name: "KRUServeTests", dependencies: ["KRUServe", "kru"], path: "Tests/ServeTests"),
+        .testTarget(
+            name: "KRUServeTests", dependencies: ["KRUServe", "KRUInference", "kru"], path: "Tests/ServeTests"
+        ),
     ]
 )

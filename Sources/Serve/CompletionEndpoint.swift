@@ -45,7 +45,9 @@ struct CompletionEndpoint: Sendable {
         } onInboundClosed: {
             cancellation.cancel()
         }
-        return Response.json(document)
+        var response = Response.json(document)
+        response.headers[.connection] = "close"  // watching the inbound side ends the connection after the response
+        return response
     }
 }
 
@@ -94,7 +96,8 @@ struct CompletionRun: Sendable {
     /// shutdown) is sent as a `data:` event holding the error object, and ends the stream.
     func streamingResponse(request: Request, cancellation: RequestCancellation) -> Response {
         let run = self
-        let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache"]
+        // Watching the inbound side for a disconnect ends the connection after the response: say so.
+        let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache", .connection: "close"]
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             do {
                 try await request.body.consumeWithInboundCloseHandler { _ in

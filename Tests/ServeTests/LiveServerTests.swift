@@ -44,21 +44,15 @@ struct LiveServerTests {
             let connection = try RawConnection(port: client.port)
             try connection.post("/v1/completions", json: Self.endless)
             #expect(await connection.waitFor("data: ", seconds: 10))
-            let running = try await client.metrics()
-            #expect(metricValue(running, "kru_active_sequences{model=\"\(TestModels.lstm)\"}") == 1)
+            #expect(try await client.metric("kru_active_sequences", TestModels.lstm) == 1)
             connection.hangUp()
 
-            var active = 1.0
-            for _ in 0..<100 where active > 0 {
-                try await Task.sleep(for: .milliseconds(50))
-                let name = "kru_active_sequences{model=\"\(TestModels.lstm)\"}"
-                active = metricValue(try await client.metrics(), name) ?? -1
-            }
-            #expect(active == 0, "the sequence must leave the batch")
-            let name = "kru_generated_tokens_total{model=\"\(TestModels.lstm)\"}"
-            let generated = metricValue(try await client.metrics(), name)
+            #expect(try await eventually { try await client.metric("kru_active_sequences", TestModels.lstm) == 0 },
+                    "the sequence must leave the batch")
+            let generated = try await client.metric("kru_generated_tokens_total", TestModels.lstm)
             try await Task.sleep(for: .milliseconds(300))
-            #expect(metricValue(try await client.metrics(), name) == generated, "generation must have stopped")
+            #expect(try await client.metric("kru_generated_tokens_total", TestModels.lstm) == generated,
+                    "generation must have stopped")
             #expect(try #require(generated) < 1_000_000)
         }
         await TestModels.stop(server)
@@ -78,12 +72,7 @@ struct LiveServerTests {
             try running.post("/v1/completions", json: Self.endless)
             #expect(await running.waitFor("data: ", seconds: 10))
             try queued.post("/v1/completions", json: Self.endless)
-            var waiting = 0.0
-            for _ in 0..<100 where waiting < 1 {
-                try await Task.sleep(for: .milliseconds(20))
-                waiting = metricValue(try await client.metrics(), "kru_queue_length{model=\"\(TestModels.lstm)\"}") ?? 0
-            }
-            #expect(waiting == 1)
+            #expect(try await eventually { try await client.metric("kru_queue_length", TestModels.lstm) == 1 })
             let refused = try await client.post("/v1/completions", json: #"{"model": "kjv-lstm128-k4x4x8"}"#)
             #expect(refused.status == 503)
             #expect(refused.header("retry-after") == "1")
@@ -93,13 +82,9 @@ struct LiveServerTests {
             #expect(other.status == 200)
             running.hangUp()
             queued.hangUp()
-            var served = false
-            for _ in 0..<100 where !served {
-                try await Task.sleep(for: .milliseconds(50))
-                let retry = try await client.post("/v1/completions", json: #"{"model": "kjv-lstm128-k4x4x8"}"#)
-                served = retry.status == 200
-            }
-            #expect(served)
+            #expect(try await eventually {
+                try await client.post("/v1/completions", json: #"{"model": "kjv-lstm128-k4x4x8"}"#).status == 200
+            })
         }
         await TestModels.stop(server)
     }
@@ -140,13 +125,8 @@ struct LiveServerTests {
                 """)
             #expect(await finite.waitFor("data: ", seconds: 10))
             let drain = Task { await server.drain.drain() }
-            var health = try await client.get("/health")
-            for _ in 0..<50 where health.status == 200 {
-                try await Task.sleep(for: .milliseconds(10))
-                health = try await client.get("/health")
-            }
-            #expect(health.status == 503)
-            #expect(try health.object["status"] as? String == "draining")
+            #expect(try await eventually { try await client.get("/health").status == 503 })
+            #expect(try await client.get("/health").object["status"] as? String == "draining")
             let refused = try await client.post("/v1/completions", json: #"{"model": "kjv-kru512"}"#)
             #expect(refused.status == 503)
             #expect(try refused.errorMessage.contains("shutting down"))

@@ -138,6 +138,11 @@ struct TestClient: Sendable {
 
     /// The Prometheus exposition.
     func metrics() async throws -> String { try await get("/metrics").text }
+
+    /// The value of metric `name` for model `model`, or nil if it is not exposed.
+    func metric(_ name: String, _ model: String) async throws -> Double? {
+        metricValue(try await metrics(), "\(name){model=\"\(model)\"}")
+    }
 }
 
 /// A parsed HTTP response.
@@ -173,6 +178,16 @@ struct HTTPResult: Sendable {
             event.hasPrefix("data: ") ? String(event.dropFirst(6)) : "not an event: \(event)"
         }
     }
+}
+
+/// Whether `condition` becomes true within `seconds` (checked every 20 ms).
+func eventually(seconds: Double = 5, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return try await condition()
 }
 
 /// The text of choice `index` of a completion object.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KRUInference
 @testable import KRUServe
 
 /// The streaming stop-sequence matcher against a direct definition on the whole text: the text ends at the start of
@@ -32,12 +33,13 @@ struct StopSequenceMatcherTests {
     }
 
     @Test func agreesWithTheWholeTextDefinitionOnRandomTexts() {
-        var generator = SeededGenerator(state: 2024)
+        var generator = KRURandom(seed: 2024)
         let alphabet: [Character] = ["a", "b", "c", " "]
         for _ in 0..<3000 {
-            let text = (0..<generator.below(31)).map { _ in alphabet[generator.below(alphabet.count)] }
-            let stops = (0..<generator.below(4)).map { _ in
-                String((0...generator.below(4)).map { _ in alphabet[generator.below(alphabet.count)] })
+            func letter() -> Character { alphabet[generator.nextIndex(below: alphabet.count)] }
+            let text = (0..<generator.nextIndex(below: 31)).map { _ in letter() }
+            let stops = (0..<generator.nextIndex(below: 4)).map { _ in
+                String((0...generator.nextIndex(below: 4)).map { _ in letter() })
             }
             let oracle = Self.expected(text, stops: stops)
             let result = Self.streamed(text, stops: stops)
@@ -54,20 +56,4 @@ struct StopSequenceMatcherTests {
             #expect(step.released == [i] && !step.stopped)
         }
     }
-}
-
-/// SplitMix64 with its own bounded draw (the standard library's mapping may change between Swift versions), for
-/// reproducible random test cases.
-struct SeededGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A number in 0 ..< bound (modulo bias is irrelevant for test cases).
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
