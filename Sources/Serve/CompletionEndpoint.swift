@@ -165,9 +165,12 @@ struct CompletionRun: Sendable {
                 text += "data: [DONE]\n\n"
             }
             try await writer.write(ByteBuffer(string: text))
-            // At most one write per interval: a fast model's characters then travel several to a write instead of
-            // costing a wake-up, a chunk and a system call each.
-            if open > 0 { try await Task.sleep(until: taken + .seconds(limits.streamInterval), clock: .continuous) }
+            // At most one write per interval (but a choice's end is sent at once): a fast model's characters then
+            // travel several to a write instead of costing a wake-up, a chunk and a system call each.
+            if open > 0 {
+                await mailbox.pause(until: taken + .seconds(limits.streamInterval))
+                try Task.checkCancellation()
+            }
         }
     }
 

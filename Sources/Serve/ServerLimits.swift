@@ -32,7 +32,7 @@ public struct ServerLimits: Sendable {
     /// Texts scored at once (scoring runs beside generation, one thread each); beyond it 503.
     public var maxConcurrentScores = 2
     /// Seconds between two writes of one event stream, at least: characters made meanwhile share a write.
-    public var streamInterval = 0.002
+    public var streamInterval = 0.02
     /// Seconds in-flight generations may continue after SIGTERM before they are cancelled.
     public var shutdownGrace: Double = 10
 

@@ -212,6 +212,23 @@ struct CompletionTests {
         await TestModels.stop(server)
     }
 
+    /// Writes of a stream are spaced by the stream interval, but a stream's end is sent at once: with a 60 s
+    /// interval a short completion still ends in well under that (it would take the full interval otherwise).
+    @Test func streamEndIsNotHeldBackByTheWriteInterval() async throws {
+        let server = try TestModels.server { $0.streamInterval = 60 }
+        try await TestServer.run(server) { client in
+            let started = ContinuousClock.now
+            let stream = try await client.post("/v1/completions", json: """
+                {"model": "kjv-lstm128-k4x4x8", "prompt": "And", "max_tokens": 20, "stream": true, "seed": 2}
+                """)
+            #expect(ContinuousClock.now - started < .seconds(30))
+            #expect(stream.events.last == "[DONE]")
+            let expected = try await KRUExecutable.sample(model: TestModels.lstm, prompt: "And", length: 20, seed: 2)
+            #expect(streamedText(stream.text) == expected)
+        }
+        await TestModels.stop(server)
+    }
+
     @Test func zeroTokensGivesAnEmptyText() async throws {
         let server = try TestModels.server()
         try await TestServer.run(server) { client in
