@@ -7,7 +7,7 @@ struct CompletionEndpoint: Sendable {
     let catalog: ModelCatalog
     let limits: ServerLimits
 
-    func respond(_ request: Request) async throws -> Response {
+    func respond(_ request: Request, context: ServeRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(CompletionRequest.self, maxBytes: limits.maxBodyBytes,
                                                 timeout: limits.readTimeout)
         try body.validate(limits)
@@ -19,7 +19,9 @@ struct CompletionEndpoint: Sendable {
             throw APIError.badRequest("prompt has \(error.message)")
         }
         let seed = body.seed ?? TokenPicker.systemSeed()
-        let mailbox = EventMailbox()
+        // A stream's writer gets characters at most once per stream interval; a whole completion only needs them
+        // when a choice ends.
+        let mailbox = EventMailbox(interval: body.stream ? .seconds(limits.streamInterval) : nil)
         let cancellation = RequestCancellation()
         let deadline = ContinuousClock.now + .seconds(limits.requestTimeout)
         // Choice i uses seed + i, so choice 0 of a request is `kru sample --seed` with the same settings.
@@ -31,23 +33,24 @@ struct CompletionEndpoint: Sendable {
                                                        logprobs: body.logprobs),
                           model: entry.model, deadline: deadline, cancellation: cancellation, mailbox: mailbox)
         }
-        try entry.worker.submit(jobs)
+        // From here until the response ends, the client going away cancels the jobs.
+        let liveness = try await context.connectionLiveness()
+        liveness.watch(cancellation)
+        do {
+            try entry.worker.submit(jobs)
+        } catch {
+            liveness.unwatch(cancellation)
+            throw error
+        }
         let run = CompletionRun(documents: CompletionDocuments(model: body.model, seed: seed), choices: body.n,
                                 promptTokens: prompt.count, logprobs: body.logprobs != nil,
                                 includeUsage: body.includeUsage, limits: limits,
                                 mailbox: mailbox)
         if body.stream {
-            return run.streamingResponse(request: request, cancellation: cancellation)
+            return run.streamingResponse(cancellation: cancellation, liveness: liveness)
         }
-        // Waiting for the whole completion: the request's inbound side still tells when the client goes away.
-        let document = try await request.body.consumeWithInboundCloseHandler { _ in
-            try await run.collect()
-        } onInboundClosed: {
-            cancellation.cancel()
-        }
-        var response = Response.json(document)
-        response.headers[.connection] = "close"  // watching the inbound side ends the connection after the response
-        return response
+        defer { liveness.unwatch(cancellation) }
+        return Response.json(try await run.collect())
     }
 }
 
@@ -76,6 +79,7 @@ struct CompletionRun: Sendable {
                 case .tokens(let choice, let pieces):
                     tokens[choice] += pieces
                 case .finished(let choice, let reason, let count):
+                    if reason == .cancelled { throw CancellationError() }  // the client went away
                     if let failure = failure(reason) { throw failure }
                     reasons[choice] = reason.apiName
                     completionTokens += count
@@ -94,17 +98,13 @@ struct CompletionRun: Sendable {
     /// (one or more characters each), a last chunk per choice with its finish reason, the usage if asked for,
     /// then `data: [DONE]`. An error after the stream started (time out,
     /// shutdown) is sent as a `data:` event holding the error object, and ends the stream.
-    func streamingResponse(request: Request, cancellation: RequestCancellation) -> Response {
+    func streamingResponse(cancellation: RequestCancellation, liveness: ConnectionLiveness) -> Response {
         let run = self
-        // Watching the inbound side for a disconnect ends the connection after the response: say so.
-        let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache", .connection: "close"]
+        let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache"]
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            defer { liveness.unwatch(cancellation) }
             do {
-                try await request.body.consumeWithInboundCloseHandler { _ in
-                    try await run.stream(to: &writer)
-                } onInboundClosed: {
-                    cancellation.cancel()
-                }
+                try await run.stream(to: &writer)
             } catch {
                 // A failed write means the client is gone: stop its generation.
                 cancellation.cancel()
@@ -121,7 +121,6 @@ struct CompletionRun: Sendable {
         while open > 0 {
             let events = await mailbox.take()
             try Task.checkCancellation()
-            let taken = ContinuousClock.now
             var text = ""
             // The characters of one choice that arrived together become one chunk (clients concatenate chunks).
             var pending: (choice: Int, tokens: [GeneratedToken])?
@@ -144,6 +143,7 @@ struct CompletionRun: Sendable {
                     }
                 case .finished(let choice, let reason, let count):
                     flush()
+                    if reason == .cancelled { throw CancellationError() }  // the client went away
                     if let failure = failure(reason) {
                         Self.appendEvent(failure.json, to: &text)
                         try await writer.write(ByteBuffer(string: text))
@@ -165,12 +165,6 @@ struct CompletionRun: Sendable {
                 text += "data: [DONE]\n\n"
             }
             try await writer.write(ByteBuffer(string: text))
-            // At most one write per interval (but a choice's end is sent at once): a fast model's characters then
-            // travel several to a write instead of costing a wake-up, a chunk and a system call each.
-            if open > 0 {
-                await mailbox.pause(until: taken + .seconds(limits.streamInterval))
-                try Task.checkCancellation()
-            }
         }
     }
 
@@ -180,16 +174,16 @@ struct CompletionRun: Sendable {
         text += "\n\n"
     }
 
-    /// The error that ends a request whose choice ended for `reason`, if that is not a normal end.
+    /// The error that ends a request whose choice ended for `reason`, if that is not a normal end (or the client
+    /// going away, which needs no answer).
     private func failure(_ reason: FinishReason) -> APIError? {
         switch reason {
-        case .length, .stop: nil
+        case .length, .stop, .cancelled: nil
         case .timeout:
             APIError(.serviceUnavailable, "the completion did not finish within the request time limit of "
                      + "\(formatSeconds(limits.requestTimeout)) s (queueing included); ask for fewer tokens or retry")
         case .shutdown: APIError(.serviceUnavailable, "the server shut down before the completion finished",
                                  retryAfter: 1)
-        case .cancelled: APIError(.badRequest, "the request was cancelled")
         }
     }
 }

@@ -2,74 +2,43 @@ import Foundation
 
 /// Hands generation events from a model's batch lane (a plain thread) to the task writing the response.
 ///
-/// Events that arrive while the writer is busy or pausing collect here and are taken together, so a stream sends
-/// several characters in one write instead of one write per character. The lane never waits.
+/// The writer waits in ``take()``; the lane hands it what has collected at most once per `interval` (and at once
+/// when a choice finishes, so a stream's end is never held back), so a stream sends several characters per write
+/// instead of costing a wake-up, a chunk and a write per character. No timer is needed: every running sequence
+/// posts a character per batch step, so the hand-over after the interval comes at the next step at the latest.
+/// The lane never waits.
 final class EventMailbox: @unchecked Sendable {
+    private let interval: Duration?
     private let lock = NSLock()
+    // Guarded by `lock`:
     private var events: [GenerationEvent] = []
     private var waiter: CheckedContinuation<[GenerationEvent], Never>?
+    private var lastHandOver: ContinuousClock.Instant?
     private var closed = false
-    /// A writer pausing between writes, woken early when a choice finishes.
-    private var sleeper: CheckedContinuation<Void, Never>?
-    private var finishPending = false
+
+    /// - Parameter interval: the least time between two hand-overs; nil: only when a choice finishes.
+    init(interval: Duration?) { self.interval = interval }
 
     /// Called by the lane's thread.
     func post(_ event: GenerationEvent) {
         lock.lock()
         events.append(event)
-        let (waiter, taken) = takeForWaiter()
-        var sleeper: CheckedContinuation<Void, Never>?
-        if case .finished = event {
-            sleeper = self.sleeper
-            self.sleeper = nil
-            finishPending = sleeper == nil
+        var handOver: (CheckedContinuation<[GenerationEvent], Never>, [GenerationEvent])?
+        if let waiter, isDue(event) {
+            handOver = (waiter, takeAll())
+            self.waiter = nil
         }
         lock.unlock()
-        waiter?.resume(returning: taken)
-        sleeper?.resume()
+        if let (waiter, taken) = handOver { waiter.resume(returning: taken) }
     }
 
-    /// Waits until `deadline`, or less: until a choice finishes (so a stream's end is never held back) or the task
-    /// is cancelled.
-    func pause(until deadline: ContinuousClock.Instant) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(until: deadline, clock: .continuous) }
-            group.addTask { await self.finishSignal() }
-            await group.next()
-            group.cancelAll()
-        }
-    }
-
-    private func finishSignal() async {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                lock.lock()
-                if finishPending || Task.isCancelled {
-                    lock.unlock()
-                    continuation.resume()
-                } else {
-                    sleeper = continuation
-                    lock.unlock()
-                }
-            }
-        } onCancel: {
-            lock.lock()
-            let sleeper = self.sleeper
-            self.sleeper = nil
-            lock.unlock()
-            sleeper?.resume()
-        }
-    }
-
-    /// Every event posted since the last call, waiting for at least one; empty when the waiting task is cancelled.
+    /// The events posted since the last call, waiting until some are due; empty when the waiting task is cancelled.
     func take() async -> [GenerationEvent] {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 lock.lock()
-                if !events.isEmpty || closed {
-                    let taken = events
-                    events.removeAll(keepingCapacity: true)
-                    finishPending = false
+                if closed || (!events.isEmpty && (events.contains(where: Self.isFinish) || intervalPassed)) {
+                    let taken = takeAll()
                     lock.unlock()
                     continuation.resume(returning: taken)
                 } else {
@@ -87,13 +56,25 @@ final class EventMailbox: @unchecked Sendable {
         }
     }
 
-    /// With the lock held: the waiting writer and the events to give it, if one waits.
-    private func takeForWaiter() -> (CheckedContinuation<[GenerationEvent], Never>?, [GenerationEvent]) {
-        guard let waiter else { return (nil, []) }
-        self.waiter = nil
+    /// With the lock held: whether the writer should get the events now that `event` came.
+    private func isDue(_ event: GenerationEvent) -> Bool { Self.isFinish(event) || intervalPassed }
+
+    /// With the lock held.
+    private var intervalPassed: Bool {
+        guard let interval else { return false }
+        guard let lastHandOver else { return true }
+        return ContinuousClock.now - lastHandOver >= interval
+    }
+
+    /// With the lock held: every collected event, marking the hand-over.
+    private func takeAll() -> [GenerationEvent] {
         let taken = events
         events.removeAll(keepingCapacity: true)
-        finishPending = false
-        return (waiter, taken)
+        lastHandOver = .now
+        return taken
+    }
+
+    private static func isFinish(_ event: GenerationEvent) -> Bool {
+        if case .finished = event { true } else { false }
     }
 }

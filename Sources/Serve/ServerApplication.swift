@@ -37,12 +37,14 @@ public struct KRUServer: Sendable {
     public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
         -> some ApplicationProtocol {
         let limits = configuration.limits
-        let router = Router()
+        let router = Router(context: ServeRequestContext.self)
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
         let completions = CompletionEndpoint(catalog: catalog, limits: limits)
         let scores = ScoreEndpoint(catalog: catalog, limits: limits,
                                    slots: ScoreSlots(capacity: limits.maxConcurrentScores))
-        router.post("/v1/completions") { request, _ in try await completions.respond(request) }
+        router.post("/v1/completions") { request, context in
+            try await completions.respond(request, context: context)
+        }
         router.post("/v1/score") { request, _ in try await scores.respond(request) }
         router.get("/v1/models") { _, _ in Response.json(modelList()) }
         router.get("/health") { _, _ in health() }
@@ -54,7 +56,7 @@ public struct KRUServer: Sendable {
         return Application(
             router: router,
             server: .http1(configuration: .init(
-                additionalChannelHandlers: [RequestHeadDeadlineHandler(timeout: readTimeout)],
+                additionalChannelHandlers: [ConnectionGuard(timeout: readTimeout)],
                 idleTimeout: .seconds(Int64(max(limits.readTimeout, 60))))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port),
                                  serverName: "kru-serve"),

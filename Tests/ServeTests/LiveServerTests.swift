@@ -36,6 +36,24 @@ struct LiveServerTests {
         await TestModels.stop(server)
     }
 
+    /// Kept-alive connections serve one request after another, completions and streams alike.
+    @Test func keptAliveConnectionServesSeveralRequests() async throws {
+        let server = try TestModels.server()
+        try await TestServer.run(server) { client in
+            let connection = try RawConnection(port: client.port)
+            for body in [#"{"model": "kjv-kru512", "max_tokens": 5, "seed": 1}"#,
+                         #"{"model": "kjv-kru512", "max_tokens": 5, "seed": 1, "stream": true}"#,
+                         #"{"model": "kjv-lstm128-k4x4x8", "max_tokens": 5}"#] {
+                let response = try await offPool {
+                    try connection.send(request: "POST", "/v1/completions", body: body, headers: [:], keepAlive: true)
+                    return try connection.readResponse(seconds: 30)
+                }
+                #expect(response.status == 200 && response.header("connection") != "close", "\(body)")
+            }
+        }
+        await TestModels.stop(server)
+    }
+
     /// A client that hangs up mid-stream stops its generation: its sequence leaves the batch and no more
     /// characters are generated for it.
     @Test func disconnectedClientStopsItsGeneration() async throws {
@@ -54,6 +72,15 @@ struct LiveServerTests {
             #expect(try await client.metric("kru_generated_tokens_total", TestModels.lstm) == generated,
                     "generation must have stopped")
             #expect(try #require(generated) < 1_000_000)
+
+            // The same for a whole (not streamed) completion, where nothing is written until the end.
+            let whole = try RawConnection(port: client.port)
+            try whole.post("/v1/completions", json: Self.endless.replacingOccurrences(of: #""stream": true"#,
+                                                                                    with: #""stream": false"#))
+            #expect(try await eventually { try await client.metric("kru_active_sequences", TestModels.lstm) == 1 })
+            whole.hangUp()
+            #expect(try await eventually { try await client.metric("kru_active_sequences", TestModels.lstm) == 0 },
+                    "the sequence of a whole completion must leave the batch too")
         }
         await TestModels.stop(server)
     }

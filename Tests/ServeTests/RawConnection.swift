@@ -53,15 +53,18 @@ final class RawConnection: @unchecked Sendable {
         try send(request: "POST", path, body: json, headers: ["Content-Type": "application/json"])
     }
 
-    /// A request, as one write (`Content-Length` from the body; the connection closes after the response).
-    func send(request method: String, _ path: String, body: String?, headers: [String: String]) throws {
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+    /// A request, as one write (`Content-Length` from the body; unless `keepAlive`, the connection closes after
+    /// the response).
+    func send(request method: String, _ path: String, body: String?, headers: [String: String],
+              keepAlive: Bool = false) throws {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n" + (keepAlive ? "" : "Connection: close\r\n")
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
         if let body { head += "Content-Length: \(body.utf8.count)\r\n" }
         try send(head + "\r\n" + (body ?? ""))
     }
 
-    /// Reads one whole response (by Content-Length, chunked encoding, or until the server closes).
+    /// Reads one whole response (by Content-Length, chunked encoding, or until the server closes), and drops it from
+    /// ``received`` so the next response on the connection can be read.
     func readResponse(seconds: Double) throws -> HTTPResult {
         let deadline = Date().addingTimeInterval(seconds)
         func more() throws -> Bool {
@@ -90,6 +93,7 @@ final class RawConnection: @unchecked Sendable {
                 rest = Data(received[headEnd!.upperBound...])
             }
             body = rest.prefix(length)
+            consume(headEnd!.upperBound + length)
         } else if headers["transfer-encoding"] == "chunked" {
             var offset = 0
             while true {
@@ -100,7 +104,14 @@ final class RawConnection: @unchecked Sendable {
                     continue
                 }
                 let size = Int(String(decoding: rest[offset..<line.lowerBound], as: UTF8.self), radix: 16)!
-                if size == 0 { break }
+                if size == 0 {
+                    while rest.count < line.upperBound + 2 {  // the CRLF after the last chunk
+                        guard try more() else { break }
+                        rest = Data(received[headEnd!.upperBound...])
+                    }
+                    consume(headEnd!.upperBound + line.upperBound + 2)
+                    break
+                }
                 guard rest.count >= line.upperBound + size + 2 else {
                     guard try more() else { throw RawConnectionError("chunked body cut short") }
                     rest = Data(received[headEnd!.upperBound...])
@@ -112,6 +123,7 @@ final class RawConnection: @unchecked Sendable {
         } else {
             while try more() {}
             body = Data(received[headEnd!.upperBound...])
+            consume(received.count)
         }
         return HTTPResult(status: status, headers: headers, body: body)
     }
@@ -137,6 +149,11 @@ final class RawConnection: @unchecked Sendable {
     }
 
     var text: String { String(decoding: received, as: UTF8.self) }
+
+    /// Drops the first `count` bytes received (a response that has been read), keeping indices 0-based.
+    private func consume(_ count: Int) {
+        received = Data(received.dropFirst(min(count, received.count)))
+    }
 
     /// ``read(until:seconds:)`` on a thread of its own (see ``offPool(_:)``).
     func waitFor(_ marker: String, seconds: Double) async -> Bool {
