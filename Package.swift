@@ -89,7 +89,8 @@ let package = Package(
         // The server in process on a loopback port, driven over plain sockets (HummingbirdTesting would add
         // AsyncHTTPClient and BoringSSL to every build); `kru` is the oracle for seeded text and scores.
         .testTarget(
-            name: "KRUServeTests", dependencies: ["KRUServe", "KRUInference", "kru"], path: "Tests/ServeTests"
+            name: "KRUServeTests", dependencies: ["KRUServe", "KRUInference", "kru", "kru-serve"],
+            path: "Tests/ServeTests"
         ),
     ]
 )

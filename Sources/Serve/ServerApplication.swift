@@ -31,8 +31,8 @@ public struct KRUServer: Sendable {
         drain = DrainService(workers: catalog.workers, grace: configuration.limits.shutdownGrace, logger: logger)
     }
 
-    /// The Hummingbird application. Run it with ``drainService`` in one service group (``run()`` does) so that
-    /// SIGTERM first stops new work and lets the running generations finish, then closes the server.
+    /// The Hummingbird application. ``run()`` runs it in one service group with the drain, so that SIGTERM first
+    /// stops new work and lets the running generations finish, then closes the server.
     /// - Parameter onServerRunning: called with the listening channel (its local address has the bound port).
     public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
         -> some ApplicationProtocol {
@@ -63,9 +63,6 @@ public struct KRUServer: Sendable {
             onServerRunning: onServerRunning,
             logger: logger)
     }
-
-    /// The drain of graceful shutdown (see ``application()``).
-    public var drainService: some Service { drain }
 
     /// Serves until SIGTERM or SIGINT, then drains and stops.
     public func run() async throws {

@@ -34,6 +34,16 @@ struct ScoreModelsMetricsTests {
         await TestModels.stop(server)
     }
 
+    /// `kru serve` runs the kru-serve built beside kru, passing its arguments on.
+    @Test func kruServeRunsTheServerExecutable() async throws {
+        let help = try await KRUExecutable.run(["serve", "--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("USAGE: kru-serve [<options>] --models <models>"), "\(help.stdout)")
+        let missing = try await KRUExecutable.run(["serve", "--models", "/nonexistent-models-directory"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "kru-serve: the models directory /nonexistent-models-directory does not exist\n")
+    }
+
     @Test func modelsListTheCharacterModelsWithTheirCardHeadline() async throws {
         let manifest = try JSONSerialization.jsonObject(
             with: Data(contentsOf: TestModels.modelsFolder.appendingPathComponent("zoo.json"))) as! [String: Any]
