@@ -9,7 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 server=${1:-.build/debug/kru-serve}
 kru=${2:-.build/debug/kru}
-for binary in "$server" "$kru"; do [ -x "$binary" ] || { echo "serve_smoke: no $binary (build it first)" >&2; exit 1; }; done
+for binary in "$server" "$kru"; do
+  [ -x "$binary" ] || { echo "serve_smoke: no $binary (build it first)" >&2; exit 1; }
+done
 
 work=$(mktemp -d)
 server_pid=""
@@ -58,16 +60,19 @@ curl -sfN "$url/v1/completions" -d '{"model": "kjv-kru512", "prompt": "In", "max
   >"$work/stream.txt"
 check "a streamed completion sends 50 characters, then [DONE]" test "$(streamed_characters "$work/stream.txt")" = 50
 
-status=$(curl -s -o "$work/error.json" -w '%{http_code}' "$url/v1/completions" -d '{"model": "kjv-kru512", "temperature": -1}')
+status=$(curl -s -o "$work/error.json" -w '%{http_code}' "$url/v1/completions" \
+  -d '{"model": "kjv-kru512", "temperature": -1}')
 check "a bad request gets 400 and a JSON error" test "$status" = 400
 check "the error names the field" grep -q '"message":"temperature must be' "$work/error.json"
-status=$(curl -s -o /dev/null -w '%{http_code}' "$url/v1/score" -d '{"model": "kjv-kru512", "text": "In the beginning"}')
+status=$(curl -s -o /dev/null -w '%{http_code}' "$url/v1/score" \
+  -d '{"model": "kjv-kru512", "text": "In the beginning"}')
 check "POST /v1/score answers" test "$status" = 200
 check "GET /metrics counts the generated characters (200 + 50)" \
   grep -q '^kru_generated_tokens_total{model="kjv-kru512"} 250$' <(curl -sf "$url/metrics")
 
 # SIGTERM while a stream runs: the stream completes, /health turns to "draining", the process exits 0.
-curl -sN "$url/v1/completions" -d '{"model": "kjv-lstm128-k4x4x8", "prompt": "And", "max_tokens": 3000, "stream": true}' \
+curl -sN "$url/v1/completions" \
+  -d '{"model": "kjv-lstm128-k4x4x8", "prompt": "And", "max_tokens": 3000, "stream": true}' \
   >"$work/draining.txt" &
 stream_pid=$!
 for _ in $(seq 1 100); do grep -q 'data: ' "$work/draining.txt" 2>/dev/null && break; sleep 0.05; done

@@ -54,8 +54,9 @@ struct ServedModel: Sendable {
     func score(tokens: [Int]) -> TextScoreSummary {
         let score = model.score(tokens: tokens)
         return TextScoreSummary(tokenCount: score.tokenCount, meanNLL: score.meanNLL,
-                                standardError: score.standardError, bitsPerToken: score.bitsPerToken, perplexity: score.perplexity,
-                                perplexityError: score.perplexityError, accuracy: score.accuracy)
+                                standardError: score.standardError, bitsPerToken: score.bitsPerToken,
+                                perplexity: score.perplexity, perplexityError: score.perplexityError,
+                                accuracy: score.accuracy)
     }
 
     fileprivate var engineModel: KRUModel { model }
