@@ -38,8 +38,8 @@ let package = Package(
         ),
         .target(name: "KRUFormat", dependencies: ["CZlib"], path: "Sources/Format"),
         // SIMD kernels for the Kronecker chain in plain C, with AVX2/AVX-512 variants picked at run time.
-        .target(name: "CKroneckerKernels", path: "Sources/CKroneckerKernels"),
-        .target(name: "KRUInference", dependencies: ["KRUFormat", "CKroneckerKernels"], path: "Sources/Inference"),
+        .target(name: "CInferenceKernels", path: "Sources/CInferenceKernels"),
+        .target(name: "KRUInference", dependencies: ["KRUFormat", "CInferenceKernels"], path: "Sources/Inference"),
         .target(name: "KRUConvert", dependencies: ["KRUFormat", "KRUInference", "CZlib", "CLAPACK"], path: "Sources/Convert"),
         .target(name: "KRUTrain", dependencies: ["KRUInference", "CLAPACK"], path: "Sources/Train"),
         .executableTarget(

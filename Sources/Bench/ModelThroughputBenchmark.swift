@@ -32,14 +32,14 @@ struct ModelThroughputBenchmark {
             { calls in
                 var checksum = 0
                 for _ in 0..<calls {
-                    for token in TokenStream(model: entry.model, prime: [], options: options) { checksum &+= token }
+                    for token in try! TokenStream(model: entry.model, prime: [], options: options) { checksum &+= token }
                 }
                 resultSink += Double(checksum)
             }
         })
         let scoring = measureInterleaved(policy, models.map { entry in
             { calls in
-                for _ in 0..<calls { resultSink += entry.model.score(tokens: tokens).bitsPerToken }
+                for _ in 0..<calls { resultSink += try! entry.model.score(tokens: tokens).bitsPerToken }
             }
         })
         return models.indices.map { i in

@@ -106,9 +106,9 @@ struct Convert: ParsableCommand {
             let reference = try reporting(checkpoint) {
                 try Converter.convert(dense, vocabulary: vocabulary, factors: .none, source: checkpoint).model()
             }
-            evaluation = ConversionEvaluation(dense: reference.score(tokens: evalTokens),
-                                              converted: converted.score(tokens: evalTokens),
-                                              comparison: converted.compare(with: reference, tokens: evalTokens))
+            evaluation = ConversionEvaluation(dense: try reference.score(tokens: evalTokens),
+                                              converted: try converted.score(tokens: evalTokens),
+                                              comparison: try converted.compare(with: reference, tokens: evalTokens))
         }
         let report = ConversionReport(output: output, result: result, denseParameters: dense.parameterCount,
                                       denseRecurrent: dense.recurrentParameterCount,

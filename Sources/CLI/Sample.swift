@@ -45,7 +45,7 @@ struct Sample: ParsableCommand {
         let output = FileHandle.standardOutput
         if !noEcho { output.write(Data(tokenizer.decode(primeTokens).utf8)) }
         // Unbuffered writes: each character appears as soon as it is sampled.
-        for token in TokenStream(model: kru, prime: primeTokens, options: options) {
+        for token in try TokenStream(model: kru, prime: primeTokens, options: options) {
             output.write(Data(String(tokenizer.vocabulary[token]).utf8))
         }
         output.write(Data("\n".utf8))

@@ -67,10 +67,10 @@ struct Score: ParsableCommand {
         }
         let progress = ProgressLine(total: tokens.count, unit: "chars")
         let start = Date()
-        let score = kru.score(tokens: tokens) { progress.update($0) }
+        let score = try kru.score(tokens: tokens) { progress.update($0) }
         let seconds = Date().timeIntervalSince(start)
         progress.finish()
-        let comparison = reference.map { kru.compare(with: $0, tokens: tokens) }
+        let comparison = try reference.map { try kru.compare(with: $0, tokens: tokens) }
         if json {
             var document: [String: Any] = [
                 "model": model, "text": text, "tokens": score.tokenCount, "mean_nll": score.meanNLL,

@@ -7,7 +7,7 @@ import Testing
 /// The factor counts cover every split of the chain into sweeps each variant has (one sweep up to
 /// three or more), including the smallest chain a variant takes.
 @Suite struct KroneckerChainKernelTests {
-    static let variants = ComplexChainKernel.Variant.allCases.filter(\.isSupported)
+    static let variants = KernelVariant.supported
     static let batchSizes = [1, 3]
 
     static func twoByTwoCase(factorCount: Int, seed: UInt64) -> KroneckerCase {
@@ -16,17 +16,17 @@ import Testing
 
     /// The operator with `variant` forced; fails the test if the chain kernel would not run.
     static func makeOperator(
-        _ factors: [ComplexKroneckerFactor], _ variant: ComplexChainKernel.Variant
+        _ factors: [ComplexKroneckerFactor], _ variant: KernelVariant
     ) throws -> ComplexKroneckerOperator {
-        let op = try ComplexKroneckerOperator(factors: factors, allowFastPaths: true, chain: .variant(variant))
+        let op = try ComplexKroneckerOperator(factors: factors, chain: .variant(variant))
         #expect(op.chainKernel == ComplexChainKernel(shape: op.shape, selection: .variant(variant)))
         #expect(op.chainKernel?.variant == variant, "the \(variant) chain kernel did not run")
         return op
     }
 
     @Test(arguments: variants, batchSizes)
-    func matchesDenseMatrix(variant: ComplexChainKernel.Variant, batchSize: Int) throws {
-        for factorCount in variant.minimumFactorCount...8 {
+    func matchesDenseMatrix(variant: KernelVariant, batchSize: Int) throws {
+        for factorCount in ComplexChainKernel.minimumFactorCount(variant)...8 {
             var fixture = KroneckerFixture(Self.twoByTwoCase(factorCount: factorCount, seed: UInt64(200 + factorCount)))
             let factors = fixture.complexFactors()
             let op = try Self.makeOperator(factors, variant)
@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test(arguments: variants, batchSizes)
-    func matchesProductVectors(variant: ComplexChainKernel.Variant, batchSize: Int) throws {
+    func matchesProductVectors(variant: KernelVariant, batchSize: Int) throws {
         for factorCount in 9...12 {
             var fixture = KroneckerFixture(Self.twoByTwoCase(factorCount: factorCount, seed: UInt64(300 + factorCount)))
             let factors = fixture.complexFactors()
@@ -82,23 +82,23 @@ import Testing
     /// Which operators get the chain kernel: only all-2 × 2 chains long enough for the variant, never
     /// with fast paths off; the automatic choice is the preferred variant.
     @Test func selection() throws {
-        #expect(ComplexChainKernel.Variant.portable.isSupported)
+        #expect(KernelVariant.portable.isSupported)
         let ten = try KroneckerShape(rows: Array(repeating: 2, count: 10), columns: Array(repeating: 2, count: 10))
-        #expect(ComplexChainKernel(shape: ten, selection: .automatic)?.variant == ComplexChainKernel.Variant.preferred)
+        #expect(ComplexChainKernel(shape: ten, selection: .automatic)?.variant == ComplexChainKernel.preferred)
         #expect(ComplexChainKernel(shape: ten, selection: .perPass) == nil)
         for variant in Self.variants {
             #expect(ComplexChainKernel(shape: ten, selection: .variant(variant))?.variant == variant)
-            let short = variant.minimumFactorCount - 1
+            let short = ComplexChainKernel.minimumFactorCount(variant) - 1
             let tooShort = try KroneckerShape(rows: Array(repeating: 2, count: short), columns: Array(repeating: 2, count: short))
             #expect(ComplexChainKernel(shape: tooShort, selection: .variant(variant)) == nil)
         }
         let mixed = try KroneckerShape(rows: [2, 2, 2, 2, 2, 2, 2, 4], columns: [2, 2, 2, 2, 2, 2, 2, 4])
         let rectangular = try KroneckerShape(rows: [2, 2, 2, 2, 2, 2, 2, 2], columns: [2, 2, 2, 2, 2, 2, 2, 1])
-        for variant in ComplexChainKernel.Variant.allCases {
+        for variant in KernelVariant.allCases {
             #expect(ComplexChainKernel(shape: mixed, selection: .variant(variant)) == nil)
             #expect(ComplexChainKernel(shape: rectangular, selection: .variant(variant)) == nil)
         }
         let factors = (0..<10).map { _ in ComplexKroneckerFactor(rows: 2, columns: 2, real: [1, 0, 0, 1], imaginary: [0, 0, 0, 0]) }
-        #expect(try ComplexKroneckerOperator(factors: factors, allowFastPaths: false).chainKernel == nil)
+        #expect(try ComplexKroneckerOperator(factors: factors, chain: .perPass).chainKernel == nil)
     }
 }

@@ -62,6 +62,17 @@ enum KroneckerCases {
         KroneckerCase([(64, 64), (64, 64)], seed: 5),
     ]
 
+    /// For the C mode kernels: runs of every length class (1, 2, 3, 4–7, 8–15, 16+) and rows of every lane width
+    /// in the last mode, rectangular factors, 2 × 2 and 4 × 4 factors in every position, and the zoo's shapes.
+    static let modeKernel: [KroneckerCase] = fastPath + denseOracle.prefix(20) + [
+        KroneckerCase([(4, 4), (4, 4), (8, 8)], seed: 21),
+        KroneckerCase([(8, 8), (16, 16)], seed: 22),
+        KroneckerCase([(16, 16), (8, 8)], seed: 23),
+        KroneckerCase([(3, 5), (17, 19)], seed: 24),
+        KroneckerCase([(19, 17), (2, 3), (5, 1)], seed: 25),
+        KroneckerCase([(33, 30), (1, 2)], seed: 26),
+    ]
+
     /// Shapes containing 2 × 2 and 4 × 4 factors in every position, mixed with general ones.
     static let fastPath: [KroneckerCase] = [
         KroneckerCase([(2, 2)], seed: 11),

@@ -38,9 +38,9 @@ struct ModelFixtureTests {
             var produced: [[Float]] = []
             for step in steps {
                 if let token = step as? Int, model.description.vocabulary != nil {
-                    session.feed(token: token)
+                    try session.feed(token: token)
                 } else {
-                    session.feed(vector: (step as! [NSNumber]).map(\.floatValue))
+                    try session.feed(vector: (step as! [NSNumber]).map(\.floatValue))
                 }
                 produced.append(session.outputValues())
             }
@@ -69,11 +69,11 @@ struct ModelFixtureTests {
         let inputs = try #require(fixture["inputs"] as? [Any])
         let steps = try #require(inputs.first as? [Any]).count
         let batched = model.session(batchSize: inputs.count)
-        for t in 0..<steps { feedBatch(batched, inputs, step: t) }
+        for t in 0..<steps { try feedBatch(batched, inputs, step: t) }
         let k = model.description.outputWidth
         for b in inputs.indices {
             let single = model.session()
-            for t in 0..<steps { feedBatch(single, [inputs[b]], step: t) }
+            for t in 0..<steps { try feedBatch(single, [inputs[b]], step: t) }
             #expect(maxRelativeError(Array(batched.outputValues()[b * k..<(b + 1) * k]), single.outputValues()) < 1e-6)
             for l in model.description.layers.indices {
                 #expect(maxRelativeError(batched.hiddenState(layer: l, stream: b), single.hiddenState(layer: l)) < 1e-6)
@@ -83,11 +83,11 @@ struct ModelFixtureTests {
 }
 
 /// Feeds step `t` of every sequence in `inputs` to a session of `inputs.count` streams.
-func feedBatch(_ session: KRUSession, _ inputs: [Any], step t: Int) {
+func feedBatch(_ session: KRUSession, _ inputs: [Any], step t: Int) throws {
     if session.model.description.vocabulary != nil {
-        session.feed(tokens: inputs.map { ($0 as! [Any])[t] as! Int })
+        try session.feed(tokens: inputs.map { ($0 as! [Any])[t] as! Int })
     } else {
-        session.feed(vectors: inputs.flatMap { (($0 as! [Any])[t] as! [NSNumber]).map(\.floatValue) })
+        try session.feed(vectors: inputs.flatMap { (($0 as! [Any])[t] as! [NSNumber]).map(\.floatValue) })
     }
 }
 

@@ -50,7 +50,7 @@ struct ModelLoadingTests {
         let model = try Self.load(metadata, tensors)
         #expect(model.recurrentParameterCount == 16)
         let session = model.session()
-        session.feed(token: 1)
+        try session.feed(token: 1)
         #expect(session.outputValues().count == 2)
     }
 
@@ -101,13 +101,13 @@ struct ModelLoadingTests {
     @Test func snapshotAndRestoreReturnToTheSameState() throws {
         let (metadata, tensors) = Self.parts()
         let session = try Self.load(metadata, tensors).session()
-        session.feed(token: 0)
+        try session.feed(token: 0)
         let saved = session.snapshot()
-        session.feed(token: 1)
+        try session.feed(token: 1)
         let after = session.outputValues()
-        session.feed(token: 0)
-        session.restore(saved)
-        session.feed(token: 1)
+        try session.feed(token: 0)
+        try session.restore(saved)
+        try session.feed(token: 1)
         #expect(session.outputValues() == after)
         session.reset()
         #expect(session.stepCount == 0 && session.hiddenState(layer: 0).allSatisfy { $0 == 0 })

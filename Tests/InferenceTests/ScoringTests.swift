@@ -9,7 +9,7 @@ struct ScoringTests {
         let bias: [Float] = [0.5, -1, 2]
         let model = try TinyModels.constant(vocabulary: "abc", bias: bias)
         let tokens = try model.tokenizer!.encode("abcacbbca")
-        let score = model.score(tokens: tokens)
+        let score = try model.score(tokens: tokens)
         let logZ = log(bias.map { exp(Double($0)) }.reduce(0, +))
         let nll = tokens.dropFirst().map { logZ - Double(bias[$0]) }
         let mean = nll.reduce(0, +) / Double(nll.count)
@@ -25,7 +25,7 @@ struct ScoringTests {
 
     @Test func comparisonWithItselfIsZeroKLAndFullAgreement() throws {
         let model = try TinyModels.constant(vocabulary: "xyz", bias: [1, 2, 3])
-        let comparison = model.compare(with: model, tokens: [0, 1, 2, 2, 1])
+        let comparison = try model.compare(with: model, tokens: [0, 1, 2, 2, 1])
         #expect(comparison.meanKL == 0)
         #expect(comparison.topOneAgreement == 1)
     }
@@ -34,7 +34,7 @@ struct ScoringTests {
         let p: [Float] = [1, 2, 3], q: [Float] = [3, 2, 1]
         let reference = try TinyModels.constant(vocabulary: "xyz", bias: p)
         let model = try TinyModels.constant(vocabulary: "xyz", bias: q)
-        let comparison = model.compare(with: reference, tokens: [0, 1, 2])
+        let comparison = try model.compare(with: reference, tokens: [0, 1, 2])
         let zp = p.map { exp(Double($0)) }.reduce(0, +), zq = q.map { exp(Double($0)) }.reduce(0, +)
         let kl = (0..<3).map { i in exp(Double(p[i])) / zp * ((Double(p[i]) - log(zp)) - (Double(q[i]) - log(zq))) }.reduce(0, +)
         #expect(abs(comparison.meanKL - kl) < 1e-9)

@@ -55,9 +55,9 @@ struct ExportTests {
         var worst: Double = 0
         for t in 0..<steps {
             switch batch.inputs {
-            case .tokens(let tokens): session.feed(tokens: Array(tokens[t * streams..<(t + 1) * streams]))
+            case .tokens(let tokens): try session.feed(tokens: Array(tokens[t * streams..<(t + 1) * streams]))
             case .vectors(let values, let width):
-                session.feed(vectors: values[t * streams * width..<(t + 1) * streams * width].map { Float($0) })
+                try session.feed(vectors: values[t * streams * width..<(t + 1) * streams * width].map { Float($0) })
             }
             let got = session.outputValues()
             for i in 0..<streams * k {

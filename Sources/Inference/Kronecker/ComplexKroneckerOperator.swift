@@ -1,3 +1,5 @@
+import CInferenceKernels
+
 /// A complex Kronecker operator K = W_0 ⊗ W_1 ⊗ … ⊗ W_{F−1} applied without ever forming K; the
 /// recurrent matrix of a KRU.
 ///
@@ -13,9 +15,10 @@
 /// of the real plane and the same range of the imaginary plane.
 ///
 /// **Cost.** N·Σ_f P_f complex multiply-adds per vector for N × N operators of square factors (see
-/// ``RealKroneckerOperator``), with specialised loops for 2 × 2 and 4 × 4 factors. When every factor is
-/// 2 × 2 (a KRU's recurrent matrix) a C kernel applies the whole chain in SIMD registers, AVX2 or AVX-512
-/// chosen at run time on x86-64 (see `ComplexChainKernel`).
+/// ``RealKroneckerOperator``), one mode product per factor in the engine's SIMD C kernels, each output summing
+/// its terms in ascending order without fused multiply-adds (docs/ENGINE.md). When every factor is 2 × 2 (a
+/// KRU's recurrent matrix) and the CPU has AVX2 or AVX-512 (or on arm64), a chain kernel applies the whole product
+/// in registers instead, with fused multiply-adds (see `ComplexChainKernel`).
 ///
 /// The operator is immutable and `Sendable`; scratch lives in a complex ``KroneckerWorkspace`` owned by
 /// the caller, so applying it never allocates.
@@ -24,9 +27,7 @@ public struct ComplexKroneckerOperator: Sendable {
     public let shape: KroneckerShape
     /// The factors as given, in factor order (factor 0 = most significant digit).
     public let factors: [ComplexKroneckerFactor]
-    /// Whether 2 × 2 and 4 × 4 factors use their specialised loops (and all-2 × 2 chains the C kernel).
-    public let usesFastPaths: Bool
-    /// The C kernel for all-2 × 2 operators, or nil when the per-pass loops of the plans run.
+    /// The chain kernel for all-2 × 2 operators, or nil when the per-pass mode products run.
     let chainKernel: ComplexChainKernel?
 
     /// All W_f, row-major, concatenated in factor order (real and imaginary planes).
@@ -35,25 +36,26 @@ public struct ComplexKroneckerOperator: Sendable {
     /// All W_fᴴ (conjugate transposes, Q_f × P_f), row-major, concatenated in factor order.
     let adjointReal: [Float]
     let adjointImaginary: [Float]
+    /// All W_fᵀ (plain transposes), for forward passes over the last mode, whose lanes run over the rows of W_fᵀ.
+    let transposedReal: [Float]
+    let transposedImaginary: [Float]
+    /// All conj(W_f): the transposes of the adjoint's factors, for its passes over the last mode.
+    let conjugateImaginary: [Float]
     let forwardPlan: KroneckerPlan
     let adjointPlan: KroneckerPlan
 
     /// Builds the operator W_0 ⊗ … ⊗ W_{F−1} from its factors, factor 0 first.
     ///
-    /// - Parameters:
-    ///   - factors: W_0 … W_{F−1}; each factor's `real` and `imaginary` must both hold `rows × columns`
-    ///     values.
-    ///   - allowFastPaths: leave `true`; `false` forces the general loop for every factor.
+    /// - Parameter factors: W_0 … W_{F−1}; each factor's `real` and `imaginary` must both hold
+    ///   `rows × columns` values.
     /// - Throws: ``KroneckerOperatorError`` if there are no factors, a size is below 1, a plane's value
     ///   count does not match its shape, or a vector length exceeds ``KroneckerLimits``.
-    public init(factors: [ComplexKroneckerFactor], allowFastPaths: Bool = true) throws(KroneckerOperatorError) {
-        try self.init(factors: factors, allowFastPaths: allowFastPaths, chain: allowFastPaths ? .automatic : .perPass)
+    public init(factors: [ComplexKroneckerFactor]) throws(KroneckerOperatorError) {
+        try self.init(factors: factors, chain: .automatic)
     }
 
-    /// As the public initialiser, with the chain kernel chosen by `chain` (tests force each variant).
-    init(
-        factors: [ComplexKroneckerFactor], allowFastPaths: Bool, chain: ComplexChainKernel.Selection
-    ) throws(KroneckerOperatorError) {
+    /// As the public initialiser, with the chain kernel chosen by `chain` (tests force each variant, or none).
+    init(factors: [ComplexKroneckerFactor], chain: ComplexChainKernel.Selection) throws(KroneckerOperatorError) {
         let shape = try KroneckerShape(rows: factors.map(\.rows), columns: factors.map(\.columns))
         var forwardReal: [Float] = [], forwardImaginary: [Float] = []
         var adjointReal: [Float] = [], adjointImaginary: [Float] = []
@@ -77,28 +79,26 @@ public struct ComplexKroneckerOperator: Sendable {
         }
         self.shape = shape
         self.factors = factors
-        self.usesFastPaths = allowFastPaths
         self.forwardReal = forwardReal
         self.forwardImaginary = forwardImaginary
         self.adjointReal = adjointReal
         self.adjointImaginary = adjointImaginary
-        self.forwardPlan = try KroneckerPlan(shape: shape, allowFastPaths: allowFastPaths)
-        self.adjointPlan = try KroneckerPlan(shape: shape.adjoint, allowFastPaths: allowFastPaths)
+        self.transposedReal = adjointReal
+        self.transposedImaginary = adjointImaginary.map { -$0 }
+        self.conjugateImaginary = forwardImaginary.map { -$0 }
+        self.forwardPlan = try KroneckerPlan(shape: shape)
+        self.adjointPlan = try KroneckerPlan(shape: shape.adjoint)
         self.chainKernel = ComplexChainKernel(shape: shape, selection: chain)
     }
 
-    /// Scratch floats per vector, per plane, that apply and applyAdjoint need in the workspace.
-    /// Which kernel applies the operator, for reports: the C chain kernel and its instruction set, or the
-    /// per-pass Swift loops.
+    /// Which kernel applies the operator, for reports: the chain kernel or the per-pass mode products, and the
+    /// instruction set.
     public var kernelDescription: String {
-        guard let chainKernel else { return "per-pass Swift loops" }
-        return switch chainKernel.variant {
-        case .avx512: "C chain kernel, AVX-512"
-        case .avx2FMA: "C chain kernel, AVX2 + FMA"
-        case .portable: "C chain kernel, portable"
-        }
+        guard let chainKernel else { return "per-pass mode products, \(KernelVariant.widest.name)" }
+        return "chain kernel, \(chainKernel.variant.name)"
     }
 
+    /// Scratch floats per vector, per plane, that apply and applyAdjoint need in the workspace.
     public var scratchElementsPerVector: Int {
         max(forwardPlan.scratchElementsPerVector, adjointPlan.scratchElementsPerVector)
     }
@@ -124,8 +124,8 @@ public struct ComplexKroneckerOperator: Sendable {
         batchSize: Int = 1, workspace: KroneckerWorkspace
     ) {
         run(
-            forwardPlan, forwardReal, forwardImaginary, shape, inputReal, inputImaginary, outputReal,
-            outputImaginary, batchSize, workspace)
+            forwardPlan, (forwardReal, forwardImaginary), (transposedReal, transposedImaginary), shape, inputReal,
+            inputImaginary, outputReal, outputImaginary, batchSize, workspace, chain: chainKernel)
     }
 
     /// Computes x = Kᴴ·y = (⊗W_fᴴ)·y, the conjugate transpose, for each of `batchSize` batch-major vectors.
@@ -142,8 +142,8 @@ public struct ComplexKroneckerOperator: Sendable {
         batchSize: Int = 1, workspace: KroneckerWorkspace
     ) {
         run(
-            adjointPlan, adjointReal, adjointImaginary, shape.adjoint, inputReal, inputImaginary, outputReal,
-            outputImaginary, batchSize, workspace)
+            adjointPlan, (adjointReal, adjointImaginary), (forwardReal, conjugateImaginary), shape.adjoint,
+            inputReal, inputImaginary, outputReal, outputImaginary, batchSize, workspace, chain: nil)
     }
 
     /// Array form of ``apply(inputReal:inputImaginary:outputReal:outputImaginary:batchSize:workspace:)``;
@@ -183,14 +183,12 @@ public struct ComplexKroneckerOperator: Sendable {
         }
     }
 
-    /// The ping-pong driver (see ``RealKroneckerOperator``): pass 0 reads the caller's planes, the last
-    /// pass writes the caller's planes, and the passes between alternate between the workspace's
-    /// ping (planes 0, 1) and pong (planes 2, 3) buffers.
+    /// Checks the sizes, then runs the chain kernel or the per-pass mode products.
     private func run(
-        _ plan: KroneckerPlan, _ weightsReal: [Float], _ weightsImaginary: [Float], _ shape: KroneckerShape,
-        _ inputReal: UnsafeBufferPointer<Float>, _ inputImaginary: UnsafeBufferPointer<Float>,
+        _ plan: KroneckerPlan, _ weights: ([Float], [Float]), _ transposed: ([Float], [Float]),
+        _ shape: KroneckerShape, _ inputReal: UnsafeBufferPointer<Float>, _ inputImaginary: UnsafeBufferPointer<Float>,
         _ outputReal: UnsafeMutableBufferPointer<Float>, _ outputImaginary: UnsafeMutableBufferPointer<Float>,
-        _ batchSize: Int, _ workspace: KroneckerWorkspace
+        _ batchSize: Int, _ workspace: KroneckerWorkspace, chain: ComplexChainKernel?
     ) {
         let inputCount = batchSize * shape.inputLength
         let outputCount = batchSize * shape.outputLength
@@ -220,29 +218,79 @@ public struct ComplexKroneckerOperator: Sendable {
         checkDisjoint(xi, yi)
         precondition(
             yr >= yi + outputCount || yi >= yr + outputCount, "the real and imaginary output planes overlap")
+        multiply(plan, weights, transposed, SplitComplexSource(real: xr, imaginary: xi), batchSize: batchSize,
+                 into: SplitComplexDestination(real: yr, imaginary: yi), stride: shape.outputLength,
+                 accumulate: false, workspace: workspace, chain: chain, variant: .widest)
+    }
 
-        weightsReal.withUnsafeBufferPointer { wr in
-            weightsImaginary.withUnsafeBufferPointer { wi in
-                let weights = SplitComplexSource(real: wr.baseAddress!, imaginary: wi.baseAddress!)
-                if let chainKernel {
-                    chainKernel.apply(
-                        weights: weights, batchSize: batchSize, source: SplitComplexSource(real: xr, imaginary: xi),
-                        destination: SplitComplexDestination(real: yr, imaginary: yi))
+    /// The unchecked core: y_b = K·x_b, or y_b += K·x_b when `accumulate`, for `batchSize` contiguous input
+    /// vectors, output vector b at offset b·stride of each plane. The chain kernel writes a whole product, so
+    /// when it accumulates, it writes into the workspace's pong planes first.
+    func multiply(
+        _ plan: KroneckerPlan, _ weights: ([Float], [Float]), _ transposed: ([Float], [Float]),
+        _ x: SplitComplexSource, batchSize: Int, into y: SplitComplexDestination, stride: Int, accumulate: Bool,
+        workspace: KroneckerWorkspace, chain: ComplexChainKernel?, variant: KernelVariant
+    ) {
+        weights.0.withUnsafeBufferPointer { wr in
+            weights.1.withUnsafeBufferPointer { wi in
+                if let chain {
+                    // The chain kernel runs forward only (the adjoint passes no chain), so K's output length applies.
+                    let direct = !accumulate && stride == shape.outputLength
+                    let target = direct ? y : SplitComplexDestination(real: workspace.plane(2),
+                                                                      imaginary: workspace.plane(3))
+                    chain.apply(weights: SplitComplexSource(real: wr.baseAddress!, imaginary: wi.baseAddress!),
+                                batchSize: batchSize, source: x, destination: target)
+                    if !direct { Self.merge(target, batchSize: batchSize, length: shape.outputLength, into: y,
+                                            stride: stride, accumulate: accumulate, variant: variant) }
                     return
                 }
-                let ping = SplitComplexDestination(real: workspace.plane(0), imaginary: workspace.plane(1))
-                let pong = SplitComplexDestination(real: workspace.plane(2), imaginary: workspace.plane(3))
-                let output = SplitComplexDestination(real: yr, imaginary: yi)
-                var source = SplitComplexSource(real: xr, imaginary: xi)
-                let last = plan.passes.count - 1
-                for (k, pass) in plan.passes.enumerated() {
-                    let destination = k == last ? output : (k % 2 == 0 ? ping : pong)
-                    ComplexModeKernels.run(
-                        pass, batchSize: batchSize, weights: weights, source: source, destination: destination)
-                    source = SplitComplexSource(
-                        real: UnsafePointer(destination.real), imaginary: UnsafePointer(destination.imaginary))
+                plan.cPasses.withUnsafeBufferPointer { passes in
+                    transposed.0.withUnsafeBufferPointer { tr in
+                        transposed.1.withUnsafeBufferPointer { ti in
+                            // A tuple, not an array literal: the literal would allocate.
+                            var scratch = (workspace.plane(0), workspace.plane(1), workspace.plane(2),
+                                           workspace.plane(3))
+                            withUnsafePointer(to: &scratch) { planes in
+                                planes.withMemoryRebound(to: UnsafeMutablePointer<Float>?.self, capacity: 4) {
+                                    kru_complex_mode_chain(
+                                        variant.rawValue, Int32(passes.count), passes.baseAddress, wr.baseAddress,
+                                        wi.baseAddress, tr.baseAddress, ti.baseAddress, batchSize, x.real,
+                                        x.imaginary, y.real, y.imaginary, stride, accumulate ? 1 : 0, $0)
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
+    }
+
+    /// Copies or adds `batchSize` contiguous vectors of `length` into y at a stride.
+    private static func merge(
+        _ source: SplitComplexDestination, batchSize: Int, length: Int, into y: SplitComplexDestination,
+        stride: Int, accumulate: Bool, variant: KernelVariant
+    ) {
+        for b in 0..<batchSize {
+            let (sr, si) = (source.real + b * length, source.imaginary + b * length)
+            let (dr, di) = (y.real + b * stride, y.imaginary + b * stride)
+            if accumulate {
+                kru_add(variant.rawValue, length, dr, sr)
+                kru_add(variant.rawValue, length, di, si)
+            } else {
+                dr.update(from: sr, count: length)
+                di.update(from: si, count: length)
+            }
+        }
+    }
+
+    /// y_b += K·x_b for `batchSize` contiguous vectors in split planes, output vector b at offset b·stride (a
+    /// cell's pre-activation).
+    func multiplyAdd(
+        _ x: SplitComplexSource, batchSize: Int, into y: SplitComplexDestination, stride: Int,
+        workspace: KroneckerWorkspace, variant: KernelVariant
+    ) {
+        multiply(forwardPlan, (forwardReal, forwardImaginary), (transposedReal, transposedImaginary), x,
+                 batchSize: batchSize, into: y, stride: stride, accumulate: true, workspace: workspace,
+                 chain: chainKernel, variant: variant)
     }
 }

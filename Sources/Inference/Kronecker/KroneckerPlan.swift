@@ -1,10 +1,4 @@
-/// The inner loop a mode pass runs. The specialised loops keep the whole factor in registers and
-/// compute exactly the same sums as ``general`` (same terms, same order), so they agree to rounding.
-enum KroneckerModeKernel: Sendable, Equatable {
-    case general
-    case twoByTwo
-    case fourByFour
-}
+import CInferenceKernels
 
 /// One mode product: the current tensor, viewed as L × Q × R (row-major), becomes L × P × R with
 /// y[a, p, b] = Σ_q W[p, q] · x[a, q, b]. This applies I_L ⊗ W ⊗ I_R, one term of Davio's factorisation
@@ -23,20 +17,30 @@ struct KroneckerModePass: Sendable, Equatable {
     let innerCount: Int
     /// Offset of this factor's first entry in the operator's packed weight planes.
     let weightOffset: Int
-    let kernel: KroneckerModeKernel
+
+    /// The pass as the C kernels take it.
+    var cPass: kru_mode_pass {
+        kru_mode_pass(rows: Int64(rows), columns: Int64(columns), outer: Int64(outerCount), inner: Int64(innerCount),
+                      weightOffset: Int64(weightOffset))
+    }
 }
 
 /// The order of mode passes for one operator (forward or adjoint) and the scratch they need.
 struct KroneckerPlan: Sendable, Equatable {
     let passes: [KroneckerModePass]
+    /// The same passes for the C kernels.
+    let cPasses: [kru_mode_pass]
     /// Longest intermediate vector (per input vector) that has to live in the workspace; the first
     /// pass reads the caller's input and the last writes the caller's output directly.
     let scratchElementsPerVector: Int
 
-    /// - Parameters:
-    ///   - shape: sizes of the matrices to apply (for the adjoint, pass `shape.adjoint`).
-    ///   - allowFastPaths: when false every pass uses the general loop (tests compare the two).
-    init(shape: KroneckerShape, allowFastPaths: Bool) throws(KroneckerOperatorError) {
+    /// `cPasses` mirror `passes`, so they take no part in equality.
+    static func == (a: Self, b: Self) -> Bool {
+        a.passes == b.passes && a.scratchElementsPerVector == b.scratchElementsPerVector
+    }
+
+    /// - Parameter shape: sizes of the matrices to apply (for the adjoint, pass `shape.adjoint`).
+    init(shape: KroneckerShape) throws(KroneckerOperatorError) {
         let factorCount = shape.factorCount
         var weightOffsets = [Int](repeating: 0, count: factorCount)
         var offset = 0
@@ -68,15 +72,12 @@ struct KroneckerPlan: Sendable, Equatable {
             let produced = try KroneckerShape.cappedProduct([outer, rows, inner], what: what)
             if step < factorCount - 1 { scratch = max(scratch, produced) }
             currentSizes[f] = rows
-
-            var kernel = KroneckerModeKernel.general
-            if allowFastPaths && rows == columns && rows == 2 { kernel = .twoByTwo }
-            if allowFastPaths && rows == columns && rows == 4 { kernel = .fourByFour }
             passes.append(KroneckerModePass(
                 factor: f, rows: rows, columns: columns, outerCount: outer, innerCount: inner,
-                weightOffset: weightOffsets[f], kernel: kernel))
+                weightOffset: weightOffsets[f]))
         }
         self.passes = passes
+        cPasses = passes.map(\.cPass)
         self.scratchElementsPerVector = scratch
     }
 }

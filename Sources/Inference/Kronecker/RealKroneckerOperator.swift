@@ -1,3 +1,5 @@
+import CInferenceKernels
+
 /// A real Kronecker operator K = W_0 ⊗ W_1 ⊗ … ⊗ W_{F−1} applied without ever forming K.
 ///
 /// **Shapes.** Factor W_f is P_f × Q_f (any sizes ≥ 1, rectangular and 1 × 1 allowed, F ≥ 1). K maps an
@@ -11,11 +13,11 @@
 /// **Batch layout.** A batch of B vectors is batch-major: vector k occupies elements
 /// `k·length ..< (k+1)·length` of the buffer (B contiguous vectors, i.e. a row-major B × length matrix).
 ///
-/// **Cost.** One mode product per factor, ping-ponging between two workspace buffers. The pass for
-/// factor f costs Q_f multiply-adds per element it produces, so an N × N operator of square factors
-/// costs N·Σ_f P_f per vector instead of N² for the dense matrix; rectangular factors are applied
-/// shrinking-first, the cheapest order. 2 × 2 and 4 × 4 factors run specialised loops that compute the
-/// same sums as the general loop.
+/// **Cost.** One mode product per factor, ping-ponging between two workspace buffers, in the engine's SIMD C
+/// kernels. The pass for factor f costs Q_f multiply-adds per element it produces, so an N × N operator of
+/// square factors costs N·Σ_f P_f per vector instead of N² for the dense matrix; rectangular factors are applied
+/// shrinking-first, the cheapest order. Each output sums its Q_f terms in ascending order without fused
+/// multiply-adds (docs/ENGINE.md), so results do not depend on the CPU or the batch size.
 ///
 /// The operator is immutable and `Sendable`; scratch lives in a ``KroneckerWorkspace`` owned by the
 /// caller, so applying it never allocates.
@@ -24,25 +26,21 @@ public struct RealKroneckerOperator: Sendable {
     public let shape: KroneckerShape
     /// The factors as given, in factor order (factor 0 = most significant digit).
     public let factors: [RealKroneckerFactor]
-    /// Whether 2 × 2 and 4 × 4 factors use their specialised loops (false only when built with
-    /// `allowFastPaths: false`, which exists to test and benchmark the general loop).
-    public let usesFastPaths: Bool
 
     /// All W_f row-major, concatenated in factor order; passes index it by their weight offset.
     let forwardWeights: [Float]
-    /// All W_fᵀ row-major (Q_f × P_f), concatenated in factor order: the adjoint runs the same kernels.
+    /// All W_fᵀ row-major (Q_f × P_f), concatenated in factor order: the adjoint runs the same kernels, and a
+    /// forward pass over the last mode runs its lanes over the rows of W_fᵀ.
     let adjointWeights: [Float]
     let forwardPlan: KroneckerPlan
     let adjointPlan: KroneckerPlan
 
     /// Builds the operator W_0 ⊗ … ⊗ W_{F−1} from its factors, factor 0 first.
     ///
-    /// - Parameters:
-    ///   - factors: W_0 … W_{F−1}; each `values.count` must equal `rows × columns`.
-    ///   - allowFastPaths: leave `true`; `false` forces the general loop for every factor.
+    /// - Parameter factors: W_0 … W_{F−1}; each `values.count` must equal `rows × columns`.
     /// - Throws: ``KroneckerOperatorError`` if there are no factors, a size is below 1, a value count does
     ///   not match its shape, or a vector length exceeds ``KroneckerLimits``.
-    public init(factors: [RealKroneckerFactor], allowFastPaths: Bool = true) throws(KroneckerOperatorError) {
+    public init(factors: [RealKroneckerFactor]) throws(KroneckerOperatorError) {
         let shape = try KroneckerShape(rows: factors.map(\.rows), columns: factors.map(\.columns))
         var forward: [Float] = []
         var adjoint: [Float] = []
@@ -59,11 +57,10 @@ public struct RealKroneckerOperator: Sendable {
         }
         self.shape = shape
         self.factors = factors
-        self.usesFastPaths = allowFastPaths
         self.forwardWeights = forward
         self.adjointWeights = adjoint
-        self.forwardPlan = try KroneckerPlan(shape: shape, allowFastPaths: allowFastPaths)
-        self.adjointPlan = try KroneckerPlan(shape: shape.adjoint, allowFastPaths: allowFastPaths)
+        self.forwardPlan = try KroneckerPlan(shape: shape)
+        self.adjointPlan = try KroneckerPlan(shape: shape.adjoint)
     }
 
     /// Scratch floats per vector that ``apply(_:into:batchSize:workspace:)`` and
@@ -91,7 +88,7 @@ public struct RealKroneckerOperator: Sendable {
         _ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>,
         batchSize: Int = 1, workspace: KroneckerWorkspace
     ) {
-        run(forwardPlan, forwardWeights, shape, input, output, batchSize, workspace)
+        run(forwardPlan, forwardWeights, adjointWeights, shape, input, output, batchSize, workspace)
     }
 
     /// Computes x = Kᵀ·y = (⊗W_fᵀ)·y for each of `batchSize` batch-major vectors (the adjoint; for a real
@@ -107,7 +104,7 @@ public struct RealKroneckerOperator: Sendable {
         _ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>,
         batchSize: Int = 1, workspace: KroneckerWorkspace
     ) {
-        run(adjointPlan, adjointWeights, shape.adjoint, input, output, batchSize, workspace)
+        run(adjointPlan, adjointWeights, forwardWeights, shape.adjoint, input, output, batchSize, workspace)
     }
 
     /// Array form of ``apply(_:into:batchSize:workspace:)``; does not reallocate `output` when it is
@@ -129,10 +126,10 @@ public struct RealKroneckerOperator: Sendable {
         }
     }
 
-    /// The ping-pong driver: pass 0 reads the caller's input, pass k > 0 reads the buffer pass k − 1
-    /// wrote, the last pass writes the caller's output, and the others alternate between two scratch planes.
+    /// Checks the sizes, then runs the passes in C: pass 0 reads the caller's input, the last writes the caller's
+    /// output, and the others alternate between two workspace planes.
     private func run(
-        _ plan: KroneckerPlan, _ weights: [Float], _ shape: KroneckerShape,
+        _ plan: KroneckerPlan, _ weights: [Float], _ transposed: [Float], _ shape: KroneckerShape,
         _ input: UnsafeBufferPointer<Float>, _ output: UnsafeMutableBufferPointer<Float>,
         _ batchSize: Int, _ workspace: KroneckerWorkspace
     ) {
@@ -149,17 +146,34 @@ public struct RealKroneckerOperator: Sendable {
         precondition(
             UnsafePointer(y) >= x + inputCount || x >= UnsafePointer(y) + outputCount,
             "input and output buffers overlap")
+        multiply(plan, weights, transposed, x, batchSize: batchSize, into: y, stride: shape.outputLength,
+                 accumulate: false, workspace: workspace, variant: .widest)
+    }
 
-        weights.withUnsafeBufferPointer { w in
-            let scratch = (workspace.plane(0), workspace.plane(1))
-            var source = x
-            let last = plan.passes.count - 1
-            for (k, pass) in plan.passes.enumerated() {
-                let destination = k == last ? y : (k % 2 == 0 ? scratch.0 : scratch.1)
-                RealModeKernels.run(
-                    pass, batchSize: batchSize, weights: w.baseAddress!, source: source, destination: destination)
-                source = UnsafePointer(destination)
+    /// The unchecked core the cells use: y_b = K·x_b, or y_b += K·x_b when `accumulate`, for `batchSize`
+    /// contiguous input vectors, output vector b at `y + b·stride`.
+    func multiply(
+        _ plan: KroneckerPlan, _ weights: [Float], _ transposed: [Float], _ x: UnsafePointer<Float>,
+        batchSize: Int, into y: UnsafeMutablePointer<Float>, stride: Int, accumulate: Bool,
+        workspace: KroneckerWorkspace, variant: KernelVariant
+    ) {
+        plan.cPasses.withUnsafeBufferPointer { passes in
+            weights.withUnsafeBufferPointer { w in
+                transposed.withUnsafeBufferPointer { wt in
+                    kru_real_mode_chain(
+                        variant.rawValue, Int32(passes.count), passes.baseAddress, w.baseAddress, wt.baseAddress,
+                        batchSize, x, y, stride, accumulate ? 1 : 0, workspace.plane(0), workspace.plane(1))
+                }
             }
         }
+    }
+
+    /// y_b += K·x_b for `batchSize` contiguous vectors, output vector b at `y + b·stride` (a cell's gate block).
+    func multiplyAdd(
+        _ x: UnsafePointer<Float>, batchSize: Int, into y: UnsafeMutablePointer<Float>, stride: Int,
+        workspace: KroneckerWorkspace, variant: KernelVariant
+    ) {
+        multiply(forwardPlan, forwardWeights, adjointWeights, x, batchSize: batchSize, into: y, stride: stride,
+                 accumulate: true, workspace: workspace, variant: variant)
     }
 }

@@ -1,131 +1,144 @@
-import Foundation
+import CInferenceKernels
 
-/// What a layer reads at one step, for each stream of the batch: dense vectors (contiguous, `width` each) or
-/// token ids applied as one-hot columns (never formed).
+/// What a layer reads at one step, for each stream of the batch.
 enum LayerInput {
-    case vectors(UnsafeBufferPointer<Float>, width: Int)
-    case oneHot(UnsafeBufferPointer<Int>)
+    /// Dense vectors, contiguous, `width` each (the previous layer's output, input vectors, embedding rows).
+    case vectors(UnsafePointer<Float>, width: Int)
+    /// Token ids applied as one-hot columns (never formed).
+    case oneHot(UnsafePointer<Int>)
+    /// Per stream, a row that already holds the layer's input projection W_ih·x + b_ih (kru: real plane, then
+    /// imaginary): a row of the model's ``InputTable``, or a projection computed for many steps at once.
+    case projected(UnsafePointer<UnsafePointer<Float>>)
 }
 
 /// Scratch shared by all layers of a session, sized for the widest layer and the batch, so a step allocates
 /// nothing.
 struct StepScratch {
-    let fromInput: UnsafeMutableBufferPointer<Float>  // batch × G·N: W_ih x + b_ih (kru: Re of the pre-activation)
-    let fromState: UnsafeMutableBufferPointer<Float>  // batch × G·N: R h + b_hh (kru: Im of the pre-activation)
-    let termReal: UnsafeMutableBufferPointer<Float>  // batch × N: one Kronecker term's product
-    let termImaginary: UnsafeMutableBufferPointer<Float>
+    let fromInput: UnsafeMutablePointer<Float>  // batch × G·N: W_ih x + b_ih (kru: Re of the pre-activation)
+    let fromState: UnsafeMutablePointer<Float>  // batch × G·N: R h + b_hh (kru: Im of the pre-activation)
+    let first: UnsafeMutablePointer<Float>  // batch × N: partial products of a dense complex recurrence
+    let second: UnsafeMutablePointer<Float>
     let workspace: KroneckerWorkspace
 }
 
-extension LayerInput {
-    /// Adds W·x_b (or W's column for token b) to the `rows` values of `y` at `b·rows`, for every stream b.
-    func multiplyAdd(_ matrix: DenseMatrix, batch: Int, into y: UnsafeMutableBufferPointer<Float>) {
-        let rows = matrix.rows
-        for b in 0..<batch {
-            let target = UnsafeMutableBufferPointer(rebasing: y[b * rows..<(b + 1) * rows])
-            switch self {
-            case .oneHot(let tokens): matrix.addColumn(tokens[b], into: target)
-            case .vectors(let x, let width):
-                matrix.multiplyAdd(UnsafeBufferPointer(rebasing: x[b * width..<(b + 1) * width]), into: target)
-            }
-        }
+extension UnsafeMutablePointer where Pointee == Float {
+    /// Copies `values` to `count` places `stride` apart (a bias into every stream's vector).
+    func fill(from values: UnsafePointer<Float>, count: Int, streams: Int, stride: Int) {
+        for b in 0..<streams { (self + b * stride).update(from: values, count: count) }
     }
 }
 
 extension KRULayerWeights {
-    /// One step for `batch` streams: `hr`, `hi` (batch × N, split planes) hold h and are replaced by the new
-    /// state; `output` (batch × 2N) receives [Re h; Im h] per stream, the layer's output.
-    func step(_ x: LayerInput, batch: Int, real hr: UnsafeMutableBufferPointer<Float>,
-              imaginary hi: UnsafeMutableBufferPointer<Float>, output: UnsafeMutableBufferPointer<Float>,
-              scratch: StepScratch) {
+    /// z = U x + b for `batch` streams into split planes, stream b at offset b·stride of each.
+    func projectInput(
+        _ x: LayerInput, batch: Int, real zr: UnsafeMutablePointer<Float>, imaginary zi: UnsafeMutablePointer<Float>,
+        stride: Int, variant: KernelVariant
+    ) {
         let n = hiddenSize
-        let zr = UnsafeMutableBufferPointer(rebasing: scratch.fromInput[0..<batch * n])
-        let zi = UnsafeMutableBufferPointer(rebasing: scratch.fromState[0..<batch * n])
-        for b in 0..<batch {
-            for k in 0..<n {
-                zr[b * n + k] = biasReal[k]
-                zi[b * n + k] = biasImaginary[k]
+        if case .projected(let rows) = x {
+            for b in 0..<batch {
+                (zr + b * stride).update(from: rows[b], count: n)
+                (zi + b * stride).update(from: rows[b] + n, count: n)
             }
+            return
         }
-        x.multiplyAdd(input.real, batch: batch, into: zr)
-        x.multiplyAdd(input.imaginary, batch: batch, into: zi)
-        recurrent.multiplyAdd(real: UnsafeBufferPointer(hr), imaginary: UnsafeBufferPointer(hi), batch: batch,
-                              intoReal: zr, imaginary: zi, termReal: scratch.termReal,
-                              termImaginary: scratch.termImaginary, workspace: scratch.workspace)
-        for b in 0..<batch {
-            for k in 0..<n {
-                let (re, im) = activate(zr[b * n + k], zi[b * n + k], k)
-                hr[b * n + k] = re
-                hi[b * n + k] = im
-                output[b * 2 * n + k] = re
-                output[b * 2 * n + n + k] = im
+        biasReal.withUnsafeBufferPointer { zr.fill(from: $0.baseAddress!, count: n, streams: batch, stride: stride) }
+        biasImaginary.withUnsafeBufferPointer { zi.fill(from: $0.baseAddress!, count: n, streams: batch, stride: stride) }
+        switch x {
+        case .vectors(let vectors, let width):
+            input.real.multiply(vectors, xStride: width, batch: batch, into: zr, yStride: stride, accumulate: true,
+                                variant: variant)
+            input.imaginary.multiply(vectors, xStride: width, batch: batch, into: zi, yStride: stride,
+                                     accumulate: true, variant: variant)
+        case .oneHot(let tokens):
+            for b in 0..<batch {
+                input.real.addColumn(tokens[b], into: zr + b * stride)
+                input.imaginary.addColumn(tokens[b], into: zi + b * stride)
             }
+        case .projected:
+            break
         }
     }
 
-    private func activate(_ re: Float, _ im: Float, _ k: Int) -> (Float, Float) {
-        switch activation {
-        case .modReLU:
-            let magnitude = (re * re + im * im).squareRoot()
-            let shifted = magnitude + modReLUBias![k]
-            guard shifted > 0, magnitude > 0 else { return (0, 0) }
-            let scale = shifted / magnitude
-            return (re * scale, im * scale)
-        case .splitReLU:
-            return (max(re, 0), max(im, 0))
-        case .splitTanh:
-            return (tanh(re), tanh(im))
+    /// One step for `batch` streams: `hr`, `hi` (batch × N, split planes) hold h and are replaced by the new
+    /// state; `output` (batch × 2N) receives [Re h; Im h] per stream, the layer's output.
+    func step(
+        _ x: LayerInput, batch: Int, real hr: UnsafeMutablePointer<Float>, imaginary hi: UnsafeMutablePointer<Float>,
+        output: UnsafeMutablePointer<Float>, scratch: StepScratch, variant: KernelVariant
+    ) {
+        let n = hiddenSize
+        let zr = scratch.fromInput, zi = scratch.fromState
+        projectInput(x, batch: batch, real: zr, imaginary: zi, stride: n, variant: variant)
+        recurrent.multiplyAdd(real: hr, imaginary: hi, hiddenSize: n, batch: batch, intoReal: zr, imaginary: zi,
+                              first: scratch.first, second: scratch.second, workspace: scratch.workspace,
+                              variant: variant)
+        let code: Int32 = switch activation {
+        case .modReLU: Int32(KRU_ACTIVATION_MODRELU)
+        case .splitReLU: Int32(KRU_ACTIVATION_SPLIT_RELU)
+        case .splitTanh: Int32(KRU_ACTIVATION_SPLIT_TANH)
+        }
+        if let modReLUBias {
+            modReLUBias.withUnsafeBufferPointer {
+                kru_complex_activation(variant.rawValue, code, n, batch, zr, zi, $0.baseAddress, hr, hi, output)
+            }
+        } else {
+            kru_complex_activation(variant.rawValue, code, n, batch, zr, zi, nil, hr, hi, output)
         }
     }
 }
 
 extension RealLayerWeights {
-    /// One step of RNN, LSTM or GRU for `batch` streams: `hidden` (batch × N) and, for LSTM, `cell`
-    /// (batch × N) are replaced by the new state; `hidden` is also the layer's output.
-    func step(_ x: LayerInput, batch: Int, hidden: UnsafeMutableBufferPointer<Float>,
-              cell: UnsafeMutableBufferPointer<Float>, scratch: StepScratch) {
-        let n = hiddenSize, rows = recurrent.count * n
-        let gi = UnsafeMutableBufferPointer(rebasing: scratch.fromInput[0..<batch * rows])
-        let gh = UnsafeMutableBufferPointer(rebasing: scratch.fromState[0..<batch * rows])
-        for b in 0..<batch {
-            for k in 0..<rows {
-                gi[b * rows + k] = inputBias?[k] ?? 0
-                gh[b * rows + k] = recurrentBias?[k] ?? 0
-            }
+    /// g = W_ih x + b_ih (G·N values) for `batch` streams, stream b at `gates + b·stride`.
+    func projectInput(
+        _ x: LayerInput, batch: Int, into gates: UnsafeMutablePointer<Float>, stride: Int, variant: KernelVariant
+    ) {
+        let rows = input.rows
+        if case .projected(let projected) = x {
+            for b in 0..<batch { (gates + b * stride).update(from: projected[b], count: rows) }
+            return
         }
-        x.multiplyAdd(input, batch: batch, into: gi)
-        for (g, block) in recurrent.enumerated() {
-            block.multiplyAdd(UnsafeBufferPointer(hidden), batch: batch, into: gh, stride: rows, offset: g * n,
-                              term: scratch.termReal, workspace: scratch.workspace)
-        }
-        for b in 0..<batch {
-            let i0 = b * rows, h0 = b * n
-            switch self.cell {
-            case .rnnTanh:
-                for k in 0..<n { hidden[h0 + k] = tanh(gi[i0 + k] + gh[i0 + k]) }
-            case .rnnReLU:
-                for k in 0..<n { hidden[h0 + k] = max(gi[i0 + k] + gh[i0 + k], 0) }
-            case .lstm:
-                for k in 0..<n {
-                    let i = sigmoid(gi[i0 + k] + gh[i0 + k])
-                    let f = sigmoid(gi[i0 + n + k] + gh[i0 + n + k])
-                    let g = tanh(gi[i0 + 2 * n + k] + gh[i0 + 2 * n + k])
-                    let o = sigmoid(gi[i0 + 3 * n + k] + gh[i0 + 3 * n + k])
-                    cell[h0 + k] = f * cell[h0 + k] + i * g
-                    hidden[h0 + k] = o * tanh(cell[h0 + k])
-                }
-            case .gru:
-                for k in 0..<n {
-                    let r = sigmoid(gi[i0 + k] + gh[i0 + k])
-                    let z = sigmoid(gi[i0 + n + k] + gh[i0 + n + k])
-                    let candidate = tanh(gi[i0 + 2 * n + k] + r * gh[i0 + 2 * n + k])
-                    hidden[h0 + k] = (1 - z) * candidate + z * hidden[h0 + k]
-                }
-            case .kru:
-                preconditionFailure("kru cells use KRULayerWeights")
-            }
+        Self.initialize(gates, with: inputBias, count: rows, streams: batch, stride: stride)
+        switch x {
+        case .vectors(let vectors, let width):
+            input.multiply(vectors, xStride: width, batch: batch, into: gates, yStride: stride, accumulate: true,
+                           variant: variant)
+        case .oneHot(let tokens):
+            for b in 0..<batch { input.addColumn(tokens[b], into: gates + b * stride) }
+        case .projected:
+            break
         }
     }
-}
 
-@inline(__always) func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
+    /// One step of RNN, LSTM or GRU for `batch` streams: `hidden` (batch × N) and, for LSTM, `cell`
+    /// (batch × N) are replaced by the new state; `hidden` is also the layer's output.
+    func step(
+        _ x: LayerInput, batch: Int, hidden: UnsafeMutablePointer<Float>, cell: UnsafeMutablePointer<Float>,
+        scratch: StepScratch, variant: KernelVariant
+    ) {
+        let n = hiddenSize, rows = input.rows
+        let gi = scratch.fromInput, gh = scratch.fromState
+        projectInput(x, batch: batch, into: gi, stride: rows, variant: variant)
+        Self.initialize(gh, with: recurrentBias, count: rows, streams: batch, stride: rows)
+        recurrent.multiplyAdd(hidden, hiddenSize: n, batch: batch, into: gh, stride: rows,
+                              workspace: scratch.workspace, variant: variant)
+        let v = variant.rawValue
+        switch self.cell {
+        case .rnnTanh: kru_rnn_tanh_cell(v, n, batch, gi, gh, rows, hidden)
+        case .rnnReLU: kru_rnn_relu_cell(v, n, batch, gi, gh, rows, hidden)
+        case .lstm: kru_lstm_cell(v, n, batch, gi, gh, rows, hidden, cell)
+        case .gru: kru_gru_cell(v, n, batch, gi, gh, rows, hidden)
+        case .kru: preconditionFailure("kru cells use KRULayerWeights")
+        }
+    }
+
+    /// Every stream's gate vector starts at its bias, or at zero without one (the products are added to it).
+    private static func initialize(
+        _ gates: UnsafeMutablePointer<Float>, with bias: [Float]?, count: Int, streams: Int, stride: Int
+    ) {
+        guard let bias else {
+            for b in 0..<streams { (gates + b * stride).update(repeating: 0, count: count) }
+            return
+        }
+        bias.withUnsafeBufferPointer { gates.fill(from: $0.baseAddress!, count: count, streams: streams, stride: stride) }
+    }
+}

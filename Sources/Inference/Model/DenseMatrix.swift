@@ -1,3 +1,5 @@
+import CInferenceKernels
+
 /// A real row-major matrix, used for input weights, readouts and dense recurrent blocks.
 struct DenseMatrix: Sendable {
     let rows: Int
@@ -11,22 +13,21 @@ struct DenseMatrix: Sendable {
         self.values = values
     }
 
-    /// The rows `first ..< first + count` (a gate block of a stacked PyTorch matrix).
-    func rowBlock(_ first: Int, count: Int) -> DenseMatrix {
-        DenseMatrix(rows: count, columns: columns, values: Array(values[first * columns..<(first + count) * columns]))
-    }
-
-    /// y += W·x.
-    func multiplyAdd(_ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>) {
+    /// y_b = W·x_b (or y_b += W·x_b when `accumulate`) for `batch` vectors x_b at `x + b·xStride`, results at
+    /// `y + b·yStride`, in the C dense kernel: each row's dot product is summed in the order docs/ENGINE.md
+    /// defines, whatever the batch size or instruction set.
+    func multiply(
+        _ x: UnsafePointer<Float>, xStride: Int, batch: Int, into y: UnsafeMutablePointer<Float>, yStride: Int,
+        accumulate: Bool, variant: KernelVariant
+    ) {
         values.withUnsafeBufferPointer { w in
-            for r in 0..<rows {
-                y[r] += dot(w.baseAddress! + r * columns, x.baseAddress!, count: columns)
-            }
+            kru_dense_multiply(variant.rawValue, rows, columns, w.baseAddress, batch, x, xStride, y, yStride,
+                               accumulate ? 1 : 0)
         }
     }
 
     /// y += W[:, column]: the product with a one-hot vector, without forming it.
-    func addColumn(_ column: Int, into y: UnsafeMutableBufferPointer<Float>) {
+    func addColumn(_ column: Int, into y: UnsafeMutablePointer<Float>) {
         values.withUnsafeBufferPointer { w in
             for r in 0..<rows { y[r] += w[r * columns + column] }
         }
@@ -41,39 +42,22 @@ struct ComplexDenseMatrix: Sendable {
     var rows: Int { real.rows }
     var columns: Int { real.columns }
 
-    /// y += W·x for a complex x in split planes: four real dot products per row, each vectorised.
-    func multiplyAdd(real xr: UnsafeBufferPointer<Float>, imaginary xi: UnsafeBufferPointer<Float>,
-                     intoReal yr: UnsafeMutableBufferPointer<Float>, imaginary yi: UnsafeMutableBufferPointer<Float>) {
-        real.values.withUnsafeBufferPointer { wr in
-            imaginary.values.withUnsafeBufferPointer { wi in
-                for r in 0..<rows {
-                    let rowR = wr.baseAddress! + r * columns, rowI = wi.baseAddress! + r * columns
-                    yr[r] += dot(rowR, xr.baseAddress!, count: columns) - dot(rowI, xi.baseAddress!, count: columns)
-                    yi[r] += dot(rowR, xi.baseAddress!, count: columns) + dot(rowI, xr.baseAddress!, count: columns)
-                }
-            }
+    /// y_b += W·x_b for `batch` complex vectors in split planes (contiguous, `columns` each; results contiguous,
+    /// `rows` each): y_r += (W_r·x_r − W_i·x_i), y_i += (W_r·x_i + W_i·x_r), four real products per stream.
+    /// `first` and `second` are scratch of batch × rows floats.
+    func multiplyAdd(
+        real xr: UnsafePointer<Float>, imaginary xi: UnsafePointer<Float>, batch: Int,
+        intoReal yr: UnsafeMutablePointer<Float>, imaginary yi: UnsafeMutablePointer<Float>,
+        first: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>, variant: KernelVariant
+    ) {
+        let count = batch * rows
+        func products(_ a: DenseMatrix, _ x: UnsafePointer<Float>, _ b: DenseMatrix, _ z: UnsafePointer<Float>) {
+            a.multiply(x, xStride: columns, batch: batch, into: first, yStride: rows, accumulate: false, variant: variant)
+            b.multiply(z, xStride: columns, batch: batch, into: second, yStride: rows, accumulate: false, variant: variant)
         }
+        products(real, xr, imaginary, xi)
+        for i in 0..<count { yr[i] += first[i] - second[i] }
+        products(real, xi, imaginary, xr)
+        for i in 0..<count { yi[i] += first[i] + second[i] }
     }
-}
-
-/// Σ a[i]·b[i] with sixteen independent partial sums: a single running sum is a serial dependency chain that
-/// the compiler may not reorder (floating-point addition is not associative), so it would not vectorise.
-@inline(__always)
-func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-    let pa = UnsafeRawPointer(a), pb = UnsafeRawPointer(b)
-    var low = SIMD8<Float>(repeating: 0), high = SIMD8<Float>(repeating: 0)
-    var i = 0
-    while i + 16 <= count {
-        low += pa.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
-            * pb.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
-        high += pa.loadUnaligned(fromByteOffset: 4 * (i + 8), as: SIMD8<Float>.self)
-            * pb.loadUnaligned(fromByteOffset: 4 * (i + 8), as: SIMD8<Float>.self)
-        i += 16
-    }
-    var sum = (low + high).sum()
-    while i < count {
-        sum += a[i] * b[i]
-        i += 1
-    }
-    return sum
 }

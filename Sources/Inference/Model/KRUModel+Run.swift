@@ -1,9 +1,3 @@
-/// Input that does not fit a model: a token outside the vocabulary, a vector of the wrong width.
-public struct ModelInputError: Error, Equatable, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
-}
-
 extension KRUModel {
     /// Runs `batch` token sequences of `steps` tokens each (row-major `batch × steps` ids) from the zero state,
     /// all streams at once, and returns the head's outputs: `batch × steps × K` values, or `batch × K` for a
@@ -19,7 +13,7 @@ extension KRUModel {
         var column = [Int](repeating: 0, count: batch)
         return collect(batch: batch, steps: steps) { session, t in
             for b in 0..<batch { column[b] = tokens[b * steps + t] }
-            session.feed(tokens: column)
+            try! session.feed(tokens: column)  // every id was checked above
         }
     }
 
@@ -36,7 +30,7 @@ extension KRUModel {
                 let source = (b * steps + t) * width
                 for i in 0..<width { column[b * width + i] = vectors[source + i] }
             }
-            session.feed(vectors: column)
+            try! session.feed(vectors: column)  // the width was checked above
         }
     }
 

@@ -1,16 +1,18 @@
+import Foundation
 import KRUFormat
 
 /// A runnable KRU (or dense RNN/LSTM/GRU) model loaded from a `.kru` file (spec/MODEL.md).
 ///
 /// Loading checks the whole model — metadata, every tensor's presence, shape and dtype, Kronecker factor
 /// products, the vocabulary — and throws ``ModelSchemaError`` naming what is wrong (or `KRUFormatError` for a
-/// damaged file). A model is immutable and may be shared across threads; run it through a ``KRUSession``.
+/// damaged file). A model is immutable and may be shared across threads and tasks; run it through a
+/// ``KRUSession``, or generate text with ``generate(prime:options:)``.
 ///
 /// ```swift
-/// let model = try KRUModel(path: "models/kjv-char.kru")
+/// let model = try KRUModel(path: "models/kjv-lstm512.kru")
 /// let session = model.session()
-/// session.feed(token: model.tokenIndex(of: "t")!)
-/// let probabilities = session.probabilities()
+/// try session.feed(token: model.tokenIndex(of: "T")!)
+/// let logits = session.outputValues()  // one logit per character of the vocabulary
 /// ```
 public final class KRUModel: Sendable {
     /// The structure the metadata declares.
@@ -21,11 +23,24 @@ public final class KRUModel: Sendable {
     let layers: [LayerWeights]
     let readout: DenseMatrix  // K × D_out
     let readoutBias: [Float]
+    /// The first layer's input projection for every token, or nil (vector models, very large vocabularies).
+    let inputTable: InputTable?
+    /// A hash of every weight: saved session states carry it, so a state is never restored into another model of
+    /// the same shape (see `WeightFingerprint`).
+    let fingerprint: UInt64
     private let tokenIndices: [Unicode.Scalar: Int]
 
     /// Loads the model at `path`.
     public convenience init(path: String) throws {
         try self.init(file: KRUFile(path: path))
+    }
+
+    /// Loads the model at a file URL.
+    /// - Throws: ``ModelInputError`` for a URL that is not a file URL, `KRUFormatError` for a file that cannot be
+    ///   read or is damaged, ``ModelSchemaError`` for a valid container that is not a valid model.
+    public convenience init(contentsOf url: URL) throws {
+        guard url.isFileURL else { throw ModelInputError("\(url) is not a file URL") }
+        try self.init(path: url.path)
     }
 
     /// Loads a model from an open `.kru` file.
@@ -52,17 +67,45 @@ public final class KRUModel: Sendable {
         self.description = description
         self.metadata = file.metadata
         tokenIndices = Dictionary(uniqueKeysWithValues: (description.vocabulary ?? []).enumerated().map { ($1, $0) })
+        fingerprint = WeightFingerprint.of(embedding: embedding, layers: layers, readout: readout, bias: readoutBias)
+        let (firstLayer, embeddingMatrix) = (layers[0], embedding)
+        inputTable = description.vocabulary.flatMap {
+            InputTable(layer: firstLayer, embedding: embeddingMatrix, vocabularySize: $0.count)
+        }
     }
 
     /// The token id of `scalar`, or nil if it is not in the vocabulary (or this is not a token model).
     public func tokenIndex(of scalar: Unicode.Scalar) -> Int? { tokenIndices[scalar] }
 
+    /// The value of metadata key `key` (`general.name`, `kru.train.steps`, …), or nil if the file has none.
+    public func metadata(_ key: String) -> KRUMetadataValue? {
+        metadata.first { $0.key == key }?.value
+    }
+
+    /// The model's name (`general.name`), if the file gives one.
+    public var name: String? {
+        if case .string(let value) = metadata("general.name") { value } else { nil }
+    }
+
+    /// What the file says the model is (`general.description`), if it says.
+    public var summary: String? {
+        if case .string(let value) = metadata("general.description") { value } else { nil }
+    }
+
     /// A new session of `batchSize` streams (default one), starting from the zero state.
-    public func session(batchSize: Int = 1) -> KRUSession { KRUSession(model: self, batchSize: batchSize) }
+    /// - Precondition: `batchSize ≥ 1`.
+    public func session(batchSize: Int = 1) -> KRUSession {
+        KRUSession(model: self, batchSize: batchSize, variant: .widest)
+    }
+
+    /// A session whose kernels run `variant` (tests compare the variants).
+    func session(batchSize: Int, variant: KernelVariant) -> KRUSession {
+        KRUSession(model: self, batchSize: batchSize, variant: variant)
+    }
 
     /// Recurrent parameters (real numbers) stored by the layers: what Kronecker factorization shrinks.
     public var recurrentParameterCount: Int {
-        layers.reduce(0) { $0 + $1.recurrentBlocks.reduce(0) { $0 + $1.parameterCount } }
+        layers.reduce(0) { $0 + $1.recurrence.parameterCount }
     }
 
     /// Every parameter (real numbers) of the model.

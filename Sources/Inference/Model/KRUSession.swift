@@ -1,47 +1,61 @@
 /// One stream — or a batch of streams that advance together — through a ``KRUModel``. It holds the recurrent
 /// state and all scratch a step needs, so feeding a step allocates nothing. Not thread-safe: use one session
-/// per thread (sessions share the immutable model).
+/// per thread or task (sessions share the immutable model).
 ///
-/// Batched sessions keep `batchSize` independent states and run the Kronecker kernels on all of them at once;
-/// stream b's values sit at `b × width ..< (b + 1) × width` in every buffer this API hands out.
+/// Batched sessions keep `batchSize` independent states and run every product on all of them at once; stream b's
+/// values sit at `b × width ..< (b + 1) × width` in every buffer this API hands out. A stream's results do not
+/// depend on the batch it runs in: the kernels sum every output in a fixed order (docs/ENGINE.md), so a stream of
+/// a batched session computes the same floats as a single-stream session fed the same tokens.
+///
+/// A recurrent model's whole context is its state, so ``snapshot()`` and ``restore(_:)`` are its prompt cache:
+/// prime once, then branch as often as needed. Per-stream versions let a server move conversations in and out
+/// of the slots of one batched session.
 public final class KRUSession {
     public let model: KRUModel
     /// The number of streams advanced by each step.
     public let batchSize: Int
-    /// Steps fed since the last reset.
+    /// Steps fed since the session was made or last reset as a whole.
     public private(set) var stepCount = 0
 
+    let variant: KernelVariant
     let layers: [LayerBuffers]
     private let scratch: StepScratch
     let outputs: UnsafeMutableBufferPointer<Float>  // batch × K: the head's logits
-    private let embedded: UnsafeMutableBufferPointer<Float>?  // batch × E: the embedding rows of the current tokens
-    private let tokens: UnsafeMutableBufferPointer<Int>  // batch: the current tokens
+    private let embedded: UnsafeMutablePointer<Float>  // batch × E: embedding rows, when there is no input table
+    private let tokens: UnsafeMutablePointer<Int>  // batch: the current tokens
+    private let inputRows: UnsafeMutablePointer<UnsafePointer<Float>>  // batch: rows of the input projection
 
-    init(model: KRUModel, batchSize: Int) {
+    init(model: KRUModel, batchSize: Int, variant: KernelVariant) {
         precondition(batchSize >= 1, "a session needs at least one stream")
         self.model = model
         self.batchSize = batchSize
+        self.variant = variant
         layers = model.description.layers.map { LayerBuffers(layer: $0, batch: batchSize) }
         let widest = model.description.layers.map { $0.cell.gateCount * $0.hiddenSize }.max()!
         let hiddenMax = model.description.layers.map(\.hiddenSize).max()!
-        let scratchPerVector = model.layers.flatMap(\.recurrentBlocks).map(\.scratchElements).max() ?? 0
+        let scratchPerVector = model.layers.map(\.recurrence.scratchElements).max() ?? 0
         // The workspace can only fail for sizes the loader's limits already exclude.
         let workspace = try! KroneckerWorkspace(maxBatchSize: batchSize, scratchElementsPerVector: scratchPerVector,
                                                 isComplex: true)
         scratch = StepScratch(fromInput: .allocateZeroed(batchSize * widest), fromState: .allocateZeroed(batchSize * widest),
-                              termReal: .allocateZeroed(batchSize * hiddenMax),
-                              termImaginary: .allocateZeroed(batchSize * hiddenMax), workspace: workspace)
-        outputs = .allocateZeroed(batchSize * model.description.outputWidth)
-        embedded = model.embedding.map { .allocateZeroed(batchSize * $0.columns) }
+                              first: .allocateZeroed(batchSize * hiddenMax), second: .allocateZeroed(batchSize * hiddenMax),
+                              workspace: workspace)
+        outputs = UnsafeMutableBufferPointer(start: .allocateZeroed(batchSize * model.description.outputWidth),
+                                             count: batchSize * model.description.outputWidth)
+        embedded = .allocateZeroed(batchSize * (model.embedding?.columns ?? 0))
         tokens = .allocate(capacity: batchSize)
-        tokens.initialize(repeating: 0)
+        tokens.initialize(repeating: 0, count: batchSize)
+        inputRows = .allocate(capacity: batchSize)
+        inputRows.initialize(repeating: UnsafePointer(embedded), count: batchSize)
     }
 
     deinit {
         layers.forEach { $0.deallocate() }
-        [scratch.fromInput, scratch.fromState, scratch.termReal, scratch.termImaginary, outputs].forEach { $0.deallocate() }
-        embedded?.deallocate()
+        for buffer in [scratch.fromInput, scratch.fromState, scratch.first, scratch.second, outputs.baseAddress!, embedded] {
+            buffer.deallocate()
+        }
         tokens.deallocate()
+        inputRows.deallocate()
     }
 
     /// Returns every stream to the zero state.
@@ -52,34 +66,46 @@ public final class KRUSession {
     }
 
     /// Feeds token `token` (a vocabulary index) to a single-stream session and computes the outputs.
-    public func feed(token: Int) {
-        precondition(batchSize == 1, "feed(token:) is for single-stream sessions; use feed(tokens:)")
-        feedTokens(CollectionOfOne(token))
+    /// - Throws: ``ModelInputError`` for a vector model, a batched session or a token outside the vocabulary.
+    public func feed(token: Int) throws(ModelInputError) {
+        guard batchSize == 1 else {
+            throw ModelInputError("feed(token:) is for single-stream sessions; this one has \(batchSize) streams")
+        }
+        try feedTokens(CollectionOfOne(token))
     }
 
     /// Feeds one token per stream (`batchSize` of them) and computes the outputs.
-    public func feed(tokens: [Int]) {
-        precondition(tokens.count == batchSize, "\(tokens.count) tokens for \(batchSize) streams")
-        feedTokens(tokens)
+    /// - Throws: ``ModelInputError`` for a vector model, the wrong number of tokens or one outside the vocabulary.
+    public func feed(tokens: [Int]) throws(ModelInputError) {
+        guard tokens.count == batchSize else { throw ModelInputError("\(tokens.count) tokens for \(batchSize) streams") }
+        try feedTokens(tokens)
     }
 
     /// Feeds one input vector to a single-stream vector model and computes the outputs.
-    public func feed(vector: [Float]) {
-        precondition(batchSize == 1, "feed(vector:) is for single-stream sessions; use feed(vectors:)")
-        feed(vectors: vector)
+    /// - Throws: ``ModelInputError`` for a token model, a batched session or a vector of the wrong width.
+    public func feed(vector: [Float]) throws(ModelInputError) {
+        guard batchSize == 1 else {
+            throw ModelInputError("feed(vector:) is for single-stream sessions; this one has \(batchSize) streams")
+        }
+        try feed(vectors: vector)
     }
 
     /// Feeds one input vector per stream, concatenated (`batchSize × width` values), and computes the outputs.
-    public func feed(vectors: [Float]) {
-        guard case .vectors(let width) = model.description.input else { preconditionFailure("feed(vectors:) on a token model") }
-        precondition(vectors.count == batchSize * width, "\(vectors.count) values; \(batchSize) streams of width \(width) need \(batchSize * width)")
-        vectors.withUnsafeBufferPointer { run(.vectors($0, width: width)) }
+    /// - Throws: ``ModelInputError`` for a token model or the wrong number of values.
+    public func feed(vectors: [Float]) throws(ModelInputError) {
+        guard case .vectors(let width) = model.description.input else {
+            throw ModelInputError("this model takes tokens, not vectors")
+        }
+        guard vectors.count == batchSize * width else {
+            throw ModelInputError("\(vectors.count) values; \(batchSize) streams of width \(width) need \(batchSize * width)")
+        }
+        vectors.withUnsafeBufferPointer { run(.vectors($0.baseAddress!, width: width)) }
     }
 
     /// The head's outputs after the last step (`batchSize × K`): logits for categorical and Bernoulli heads,
     /// predictions for regression. `body` gets the session's own buffer, valid only inside it; nothing is
     /// allocated.
-    public func withOutputs<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+    public func withOutputs<R, E: Error>(_ body: (UnsafeBufferPointer<Float>) throws(E) -> R) throws(E) -> R {
         try body(UnsafeBufferPointer(outputs))
     }
 
@@ -88,22 +114,44 @@ public final class KRUSession {
 
     /// A copy of the recurrent state of every stream, to return to with ``restore(_:)`` (e.g. to branch).
     public func snapshot() -> KRUSessionState {
-        KRUSessionState(layers: layers.map { $0.copy() }, outputs: Array(outputs), stepCount: stepCount)
+        KRUSessionState(batchSize: batchSize, layers: layers.map { $0.copy() }, outputs: Array(outputs),
+                        stepCount: stepCount, fingerprint: model.fingerprint)
+    }
+
+    /// A single-stream copy of stream `stream`'s state (for moving a conversation out of a batched session).
+    /// - Throws: ``ModelInputError`` if there is no such stream.
+    public func snapshot(stream: Int) throws(ModelInputError) -> KRUSessionState {
+        try checkStream(stream)
+        let k = model.description.outputWidth
+        return KRUSessionState(batchSize: 1, layers: layers.map { $0.copy(stream: stream) },
+                               outputs: Array(outputs[stream * k..<(stream + 1) * k]), stepCount: stepCount,
+                               fingerprint: model.fingerprint)
     }
 
     /// Returns to a state taken from a session of the same model and batch size.
-    public func restore(_ state: KRUSessionState) {
-        precondition(state.layers.count == layers.count && state.outputs.count == outputs.count,
-                     "state belongs to a different model or batch size")
+    /// - Throws: ``ModelInputError`` if the state belongs to another model or batch size.
+    public func restore(_ state: KRUSessionState) throws(ModelInputError) {
+        try check(state, batchSize: batchSize)
         for (buffers, saved) in zip(layers, state.layers) { buffers.restore(saved) }
         _ = outputs.update(fromContentsOf: state.outputs)
         stepCount = state.stepCount
     }
 
+    /// Puts a single-stream state (of the same model) into stream `stream`; the other streams are unchanged.
+    /// - Throws: ``ModelInputError`` if there is no such stream or the state is not a single-stream state of
+    ///   this model.
+    public func restore(_ state: KRUSessionState, stream: Int) throws(ModelInputError) {
+        try checkStream(stream)
+        try check(state, batchSize: 1)
+        for (buffers, saved) in zip(layers, state.layers) { buffers.restore(saved, stream: stream) }
+        let k = model.description.outputWidth
+        (outputs.baseAddress! + stream * k).update(from: state.outputs, count: k)
+    }
+
     /// The hidden state of stream `stream` in layer `layer` after the last step: h, or [Re h; Im h] for kru.
     public func hiddenState(layer: Int, stream: Int = 0) -> [Float] {
         let width = model.description.layers[layer].outputSize
-        return Array(layers[layer].output[stream * width..<(stream + 1) * width])
+        return Array(UnsafeBufferPointer(start: layers[layer].output + stream * width, count: width))
     }
 
     /// The LSTM cell state c of stream `stream` in layer `layer`, or nil for other cells.
@@ -111,89 +159,144 @@ public final class KRUSession {
         let description = model.description.layers[layer]
         guard description.cell == .lstm else { return nil }
         let n = description.hiddenSize
-        return Array(layers[layer].second[stream * n..<(stream + 1) * n])
+        return Array(UnsafeBufferPointer(start: layers[layer].second + stream * n, count: n))
     }
 
-    private func feedTokens<C: Collection>(_ ids: C) where C.Element == Int {
-        guard let vocabulary = model.description.vocabulary else { preconditionFailure("feeding tokens to a vector model") }
-        for (b, token) in ids.enumerated() {
-            precondition(token >= 0 && token < vocabulary.count, "token \(token) is outside the vocabulary")
-            tokens[b] = token
-        }
-        if let embedding = model.embedding, let embedded {
-            let width = embedding.columns
-            embedding.values.withUnsafeBufferPointer { table in
-                for b in 0..<batchSize {
-                    for c in 0..<width { embedded[b * width + c] = table[tokens[b] * width + c] }
-                }
-            }
-            run(.vectors(UnsafeBufferPointer(embedded), width: width))
-        } else {
-            run(.oneHot(UnsafeBufferPointer(tokens)))
+    private func checkStream(_ stream: Int) throws(ModelInputError) {
+        guard (0..<batchSize).contains(stream) else {
+            throw ModelInputError("stream \(stream) does not exist; the session has streams 0 ..< \(batchSize)")
         }
     }
+
+    private func check(_ state: KRUSessionState, batchSize expected: Int) throws(ModelInputError) {
+        guard state.fingerprint == model.fingerprint, state.layers.count == layers.count,
+              zip(state.layers, layers).allSatisfy({ $0.map(\.count) == $1.planeSizes(batch: state.batchSize) })
+        else { throw ModelInputError("the state belongs to a different model") }
+        guard state.batchSize == expected else {
+            throw ModelInputError("the state holds \(state.batchSize) streams; \(expected) expected")
+        }
+    }
+
+    private func feedTokens<C: Collection>(_ ids: C) throws(ModelInputError) where C.Element == Int {
+        guard let vocabulary = model.description.vocabulary else {
+            throw ModelInputError("this model takes vectors, not tokens")
+        }
+        for (b, token) in ids.enumerated() {
+            guard token >= 0 && token < vocabulary.count else {
+                throw ModelInputError("token id \(token) is outside the vocabulary (0 ..< \(vocabulary.count))")
+            }
+            tokens[b] = token
+        }
+        if let table = model.inputTable {
+            for b in 0..<batchSize { inputRows[b] = table.row(tokens[b]) }
+            run(.projected(inputRows))
+        } else if let embedding = model.embedding {
+            let width = embedding.columns
+            embedding.values.withUnsafeBufferPointer { rows in
+                for b in 0..<batchSize {
+                    (embedded + b * width).update(from: rows.baseAddress! + tokens[b] * width, count: width)
+                }
+            }
+            run(.vectors(embedded, width: width))
+        } else {
+            run(.oneHot(tokens))
+        }
+    }
+
+    /// Feeds precomputed input projections (one row per stream) — the teacher-forced path.
+    func feed(projectedRows rows: UnsafePointer<UnsafePointer<Float>>) { run(.projected(rows)) }
 
     private func run(_ input: LayerInput) {
         var x = input
-        for (weights, buffers) in zip(model.layers, layers) {
-            switch weights {
+        for l in 0..<layers.count {
+            let buffers = layers[l]
+            switch model.layers[l] {
             case .kru(let w):
                 w.step(x, batch: batchSize, real: buffers.first, imaginary: buffers.second, output: buffers.output,
-                       scratch: scratch)
+                       scratch: scratch, variant: variant)
             case .real(let w):
-                w.step(x, batch: batchSize, hidden: buffers.first, cell: buffers.second, scratch: scratch)
+                w.step(x, batch: batchSize, hidden: buffers.first, cell: buffers.second, scratch: scratch,
+                       variant: variant)
             }
-            x = .vectors(UnsafeBufferPointer(buffers.output), width: buffers.outputWidth)
+            x = .vectors(buffers.output, width: buffers.outputWidth)
         }
         guard case .vectors(let top, let width) = x else { return }
         let k = model.description.outputWidth
-        for b in 0..<batchSize {
-            for i in 0..<k { outputs[b * k + i] = model.readoutBias[i] }
-        }
-        LayerInput.vectors(top, width: width).multiplyAdd(model.readout, batch: batchSize, into: outputs)
+        let out = outputs.baseAddress!
+        model.readoutBias.withUnsafeBufferPointer { out.fill(from: $0.baseAddress!, count: k, streams: batchSize, stride: k) }
+        model.readout.multiply(top, xStride: width, batch: batchSize, into: out, yStride: k, accumulate: true,
+                               variant: variant)
         stepCount += 1
     }
 }
 
-/// A saved recurrent state of a ``KRUSession``.
+/// A saved recurrent state of a ``KRUSession``: every stream's state and last outputs. It can be restored into a
+/// session of the same model (``KRUSession/restore(_:)``), written to a file and read back
+/// (``write(toPath:)``, ``init(path:model:)``).
 public struct KRUSessionState: Sendable, Equatable {
+    /// The number of streams the state holds.
+    public let batchSize: Int
     let layers: [[[Float]]]
     let outputs: [Float]
-    let stepCount: Int
+    /// Steps the session had been fed when the state was taken.
+    public let stepCount: Int
+    /// Identifies the model the state belongs to (``KRUModel/fingerprint``).
+    let fingerprint: UInt64
 }
 
 /// The state buffers of one layer for a batch: kru keeps h in split planes (`first` = Re, `second` = Im) and
 /// gathers [Re h; Im h] per stream into `output`; real cells keep h in `first` (which is also the output) and
 /// LSTM's c in `second`.
 struct LayerBuffers {
-    let first: UnsafeMutableBufferPointer<Float>
-    let second: UnsafeMutableBufferPointer<Float>
-    let output: UnsafeMutableBufferPointer<Float>
+    let first: UnsafeMutablePointer<Float>
+    let second: UnsafeMutablePointer<Float>
+    let output: UnsafeMutablePointer<Float>
     let outputWidth: Int
-    private let ownsOutput: Bool
+    /// Floats per stream of each owned plane, in the order of ``copy()``.
+    private let widths: [Int]
+    private let batch: Int
 
     init(layer: ModelDescription.Layer, batch: Int) {
         let n = layer.hiddenSize
+        let hasSecond = layer.cell == .kru || layer.cell == .lstm
         first = .allocateZeroed(batch * n)
-        second = .allocateZeroed(layer.cell == .kru || layer.cell == .lstm ? batch * n : 0)
-        ownsOutput = layer.cell == .kru
-        output = ownsOutput ? .allocateZeroed(batch * 2 * n) : first
+        second = .allocateZeroed(hasSecond ? batch * n : 0)
+        output = layer.cell == .kru ? .allocateZeroed(batch * 2 * n) : first
         outputWidth = layer.outputSize
+        widths = layer.cell == .kru ? [n, n, 2 * n] : hasSecond ? [n, n] : [n]
+        planes = Array([first, second, output].prefix(widths.count))
+        self.batch = batch
     }
 
-    private var owned: [UnsafeMutableBufferPointer<Float>] { ownsOutput ? [first, second, output] : [first, second] }
+    /// The owned planes, in the order of `widths` (stored, so iterating them allocates nothing).
+    private let planes: [UnsafeMutablePointer<Float>]
 
-    func zero() { owned.forEach { $0.update(repeating: 0) } }
-    func copy() -> [[Float]] { owned.map { Array($0) } }
-    func restore(_ saved: [[Float]]) { for (buffer, values) in zip(owned, saved) { _ = buffer.update(fromContentsOf: values) } }
-    func deallocate() { owned.forEach { $0.deallocate() } }
+    func planeSizes(batch: Int) -> [Int] { widths.map { $0 * batch } }
+
+    func zero() { for (plane, width) in zip(planes, widths) { plane.update(repeating: 0, count: batch * width) } }
+    func zero(stream b: Int) { for (plane, width) in zip(planes, widths) { (plane + b * width).update(repeating: 0, count: width) } }
+    /// Copies stream `source` of `other` (the same layer in another batch) into stream `destination`.
+    func copy(stream source: Int, of other: LayerBuffers, to destination: Int) {
+        for (width, (target, origin)) in zip(widths, zip(planes, other.planes)) {
+            (target + destination * width).update(from: origin + source * width, count: width)
+        }
+    }
+    func copy() -> [[Float]] { zip(planes, widths).map { Array(UnsafeBufferPointer(start: $0, count: batch * $1)) } }
+    func copy(stream b: Int) -> [[Float]] {
+        zip(planes, widths).map { Array(UnsafeBufferPointer(start: $0 + b * $1, count: $1)) }
+    }
+    func restore(_ saved: [[Float]]) { for (plane, values) in zip(planes, saved) { plane.update(from: values, count: values.count) } }
+    func restore(_ saved: [[Float]], stream b: Int) {
+        for ((plane, width), values) in zip(zip(planes, widths), saved) { (plane + b * width).update(from: values, count: width) }
+    }
+    func deallocate() { planes.forEach { $0.deallocate() } }
 }
 
-extension UnsafeMutableBufferPointer where Element == Float {
+extension UnsafeMutablePointer where Pointee == Float {
     /// A zero-filled buffer of `count` floats (at least one element is allocated, so it can always be freed).
     static func allocateZeroed(_ count: Int) -> Self {
         let buffer = Self.allocate(capacity: Swift.max(count, 1))
-        buffer.initialize(repeating: 0)
-        return Self(rebasing: buffer[0..<count])
+        buffer.initialize(repeating: 0, count: Swift.max(count, 1))
+        return buffer
     }
 }

@@ -3,10 +3,18 @@ enum LayerWeights: Sendable {
     case kru(KRULayerWeights)
     case real(RealLayerWeights)
 
-    var recurrentBlocks: [RecurrentBlock] {
+    var recurrence: Recurrence {
         switch self {
-        case .kru(let w): [w.recurrent]
+        case .kru(let w): w.recurrent
         case .real(let w): w.recurrent
+        }
+    }
+
+    /// Floats of W_ih x + b_ih per stream: G·N for real cells, 2N (real plane, then imaginary) for kru.
+    var inputProjectionWidth: Int {
+        switch self {
+        case .kru(let w): 2 * w.hiddenSize
+        case .real(let w): w.input.rows
         }
     }
 }
@@ -19,7 +27,7 @@ struct KRULayerWeights: Sendable {
     let biasReal: [Float]
     let biasImaginary: [Float]
     let modReLUBias: [Float]?  // β, present for modReLU only
-    let recurrent: RecurrentBlock
+    let recurrent: Recurrence
 }
 
 /// PyTorch's RNN, LSTM and GRU cells with stacked gate blocks (spec/MODEL.md §4).
@@ -29,26 +37,26 @@ struct RealLayerWeights: Sendable {
     let input: DenseMatrix  // W_ih, G·N × D
     let inputBias: [Float]?  // b_ih, G·N
     let recurrentBias: [Float]?  // b_hh, G·N
-    let recurrent: [RecurrentBlock]  // R_g, one per gate
+    let recurrent: Recurrence
 }
 
 extension WeightLoader {
     mutating func layerWeights(_ l: Int, _ layer: ModelDescription.Layer) throws -> LayerWeights {
         let n = layer.hiddenSize, d = layer.inputSize, g = layer.cell.gateCount
-        let blocks = try recurrentBlocks(layer: l, layer)
+        let recurrence = try recurrence(layer: l, layer)
         if layer.cell == .kru {
             let (br, bi) = try complex(ModelTensorName.kruBias(layer: l), shape: [n])
             let activation = layer.activation!
             let beta = activation == .modReLU ? try real(ModelTensorName.modReLUBias(layer: l), shape: [n]) : nil
             return .kru(KRULayerWeights(
                 hiddenSize: n, activation: activation, input: try complexMatrix(ModelTensorName.inputWeight(layer: l), rows: n, columns: d),
-                biasReal: br, biasImaginary: bi, modReLUBias: beta, recurrent: blocks[0]))
+                biasReal: br, biasImaginary: bi, modReLUBias: beta, recurrent: recurrence))
         }
         let hasBiases = has(ModelTensorName.inputBias(layer: l)) || has(ModelTensorName.recurrentBias(layer: l))
         return .real(RealLayerWeights(
             cell: layer.cell, hiddenSize: n, input: try matrix(ModelTensorName.inputWeight(layer: l), rows: g * n, columns: d),
             inputBias: hasBiases ? try real(ModelTensorName.inputBias(layer: l), shape: [g * n]) : nil,
             recurrentBias: hasBiases ? try real(ModelTensorName.recurrentBias(layer: l), shape: [g * n]) : nil,
-            recurrent: blocks))
+            recurrent: recurrence))
     }
 }

@@ -1,3 +1,5 @@
+import CInferenceKernels
+
 /// The sampler's arithmetic, one function per step of `spec/SAMPLING.md` §5, all on preallocated buffers.
 extension TokenSampler {
     /// §5.3 — softmax weights in Double with max subtraction, unnormalised: w_i = exp((x_i − M) / T), M the
@@ -13,12 +15,11 @@ extension TokenSampler {
         } else if top == -.infinity {
             for i in logits.indices { w[i] = 1 }
         } else {
-            let m = Double(top)
-            for i in logits.indices {
-                let x = logits[i]
-                // Subtract first, then divide: the largest logit gives exactly 0, whatever T is.
-                w[i] = x.isNaN || x == -.infinity ? 0 : portableExp((Double(x) - m) / temperature)
-            }
+            // w_i = exp((Double(x_i) − M) / T), 0 for NaN and −∞, eight at a time in the C kernel, which runs the
+            // exponential of §5.1 operation for operation (SamplingTests checks it against `portableExp`).
+            // Subtracting first, then dividing makes the largest logit give exactly 0, whatever T is.
+            kru_softmax_weights(KernelVariant.widest.rawValue, logits.count, logits.baseAddress, Double(top),
+                                temperature, w.baseAddress)
         }
     }
 

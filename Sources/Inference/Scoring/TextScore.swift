@@ -42,6 +42,19 @@ struct RunningMean {
     }
 
     var value: Double { mean }
+
+    /// The statistics of both samples together (Chan, Golub & LeVeque's pairwise update); merging into an
+    /// empty one gives the other exactly.
+    func merged(with other: RunningMean) -> RunningMean {
+        guard count > 0 else { return other }
+        guard other.count > 0 else { return self }
+        var result = RunningMean()
+        result.count = count + other.count
+        let delta = other.mean - mean
+        result.mean = mean + delta * Double(other.count) / Double(result.count)
+        result.squares = squares + other.squares + delta * delta * Double(count) * Double(other.count) / Double(result.count)
+        return result
+    }
     var standardError: Double { count > 1 ? (squares / Double(count - 1)).squareRoot() / Double(count).squareRoot() : 0 }
 }
 
@@ -61,38 +74,66 @@ func argmax(_ values: UnsafeBufferPointer<Float>) -> Int {
 }
 
 extension KRUModel {
-    /// Scores `tokens` from the zero state: each token after the first is predicted from those before it.
-    /// - Parameter progress: called after each token with the number done (for progress lines).
-    public func score(tokens: [Int], progress: ((Int) -> Void)? = nil) -> TextScore {
-        precondition(description.outputKind == .categorical && description.vocabulary != nil,
-                     "scoring text needs a categorical token model")
-        let session = session()
-        var nll = RunningMean()
+    /// Scores `tokens`: each token is predicted from those before it, and the first has no context.
+    ///
+    /// With `streams` = 1 (the default) the whole text runs through one stream from the zero state: the exact
+    /// figure. With `streams` = B > 1 the text is cut into B contiguous pieces of ⌊T/B⌋ or ⌈T/B⌉ tokens (piece b
+    /// starts at token ⌊b·T/B⌋), each scored from the zero state in its own stream of one batched session, so the
+    /// recurrent products of B pieces run as one matrix product per step. The first token of every piece goes
+    /// unpredicted and each piece starts without the context before it, so the result differs slightly from the
+    /// single stream (it predicts T − B tokens instead of T − 1).
+    /// - Parameter progress: called as tokens are done with the number done (for progress lines).
+    /// - Throws: ``GenerationError/notATextModel`` for a model without token input and a categorical output per
+    ///   step, ``ModelInputError`` for an id outside the vocabulary or `streams` < 1.
+    public func score(tokens: [Int], streams: Int = 1, progress: ((Int) -> Void)? = nil) throws -> TextScore {
+        let vocabularySize = try textVocabularySize()
+        guard streams >= 1 else { throw ModelInputError("the number of streams must be at least 1, not \(streams)") }
+        if let bad = tokens.firstIndex(where: { $0 < 0 || $0 >= vocabularySize }) {
+            throw ModelInputError("token id \(tokens[bad]) at position \(bad) is outside the vocabulary (0 ..< \(vocabularySize))")
+        }
+        let pieces = min(streams, max(tokens.count, 1))
+        let starts = (0...pieces).map { $0 * tokens.count / pieces }
+        let longest = (0..<pieces).map { starts[$0 + 1] - starts[$0] }.max() ?? 0
+        let session = session(batchSize: pieces)
+        var statistics = [RunningMean](repeating: RunningMean(), count: pieces)
         var correct = 0
-        for (t, token) in tokens.enumerated() {
+        var column = [Int](repeating: 0, count: pieces)
+        for t in 0..<longest {
             if t > 0 {
-                session.withOutputs { logits in
-                    nll.add(-logSoftmax(logits, at: token))
-                    if argmax(logits) == token { correct += 1 }
+                session.withOutputs { all in
+                    for b in 0..<pieces where starts[b] + t < starts[b + 1] {
+                        let logits = UnsafeBufferPointer(rebasing: all[b * vocabularySize..<(b + 1) * vocabularySize])
+                        let token = tokens[starts[b] + t]
+                        statistics[b].add(-logSoftmax(logits, at: token))
+                        if argmax(logits) == token { correct += 1 }
+                    }
                 }
             }
-            session.feed(token: token)
-            progress?(t + 1)
+            // A piece that has ended is fed its last token again; its outputs are no longer read.
+            for b in 0..<pieces { column[b] = tokens[min(starts[b] + t, starts[b + 1] - 1)] }
+            try session.feed(tokens: column)
+            progress?(min((t + 1) * pieces, tokens.count))
         }
+        let nll = statistics.reduce(RunningMean()) { $0.merged(with: $1) }
         return TextScore(tokenCount: nll.count, meanNLL: nll.value, standardError: nll.standardError,
                          accuracy: nll.count > 0 ? Double(correct) / Double(nll.count) : 0)
     }
 
     /// KL(reference ‖ self) and top-1 agreement of the next-token distributions over `tokens`.
-    /// - Precondition: both are categorical token models with the same vocabulary.
-    public func compare(with reference: KRUModel, tokens: [Int]) -> ModelComparison {
-        precondition(reference.description.vocabulary == description.vocabulary, "models have different vocabularies")
+    /// - Throws: ``ModelInputError`` if the models do not share a vocabulary, ``GenerationError/notATextModel``
+    ///   if either is not a categorical token model.
+    public func compare(with reference: KRUModel, tokens: [Int]) throws -> ModelComparison {
+        _ = try textVocabularySize()
+        _ = try reference.textVocabularySize()
+        guard reference.description.vocabulary == description.vocabulary else {
+            throw ModelInputError("the models have different vocabularies")
+        }
         let mine = session(), theirs = reference.session()
         var kl = RunningMean()
         var agree = 0
         for token in tokens {
-            mine.feed(token: token)
-            theirs.feed(token: token)
+            try mine.feed(token: token)
+            try theirs.feed(token: token)
             mine.withOutputs { q in
                 theirs.withOutputs { p in
                     kl.add(klDivergence(p, q))

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Text ↔ token ids for token models: one token per Unicode scalar, ids from the model's stored vocabulary.
 public struct Tokenizer: Sendable {
     /// What to do with characters the vocabulary lacks.
@@ -43,7 +45,7 @@ public struct Tokenizer: Sendable {
 }
 
 /// Text that holds characters outside a model's vocabulary.
-public struct UnknownCharactersError: Error, CustomStringConvertible {
+public struct UnknownCharactersError: Error, LocalizedError, CustomStringConvertible {
     /// Each unknown character with how often it occurs.
     public let characters: [(Unicode.Scalar, Int)]
 
@@ -54,6 +56,8 @@ public struct UnknownCharactersError: Error, CustomStringConvertible {
         let more = characters.count > 20 ? " and \(characters.count - 20) more" : ""
         return "characters not in the model's vocabulary: " + list.joined(separator: ", ") + more
     }
+
+    public var errorDescription: String? { description }
 }
 
 extension KRUModel {

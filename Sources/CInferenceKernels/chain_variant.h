@@ -1,4 +1,4 @@
-// One instruction-set variant of the complex 2 × 2 chain kernel. kronecker_kernels.c includes this file once
+// One instruction-set variant of the complex 2 × 2 chain kernel. variants.c includes this file once
 // per variant after defining:
 //   KRU_V(name)       appends the variant's suffix to a name
 //   KRU_TARGET        the function attribute that selects the instruction set (empty for the portable one)

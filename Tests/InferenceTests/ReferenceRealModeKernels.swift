@@ -1,9 +1,14 @@
+@testable import KRUInference
+
+/// The engine's former Swift per-pass loops, kept as the definition the C mode kernels
+/// (Sources/CInferenceKernels/mode_variant.h) must reproduce bit for bit.
+///
 /// The real mode product y[a, p, b] = Σ_q W[p, q] · x[a, q, b] over an L × Q × R tensor, as tight loops
 /// on raw pointers (no allocation, no bounds checks in release builds).
 ///
 /// Every loop sums the Q terms in ascending q and starts from the q = 0 product, so the general and the
 /// specialised loops perform identical arithmetic; batching only lengthens the L loop.
-enum RealModeKernels {
+enum ReferenceRealModeKernels {
     /// Runs one pass for `batchSize` batch-major vectors. `source` holds batch·L·Q·R floats,
     /// `destination` receives batch·L·P·R; they must not overlap.
     @inline(__always)
@@ -13,12 +18,12 @@ enum RealModeKernels {
     ) {
         let w = weights + pass.weightOffset
         let outer = pass.outerCount * batchSize
-        switch pass.kernel {
-        case .twoByTwo:
+        switch (pass.rows, pass.columns) {
+        case (2, 2):
             twoByTwo(w, outer: outer, inner: pass.innerCount, source, destination)
-        case .fourByFour:
+        case (4, 4):
             fourByFour(w, outer: outer, inner: pass.innerCount, source, destination)
-        case .general:
+        default:
             if pass.innerCount == 1 {
                 generalUnitStride(
                     w, rows: pass.rows, columns: pass.columns, outer: outer, source, destination)

@@ -1,21 +1,14 @@
-/// Read-only split complex data: element k is `real[k] + i · imaginary[k]`.
-struct SplitComplexSource {
-    var real: UnsafePointer<Float>
-    var imaginary: UnsafePointer<Float>
-}
+@testable import KRUInference
 
-/// Writable split complex data: element k is `real[k] + i · imaginary[k]`.
-struct SplitComplexDestination {
-    var real: UnsafeMutablePointer<Float>
-    var imaginary: UnsafeMutablePointer<Float>
-}
-
+/// The engine's former Swift per-pass loops, kept as the definition the C mode kernels
+/// (Sources/CInferenceKernels/mode_variant.h) must reproduce bit for bit.
+///
 /// The complex mode product y[a, p, b] = Σ_q W[p, q] · x[a, q, b] on split planes.
 ///
 /// Each complex multiply-add is (w_r·x_r − w_i·x_i) + i(w_r·x_i + w_i·x_r): four real AXPYs over
 /// contiguous runs. Every loop forms each term with exactly that grouping, starts from the q = 0 term
 /// and adds terms in ascending q, so the general and the specialised loops agree to the bit.
-enum ComplexModeKernels {
+enum ReferenceComplexModeKernels {
     /// Runs one pass for `batchSize` batch-major vectors; `source` and `destination` must not overlap.
     @inline(__always)
     static func run(
@@ -25,12 +18,12 @@ enum ComplexModeKernels {
         let w = SplitComplexSource(
             real: weights.real + pass.weightOffset, imaginary: weights.imaginary + pass.weightOffset)
         let outer = pass.outerCount * batchSize
-        switch pass.kernel {
-        case .twoByTwo:
+        switch (pass.rows, pass.columns) {
+        case (2, 2):
             twoByTwo(w, outer: outer, inner: pass.innerCount, source, destination)
-        case .fourByFour:
+        case (4, 4):
             fourByFour(w, outer: outer, inner: pass.innerCount, source, destination)
-        case .general:
+        default:
             general(
                 w, rows: pass.rows, columns: pass.columns, outer: outer, inner: pass.innerCount,
                 source, destination)

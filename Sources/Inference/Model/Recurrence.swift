@@ -1,0 +1,77 @@
+/// A layer's recurrent product (spec/MODEL.md §3) for all its gates: dense, or sums of Kronecker products applied
+/// factor by factor without forming the matrix.
+enum Recurrence: Sendable {
+    /// PyTorch's stacked W_hh (G·N × N): one dense product gives every gate.
+    case dense(DenseMatrix)
+    /// For each gate g, the rank-r terms of R_g = Σ_t W_{g,t,0} ⊗ … ⊗ W_{g,t,F−1}.
+    case kronecker([[RealKroneckerOperator]])
+    /// A kru cell's complex N × N matrix.
+    case complexDense(ComplexDenseMatrix)
+    /// A kru cell's complex rank-r terms.
+    case complexKronecker([ComplexKroneckerOperator])
+
+    /// Scratch floats per plane and per vector that the Kronecker terms need.
+    var scratchElements: Int {
+        switch self {
+        case .dense, .complexDense: 0
+        case .kronecker(let gates): gates.joined().map(\.scratchElementsPerVector).max() ?? 0
+        case .complexKronecker(let terms): terms.map(\.scratchElementsPerVector).max() ?? 0
+        }
+    }
+
+    /// Recurrent parameters (real numbers) stored.
+    var parameterCount: Int {
+        switch self {
+        case .dense(let m): m.values.count
+        case .complexDense(let m): 2 * m.real.values.count
+        case .kronecker(let gates):
+            gates.joined().reduce(0) { $0 + $1.factors.reduce(0) { $0 + $1.values.count } }
+        case .complexKronecker(let terms): terms.reduce(0) { $0 + $1.factors.reduce(0) { $0 + 2 * $1.real.count } }
+        }
+    }
+
+    /// For each of `batch` real states h_b (contiguous N-vectors), adds R_g·h_b to gate g's N values, which start
+    /// at `gates + b·stride + g·N`.
+    func multiplyAdd(
+        _ h: UnsafePointer<Float>, hiddenSize n: Int, batch: Int, into gates: UnsafeMutablePointer<Float>,
+        stride: Int, workspace: KroneckerWorkspace, variant: KernelVariant
+    ) {
+        switch self {
+        case .dense(let matrix):
+            matrix.multiply(h, xStride: n, batch: batch, into: gates, yStride: stride, accumulate: true,
+                            variant: variant)
+        case .kronecker(let blocks):
+            for (g, terms) in blocks.enumerated() {
+                for op in terms {
+                    op.multiplyAdd(h, batchSize: batch, into: gates + g * n, stride: stride, workspace: workspace,
+                                   variant: variant)
+                }
+            }
+        case .complexDense, .complexKronecker:
+            preconditionFailure("a complex recurrence in a real cell; the loader prevents this")
+        }
+    }
+
+    /// For each of `batch` complex states in split planes (batch × N each), adds R·h_b to z_b (batch × N each).
+    /// `first`/`second` are scratch of batch × N floats.
+    func multiplyAdd(
+        real hr: UnsafePointer<Float>, imaginary hi: UnsafePointer<Float>, hiddenSize n: Int, batch: Int,
+        intoReal zr: UnsafeMutablePointer<Float>, imaginary zi: UnsafeMutablePointer<Float>,
+        first: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>, workspace: KroneckerWorkspace,
+        variant: KernelVariant
+    ) {
+        switch self {
+        case .complexDense(let matrix):
+            matrix.multiplyAdd(real: hr, imaginary: hi, batch: batch, intoReal: zr, imaginary: zi, first: first,
+                               second: second, variant: variant)
+        case .complexKronecker(let terms):
+            for op in terms {
+                op.multiplyAdd(SplitComplexSource(real: hr, imaginary: hi), batchSize: batch,
+                               into: SplitComplexDestination(real: zr, imaginary: zi), stride: n,
+                               workspace: workspace, variant: variant)
+            }
+        case .dense, .kronecker:
+            preconditionFailure("a real recurrence in a complex cell; the loader prevents this")
+        }
+    }
+}
