@@ -19,6 +19,11 @@ struct SplitMix64 {
         Float(next() >> 40) / Float(1 << 24) * 2 - 1
     }
 
+    /// Uniform in [0, 1): the top 53 bits, exact.
+    mutating func nextDouble() -> Double {
+        Double(next() >> 11) * 0x1p-53
+    }
+
     /// Uniform in `range` (modulo bias is irrelevant for choosing test shapes).
     mutating func nextInt(in range: ClosedRange<Int>) -> Int {
         range.lowerBound + Int(next() % UInt64(range.count))

@@ -1,0 +1,66 @@
+import CInferenceKernels
+import Testing
+@testable import KRUInference
+
+/// Oracle: the engine's former Swift dot product (sixteen interleaved partial sums, their halves, then the tail —
+/// the order docs/ENGINE.md defines), written out here as plain Swift. The C dense kernel must reproduce it bit for
+/// bit on every variant, for every shape, batch size, stride and both store modes.
+@Suite struct DenseKernelTests {
+    /// Σ a[i]·b[i] with sixteen independent partial sums (two SIMD8 accumulators), their sum, then the tail.
+    static func referenceDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        var low = SIMD8<Float>(repeating: 0), high = SIMD8<Float>(repeating: 0)
+        var i = 0
+        while i + 16 <= count {
+            for j in 0..<8 {
+                low[j] += a[i + j] * b[i + j]
+                high[j] += a[i + 8 + j] * b[i + 8 + j]
+            }
+            i += 16
+        }
+        var sum = (low + high).sum()
+        while i < count {
+            sum += a[i] * b[i]
+            i += 1
+        }
+        return sum
+    }
+
+    @Test(arguments: KernelVariant.supported, [1, 2, 3, 5])
+    func matchesTheReferenceDotBitForBit(variant: KernelVariant, batch: Int) {
+        var rng = SplitMix64(seed: UInt64(40 + batch))
+        for rows in [1, 4, 7, 8, 9, 17, 33] {
+            for columns in [0, 1, 15, 16, 17, 32, 37, 64, 100, 269] {
+                let w = rng.floats(rows * columns)
+                let (xStride, yStride) = (columns + 1, rows + 2)
+                let x = rng.floats(batch * xStride)
+                for accumulate in [false, true] {
+                    let start = rng.floats(batch * yStride)
+                    var y = start
+                    w.withUnsafeBufferPointer { wp in
+                        x.withUnsafeBufferPointer { xp in
+                            y.withUnsafeMutableBufferPointer { yp in
+                                kru_dense_multiply(variant.rawValue, rows, columns, wp.baseAddress, batch, xp.baseAddress,
+                                                   xStride, yp.baseAddress, yStride, accumulate ? 1 : 0)
+                            }
+                        }
+                    }
+                    var mismatches = 0
+                    for b in 0..<batch {
+                        for r in 0..<rows {
+                            let d = w.withUnsafeBufferPointer { wp in
+                                x.withUnsafeBufferPointer { xp in
+                                    Self.referenceDot(wp.baseAddress! + r * columns, xp.baseAddress! + b * xStride, count: columns)
+                                }
+                            }
+                            let want = accumulate ? start[b * yStride + r] + d : d
+                            if y[b * yStride + r].bitPattern != want.bitPattern { mismatches += 1 }
+                        }
+                        // Nothing between rows and the stride is touched.
+                        if y[b * yStride + rows..<(b + 1) * yStride] != start[b * yStride + rows..<(b + 1) * yStride] { mismatches += 1 }
+                    }
+                    #expect(mismatches == 0, "\(rows)×\(columns), accumulate \(accumulate)")
+                }
+            }
+        }
+    }
+}
