@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "CMallocCounter", path: "Sources/CMallocCounter"),
         .executableTarget(
             name: "kru-bench",
-            dependencies: ["KRUFormat", "KRUInference", "KRUTrain", "CLAPACK", "CMallocCounter"],
+            dependencies: ["KRUFormat", "KRUInference", "KRUTrain", "CInferenceKernels", "CLAPACK", "CMallocCounter"],
             path: "Sources/Bench",
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),

@@ -38,7 +38,8 @@ struct AllocationCheck {
         let counts: [AllocationCount]
     }
 
-    func run(kronecker: KRUModel, dense: KRUModel, operatorSize: Int) throws -> Result {
+    func run(kronecker: KRUModel, dense: KRUModel, operatorSize: Int, others: [(name: String, model: KRUModel)])
+        throws -> Result {
         let probe = countAllocations("probe: 100 new [Float] arrays", iterations: 100, required: false) {
             // Stored in a global so the optimiser cannot keep the array on the stack.
             probeSink = [Float](repeating: 1, count: 64)
@@ -57,6 +58,21 @@ struct AllocationCheck {
                 token = (token + 7) % vocabularySize
             })
         }
+        // Every cell and recurrence kind, and the model files given with --model: one step, then one sampled token.
+        for (name, model) in others {
+            let session = model.session()
+            let size = model.description.outputWidth
+            var token = 0
+            counts.append(countAllocations("\(name): KRUSession.feed(token:) + withOutputs", iterations: iterations,
+                                           required: true) {
+                try! session.feed(token: token)  // token < size
+                session.withOutputs { logitSum += $0[0] }
+                token = (token + 7) % size
+            })
+            var stream = try TokenStream(model: model, prime: [1], options: GenerationOptions(length: nil, seed: 3))
+            counts.append(countAllocations("\(name): TokenStream.next() (sample + feed)", iterations: iterations,
+                                           required: true) { logitSum += Float(stream.next()!) })
+        }
         var random = RandomData(seed: 7)
         for batch in [1, 32] {
             let step = try KroneckerStep(size: operatorSize, maxBatchSize: batch, random: &random)
@@ -71,9 +87,9 @@ struct AllocationCheck {
             resultSink += try! kronecker.score(tokens: text).meanNLL  // a token model, tokens in range
         })
         var stream = try TokenStream(model: kronecker, prime: [1, 2, 3],
-                                 options: GenerationOptions(length: iterations + 100, seed: 3))
+                                     options: GenerationOptions(length: nil, seed: 3))
         counts.append(countAllocations("KRU model: TokenStream.next() (sample + feed)", iterations: iterations,
-                                       required: false) { logitSum += Float(stream.next()!) })
+                                       required: true) { logitSum += Float(stream.next()!) })
         resultSink += Double(logitSum)
         return Result(counterAvailable: kru_malloc_counter_is_available() == 1 && probe.allocations >= 100,
                       counterSelfTestAllocations: probe.allocations, counts: counts)

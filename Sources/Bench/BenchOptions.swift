@@ -1,5 +1,5 @@
-/// The command line of `kru-bench`. Parsed by hand: the benchmark depends on the engine and BLAS only, and three
-/// flags do not justify pulling the argument parser into it.
+/// The command line of `kru-bench`. Parsed by hand: the benchmark depends on the engine and BLAS only, and four
+/// options do not justify pulling the argument parser into it.
 struct BenchOptions {
     /// Print one JSON document instead of tables (every reporting command of the project speaks --json).
     var json = false
@@ -7,16 +7,22 @@ struct BenchOptions {
     var quick = false
     /// Exit with status 1 when a PASS/FAIL check fails; without it the exit status is always 0.
     var check = false
+    /// Model files for section 5 (real zoo models) and section 6 (the cooperative-pool probe), in order.
+    var models: [String] = []
 
     static let usage = """
-        usage: kru-bench [--json] [--quick] [--check]
+        usage: kru-bench [--json] [--quick] [--check] [--model PATH]...
 
         Measures, in one run: the Kronecker operator against dense BLAS matrix-vector products, whole-model
-        tokens per second (sampling and scoring), and heap allocations on the engine's per-step paths.
+        tokens per second (sampling and scoring), and heap allocations on the engine's per-step paths; with
+        --model, the same for real model files, kru's dense product against OpenBLAS on their matrices, and how
+        long two generations delay other async work.
 
           --json    print one JSON document instead of tables
           --quick   fewer sizes and shorter measurements (a CI smoke run, well under 30 s)
           --check   exit with status 1 if a PASS/FAIL check fails (default: always exit 0)
+          --model   a token model file (.kru) to measure; repeat for several (e.g. the zoo's kjv-kru512.kru and
+                    kjv-lstm512.kru, whose ratios the PASS/FAIL lines judge)
           --help    show this text
         """
 
@@ -24,11 +30,15 @@ struct BenchOptions {
     /// arguments were wrong rather than a request for help.
     static func parse(_ arguments: [String]) -> (options: BenchOptions?, error: String?) {
         var options = BenchOptions()
-        for argument in arguments {
+        var rest = arguments[...]
+        while let argument = rest.popFirst() {
             switch argument {
             case "--json": options.json = true
             case "--quick": options.quick = true
             case "--check": options.check = true
+            case "--model":
+                guard let path = rest.popFirst() else { return (nil, "--model needs a file") }
+                options.models.append(path)
             case "--help", "-h": return (nil, nil)
             default: return (nil, "unknown argument \(argument)")
             }

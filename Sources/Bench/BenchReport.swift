@@ -30,6 +30,10 @@ struct BenchReport: Codable {
     let models: [ModelThroughput]
     let training: [TrainingThroughput]
     let allocations: AllocationCheck.Result
+    /// Section 5, for the files given with --model (empty without).
+    let zooModels: [ZooModelResult]
+    /// Section 6, one probe per --model file.
+    let poolLatency: [PoolLatencyResult]
     let checks: [Check]
 }
 

@@ -39,4 +39,56 @@ enum Checks {
         let total = result.counts.filter(\.required).reduce(0) { $0 + $1.iterations }
         return Check(name: name, passed: true, detail: "0 allocations in \(total) counted iterations")
     }
+
+    static let requiredKRUSamplingRate = 200_000.0
+    static let requiredKRUOverDense = 10.0
+    static let allowedGateMatvecRatio = 1.5
+
+    /// Section 5's targets, for the models given: every KRU samples at 200k tokens/s or more, 10× or more faster
+    /// than a dense model of the same hidden size; kru's dense gate product within 1.5× of one-thread sgemv on the
+    /// same matrix; a converted model faster than its dense source when both were given.
+    static func zoo(_ models: [ZooModelResult]) -> [Check] {
+        var checks: [Check] = []
+        for model in models where model.cell == "kru" {
+            checks.append(Check(
+                name: "\(model.name) samples ≥ \(formatRate(requiredKRUSamplingRate)) tokens/s (batch 1, the full step)",
+                passed: model.samplingTokensPerSecond >= requiredKRUSamplingRate,
+                detail: "\(formatRate(model.samplingTokensPerSecond)) tokens/s"))
+            for dense in models where dense.cell != "kru" && dense.hiddenSize == model.hiddenSize {
+                let ratio = model.samplingTokensPerSecond / dense.samplingTokensPerSecond
+                checks.append(Check(
+                    name: "\(model.name) samples ≥ \(Int(requiredKRUOverDense))× faster than \(dense.name)",
+                    passed: ratio >= requiredKRUOverDense,
+                    detail: "\(formatRate(model.samplingTokensPerSecond)) / \(formatRate(dense.samplingTokensPerSecond)) tokens/s = \(formatRatio(ratio))"))
+            }
+        }
+        for model in models {
+            if let gate = model.gateMatvec {
+                checks.append(Check(
+                    name: "\(model.name): kru's \(gate.rows)×\(gate.columns) gate product within \(allowedGateMatvecRatio)× of one-thread OpenBLAS sgemv",
+                    passed: gate.ratio <= allowedGateMatvecRatio,
+                    detail: "kru \(formatDuration(gate.kruSeconds)) / sgemv \(formatDuration(gate.openblasOneThreadSeconds)) = \(String(format: "%.2f", gate.ratio))"))
+            }
+            guard let source = model.source.map({ URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }),
+                  source != model.name, let dense = models.first(where: { $0.name == source }) else { continue }
+            checks.append(Check(
+                name: "\(model.name) (converted) samples faster than its dense source \(dense.name)",
+                passed: model.samplingTokensPerSecond > dense.samplingTokensPerSecond,
+                detail: "\(formatRate(model.samplingTokensPerSecond)) / \(formatRate(dense.samplingTokensPerSecond)) tokens/s = \(formatRatio(model.samplingTokensPerSecond / dense.samplingTokensPerSecond))"))
+        }
+        return checks
+    }
+
+    /// Section 6: two generations delay a 20 ms sleep, at the median, by no more than one token's time or one
+    /// yield interval (whichever is longer) beyond what two threads spinning outside the pool do.
+    static func pool(_ probes: [PoolLatencyResult]) -> [Check] {
+        probes.map { probe in
+            let allowed = max(probe.tokenSeconds, probe.yieldIntervalSeconds)
+            let extra = probe.busyMedianExcessSeconds - probe.spinningMedianExcessSeconds
+            return Check(
+                name: "two \(probe.model) generations delay other async work by at most a token's time (median)",
+                passed: extra <= allowed,
+                detail: "a 20 ms sleep wakes \(formatDuration(probe.busyMedianExcessSeconds)) late (max \(formatDuration(probe.busyMaximumExcessSeconds))) vs \(formatDuration(probe.spinningMedianExcessSeconds)) beside two spinning threads; allowed extra \(formatDuration(allowed)); \(probe.tokensGenerated) tokens generated meanwhile")
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KRUInference
 
 /// Runs every section with the sizes and timing the options ask for and collects the report.
 func runBenchmarks(_ options: BenchOptions) throws -> BenchReport {
@@ -27,9 +28,18 @@ func runBenchmarks(_ options: BenchOptions) throws -> BenchReport {
     let training = try TrainingThroughputBenchmark(policy: policy, hiddenSize: 512, streams: 16, bptt: options.quick ? 20 : 100,
                                                    threads: 2).run()
 
+    let zooModels = try ZooModelBenchmark(policy: policy, tokensPerCall: options.quick ? 200 : 2000).run(paths: options.models)
+    if !options.models.isEmpty { progress("cooperative pool probe") }
+    let poolLatency = try zip(options.models, zooModels).map { path, result in
+        PoolLatencyProbe.run(model: try KRUModel(path: path), name: result.name,
+                             tokenSeconds: 1 / result.samplingTokensPerSecond, sleeps: options.quick ? 10 : 40)
+    }
+
     progress("counting allocations")
+    let zooFiles = try options.models.map { (name: $0, model: try KRUModel(path: $0)) }
     let allocations = try AllocationCheck(iterations: allocationIterations)
-        .run(kronecker: kronecker, dense: dense, operatorSize: hiddenSize)
+        .run(kronecker: kronecker, dense: dense, operatorSize: hiddenSize,
+             others: try SyntheticModels.everyKind() + zooFiles)
 
     let arguments = CommandLine.arguments.dropFirst()
     return BenchReport(
@@ -40,6 +50,8 @@ func runBenchmarks(_ options: BenchOptions) throws -> BenchReport {
         settings: .init(quick: options.quick, operatorSizes: sizes, batchSizes: batchSizes,
                         minimumSecondsPerMeasurement: policy.minimumSeconds, samplesPerMeasurement: policy.samples,
                         modelHiddenSize: hiddenSize, allocationIterations: allocationIterations),
-        operators: operators, models: models, training: training, allocations: allocations,
-        checks: Checks.evaluate(operators: operators, allocations: allocations))
+        operators: operators, models: models, training: training, allocations: allocations, zooModels: zooModels,
+        poolLatency: poolLatency,
+        checks: Checks.evaluate(operators: operators, allocations: allocations) + Checks.zoo(zooModels)
+            + Checks.pool(poolLatency))
 }

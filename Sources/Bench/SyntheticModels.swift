@@ -60,7 +60,62 @@ enum SyntheticModels {
         ], tensors: tensors)
     }
 
-    /// Embedding and readout, shared by both models' recipes.
+    /// A small model (N = 64) of every cell and recurrence kind the schema has, for the allocation check: kru and
+    /// PyTorch's four cells, each dense, as a 2 × 2 chain (kru) and as rank-2 Kronecker terms of unequal factors.
+    static func everyKind() throws -> [(name: String, model: KRUModel)] {
+        var random = RandomData(seed: 64)
+        let n = 64
+        var result: [(name: String, model: KRUModel)] = []
+        for cell in ["kru", "rnn_tanh", "rnn_relu", "lstm", "gru"] {
+            let gates = ["lstm": 4, "gru": 3][cell] ?? 1
+            let complex = cell == "kru"
+            let shapes: [(String, rank: Int, factors: [Int])] =
+                [("dense", 1, []), ("kronecker rank 2, 4x4 ⊗ 16x16", 2, [4, 16])] + (complex ? [("kronecker 2x2 chain", 1, Array(repeating: 2, count: 6))] : [])
+            for (label, rank, factors) in shapes {
+                func matrix(_ name: String, _ rows: Int, _ columns: Int) -> KRUTensor {
+                    let scale = 1 / Float(columns).squareRoot()
+                    return complex ? KRUTensor(name: name, shape: [rows, columns], real: random.gaussian(rows * columns, standardDeviation: scale),
+                                               imaginary: random.gaussian(rows * columns, standardDeviation: scale))
+                        : KRUTensor(name: name, shape: [rows, columns], floats: random.gaussian(rows * columns, standardDeviation: scale))
+                }
+                var tensors = common(&random, readoutWidth: complex ? 2 * n : n)
+                tensors.append(matrix("layer.0.weight_ih", gates * n, embeddingWidth))
+                if factors.isEmpty {
+                    tensors.append(matrix("layer.0.weight_hh", gates * n, n))
+                } else {
+                    for g in 0..<gates {
+                        for t in 0..<rank {
+                            for (f, size) in factors.enumerated() {
+                                tensors.append(matrix("layer.0.weight_hh.\(g).\(t).\(f)", size, size))
+                            }
+                        }
+                    }
+                }
+                if complex {
+                    tensors.append(KRUTensor(name: "layer.0.bias", shape: [n], real: random.gaussian(n, standardDeviation: 0.01),
+                                             imaginary: random.gaussian(n, standardDeviation: 0.01)))
+                    tensors.append(KRUTensor(name: "layer.0.modrelu_bias", shape: [n], floats: random.uniform(n, -0.1, 0)))
+                } else {
+                    tensors.append(KRUTensor(name: "layer.0.bias_ih", shape: [gates * n], floats: random.gaussian(gates * n, standardDeviation: 0.1)))
+                    tensors.append(KRUTensor(name: "layer.0.bias_hh", shape: [gates * n], floats: random.gaussian(gates * n, standardDeviation: 0.1)))
+                }
+                var layer: [KRUMetadataEntry] = [
+                    .init("kru.layer.0.cell", .string(cell)),
+                    .init("kru.layer.0.hidden_size", .int(Int64(n))),
+                    .init("kru.layer.0.recurrent", .string(factors.isEmpty ? "dense" : "kronecker")),
+                ]
+                if complex { layer.append(.init("kru.layer.0.activation", .string("modrelu"))) }
+                if !factors.isEmpty {
+                    layer.append(.init("kru.layer.0.recurrent_rank", .int(Int64(rank))))
+                    layer.append(.init("kru.layer.0.recurrent_factors", .int(Int64(factors.count))))
+                }
+                result.append(("\(cell), \(label)", try load(layer: layer, tensors: tensors)))
+            }
+        }
+        return result
+    }
+
+    /// Embedding and readout, shared by the models' recipes.
     private static func common(_ random: inout RandomData, readoutWidth d: Int) -> [KRUTensor] {
         let v = vocabulary.count
         return [

@@ -22,6 +22,12 @@ enum TextReport {
         out.append("")
         out += allocationSection(report.allocations)
         out.append("")
+        if !report.zooModels.isEmpty {
+            out += zooSection(report.zooModels)
+            out.append("")
+            out += poolSection(report.poolLatency)
+            out.append("")
+        }
         for check in report.checks {
             out.append("\(check.passed ? "PASS" : "FAIL")  \(check.name): \(check.detail)")
         }
@@ -97,6 +103,52 @@ enum TextReport {
             "4. Heap allocations (malloc/calloc/realloc/aligned allocations, interposed; counted after uncounted warm-up runs)",
             "   counter self-test: \(result.counterSelfTestAllocations) allocations seen for 100 new arrays"
                 + (result.counterAvailable ? "" : " — COUNTER NOT WORKING"),
+        ] + formatTable(rows, leftAligned: 1).map { "   " + $0 }
+    }
+
+    private static func zooSection(_ models: [ZooModelResult]) -> [String] {
+        var rows = [["model", "cell", "N", "recurrent", "params", "sampling tok/s", "scoring tok/s",
+                     "\(ZooModelBenchmark.streams)-stream scoring", "\(ZooModelBenchmark.streams)-sample batch"]]
+        for m in models {
+            rows.append([m.name, m.cell, "\(m.hiddenSize)", m.recurrence, "\(m.parameters)",
+                         formatRate(m.samplingTokensPerSecond), formatRate(m.scoringTokensPerSecond),
+                         formatRate(m.parallelScoringTokensPerSecond), formatRate(m.batchedSamplingTokensPerSecond)])
+        }
+        var lines = [
+            "5. Model files (this engine, 1 thread): sampling one token at a time with TokenStream (temperature 1, the",
+            "   full step: input, recurrence, activation, readout, softmax, sample); scoring a random text exactly",
+            "   (one stream) and as \(ZooModelBenchmark.streams) parallel streams (KRUModel.score(tokens:streams:)); "
+                + "\(ZooModelBenchmark.streams) samples at once (BatchedTokenStream)",
+        ] + formatTable(rows, leftAligned: 4).map { "   " + $0 }
+        for m in models {
+            if let gate = m.gateMatvec {
+                lines.append("   \(m.name): the \(gate.rows)×\(gate.columns) recurrent product, kru \(gate.kernel) "
+                    + "\(formatDuration(gate.kruSeconds)) vs OpenBLAS sgemv 1 thread \(formatDuration(gate.openblasOneThreadSeconds)): "
+                    + String(format: "%.2f", gate.ratio) + " (kru / sgemv)")
+            }
+        }
+        for kru in models where kru.cell == "kru" {
+            for other in models where other.cell != "kru" {
+                lines.append("   \(kru.name) / \(other.name): sampling " + formatRatio(kru.samplingTokensPerSecond / other.samplingTokensPerSecond)
+                    + ", scoring " + formatRatio(kru.scoringTokensPerSecond / other.scoringTokensPerSecond))
+            }
+        }
+        return lines
+    }
+
+    private static func poolSection(_ probes: [PoolLatencyResult]) -> [String] {
+        var rows = [["model", "token", "late, alone (median/max)", "beside 2 spinning threads", "beside 2 generations", "tokens meanwhile"]]
+        for p in probes {
+            rows.append([p.model, formatDuration(p.tokenSeconds),
+                         "\(formatDuration(p.idleMedianExcessSeconds)) / \(formatDuration(p.idleMaximumExcessSeconds))",
+                         "\(formatDuration(p.spinningMedianExcessSeconds)) / \(formatDuration(p.spinningMaximumExcessSeconds))",
+                         "\(formatDuration(p.busyMedianExcessSeconds)) / \(formatDuration(p.busyMaximumExcessSeconds))",
+                         "\(p.tokensGenerated)"])
+        }
+        return [
+            "6. Cooperative pool: a task sleeps 20 ms \(probes.first?.sleeps ?? 0) times alone, beside two threads spinning outside",
+            "   Swift concurrency, and beside two model.generate(…) loops; how late it wakes, median / max (TextGeneration",
+            "   yields every \(formatDuration(probes.first?.yieldIntervalSeconds ?? 0)) of work)",
         ] + formatTable(rows, leftAligned: 1).map { "   " + $0 }
     }
 }

@@ -2,9 +2,9 @@
 // allocations of the engine's hot paths, then prints the PASS/FAIL lines (docs/BENCHMARKS.md).
 import Foundation
 
-let parsed = BenchOptions.parse(Array(CommandLine.arguments.dropFirst()))
-guard let options = parsed.options else {
-    if let error = parsed.error {
+let (parsedOptions, parseError) = BenchOptions.parse(Array(CommandLine.arguments.dropFirst()))
+guard let options = parsedOptions else {
+    if let error = parseError {
         printToStandardError("kru-bench: error: \(error)\n\(BenchOptions.usage)")
         exit(2)
     }

@@ -12,29 +12,59 @@
 /// Every lane equal to `value` (value − 0 keeps the sign of a zero weight; 0 + value would not).
 #define KRU_SPLAT(type, value) ((value) - (type){0})
 
-/// A real pass over `outer` blocks (the batch already folded in), storing or adding into y.
+/// A real pass over `outer` blocks (the batch already folded in), storing or adding into y. Four outputs that
+/// share their input loads (four blocks a over the last mode, four rows p otherwise) run side by side, so four
+/// independent sums hide the latency of each addition.
 static KRU_TARGET void KRU_V(real_pass)(ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t outer, ptrdiff_t inner,
                                        const float *w, const float *wt, const float *x, float *y, int accumulate) {
-#define KRU_RUN_OVER_B(type, width, load, store)                                                   \
-    for (; b + (width) <= inner; b += (width)) {                                                   \
-        type sum = KRU_SPLAT(type, wp[0]) * load(xa + b);                                          \
-        for (ptrdiff_t q = 1; q < columns; q++) sum = sum + KRU_SPLAT(type, wp[q]) * load(xa + q * inner + b); \
-        store(yp + b, accumulate ? load(yp + b) + sum : sum);                                      \
-    }
-#define KRU_RUN_OVER_P(type, width, load, store)                                                   \
+#define KRU_OVER_P(type, width, load, store, count)                                                \
     for (; p + (width) <= rows; p += (width)) {                                                    \
-        type sum = load(wt + p) * KRU_SPLAT(type, xa[0]);                                          \
-        for (ptrdiff_t q = 1; q < columns; q++) sum = sum + load(wt + q * rows + p) * KRU_SPLAT(type, xa[q]); \
-        store(ya + p, accumulate ? load(ya + p) + sum : sum);                                      \
+        type sum[4];                                                                               \
+        const type w0 = load(wt + p);                                                              \
+        for (int i = 0; i < (count); i++) sum[i] = w0 * KRU_SPLAT(type, xa[i * columns]);          \
+        for (ptrdiff_t q = 1; q < columns; q++) {                                                  \
+            const type wq = load(wt + q * rows + p);                                               \
+            for (int i = 0; i < (count); i++) sum[i] = sum[i] + wq * KRU_SPLAT(type, xa[i * columns + q]); \
+        }                                                                                          \
+        for (int i = 0; i < (count); i++)                                                          \
+            store(ya + i * rows + p, accumulate ? load(ya + i * rows + p) + sum[i] : sum[i]);      \
+    }
+#define KRU_OVER_B(type, width, load, store, count)                                                \
+    for (; b + (width) <= inner; b += (width)) {                                                   \
+        type sum[4];                                                                               \
+        const type x0 = load(xa + b);                                                              \
+        for (int i = 0; i < (count); i++) sum[i] = KRU_SPLAT(type, wp[i * columns]) * x0;          \
+        for (ptrdiff_t q = 1; q < columns; q++) {                                                  \
+            const type xq = load(xa + q * inner + b);                                              \
+            for (int i = 0; i < (count); i++) sum[i] = sum[i] + KRU_SPLAT(type, wp[i * columns + q]) * xq; \
+        }                                                                                          \
+        for (int i = 0; i < (count); i++)                                                          \
+            store(yp + i * inner + b, accumulate ? load(yp + i * inner + b) + sum[i] : sum[i]);    \
     }
     if (inner == 1) {
-        for (ptrdiff_t a = 0; a < outer; a++) {
+        ptrdiff_t a = 0;
+        for (; a + 4 <= outer; a += 4) {
             const float *xa = x + a * columns;
             float *ya = y + a * rows;
             ptrdiff_t p = 0;
-            KRU_RUN_OVER_P(kru_f16, 16, kru_load16, kru_store16)
-            KRU_RUN_OVER_P(kru_f8, 8, kru_load8, kru_store8)
-            KRU_RUN_OVER_P(kru_f4, 4, kru_load4, kru_store4)
+            KRU_OVER_P(kru_f16, 16, kru_load16, kru_store16, 4)
+            KRU_OVER_P(kru_f8, 8, kru_load8, kru_store8, 4)
+            KRU_OVER_P(kru_f4, 4, kru_load4, kru_store4, 4)
+            for (; p < rows; p++) {
+                for (int i = 0; i < 4; i++) {
+                    float sum = wt[p] * xa[i * columns];
+                    for (ptrdiff_t q = 1; q < columns; q++) sum = sum + wt[q * rows + p] * xa[i * columns + q];
+                    ya[i * rows + p] = accumulate ? ya[i * rows + p] + sum : sum;
+                }
+            }
+        }
+        for (; a < outer; a++) {
+            const float *xa = x + a * columns;
+            float *ya = y + a * rows;
+            ptrdiff_t p = 0;
+            KRU_OVER_P(kru_f16, 16, kru_load16, kru_store16, 1)
+            KRU_OVER_P(kru_f8, 8, kru_load8, kru_store8, 1)
+            KRU_OVER_P(kru_f4, 4, kru_load4, kru_store4, 1)
             for (; p < rows; p++) {
                 float sum = wt[p] * xa[0];
                 for (ptrdiff_t q = 1; q < columns; q++) sum = sum + wt[q * rows + p] * xa[q];
@@ -45,13 +75,29 @@ static KRU_TARGET void KRU_V(real_pass)(ptrdiff_t rows, ptrdiff_t columns, ptrdi
     }
     for (ptrdiff_t a = 0; a < outer; a++) {
         const float *xa = x + a * columns * inner;
-        for (ptrdiff_t p = 0; p < rows; p++) {
+        ptrdiff_t p0 = 0;
+        for (; p0 + 4 <= rows; p0 += 4) {
+            const float *wp = w + p0 * columns;
+            float *yp = y + (a * rows + p0) * inner;
+            ptrdiff_t b = 0;
+            KRU_OVER_B(kru_f16, 16, kru_load16, kru_store16, 4)
+            KRU_OVER_B(kru_f8, 8, kru_load8, kru_store8, 4)
+            KRU_OVER_B(kru_f4, 4, kru_load4, kru_store4, 4)
+            for (; b < inner; b++) {
+                for (int i = 0; i < 4; i++) {
+                    float sum = wp[i * columns] * xa[b];
+                    for (ptrdiff_t q = 1; q < columns; q++) sum = sum + wp[i * columns + q] * xa[q * inner + b];
+                    yp[i * inner + b] = accumulate ? yp[i * inner + b] + sum : sum;
+                }
+            }
+        }
+        for (ptrdiff_t p = p0; p < rows; p++) {
             const float *wp = w + p * columns;
             float *yp = y + (a * rows + p) * inner;
             ptrdiff_t b = 0;
-            KRU_RUN_OVER_B(kru_f16, 16, kru_load16, kru_store16)
-            KRU_RUN_OVER_B(kru_f8, 8, kru_load8, kru_store8)
-            KRU_RUN_OVER_B(kru_f4, 4, kru_load4, kru_store4)
+            KRU_OVER_B(kru_f16, 16, kru_load16, kru_store16, 1)
+            KRU_OVER_B(kru_f8, 8, kru_load8, kru_store8, 1)
+            KRU_OVER_B(kru_f4, 4, kru_load4, kru_store4, 1)
             for (; b < inner; b++) {
                 float sum = wp[0] * xa[b];
                 for (ptrdiff_t q = 1; q < columns; q++) sum = sum + wp[q] * xa[q * inner + b];
@@ -59,8 +105,8 @@ static KRU_TARGET void KRU_V(real_pass)(ptrdiff_t rows, ptrdiff_t columns, ptrdi
             }
         }
     }
-#undef KRU_RUN_OVER_B
-#undef KRU_RUN_OVER_P
+#undef KRU_OVER_B
+#undef KRU_OVER_P
 }
 
 /// The complex pass on split planes.
@@ -200,6 +246,17 @@ static KRU_TARGET void KRU_V(complex_chain)(int passCount, const kru_mode_pass *
                                     yi + v * yStride, accumulate);
         }
     }
+}
+
+/// See kru_real_kronecker_sum.
+static KRU_TARGET void KRU_V(real_kronecker_sum)(int gateCount, int termCount, int passCount,
+                                                const kru_mode_pass *passes, const float *w, const float *wt,
+                                                ptrdiff_t n, ptrdiff_t batch, const float *x, float *y,
+                                                ptrdiff_t yStride, float *scratch0, float *scratch1) {
+    for (int g = 0; g < gateCount; g++)
+        for (int t = 0; t < termCount; t++)
+            KRU_V(real_chain)(passCount, passes + (g * termCount + t) * passCount, w, wt, batch, x, y + g * n, yStride,
+                              1, scratch0, scratch1);
 }
 
 #undef KRU_SPLAT

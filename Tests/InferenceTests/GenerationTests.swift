@@ -163,3 +163,19 @@ struct GenerationTests {
         #expect(try await task.value == 1000)
     }
 }
+
+/// Batched generation against its oracle: n single-stream generations with the matching seeds.
+struct BatchedGenerationTests {
+    @Test(arguments: ["torch_gru_h8_l3.kru", "kru_lstm_kron_rank1.kru", "kru_unequal_4x4_2x2_onehot_split_tanh.kru"])
+    func everyStreamEqualsTheSingleStreamOfItsSeed(file: String) throws {
+        let model = try KRUModel(path: ModelFixtureTests.directory.appendingPathComponent(file).path)
+        let options = GenerationOptions(length: 50, temperature: 0.9, topP: 0.95, seed: UInt64.max - 1)
+        let batched = Array(try BatchedTokenStream(model: model, prime: [1, 0], options: options, count: 4))
+        #expect(batched.count == 50)
+        for i in 0..<4 {
+            var single = options
+            single.seed = options.seed &+ UInt64(i)
+            #expect(batched.map { $0[i] } == Array(try TokenStream(model: model, prime: [1, 0], options: single)))
+        }
+    }
+}

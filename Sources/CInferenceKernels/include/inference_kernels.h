@@ -102,6 +102,15 @@ void kru_complex_mode_chain(
     ptrdiff_t batch, const float *xReal, const float *xImaginary, float *yReal, float *yImaginary,
     ptrdiff_t yStride, int accumulate, float *const scratch[4]);
 
+/// The recurrent product of a real cell whose gate blocks are sums of Kronecker products, in one call: for every
+/// gate g < gateCount and term t < termCount, y_b[g·n …] += (W_{g,t,0} ⊗ … ⊗ W_{g,t,F−1})·x_b, terms added in
+/// order. `passes` holds `passCount` passes per term, gate-major then term-major, with weight offsets into the
+/// shared `weights` and `transposed` planes; x_b are contiguous n-vectors, y_b at y + b·yStride.
+void kru_real_kronecker_sum(
+    int variant, int gateCount, int termCount, int passCount, const kru_mode_pass *passes, const float *weights,
+    const float *transposed, ptrdiff_t n, ptrdiff_t batch, const float *x, float *y, ptrdiff_t yStride,
+    float *scratch0, float *scratch1);
+
 // MARK: - Cells
 
 /// The nonlinearities of docs/ENGINE.md: exact functions of the input, correctly rounded to Float except in

@@ -150,7 +150,7 @@ public struct RealKroneckerOperator: Sendable {
                  accumulate: false, workspace: workspace, variant: .widest)
     }
 
-    /// The unchecked core the cells use: y_b = K·x_b, or y_b += K·x_b when `accumulate`, for `batchSize`
+    /// The unchecked core: y_b = K·x_b, or y_b += K·x_b when `accumulate`, for `batchSize`
     /// contiguous input vectors, output vector b at `y + b·stride`.
     func multiply(
         _ plan: KroneckerPlan, _ weights: [Float], _ transposed: [Float], _ x: UnsafePointer<Float>,
@@ -166,14 +166,5 @@ public struct RealKroneckerOperator: Sendable {
                 }
             }
         }
-    }
-
-    /// y_b += K·x_b for `batchSize` contiguous vectors, output vector b at `y + b·stride` (a cell's gate block).
-    func multiplyAdd(
-        _ x: UnsafePointer<Float>, batchSize: Int, into y: UnsafeMutablePointer<Float>, stride: Int,
-        workspace: KroneckerWorkspace, variant: KernelVariant
-    ) {
-        multiply(forwardPlan, forwardWeights, adjointWeights, x, batchSize: batchSize, into: y, stride: stride,
-                 accumulate: true, workspace: workspace, variant: variant)
     }
 }

@@ -4,7 +4,7 @@ enum Recurrence: Sendable {
     /// PyTorch's stacked W_hh (G·N × N): one dense product gives every gate.
     case dense(DenseMatrix)
     /// For each gate g, the rank-r terms of R_g = Σ_t W_{g,t,0} ⊗ … ⊗ W_{g,t,F−1}.
-    case kronecker([[RealKroneckerOperator]])
+    case kronecker(KroneckerGates)
     /// A kru cell's complex N × N matrix.
     case complexDense(ComplexDenseMatrix)
     /// A kru cell's complex rank-r terms.
@@ -14,7 +14,7 @@ enum Recurrence: Sendable {
     var scratchElements: Int {
         switch self {
         case .dense, .complexDense: 0
-        case .kronecker(let gates): gates.joined().map(\.scratchElementsPerVector).max() ?? 0
+        case .kronecker(let gates): gates.scratchElementsPerVector
         case .complexKronecker(let terms): terms.map(\.scratchElementsPerVector).max() ?? 0
         }
     }
@@ -25,7 +25,7 @@ enum Recurrence: Sendable {
         case .dense(let m): m.values.count
         case .complexDense(let m): 2 * m.real.values.count
         case .kronecker(let gates):
-            gates.joined().reduce(0) { $0 + $1.factors.reduce(0) { $0 + $1.values.count } }
+            gates.operators.joined().reduce(0) { $0 + $1.factors.reduce(0) { $0 + $1.values.count } }
         case .complexKronecker(let terms): terms.reduce(0) { $0 + $1.factors.reduce(0) { $0 + 2 * $1.real.count } }
         }
     }
@@ -41,12 +41,8 @@ enum Recurrence: Sendable {
             matrix.multiply(h, xStride: n, batch: batch, into: gates, yStride: stride, accumulate: true,
                             variant: variant)
         case .kronecker(let blocks):
-            for (g, terms) in blocks.enumerated() {
-                for op in terms {
-                    op.multiplyAdd(h, batchSize: batch, into: gates + g * n, stride: stride, workspace: workspace,
-                                   variant: variant)
-                }
-            }
+            blocks.multiplyAdd(h, hiddenSize: n, batch: batch, into: gates, stride: stride, workspace: workspace,
+                               variant: variant)
         case .complexDense, .complexKronecker:
             preconditionFailure("a complex recurrence in a real cell; the loader prevents this")
         }

@@ -33,14 +33,14 @@ extension WeightLoader {
                     })
                 })
             }
-            return .kronecker(try names.map { terms in
+            return .kronecker(KroneckerGates(try names.map { terms in
                 try terms.map { term in
                     try RealKroneckerOperator(factors: term.map { name in
                         let (r, c) = try matrixShape(name)
                         return RealKroneckerFactor(rows: r, columns: c, values: try real(name, shape: [r, c]))
                     })
                 }
-            })
+            }))
         }
     }
 }

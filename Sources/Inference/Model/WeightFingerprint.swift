@@ -20,7 +20,7 @@ enum WeightFingerprint {
             switch layer.recurrence {
             case .dense(let m): add(m.values)
             case .complexDense(let m): add(m.real.values); add(m.imaginary.values)
-            case .kronecker(let gates): gates.joined().forEach { $0.factors.forEach { add($0.values) } }
+            case .kronecker(let gates): gates.operators.joined().forEach { $0.factors.forEach { add($0.values) } }
             case .complexKronecker(let terms): terms.forEach { $0.factors.forEach { add($0.real); add($0.imaginary) } }
             }
         }
