@@ -57,6 +57,9 @@ struct CLIError: Error, CustomStringConvertible {
             self.init(error.kind == .io ? .ioError : .dataError, "\(error)")
         case let error as KRUWriterError:
             self.init(.dataError, prefix + "cannot be written: \(error)")
+        case let error as GenerationError:
+            // Generation settings that cannot work (a NaN temperature, top-p outside (0, 1], …): a usage error.
+            self.init(.usage, "\(error)")
         default:
             // ModelSchemaError, ConversionError, ModelInputError, UnknownCharactersError, …: the content of
             // an input does not fit what was asked.
