@@ -68,12 +68,15 @@ struct Sample: ParsableCommand {
         try read(primeText, into: session, echo: !noEcho && !json, output: output)
         try generate(session, settings, output: output)
         if interactive {
-            var turn: UInt64 = 1
-            while let line = readLine(strippingNewline: false) {
-                try read(line, into: session, echo: false, output: output)
-                // Each turn draws from a new stream, so turns are not all the same continuation.
-                settings.seed = settings.seed &+ turn
+            // A line ends with its newline when the model knows the character (the model then reads it, as it
+            // would in a text), otherwise the newline is dropped. Turn k draws with seed + k.
+            let keepNewline = kru.tokenIndex(of: "\n") != nil
+            let firstSeed = settings.seed
+            var turn: UInt64 = 0
+            while let line = readLine(strippingNewline: !keepNewline) {
                 turn += 1
+                try read(line, into: session, echo: false, output: output)
+                settings.seed = firstSeed &+ turn
                 try generate(session, settings, output: output)
             }
         }
