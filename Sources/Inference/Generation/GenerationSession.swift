@@ -9,7 +9,7 @@
 /// let model = try KRUModel(contentsOf: url)
 /// let session = try GenerationSession(model: model)
 /// try session.append("And God said")
-/// for try await token in try session.generate(GenerationOptions(length: 200, seed: 1, stop: ["\n"])) {
+/// for await token in try session.generate(GenerationOptions(length: 200, seed: 1, stop: ["\n"])) {
 ///     print(token.text, terminator: "")
 /// }
 /// try session.append("\nAnd")   // continue after what was generated
@@ -91,7 +91,7 @@ extension KRUModel {
     /// each token when the consumer asks for it (see ``TextGeneration``).
     ///
     /// ```swift
-    /// for try await token in try model.generate(prime: "And God said", options: .init(length: 200, seed: 7)) {
+    /// for await token in try model.generate(prime: "And God said", options: .init(length: 200, seed: 7)) {
     ///     print(token.text, terminator: "")
     /// }
     /// ```

@@ -37,8 +37,11 @@ public struct TokenStream: Sequence, IteratorProtocol {
     private var drawer: TokenDrawer
     private var remaining: Int?
 
-    /// - Parameter prime: token ids to condition on; with none, the first token is drawn uniformly (as
-    ///   char-rnn does), since the zero state has seen nothing to predict from.
+    /// - Parameters:
+    ///   - model: a model with token input and a categorical output at every step.
+    ///   - prime: token ids to condition on; with none, the first token is drawn uniformly (as char-rnn does),
+    ///     since the zero state has seen nothing to predict from.
+    ///   - options: the length and sampling settings (stop sequences are ``TextGenerator``'s).
     /// - Throws: ``GenerationError`` for invalid options or a model without text output, ``ModelInputError``
     ///   for a prime token outside the vocabulary.
     public init(model: KRUModel, prime: [Int], options: GenerationOptions) throws {

@@ -112,9 +112,11 @@ public struct ComplexKroneckerOperator: Sendable {
     /// Computes y = K·x for each of `batchSize` batch-major complex vectors in split planes.
     ///
     /// - Parameters:
-    ///   - inputReal, inputImaginary: each at least `batchSize × shape.inputLength` floats.
-    ///   - outputReal, outputImaginary: each at least `batchSize × shape.outputLength` floats, overwritten;
-    ///     neither may overlap either input plane. Elements past the batch are left untouched.
+    ///   - inputReal: at least `batchSize × shape.inputLength` floats.
+    ///   - inputImaginary: the same for the imaginary plane.
+    ///   - outputReal: at least `batchSize × shape.outputLength` floats, overwritten; it may not overlap either
+    ///     input plane. Elements past the batch are left untouched.
+    ///   - outputImaginary: the same for the imaginary plane.
     ///   - batchSize: number of vectors, ≥ 0 (0 does nothing).
     ///   - workspace: a complex workspace with `batchSize × scratchElementsPerVector ≤ elementsPerPlane`.
     /// - Precondition: the sizes above hold; violations are programming errors and trap.
@@ -131,9 +133,11 @@ public struct ComplexKroneckerOperator: Sendable {
     /// Computes x = Kᴴ·y = (⊗W_fᴴ)·y, the conjugate transpose, for each of `batchSize` batch-major vectors.
     ///
     /// - Parameters:
-    ///   - inputReal, inputImaginary: each at least `batchSize × shape.outputLength` floats (K's output space).
-    ///   - outputReal, outputImaginary: each at least `batchSize × shape.inputLength` floats (K's input
-    ///     space), overwritten; must not overlap the inputs.
+    ///   - inputReal: at least `batchSize × shape.outputLength` floats (K's output space).
+    ///   - inputImaginary: the same for the imaginary plane.
+    ///   - outputReal: at least `batchSize × shape.inputLength` floats (K's input space), overwritten; must not
+    ///     overlap the inputs.
+    ///   - outputImaginary: the same for the imaginary plane.
     ///   - batchSize: number of vectors, ≥ 0.
     ///   - workspace: a complex workspace with `batchSize × scratchElementsPerVector ≤ elementsPerPlane`.
     public func applyAdjoint(
@@ -146,7 +150,7 @@ public struct ComplexKroneckerOperator: Sendable {
             inputReal, inputImaginary, outputReal, outputImaginary, batchSize, workspace, chain: nil)
     }
 
-    /// Array form of ``apply(inputReal:inputImaginary:outputReal:outputImaginary:batchSize:workspace:)``;
+    /// Array form of `apply`;
     /// does not reallocate the outputs when they are uniquely referenced and long enough.
     public func apply(
         inputReal: [Float], inputImaginary: [Float], outputReal: inout [Float], outputImaginary: inout [Float],
@@ -165,7 +169,7 @@ public struct ComplexKroneckerOperator: Sendable {
         }
     }
 
-    /// Array form of ``applyAdjoint(inputReal:inputImaginary:outputReal:outputImaginary:batchSize:workspace:)``.
+    /// Array form of `applyAdjoint`.
     public func applyAdjoint(
         inputReal: [Float], inputImaginary: [Float], outputReal: inout [Float], outputImaginary: inout [Float],
         batchSize: Int = 1, workspace: KroneckerWorkspace

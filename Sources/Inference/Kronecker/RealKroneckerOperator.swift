@@ -63,8 +63,7 @@ public struct RealKroneckerOperator: Sendable {
         self.adjointPlan = try KroneckerPlan(shape: shape.adjoint)
     }
 
-    /// Scratch floats per vector that ``apply(_:into:batchSize:workspace:)`` and
-    /// ``applyAdjoint(_:into:batchSize:workspace:)`` need in each workspace plane.
+    /// Scratch floats per vector that `apply` and `applyAdjoint` need in each workspace plane.
     public var scratchElementsPerVector: Int {
         max(forwardPlan.scratchElementsPerVector, adjointPlan.scratchElementsPerVector)
     }
@@ -107,15 +106,14 @@ public struct RealKroneckerOperator: Sendable {
         run(adjointPlan, adjointWeights, forwardWeights, shape.adjoint, input, output, batchSize, workspace)
     }
 
-    /// Array form of ``apply(_:into:batchSize:workspace:)``; does not reallocate `output` when it is
-    /// uniquely referenced and long enough.
+    /// Array form of `apply`; does not reallocate `output` when it is uniquely referenced and long enough.
     public func apply(_ input: [Float], into output: inout [Float], batchSize: Int = 1, workspace: KroneckerWorkspace) {
         input.withUnsafeBufferPointer { x in
             output.withUnsafeMutableBufferPointer { y in apply(x, into: y, batchSize: batchSize, workspace: workspace) }
         }
     }
 
-    /// Array form of ``applyAdjoint(_:into:batchSize:workspace:)``.
+    /// Array form of `applyAdjoint`.
     public func applyAdjoint(
         _ input: [Float], into output: inout [Float], batchSize: Int = 1, workspace: KroneckerWorkspace
     ) {

@@ -3,7 +3,7 @@
 /// the same text on every platform.
 ///
 /// The sampler owns scratch space sized to the vocabulary, allocated once in ``init(vocabularySize:temperature:topK:topP:)``;
-/// ``sample(logits:using:)`` allocates nothing. The settings are plain properties and may change between calls.
+/// `sample(logits:using:)` allocates nothing. The settings are plain properties and may change between calls.
 public struct TokenSampler: Sendable {
     /// The number of logits every call must pass.
     public let vocabularySize: Int
@@ -42,7 +42,7 @@ public struct TokenSampler: Sendable {
         sample(logits: logits, uniform: generator.nextDouble())
     }
 
-    /// ``sample(logits:using:)`` for an array.
+    /// `sample(logits:using:)` for an array.
     public mutating func sample(logits: [Float], using generator: inout KRURandom) -> Int {
         logits.withUnsafeBufferPointer { sample(logits: $0, using: &generator) }
     }

@@ -82,7 +82,10 @@ extension KRUModel {
     /// recurrent products of B pieces run as one matrix product per step. The first token of every piece goes
     /// unpredicted and each piece starts without the context before it, so the result differs slightly from the
     /// single stream (it predicts T − B tokens instead of T − 1).
-    /// - Parameter progress: called as tokens are done with the number done (for progress lines).
+    /// - Parameters:
+    ///   - tokens: the text's token ids.
+    ///   - streams: the number of pieces scored side by side (1: the exact single stream).
+    ///   - progress: called as tokens are done with the number done (for progress lines).
     /// - Throws: ``GenerationError/notATextModel`` for a model without token input and a categorical output per
     ///   step, ``ModelInputError`` for an id outside the vocabulary or `streams` < 1.
     public func score(tokens: [Int], streams: Int = 1, progress: ((Int) -> Void)? = nil) throws -> TextScore {
