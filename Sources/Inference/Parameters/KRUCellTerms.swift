@@ -1,7 +1,7 @@
 /// Which terms besides the recurrent factors a KRU cell has — the choices the KRU paper leaves open
-/// (reference/data-sources.md §9.7), made explicit so a count says what it includes.
+/// (docs/KRONECKER.md §9), made explicit so a count says what it includes.
 ///
-/// The cell is h_t = σ(W h_{t−1} + U x_t + b), y_t = V [Re h_t; Im h_t] + c (DESIGN.md).
+/// The cell is h_t = σ(W h_{t−1} + U x_t + b), y_t = V [Re h_t; Im h_t] + c (spec/MODEL.md §4).
 public struct KRUCellTerms: Sendable, Hashable {
     /// The additive hidden bias b.
     public enum HiddenBias: Sendable, Hashable, CaseIterable {
@@ -34,8 +34,8 @@ public struct KRUCellTerms: Sendable, Hashable {
         self.learnedInitialState = learnedInitialState
     }
 
-    /// This project's cell (DESIGN.md, spec/MODEL.md): complex U, complex b, plus the modReLU bias when the
-    /// nonlinearity is modReLU; no trained h_0.
+    /// This project's cell (spec/MODEL.md §4, docs/KRONECKER.md §9): complex U, complex b, plus the modReLU bias
+    /// when the nonlinearity is modReLU; no trained h_0.
     public static func projectCell(modReLU: Bool) -> KRUCellTerms {
         KRUCellTerms(complexInputWeights: true, hiddenBias: .complex, modReLUBias: modReLU)
     }
