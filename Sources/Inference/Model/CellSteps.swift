@@ -7,7 +7,7 @@ enum LayerInput {
     /// Token ids applied as one-hot columns (never formed).
     case oneHot(UnsafePointer<Int>)
     /// Per stream, a row that already holds the layer's input projection W_ih·x + b_ih (kru: real plane, then
-    /// imaginary): a row of the model's ``InputTable``, or a projection computed for many steps at once.
+    /// imaginary): a row of the model's ``InputTable``.
     case projected(UnsafePointer<UnsafePointer<Float>>)
 }
 

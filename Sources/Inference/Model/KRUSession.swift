@@ -203,9 +203,6 @@ public final class KRUSession {
         }
     }
 
-    /// Feeds precomputed input projections (one row per stream) — the teacher-forced path.
-    func feed(projectedRows rows: UnsafePointer<UnsafePointer<Float>>) { run(.projected(rows)) }
-
     private func run(_ input: LayerInput) {
         var x = input
         for l in 0..<layers.count {
