@@ -15,7 +15,9 @@ struct TokenDrawer {
     mutating func draw(from session: KRUSession, stream: Int = 0) -> Int {
         guard session.stepCount > 0 else { return random.nextIndex(below: sampler.vocabularySize) }
         let k = sampler.vocabularySize
-        return session.withOutputs { sampler.sample(logits: UnsafeBufferPointer(rebasing: $0[stream * k..<(stream + 1) * k]), using: &random) }
+        return session.withOutputs { outputs in
+            sampler.sample(logits: UnsafeBufferPointer(rebasing: outputs[stream * k..<(stream + 1) * k]), using: &random)
+        }
     }
 }
 

@@ -43,7 +43,9 @@ extension KRULayerWeights {
             return
         }
         biasReal.withUnsafeBufferPointer { zr.fill(from: $0.baseAddress!, count: n, streams: batch, stride: stride) }
-        biasImaginary.withUnsafeBufferPointer { zi.fill(from: $0.baseAddress!, count: n, streams: batch, stride: stride) }
+        biasImaginary.withUnsafeBufferPointer {
+            zi.fill(from: $0.baseAddress!, count: n, streams: batch, stride: stride)
+        }
         switch x {
         case .vectors(let vectors, let width):
             input.real.multiply(vectors, xStride: width, batch: batch, into: zr, yStride: stride, accumulate: true,
@@ -139,6 +141,8 @@ extension RealLayerWeights {
             for b in 0..<streams { (gates + b * stride).update(repeating: 0, count: count) }
             return
         }
-        bias.withUnsafeBufferPointer { gates.fill(from: $0.baseAddress!, count: count, streams: streams, stride: stride) }
+        bias.withUnsafeBufferPointer {
+            gates.fill(from: $0.baseAddress!, count: count, streams: streams, stride: stride)
+        }
     }
 }

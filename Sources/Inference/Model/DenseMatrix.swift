@@ -52,8 +52,10 @@ struct ComplexDenseMatrix: Sendable {
     ) {
         let count = batch * rows
         func products(_ a: DenseMatrix, _ x: UnsafePointer<Float>, _ b: DenseMatrix, _ z: UnsafePointer<Float>) {
-            a.multiply(x, xStride: columns, batch: batch, into: first, yStride: rows, accumulate: false, variant: variant)
-            b.multiply(z, xStride: columns, batch: batch, into: second, yStride: rows, accumulate: false, variant: variant)
+            a.multiply(x, xStride: columns, batch: batch, into: first, yStride: rows, accumulate: false,
+                       variant: variant)
+            b.multiply(z, xStride: columns, batch: batch, into: second, yStride: rows, accumulate: false,
+                       variant: variant)
         }
         products(real, xr, imaginary, xi)
         for i in 0..<count { yr[i] += first[i] - second[i] }

@@ -37,9 +37,10 @@ public final class KRUSession {
         // The workspace can only fail for sizes the loader's limits already exclude.
         let workspace = try! KroneckerWorkspace(maxBatchSize: batchSize, scratchElementsPerVector: scratchPerVector,
                                                 isComplex: true)
-        scratch = StepScratch(fromInput: .allocateZeroed(batchSize * widest), fromState: .allocateZeroed(batchSize * widest),
-                              first: .allocateZeroed(batchSize * hiddenMax), second: .allocateZeroed(batchSize * hiddenMax),
-                              workspace: workspace)
+        scratch = StepScratch(
+            fromInput: .allocateZeroed(batchSize * widest), fromState: .allocateZeroed(batchSize * widest),
+            first: .allocateZeroed(batchSize * hiddenMax), second: .allocateZeroed(batchSize * hiddenMax),
+            workspace: workspace)
         outputs = UnsafeMutableBufferPointer(start: .allocateZeroed(batchSize * model.description.outputWidth),
                                              count: batchSize * model.description.outputWidth)
         embedded = .allocateZeroed(batchSize * (model.embedding?.columns ?? 0))
@@ -51,9 +52,8 @@ public final class KRUSession {
 
     deinit {
         layers.forEach { $0.deallocate() }
-        for buffer in [scratch.fromInput, scratch.fromState, scratch.first, scratch.second, outputs.baseAddress!, embedded] {
-            buffer.deallocate()
-        }
+        let buffers = [scratch.fromInput, scratch.fromState, scratch.first, scratch.second, outputs.baseAddress!, embedded]
+        buffers.forEach { $0.deallocate() }
         tokens.deallocate()
         inputRows.deallocate()
     }
@@ -77,7 +77,9 @@ public final class KRUSession {
     /// Feeds one token per stream (`batchSize` of them) and computes the outputs.
     /// - Throws: ``ModelInputError`` for a vector model, the wrong number of tokens or one outside the vocabulary.
     public func feed(tokens: [Int]) throws(ModelInputError) {
-        guard tokens.count == batchSize else { throw ModelInputError("\(tokens.count) tokens for \(batchSize) streams") }
+        guard tokens.count == batchSize else {
+            throw ModelInputError("\(tokens.count) tokens for \(batchSize) streams")
+        }
         try feedTokens(tokens)
     }
 
@@ -97,7 +99,8 @@ public final class KRUSession {
             throw ModelInputError("this model takes tokens, not vectors")
         }
         guard vectors.count == batchSize * width else {
-            throw ModelInputError("\(vectors.count) values; \(batchSize) streams of width \(width) need \(batchSize * width)")
+            throw ModelInputError(
+                "\(vectors.count) values; \(batchSize) streams of width \(width) need \(batchSize * width)")
         }
         vectors.withUnsafeBufferPointer { run(.vectors($0.baseAddress!, width: width)) }
     }
@@ -220,7 +223,9 @@ public final class KRUSession {
         guard case .vectors(let top, let width) = x else { return }
         let k = model.description.outputWidth
         let out = outputs.baseAddress!
-        model.readoutBias.withUnsafeBufferPointer { out.fill(from: $0.baseAddress!, count: k, streams: batchSize, stride: k) }
+        model.readoutBias.withUnsafeBufferPointer {
+            out.fill(from: $0.baseAddress!, count: k, streams: batchSize, stride: k)
+        }
         model.readout.multiply(top, xStride: width, batch: batchSize, into: out, yStride: k, accumulate: true,
                                variant: variant)
         stepCount += 1
@@ -270,21 +275,35 @@ struct LayerBuffers {
 
     func planeSizes(batch: Int) -> [Int] { widths.map { $0 * batch } }
 
-    func zero() { for (plane, width) in zip(planes, widths) { plane.update(repeating: 0, count: batch * width) } }
-    func zero(stream b: Int) { for (plane, width) in zip(planes, widths) { (plane + b * width).update(repeating: 0, count: width) } }
+    func zero() {
+        for (plane, width) in zip(planes, widths) { plane.update(repeating: 0, count: batch * width) }
+    }
+
+    func zero(stream b: Int) {
+        for (plane, width) in zip(planes, widths) { (plane + b * width).update(repeating: 0, count: width) }
+    }
+
     /// Copies stream `source` of `other` (the same layer in another batch) into stream `destination`.
     func copy(stream source: Int, of other: LayerBuffers, to destination: Int) {
         for (width, (target, origin)) in zip(widths, zip(planes, other.planes)) {
             (target + destination * width).update(from: origin + source * width, count: width)
         }
     }
+
     func copy() -> [[Float]] { zip(planes, widths).map { Array(UnsafeBufferPointer(start: $0, count: batch * $1)) } }
+
     func copy(stream b: Int) -> [[Float]] {
         zip(planes, widths).map { Array(UnsafeBufferPointer(start: $0 + b * $1, count: $1)) }
     }
-    func restore(_ saved: [[Float]]) { for (plane, values) in zip(planes, saved) { plane.update(from: values, count: values.count) } }
+
+    func restore(_ saved: [[Float]]) {
+        for (plane, values) in zip(planes, saved) { plane.update(from: values, count: values.count) }
+    }
+
     func restore(_ saved: [[Float]], stream b: Int) {
-        for ((plane, width), values) in zip(zip(planes, widths), saved) { (plane + b * width).update(from: values, count: width) }
+        for ((plane, width), values) in zip(zip(planes, widths), saved) {
+            (plane + b * width).update(from: values, count: width)
+        }
     }
     func deallocate() { planes.forEach { $0.deallocate() } }
 }

@@ -24,7 +24,8 @@ extension KRUSessionState {
         for (l, planes) in layers.enumerated() {
             metadata.append(.init("kru.state.layer.\(l).planes", .int(Int64(planes.count))))
             for (p, plane) in planes.enumerated() {
-                tensors.append(KRUTensor(name: "state.layer.\(l).\(p)", shape: [batchSize, plane.count / batchSize], floats: plane))
+                let shape = [batchSize, plane.count / batchSize]
+                tensors.append(KRUTensor(name: "state.layer.\(l).\(p)", shape: shape, floats: plane))
             }
         }
         tensors.append(KRUTensor(name: "state.outputs", shape: [batchSize, outputs.count / batchSize], floats: outputs))
@@ -52,17 +53,20 @@ extension KRUSessionState {
         let layerCount = Int(try int("kru.state.layer_count", 0...Int64(model.description.layers.count)))
         let stepCount = Int(try int("kru.state.step_count", 0...Int64.max))
         let expected = model.session(batchSize: 1).snapshot()
-        guard layerCount == expected.layers.count else { throw ModelInputError("\(path) holds the state of a different model") }
+        let foreign = ModelInputError("\(path) holds the state of a different model")
+        guard layerCount == expected.layers.count else { throw foreign }
         var layers: [[[Float]]] = []
         for l in 0..<layerCount {
             let planeCount = Int(try int("kru.state.layer.\(l).planes", 0...16))
-            guard planeCount == expected.layers[l].count else { throw ModelInputError("\(path) holds the state of a different model") }
+            guard planeCount == expected.layers[l].count else { throw foreign }
             layers.append(try (0..<planeCount).map { p in
-                try Self.plane(file, "state.layer.\(l).\(p)", shape: [batchSize, expected.layers[l][p].count], path: path)
+                let shape = [batchSize, expected.layers[l][p].count]
+                return try Self.plane(file, "state.layer.\(l).\(p)", shape: shape, path: path)
             })
         }
         let outputs = try Self.plane(file, "state.outputs", shape: [batchSize, expected.outputs.count], path: path)
-        self.init(batchSize: batchSize, layers: layers, outputs: outputs, stepCount: stepCount, fingerprint: model.fingerprint)
+        self.init(batchSize: batchSize, layers: layers, outputs: outputs, stepCount: stepCount,
+                  fingerprint: model.fingerprint)
     }
 
     private static func plane(_ file: KRUFile, _ name: String, shape: [Int], path: String) throws -> [Float] {

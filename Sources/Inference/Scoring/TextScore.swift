@@ -52,7 +52,8 @@ struct RunningMean {
         result.count = count + other.count
         let delta = other.mean - mean
         result.mean = mean + delta * Double(other.count) / Double(result.count)
-        result.squares = squares + other.squares + delta * delta * Double(count) * Double(other.count) / Double(result.count)
+        result.squares = squares + other.squares
+            + delta * delta * Double(count) * Double(other.count) / Double(result.count)
         return result
     }
     var standardError: Double { count > 1 ? (squares / Double(count - 1)).squareRoot() / Double(count).squareRoot() : 0 }
@@ -92,7 +93,8 @@ extension KRUModel {
         let vocabularySize = try textVocabularySize()
         guard streams >= 1 else { throw ModelInputError("the number of streams must be at least 1, not \(streams)") }
         if let bad = tokens.firstIndex(where: { $0 < 0 || $0 >= vocabularySize }) {
-            throw ModelInputError("token id \(tokens[bad]) at position \(bad) is outside the vocabulary (0 ..< \(vocabularySize))")
+            throw ModelInputError(
+                "token id \(tokens[bad]) at position \(bad) is outside the vocabulary (0 ..< \(vocabularySize))")
         }
         let pieces = min(streams, max(tokens.count, 1))
         let starts = (0...pieces).map { $0 * tokens.count / pieces }
