@@ -4,8 +4,8 @@
     /path/to/venv/bin/python tools/peer_benchmark.py [--model models/kjv-lstm512.kru] [--kru-bench PATH]
 
 Needs torch, onnxruntime and onnx (a scratch venv: `python3 -m venv v && v/bin/pip install torch onnxruntime onnx`;
-the CPU wheel of torch is enough). Never run in CI. The model's weights are read with python/kru_format.py (the
-project's independent reader) into PyTorch's nn.Embedding, nn.LSTM and nn.Linear — the same model kru runs — and
+the CPU wheel of torch is enough). Never run in CI. The model's weights are read with the project's Python package
+(python/kru, `kru.format`) into PyTorch's nn.Embedding, nn.LSTM and nn.Linear — the same model kru runs — and
 the script checks that PyTorch's logits match `kru run` before it times anything. Then, interleaved in rounds:
 
 - sampling one token at a time (batch 1): PyTorch eager (one nn.LSTM step per token, torch.multinomial) and ONNX
@@ -33,7 +33,7 @@ import onnxruntime as ort
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
-import kru_format  # noqa: E402
+from kru import format as kru_format  # noqa: E402  (the project's Python reader; no install needed)
 
 
 class CharLSTM(torch.nn.Module):

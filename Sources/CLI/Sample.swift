@@ -104,7 +104,7 @@ struct Sample: ParsableCommand {
     private func generate(_ session: GenerationSession, _ options: GenerationOptions, output: TextOutput) throws {
         var count = 0
         var reason: FinishReason?
-        for token in try reporting({ try session.tokens(options) }) {
+        for token in try reporting(nil, { try session.tokens(options) }) {
             count += 1
             reason = token.finishReason
             if json {
