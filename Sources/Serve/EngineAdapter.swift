@@ -52,7 +52,7 @@ struct ServedModel: Sendable {
 
     /// Scores `tokens` exactly as `kru score` does (one stream from the zero state).
     func score(tokens: [Int]) -> TextScoreSummary {
-        let score = model.score(tokens: tokens)
+        let score = try! model.score(tokens: tokens)  // a text model (checked when served), ids from its tokenizer
         return TextScoreSummary(tokenCount: score.tokenCount, meanNLL: score.meanNLL,
                                 standardError: score.standardError, bitsPerToken: score.bitsPerToken,
                                 perplexity: score.perplexity, perplexityError: score.perplexityError,
@@ -135,7 +135,7 @@ final class StreamBatch {
         guard let current else { preconditionFailure("no batch") }
         let single = session(ofSize: 1, prefill: true)
         single.reset(stream: 0)
-        for token in tokens { single.feed(token: token) }
+        for token in tokens { try! single.feed(token: token) }  // ids from the model's tokenizer
         current.copyStream(0, of: single, to: stream)
     }
 
@@ -143,7 +143,7 @@ final class StreamBatch {
     func step(_ inputs: [Int]) {
         guard let current else { return }
         precondition(inputs.count == current.batchSize, "\(inputs.count) inputs for a batch of \(current.batchSize)")
-        current.feed(tokens: inputs)
+        try! current.feed(tokens: inputs)  // prompt ids or sampled ids, one per stream (checked above)
     }
 
     /// Runs `body` on stream `stream`'s logits after the last step (valid only inside `body`).

@@ -21,10 +21,10 @@ struct SessionStreamTests {
     }
 
     /// The outputs after each token of `tokens`, fed alone from the zero state.
-    static func alone(_ model: KRUModel, _ tokens: [Int]) -> [[Float]] {
+    static func alone(_ model: KRUModel, _ tokens: [Int]) throws -> [[Float]] {
         let session = model.session()
-        return tokens.map { token in
-            session.feed(token: token)
+        return try tokens.map { token in
+            try session.feed(token: token)
             return session.outputValues()
         }
     }
@@ -47,13 +47,13 @@ struct SessionStreamTests {
         let k = model.description.outputWidth
         let streams = (0..<3).map { Self.sequence($0, length: 10, vocabulary: v) }
         let late = Self.sequence(9, length: 6, vocabulary: v)
-        let expected = streams.map { Self.alone(model, $0) }
-        let expectedLate = Self.alone(model, late)
+        let expected = try streams.map { try Self.alone(model, $0) }
+        let expectedLate = try Self.alone(model, late)
         let session = model.session(batchSize: 3)
         for t in 0..<10 {
             if t == 4 { session.reset(stream: 1) }
             let column = [streams[0][t], t < 4 ? streams[1][t] : late[t - 4], streams[2][t]]
-            session.feed(tokens: column)
+            try session.feed(tokens: column)
             let out = session.outputValues()
             #expect(Array(out[0..<k]) == expected[0][t], "stream 0, step \(t)")
             #expect(Array(out[k..<2 * k]) == (t < 4 ? expected[1][t] : expectedLate[t - 4]), "stream 1, step \(t)")
@@ -70,18 +70,18 @@ struct SessionStreamTests {
         let k = model.description.outputWidth
         let a = Self.sequence(1, length: 9, vocabulary: v), b = Self.sequence(2, length: 9, vocabulary: v)
         let c = Self.sequence(3, length: 4, vocabulary: v)
-        let (expectedA, expectedB, expectedC) = (Self.alone(model, a), Self.alone(model, b), Self.alone(model, c))
+        let (expectedA, expectedB, expectedC) = (try Self.alone(model, a), try Self.alone(model, b), try Self.alone(model, c))
 
         let pair = model.session(batchSize: 2)
-        for t in 0..<3 { pair.feed(tokens: [a[t], b[t]]) }
+        for t in 0..<3 { try pair.feed(tokens: [a[t], b[t]]) }
         let triple = model.session(batchSize: 3)
-        triple.feed(tokens: [0, 0, 0])  // leave something to overwrite
+        try triple.feed(tokens: [0, 0, 0])  // leave something to overwrite
         triple.copyStream(1, of: pair, to: 0)
         triple.copyStream(0, of: pair, to: 2)
         triple.reset(stream: 1)
         #expect(Array(triple.outputValues()[0..<k]) == expectedB[2], "outputs are copied with the state")
         for t in 3..<7 {
-            triple.feed(tokens: [b[t], c[t - 3], a[t]])
+            try triple.feed(tokens: [b[t], c[t - 3], a[t]])
             let out = triple.outputValues()
             #expect(Array(out[0..<k]) == expectedB[t], "b, step \(t)")
             #expect(Array(out[k..<2 * k]) == expectedC[t - 3], "c, step \(t - 3)")
@@ -91,8 +91,8 @@ struct SessionStreamTests {
         single.copyStream(2, of: triple, to: 0)
         triple.copyStream(2, of: triple, to: 1)  // within one session
         for t in 7..<9 {
-            single.feed(token: a[t])
-            triple.feed(tokens: [b[t], a[t], a[t]])
+            try single.feed(token: a[t])
+            try triple.feed(tokens: [b[t], a[t], a[t]])
             #expect(single.outputValues() == expectedA[t], "a alone, step \(t)")
             #expect(Array(triple.outputValues()[k..<2 * k]) == expectedA[t], "a copied within the session, step \(t)")
         }
