@@ -194,32 +194,34 @@ def main():
                                                   score_tokens.shape[1] / timed(torch_scoring, rounds=3))
             results[f"ONNX Runtime {ort.__version__}, {label}"] = (args.sample_length / timed(ort_sampling),
                                                                   score_tokens.shape[1] / timed(ort_scoring, rounds=3))
-            print(f"measured {label}", file=sys.stderr)
+            for name in list(results)[-2:]:
+                print(f"measured {name}: sampling {results[name][0]:.0f} tok/s, scoring {results[name][1]:.0f} tok/s",
+                      file=sys.stderr)
         torch.set_num_threads(default_threads)
 
     command = [args.kru_bench, "--json", "--model", args.model] + sum((["--model", m] for m in args.extra_model), [])
-    bench = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
-    zoo = {m["path"]: m for m in bench["zooModels"]}
+    bench = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)  # snake_case keys
+    zoo = {m["path"]: m for m in bench["zoo_models"]}
     kru = zoo[args.model]
     print(f"peers: torch {torch.__version__}, onnxruntime {ort.__version__}; {os.cpu_count()} cores; load "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"model {args.model}: V = {v}, N = {n}; sampling {args.sample_length} tokens one at a time; scoring "
           f"{score_tokens.shape[1]} characters of {args.text}")
     print(f"{'':34s} {'sampling tok/s':>15s} {'scoring tok/s':>15s}")
-    rows = [("kru (1 thread), exact single stream", kru["samplingTokensPerSecond"], kru["scoringTokensPerSecond"]),
-            (f"kru, {16} parallel streams / samples", kru["batchedSamplingTokensPerSecond"],
-             kru["parallelScoringTokensPerSecond"])]
+    rows = [("kru (1 thread), exact single stream", kru["sampling_tokens_per_second"], kru["scoring_tokens_per_second"]),
+            (f"kru, {16} parallel streams / samples", kru["batched_sampling_tokens_per_second"],
+             kru["parallel_scoring_tokens_per_second"])]
     rows += [(name, sampling, scoring) for name, (sampling, scoring) in results.items()]
     for name, sampling, scoring in rows:
         print(f"{name:34s} {sampling:15.0f} {scoring:15.0f}")
     for name, (sampling, scoring) in results.items():
-        print(f"kru / {name}: sampling {kru['samplingTokensPerSecond'] / sampling:.2f}×, scoring (exact) "
-              f"{kru['scoringTokensPerSecond'] / scoring:.2f}×, scoring (16 streams) "
-              f"{kru['parallelScoringTokensPerSecond'] / scoring:.2f}×")
-    if kru.get("gateMatvec"):
-        gate = kru["gateMatvec"]
-        print(f"gate product {gate['rows']}×{gate['columns']}: kru {gate['kruSeconds'] * 1e6:.1f} µs, OpenBLAS sgemv "
-              f"1 thread {gate['openblasOneThreadSeconds'] * 1e6:.1f} µs")
+        print(f"kru / {name}: sampling {kru['sampling_tokens_per_second'] / sampling:.2f}×, scoring (exact) "
+              f"{kru['scoring_tokens_per_second'] / scoring:.2f}×, scoring (16 streams) "
+              f"{kru['parallel_scoring_tokens_per_second'] / scoring:.2f}×")
+    if kru.get("gate_matvec"):
+        gate = kru["gate_matvec"]
+        print(f"gate product {gate['rows']}×{gate['columns']}: kru {gate['kru_seconds'] * 1e6:.1f} µs, OpenBLAS sgemv "
+              f"1 thread {gate['openblas_one_thread_seconds'] * 1e6:.1f} µs")
     for check in bench["checks"]:
         print(("PASS  " if check["passed"] else "FAIL  ") + check["name"] + ": " + check["detail"])
 
