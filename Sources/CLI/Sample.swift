@@ -26,8 +26,8 @@ struct Sample: ParsableCommand {
     @Flag(help: "No length limit: generate until a --stop sequence appears.") var untilStop = false
     @Option(parsing: .unconditional, help: "Softmax temperature, 0 or more; 0 = always the most probable character.")
     var temperature = 1.0
-    @Option(parsing: .unconditional, help: "Sample only from the k most probable characters (k ≥ 1; default: all).")
-    var topK: Int?
+    @Option(parsing: .unconditional, help: "Sample only from the k most probable characters; 0 = off.")
+    var topK = 0
     @Option(parsing: .unconditional, help: "Sample only from the most probable characters with total mass p, p in (0, 1]; 1 = off.")
     var topP = 1.0
     @Option(help: "Seed (0 … 2^64−1) of the sampling generator.") var seed: UInt64?
@@ -49,9 +49,9 @@ struct Sample: ParsableCommand {
 
     func run() throws {
         let kru = try loadModel(model)
-        let options = GenerationOptions(length: untilStop ? nil : length, temperature: temperature, topK: topK ?? 0,
+        let options = GenerationOptions(length: untilStop ? nil : length, temperature: temperature, topK: topK,
                                         topP: topP, seed: seed ?? 0, stop: stop)
-        try reporting { try Self.validate(options, topK: topK) }
+        try reporting { try options.validate() }
         let session = try reporting { try GenerationSession(model: kru) }
         if let loadState {
             let state = try reporting(loadState) { try KRUSessionState(path: loadState, model: kru) }
@@ -83,15 +83,6 @@ struct Sample: ParsableCommand {
         if let saveState {
             try reporting(saveState) { try session.state.write(toPath: saveState) }
         }
-    }
-
-    /// The library's checks plus the command line's own: an explicit --top-k must be at least 1 (the library's
-    /// 0 = off is what leaving the flag out means).
-    private static func validate(_ options: GenerationOptions, topK: Int?) throws {
-        if let topK, topK < 1 {
-            throw CLIError(.usage, "--top-k must be at least 1 (leave it out to sample from every character), not \(topK)")
-        }
-        try options.validate()
     }
 
     private func read(_ text: String, into session: GenerationSession, echo: Bool, output: TextOutput) throws {

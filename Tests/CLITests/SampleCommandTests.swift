@@ -101,7 +101,7 @@ struct SampleCommandTests {
         #expect(interactive.stdout == expected)
     }
 
-    @Test(arguments: [["--temperature", "nan"], ["--temperature", "-nan"], ["--temperature", "-0.5"], ["--top-k", "0"],
+    @Test(arguments: [["--temperature", "nan"], ["--temperature", "-nan"], ["--temperature", "-0.5"],
                       ["--top-k", "-2"], ["--top-p", "0"], ["--top-p", "1.01"], ["--top-p", "nan"], ["--length", "-1"],
                       ["--stop", ""]])
     func impossibleSettingsAreOneLineUsageErrors(flags: [String]) throws {
