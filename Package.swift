@@ -57,7 +57,9 @@ let package = Package(
         // The umbrella module of the KRU product: re-exports KRUFormat and KRUInference.
         .target(name: "KRU", dependencies: ["KRUFormat", "KRUInference"], path: "Sources/KRU"),
         .target(name: "KRUConvert", dependencies: ["KRUFormat", "KRUInference", "CZlib", "CLAPACK"], path: "Sources/Convert"),
-        .target(name: "KRUTrain", dependencies: ["KRUInference", "CLAPACK"], path: "Sources/Train"),
+        // The trainer's single-precision kernels (Kronecker chain, cells), same dispatch style as the engine's.
+        .target(name: "CTrainKernels", path: "Sources/CTrainKernels"),
+        .target(name: "KRUTrain", dependencies: ["KRUInference", "CLAPACK", "CTrainKernels"], path: "Sources/Train"),
         .executableTarget(
             name: "kru",
             dependencies: [

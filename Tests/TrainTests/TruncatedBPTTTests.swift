@@ -57,18 +57,29 @@ struct TruncatedBPTTTests {
         #expect(a.network.parameters == b.network.parameters)
     }
 
-    /// Buffers reused from a pool are fully overwritten before they are read: poisoning them with NaN changes nothing.
-    @Test func reusedBuffersNeverLeakStaleValues() throws {
-        let layer = LayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+    /// Buffers reused from a pool are fully overwritten before they are read: poisoning them with NaN changes nothing
+    /// (both precisions, kru and real Kronecker and dense layers, with and without dropout).
+    @Test(arguments: TrainingPrecision.allCases)
+    func reusedBuffersNeverLeakStaleValues(_ precision: TrainingPrecision) throws {
+        let kru = LayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let stacks = [[kru, kru], [TestNetworks.realLayers[5], TestNetworks.realLayers[6]]]
         for input in TestNetworks.InputKind.allCases {
-            let architecture = try TestNetworks.architecture(input: input, layers: [layer, layer], output: .categorical)
-            let network = TestNetworks.randomNetwork(architecture, seed: 151)
-            let batch = TestNetworks.batch(architecture, length: 4, batchSize: 3, seed: 152)
-            let pool = BufferPool()
-            let fresh = network.lossAndGradient(on: batch, from: nil, threads: 2, pool: pool)
-            pool.poisonFreeBuffers()
-            let reused = network.lossAndGradient(on: batch, from: nil, threads: 2, pool: pool)
-            #expect(fresh.loss == reused.loss && fresh.gradient == reused.gradient, "\(input)")
+            for (s, layers) in stacks.enumerated() {
+                let architecture = try TestNetworks.architecture(input: input, layers: layers, output: .categorical)
+                let network = TestNetworks.randomNetwork(architecture, seed: 151)
+                let batch = TestNetworks.batch(architecture, length: 4, batchSize: 3, seed: 152)
+                var random = KRURandom(seed: 153)
+                for dropout in [nil, DropoutMasks.draw(probability: 0.3, architecture: architecture, rows: 12, random: &random)] {
+                    let scratch = PassScratch()
+                    let fresh = network.lossAndGradient(on: batch, from: nil, threads: 2, precision: precision,
+                                                        dropout: dropout, scratch: scratch)
+                    scratch.poisonFreeBuffers()
+                    let reused = network.lossAndGradient(on: batch, from: nil, threads: 2, precision: precision,
+                                                         dropout: dropout, scratch: scratch)
+                    #expect(fresh.loss == reused.loss && fresh.gradient == reused.gradient,
+                            "\(input), stack \(s), dropout \(dropout != nil)")
+                }
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 import CLAPACK
 
-/// Row-major real matrix products through BLAS (`cblas_dgemm`).
+/// Row-major real matrix products through BLAS (`cblas_dgemm` for the Double path, `cblas_sgemm` for the
+/// single-precision one).
 ///
 /// The dense parts of training — the input projection U x and the readout V o with their gradients — are the
 /// same product for every step of a chunk, so they are done for all T·B rows at once: large GEMMs that BLAS runs
@@ -8,10 +9,10 @@ import CLAPACK
 enum Gemm {
     /// C ← α·op(A)·op(B) + β·C with op(X) = X or Xᵀ; C is m × n, op(A) m × k, op(B) k × n, all row-major with
     /// leading dimensions (row strides) lda, ldb, ldc.
-    static func multiply(
-        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double = 1,
-        a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-        beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    static func multiply<Scalar: GemmScalar>(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Scalar = 1,
+        a: UnsafePointer<Scalar>, lda: Int, b: UnsafePointer<Scalar>, ldb: Int,
+        beta: Scalar, c: UnsafeMutablePointer<Scalar>, ldc: Int
     ) {
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
@@ -19,7 +20,41 @@ enum Gemm {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
             return
         }
-        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+        Scalar.gemm(transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+
+    /// Runs `body` with OpenBLAS using `threads` threads, then back to one. The passes call BLAS from the driving
+    /// thread only while their workers are idle; everywhere else BLAS stays single-threaded, because the Double
+    /// path's workers call it concurrently.
+    static func withThreads<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
+        openblas_set_num_threads(Int32(threads))
+        defer { openblas_set_num_threads(1) }
+        return try body()
+    }
+}
+
+/// A scalar type BLAS multiplies.
+protocol GemmScalar: BinaryFloatingPoint {
+    static func gemm(_ transposeA: CBLAS_TRANSPOSE, _ transposeB: CBLAS_TRANSPOSE, _ m: blasint, _ n: blasint,
+                     _ k: blasint, _ alpha: Self, _ a: UnsafePointer<Self>, _ lda: blasint, _ b: UnsafePointer<Self>,
+                     _ ldb: blasint, _ beta: Self, _ c: UnsafeMutablePointer<Self>, _ ldc: blasint)
+}
+
+extension Double: GemmScalar {
+    static func gemm(_ transposeA: CBLAS_TRANSPOSE, _ transposeB: CBLAS_TRANSPOSE, _ m: blasint, _ n: blasint,
+                     _ k: blasint, _ alpha: Double, _ a: UnsafePointer<Double>, _ lda: blasint,
+                     _ b: UnsafePointer<Double>, _ ldb: blasint, _ beta: Double, _ c: UnsafeMutablePointer<Double>,
+                     _ ldc: blasint) {
+        cblas_dgemm(CblasRowMajor, transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    }
+}
+
+extension Float: GemmScalar {
+    static func gemm(_ transposeA: CBLAS_TRANSPOSE, _ transposeB: CBLAS_TRANSPOSE, _ m: blasint, _ n: blasint,
+                     _ k: blasint, _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: blasint,
+                     _ b: UnsafePointer<Float>, _ ldb: blasint, _ beta: Float, _ c: UnsafeMutablePointer<Float>,
+                     _ ldc: blasint) {
+        cblas_sgemm(CblasRowMajor, transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
     }
 }

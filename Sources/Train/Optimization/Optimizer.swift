@@ -5,6 +5,8 @@ public protocol Optimizer: Sendable {
     mutating func update(_ parameters: inout [Double], gradient: [Double])
     /// The step size.
     var learningRate: Double { get set }
+    /// Updates made so far.
+    var stepCount: Int { get }
     /// The state carried between updates (for checkpoints).
     var state: OptimizerState { get }
     /// Continues from a saved state.

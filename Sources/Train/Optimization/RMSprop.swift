@@ -5,7 +5,7 @@ public struct RMSprop: Optimizer {
     public var decay: Double
     public var epsilon: Double
     private var meanSquare: [Double] = []
-    private var stepCount = 0
+    public private(set) var stepCount = 0
 
     public init(learningRate: Double = 1e-3, decay: Double = 0.9, epsilon: Double = 1e-8) {
         self.learningRate = learningRate

@@ -5,13 +5,14 @@ final class ComplexLayerTape {
     let z: SplitBuffer
     /// The state h_t = act(z_t).
     let h: SplitBuffer
-    /// The layer's output [Re h_t; Im h_t] per row: the next layer's input or the readout's.
+    /// The layer's output [Re h_t; Im h_t] per row (after dropout when the pass has masks): the next layer's input
+    /// or the readout's.
     let output: DoubleBuffer
     /// h_{−1}, the state the chunk starts from.
     let initial: SplitBuffer
 
     /// Every buffer comes unzeroed from `pool`: the forward pass writes each element before reading it.
-    init(rows: Int, batchSize: Int, units: Int, initial state: RecurrentState.Layer, pool: BufferPool) {
+    init(rows: Int, batchSize: Int, units: Int, initial state: RecurrentState.Layer, pool: BufferPool<Double>) {
         z = pool.split(rows * units, zeroed: false)
         h = pool.split(rows * units, zeroed: false)
         output = pool.buffer(rows * 2 * units, zeroed: false)

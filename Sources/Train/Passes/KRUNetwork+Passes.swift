@@ -22,31 +22,59 @@ public struct NetworkOutputs: Sendable {
     public let finalState: RecurrentState
 }
 
+/// The arithmetic of the forward and backward passes.
+public enum TrainingPrecision: String, Sendable, CaseIterable {
+    /// Float passes on the C kernels of `Sources/CTrainKernels` and single-precision BLAS (the fast path);
+    /// parameters, gradients and the optimizer stay in Double.
+    case single
+    /// The Double passes: the reference that gradient checks use and the single-precision path is tested against.
+    case double
+}
+
+/// The buffers passes reuse from one step to the next (one pool per precision).
+final class PassScratch {
+    let double = BufferPool<Double>()
+    let single = BufferPool<Float>()
+
+    func reclaim() {
+        double.reclaim()
+        single.reclaim()
+    }
+
+    /// Fills every free buffer with NaN (tests: a pass that reads what it did not write shows it).
+    func poisonFreeBuffers() {
+        double.poisonFreeBuffers()
+        single.poisonFreeBuffers()
+    }
+}
+
 extension KRUNetwork {
     /// The default worker count: every active core.
     public static var defaultThreads: Int { ProcessInfo.processInfo.activeProcessorCount }
 
     /// Runs the network over `batch` from `state` (zero if nil) and returns the head's outputs at every step.
     public func outputs(for batch: SequenceBatch, from state: RecurrentState? = nil,
-                        threads: Int = KRUNetwork.defaultThreads) -> NetworkOutputs {
-        let pass = NetworkPass(network: self, batch: batch, initialState: state, workers: threads, pool: BufferPool())
-        pass.forward()
-        return NetworkOutputs(values: pass.logits.array, finalState: pass.finalState())
+                        threads: Int = KRUNetwork.defaultThreads, precision: TrainingPrecision = .double) -> NetworkOutputs {
+        let scratch = PassScratch()
+        let (logits, final) = forward(batch, from: state, threads: threads, precision: precision, dropout: nil, scratch: scratch)
+        return NetworkOutputs(values: logits, finalState: final)
     }
 
     /// The mean loss over the scored steps of `batch`, without a gradient.
     public func loss(on batch: SequenceBatch, from state: RecurrentState? = nil,
-                     threads: Int = KRUNetwork.defaultThreads) -> Double {
-        loss(on: batch, from: state, threads: threads, pool: BufferPool())
+                     threads: Int = KRUNetwork.defaultThreads, precision: TrainingPrecision = .double) -> Double {
+        loss(on: batch, from: state, threads: threads, precision: precision, scratch: PassScratch())
     }
 
-    func loss(on batch: SequenceBatch, from state: RecurrentState?, threads: Int, pool: BufferPool) -> Double {
-        defer { pool.reclaim() }
-        let pass = NetworkPass(network: self, batch: batch, initialState: state, workers: threads, pool: pool)
-        pass.forward()
+    func loss(on batch: SequenceBatch, from state: RecurrentState?, threads: Int, precision: TrainingPrecision,
+              scratch: PassScratch) -> Double {
+        defer { scratch.reclaim() }
+        let (logits, _) = forward(batch, from: state, threads: threads, precision: precision, dropout: nil, scratch: scratch)
         checkTargets(batch)
-        let (sum, count) = SequenceLoss.evaluate(architecture.output.kind, logits: pass.logits.base,
-                                                 width: architecture.output.width, batch: batch, gradient: nil)
+        let (sum, count) = logits.withUnsafeBufferPointer {
+            SequenceLoss.evaluate(architecture.output.kind, logits: $0.baseAddress!, width: architecture.output.width,
+                                  batch: batch, gradient: nil)
+        }
         return count > 0 ? sum / Double(count) : 0
     }
 
@@ -54,26 +82,76 @@ extension KRUNetwork {
     /// gradient (backpropagation through time over the whole batch; for truncated BPTT pass one chunk at a time,
     /// carrying ``LossAndGradient/finalState``). The unitary penalty is not included (see ``UnitaryPenalty``).
     ///
-    /// - Parameter threads: worker threads for the recurrence (each takes a share of the sequences).
+    /// - Parameters:
+    ///   - threads: worker threads for the recurrence (each takes a share of the sequences).
+    ///   - precision: the passes' arithmetic (the gradient is returned in Double either way).
+    ///   - dropout: masks for the layers' outputs (training only; nil: no dropout).
     public func lossAndGradient(on batch: SequenceBatch, from state: RecurrentState? = nil,
-                                threads: Int = KRUNetwork.defaultThreads) -> LossAndGradient {
-        lossAndGradient(on: batch, from: state, threads: threads, pool: BufferPool())
+                                threads: Int = KRUNetwork.defaultThreads, precision: TrainingPrecision = .double,
+                                dropout: DropoutMasks? = nil) -> LossAndGradient {
+        lossAndGradient(on: batch, from: state, threads: threads, precision: precision, dropout: dropout,
+                        scratch: PassScratch())
     }
 
-    /// The same with the large buffers taken from (and returned to) `pool`, reused across training steps.
-    func lossAndGradient(on batch: SequenceBatch, from state: RecurrentState?, threads: Int, pool: BufferPool) -> LossAndGradient {
-        defer { pool.reclaim() }
-        let pass = NetworkPass(network: self, batch: batch, initialState: state, workers: threads, pool: pool)
-        pass.forward()
+    /// The same with the large buffers taken from (and returned to) `scratch`, reused across training steps.
+    func lossAndGradient(on batch: SequenceBatch, from state: RecurrentState?, threads: Int, precision: TrainingPrecision,
+                         dropout: DropoutMasks?, scratch: PassScratch) -> LossAndGradient {
+        defer { scratch.reclaim() }
         checkTargets(batch)
-        let logitGradient = pool.buffer(pass.logits.count, zeroed: false)  // SequenceLoss writes every element
-        let (sum, count) = SequenceLoss.evaluate(architecture.output.kind, logits: pass.logits.base,
-                                                 width: architecture.output.width, batch: batch,
-                                                 gradient: logitGradient.base)
-        // With nothing scored the gradient is exactly zero; skip the backward pass.
-        let gradient = count > 0 ? pass.backward(logitGradient: logitGradient).array : [Double](repeating: 0, count: parameterCount)
-        return LossAndGradient(loss: count > 0 ? sum / Double(count) : 0, scoredCount: count, gradient: gradient,
-                               finalState: pass.finalState())
+        let k = architecture.output.width
+        switch precision {
+        case .double:
+            let pass = NetworkPass(network: self, batch: batch, initialState: state, workers: threads, dropout: dropout,
+                                   pool: scratch.double)
+            pass.forward()
+            let logitGradient = scratch.double.buffer(pass.logits.count, zeroed: false)  // SequenceLoss writes all
+            let (sum, count) = SequenceLoss.evaluate(architecture.output.kind, logits: pass.logits.base, width: k,
+                                                     batch: batch, gradient: logitGradient.base)
+            // With nothing scored the gradient is exactly zero; skip the backward pass.
+            let gradient = count > 0 ? pass.backward(logitGradient: logitGradient).array
+                : [Double](repeating: 0, count: parameterCount)
+            return LossAndGradient(loss: count > 0 ? sum / Double(count) : 0, scoredCount: count, gradient: gradient,
+                                   finalState: pass.finalState())
+        case .single:
+            let pass = SinglePrecisionPass(network: self, batch: batch, initialState: state, workers: threads,
+                                           dropout: dropout, pool: scratch.single)
+            pass.forward()
+            let logits = pass.doubleLogits()
+            var logitGradient = [Double](repeating: 0, count: logits.count)
+            let (sum, count) = logits.withUnsafeBufferPointer { y in
+                logitGradient.withUnsafeMutableBufferPointer { g in
+                    SequenceLoss.evaluate(architecture.output.kind, logits: y.baseAddress!, width: k, batch: batch,
+                                          gradient: g.baseAddress!)
+                }
+            }
+            let gradient: [Double]
+            if count > 0 {
+                let single = scratch.single.buffer(logitGradient.count, zeroed: false)
+                for (i, value) in logitGradient.enumerated() { single[i] = Float(value) }
+                gradient = pass.backward(logitGradient: single)
+            } else {
+                gradient = [Double](repeating: 0, count: parameterCount)
+            }
+            return LossAndGradient(loss: count > 0 ? sum / Double(count) : 0, scoredCount: count, gradient: gradient,
+                                   finalState: pass.finalState())
+        }
+    }
+
+    /// The forward pass alone: the logits (in Double) and the final state.
+    private func forward(_ batch: SequenceBatch, from state: RecurrentState?, threads: Int, precision: TrainingPrecision,
+                         dropout: DropoutMasks?, scratch: PassScratch) -> ([Double], RecurrentState) {
+        switch precision {
+        case .double:
+            let pass = NetworkPass(network: self, batch: batch, initialState: state, workers: threads, dropout: dropout,
+                                   pool: scratch.double)
+            pass.forward()
+            return (pass.logits.array, pass.finalState())
+        case .single:
+            let pass = SinglePrecisionPass(network: self, batch: batch, initialState: state, workers: threads,
+                                           dropout: dropout, pool: scratch.single)
+            pass.forward()
+            return (pass.doubleLogits(), pass.finalState())
+        }
     }
 
     private func checkTargets(_ batch: SequenceBatch) {

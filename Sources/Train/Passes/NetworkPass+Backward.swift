@@ -17,6 +17,7 @@ extension NetworkPass {
                       b: parameters.base + layout.readoutWeight.offset, ldb: width, beta: 0, c: outputGradient.base,
                       ldc: width)
         for l in architecture.layers.indices.reversed() {
+            dropout?.apply(layer: l, to: outputGradient.base, count: outputGradient.count)
             let below: DoubleBuffer?
             switch tapes[l] {
             case .complex(let tape):

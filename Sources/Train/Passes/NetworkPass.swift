@@ -17,17 +17,21 @@ final class NetworkPass {
     /// The head's outputs, T·B × K.
     let logits: DoubleBuffer
     /// Where the pass's large buffers come from (and go back to when the owner reclaims the pool).
-    let pool: BufferPool
+    let pool: BufferPool<Double>
+    /// Dropout on every layer's output, if any.
+    let dropout: DropoutMasks?
 
     var steps: Int { batch.length }
     var batchSize: Int { batch.batchSize }
     var rows: Int { batch.length * batch.batchSize }
 
-    init(network: KRUNetwork, batch: SequenceBatch, initialState: RecurrentState?, workers: Int, pool: BufferPool) {
+    init(network: KRUNetwork, batch: SequenceBatch, initialState: RecurrentState?, workers: Int,
+         dropout: DropoutMasks? = nil, pool: BufferPool<Double>) {
         architecture = network.architecture
         layout = network.layout
         self.batch = batch
         self.pool = pool
+        self.dropout = dropout
         let parameters = pool.buffer(network.parameters.count, zeroed: false)
         network.parameters.withUnsafeBufferPointer { parameters.base.update(from: $0.baseAddress!, count: $0.count) }
         self.parameters = parameters
@@ -42,13 +46,14 @@ final class NetworkPass {
             tapes.append(layer.isComplex
                 ? .complex(ComplexLayerTape(rows: rows, batchSize: batchSize, units: layer.hiddenSize,
                                             initial: state.layers[l], pool: pool))
-                : .real(RealLayerTape(rows: rows, batchSize: batchSize, layer: layer, initial: state.layers[l], pool: pool)))
+                : .real(RealLayerTape(rows: rows, batchSize: batchSize, layer: layer, initial: state.layers[l],
+                                      masked: dropout != nil, pool: pool)))
         }
     }
 
     /// The real rows layer 0 reads: the vectors themselves, or the embedding rows of the tokens.
     private static func layerZeroInput(_ architecture: KRUArchitecture, _ layout: ParameterLayout, _ batch: SequenceBatch,
-                                       _ parameters: DoubleBuffer, _ pool: BufferPool) -> DoubleBuffer? {
+                                       _ parameters: DoubleBuffer, _ pool: BufferPool<Double>) -> DoubleBuffer? {
         switch (batch.inputs, architecture.input) {
         case (.vectors(let values, let width), .vectors(let expected)):
             precondition(width == expected, "input vectors of width \(width) for a model of width \(expected)")
@@ -88,9 +93,14 @@ final class NetworkPass {
             case .complex(let tape):
                 projectInput(layer: l, tape: tape)
                 runRecurrence(layer: l, tape: tape)
+                dropout?.apply(layer: l, to: tape.output.base, count: tape.output.count)
             case .real(let tape):
                 projectRealInput(layer: l, tape: tape)
                 runRealRecurrence(layer: l, tape: tape)
+                if let dropout {
+                    tape.output.base.update(from: tape.h.base, count: tape.h.count)
+                    dropout.apply(layer: l, to: tape.output.base, count: tape.output.count)
+                }
             }
         }
         let k = architecture.output.width, top = tapes.last!.output, width = architecture.layers.last!.outputSize
@@ -117,11 +127,11 @@ enum LayerRecord {
     case complex(ComplexLayerTape)
     case real(RealLayerTape)
 
-    /// The layer's output rows (T·B × D_out): the next layer's input or the readout's.
+    /// The layer's output rows (T·B × D_out, after dropout): the next layer's input or the readout's.
     var output: DoubleBuffer {
         switch self {
         case .complex(let tape): tape.output
-        case .real(let tape): tape.h
+        case .real(let tape): tape.output
         }
     }
 }

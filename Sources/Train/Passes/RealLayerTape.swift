@@ -9,19 +9,23 @@ final class RealLayerTape {
     let gates: DoubleBuffer
     /// LSTM: the cell state c_t, T·B × N. GRU: R_2 h_{t−1} + b_hh[2], the term r multiplies. Empty for RNNs.
     let extra: DoubleBuffer
-    /// h_t, T·B × N: also the layer's output.
+    /// h_t, T·B × N.
     let h: DoubleBuffer
+    /// h after dropout (the next layer's or the readout's input); `h` itself without dropout.
+    let output: DoubleBuffer
     /// h_{−1} (and, for an LSTM, c_{−1}), the state the chunk starts from, B × N.
     let initialH: DoubleBuffer
     let initialC: DoubleBuffer?
 
     /// Every buffer comes unzeroed from `pool`: the forward pass writes each element before reading it.
-    init(rows: Int, batchSize: Int, layer: LayerArchitecture, initial state: RecurrentState.Layer, pool: BufferPool) {
+    init(rows: Int, batchSize: Int, layer: LayerArchitecture, initial state: RecurrentState.Layer, masked: Bool,
+         pool: BufferPool<Double>) {
         let n = layer.hiddenSize, g = layer.gateCount
         inputPart = pool.buffer(rows * g * n, zeroed: false)
         gates = pool.buffer(layer.cell == .lstm || layer.cell == .gru ? rows * g * n : 0, zeroed: false)
         extra = pool.buffer(layer.cell == .lstm || layer.cell == .gru ? rows * n : 0, zeroed: false)
         h = pool.buffer(rows * n, zeroed: false)
+        output = masked ? pool.buffer(rows * n, zeroed: false) : h
         initialH = DoubleBuffer(state.real)
         initialC = layer.cell == .lstm ? DoubleBuffer(state.cell) : nil
     }

@@ -1,3 +1,5 @@
+import KRUInference
+
 /// What one ``KRUTrainer/train(on:from:)`` call did.
 public struct TrainingReport: Sendable {
     /// The mean loss over all scored steps of the batch, measured before each chunk's update (nats for
@@ -31,7 +33,7 @@ public final class KRUTrainer {
     public var optimizer: any Optimizer
     public var configuration: TrainingConfiguration
     /// Scratch reused from step to step.
-    private let pool = BufferPool()
+    private let scratch = PassScratch()
 
     public init(network: KRUNetwork, optimizer: any Optimizer, configuration: TrainingConfiguration = .init()) {
         self.network = network
@@ -48,7 +50,9 @@ public final class KRUTrainer {
         var lossSum = 0.0, scored = 0, largestNorm = 0.0, updates = 0
         for start in stride(from: 0, to: batch.length, by: window) {
             let chunk = window >= batch.length ? batch : batch.steps(start..<min(start + window, batch.length))
-            let result = network.lossAndGradient(on: chunk, from: carried, threads: configuration.threads, pool: pool)
+            let result = network.lossAndGradient(on: chunk, from: carried, threads: configuration.threads,
+                                                 precision: configuration.precision, dropout: dropoutMasks(chunk),
+                                                 scratch: scratch)
             carried = result.finalState
             guard result.scoredCount > 0 else { continue }
             lossSum += result.loss * Double(result.scoredCount)
@@ -105,6 +109,16 @@ public final class KRUTrainer {
 
     /// The mean loss of the current network on `batch` (no update).
     public func evaluate(_ batch: SequenceBatch, from state: RecurrentState? = nil) -> Double {
-        network.loss(on: batch, from: state, threads: configuration.threads, pool: pool)
+        network.loss(on: batch, from: state, threads: configuration.threads, precision: configuration.precision,
+                     scratch: scratch)
+    }
+
+    /// The dropout masks of the next update, drawn from the configured seed and the update's number (nil without
+    /// dropout).
+    private func dropoutMasks(_ chunk: SequenceBatch) -> DropoutMasks? {
+        guard configuration.dropout > 0 else { return nil }
+        var random = KRURandom(seed: configuration.dropoutSeed ^ (UInt64(optimizer.stepCount) &* 0x9E37_79B9_7F4A_7C15))
+        return DropoutMasks.draw(probability: configuration.dropout, architecture: network.architecture,
+                                 rows: chunk.length * chunk.batchSize, random: &random)
     }
 }

@@ -1,0 +1,97 @@
+#ifndef KRU_TRAIN_KERNELS_H
+#define KRU_TRAIN_KERNELS_H
+
+// Single-precision kernels of the trainer's fast path (KRUTrain's `SinglePrecisionPass`): mode products of a
+// Kronecker chain and their factor gradients (real and split-complex, any P × Q), a small-batch matrix product
+// for dense recurrences, and the fused element-wise steps of the cells (forward and backward). Plain C with
+// compiler vector extensions, compiled once per instruction set (portable, AVX2+FMA, AVX-512) and chosen at run
+// time; see docs/TRAINING.md ("Precision and speed").
+//
+// Conventions: row-major; complex values as two planes (re, im) of equal length. A tensor for a mode product is
+// viewed as [outer][Q][inner] (input) and [outer][P][inner] (output). Gradients follow the module's convention
+// ḡ = ∂L/∂Re + i·∂L/∂Im. Results are deterministic for a given variant (fixed summation order).
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+    KT_VARIANT_PORTABLE = 0,
+    KT_VARIANT_AVX2_FMA = 1,
+    KT_VARIANT_AVX512 = 2,
+    KT_VARIANT_COUNT = 3
+};
+
+/// The element-wise cell kinds of `kt_cell_forward` / `kt_cell_backward` (PyTorch's gate orders).
+enum {
+    KT_CELL_RNN_TANH = 0,
+    KT_CELL_RNN_RELU = 1,
+    KT_CELL_LSTM = 2,
+    KT_CELL_GRU = 3
+};
+
+/// The complex activations of a `kru` cell.
+enum {
+    KT_ACTIVATION_MODRELU = 0,
+    KT_ACTIVATION_SPLIT_RELU = 1,
+    KT_ACTIVATION_SPLIT_TANH = 2
+};
+
+typedef struct {
+    /// y (=, or += when `accumulate`) W ×_mode x for real W (P × Q).
+    void (*real_mode_product)(const float *w, int p, int q, ptrdiff_t outer, ptrdiff_t inner, const float *x,
+                              float *y, int accumulate);
+    /// The same for complex W and x, y (split planes).
+    void (*complex_mode_product)(const float *wr, const float *wi, int p, int q, ptrdiff_t outer, ptrdiff_t inner,
+                                 const float *xr, const float *xi, float *yr, float *yi, int accumulate);
+    /// W̄[p, q] += Σ_{a, r} ȳ[a, p, r]·x[a, q, r] (real).
+    void (*real_mode_gradient)(int p, int q, ptrdiff_t outer, ptrdiff_t inner, const float *gy, const float *x,
+                               float *gw);
+    /// W̄[p, q] += Σ_{a, r} ȳ[a, p, r]·conj(x[a, q, r]) (complex, split planes).
+    void (*complex_mode_gradient)(int p, int q, ptrdiff_t outer, ptrdiff_t inner, const float *gyr,
+                                  const float *gyi, const float *xr, const float *xi, float *gwr, float *gwi);
+    /// C (m × n) (=, or += when `accumulate`) A (m × k) · B (k × n), row-major with leading dimensions; vectorised
+    /// over n, for the few rows of a worker's streams.
+    void (*small_gemm)(int m, int n, int k, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c,
+                       ptrdiff_t ldc, int accumulate);
+    /// One step of a real cell for `rows` streams of `n` units. `input` and `recurrent` are the two halves of the
+    /// pre-activations (rows × G·n, see RealCell.swift); `recurrent_bias` is the GRU's b_hh[n] (may be NULL);
+    /// `previous_h`, `previous_c` (LSTM) rows × n. Writes `gates` (rows × G·n, LSTM and GRU), `extra` (rows × n:
+    /// c for LSTM, R_n h + b_hh[n] for GRU) and `h`.
+    void (*cell_forward)(int cell, ptrdiff_t rows, int n, const float *input, const float *recurrent,
+                         const float *recurrent_bias, const float *previous_h, const float *previous_c, float *gates,
+                         float *extra, float *h);
+    /// Backward of one real-cell step. `grad_h` (rows × n) is h̄_t; `c_carry` (LSTM) holds c̄ from step t + 1 on
+    /// entry and c̄_t·f on exit; `h_carry` receives the part of h̄_{t−1} that bypasses the recurrent product
+    /// (GRU: z·h̄, else 0). Writes ā of the input side to `grad_input` and of the recurrent products to
+    /// `grad_recurrent` (may equal `grad_input` except for GRU), both rows × G·n.
+    void (*cell_backward)(int cell, ptrdiff_t rows, int n, const float *grad_h, const float *gates,
+                          const float *extra, const float *h, const float *previous_h, const float *previous_c,
+                          float *c_carry, float *h_carry, float *grad_input, float *grad_recurrent);
+    /// h = act(z) for rows × n complex units; `beta` (n) is modReLU's bias.
+    void (*complex_activation_forward)(int activation, ptrdiff_t rows, int n, const float *zr, const float *zi,
+                                       const float *beta, float *hr, float *hi);
+    /// z̄ = act'(z)ᴴ h̄ (may alias the h̄ planes); adds β̄ to `grad_beta` (modReLU).
+    void (*complex_activation_backward)(int activation, ptrdiff_t rows, int n, const float *zr, const float *zi,
+                                        const float *hr, const float *hi, const float *beta, const float *ghr,
+                                        const float *ghi, float *gzr, float *gzi, float *grad_beta);
+} kt_kernel_table;
+
+/// The kernels of `variant`, or NULL when this build or this CPU cannot run it.
+const kt_kernel_table *kt_kernels(int variant);
+
+/// The widest variant this CPU runs.
+int kt_preferred_variant(void);
+
+/// dst[c·ldd + r] (=, or += when `accumulate`) src[r·lds + c] for a rows × columns block (a transpose between
+/// batch-major rows and the stream-interleaved layout of the chain kernels).
+void kt_transpose(ptrdiff_t rows, ptrdiff_t columns, const float *src, ptrdiff_t lds, float *dst, ptrdiff_t ldd,
+                  int accumulate);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

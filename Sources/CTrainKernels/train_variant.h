@@ -1,0 +1,505 @@
+// One instruction-set variant of the training kernels. train_kernels.c includes this file once per variant after
+// defining:
+//   KT_V(name)   appends the variant's suffix to a name
+//   KT_TARGET    the function attribute selecting the instruction set (empty for the portable variant)
+//   KT_LANES     floats per register of the dense product (`small_gemm`): 16, 8 or 4
+//   KT_ROWS      rows of C that `small_gemm` keeps in registers at once (bounded by the register count)
+//
+// The chain and element-wise kernels work on vectors of 8 floats whatever the variant (two SSE registers on the
+// portable one): the stream-interleaved layout of the chain makes every mode's innermost run a multiple of 8
+// (the trainer pads a worker's streams to a multiple of 8), and 8 lanes keep AVX-512 and AVX2 equally busy on
+// the short runs of the last factors.
+
+#define VF KT_V(vf)
+#define VI KT_V(vi)
+#define VW KT_V(vw)
+#define KT_INLINE static KT_TARGET inline __attribute__((always_inline))
+
+typedef float VF __attribute__((vector_size(32)));
+typedef int32_t VI __attribute__((vector_size(32)));
+typedef float VW __attribute__((vector_size(4 * KT_LANES)));
+
+KT_INLINE VF KT_V(load)(const float *p) {
+    VF v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+KT_INLINE void KT_V(store)(float *p, VF v) { memcpy(p, &v, sizeof v); }
+
+/// The first `count` (1…8) floats at p, the other lanes zero.
+KT_INLINE VF KT_V(load_part)(const float *p, int count) {
+    if (count == 8) return KT_V(load)(p);
+    float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    memcpy(lanes, p, (size_t)count * sizeof(float));
+    return KT_V(load)(lanes);
+}
+
+/// Stores the first `count` lanes of v at p.
+KT_INLINE void KT_V(store_part)(float *p, VF v, int count) {
+    if (count == 8) {
+        KT_V(store)(p, v);
+        return;
+    }
+    float lanes[8];
+    KT_V(store)(lanes, v);
+    memcpy(p, lanes, (size_t)count * sizeof(float));
+}
+
+KT_INLINE VF KT_V(splat)(float s) { return s - (VF){0}; }
+
+/// mask ? a : b, lane by lane (mask lanes are all ones or all zeros, as vector comparisons give).
+KT_INLINE VF KT_V(select)(VI mask, VF a, VF b) { return (VF)(((VI)a & mask) | ((VI)b & ~mask)); }
+
+KT_INLINE VF KT_V(max)(VF a, VF b) { return KT_V(select)(a > b, a, b); }
+KT_INLINE VF KT_V(min)(VF a, VF b) { return KT_V(select)(a < b, a, b); }
+
+/// The lanes summed in a fixed order (results must not depend on anything but the inputs).
+KT_INLINE float KT_V(sum)(VF v) { return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])); }
+
+/// e^x to about 2 ulp (Cody–Waite range reduction by ln 2 and a degree-6 polynomial, the constants of Cephes'
+/// expf), with x clamped to [−87.3, 88.3] so neither overflow nor denormals occur.
+KT_INLINE VF KT_V(exp)(VF x) {
+    x = KT_V(min)(KT_V(max)(x, KT_V(splat)(-87.33654475f)), KT_V(splat)(88.37626266f));
+    VF fx = x * 1.44269504088896341f + 0.5f;
+    VF n = __builtin_convertvector(__builtin_convertvector(fx, VI), VF);  // truncation …
+    n = n - (VF)((VI)KT_V(splat)(1.0f) & (n > fx));                        // … corrected to floor
+    VF r = x - n * 0.693359375f;
+    r = r + n * 2.12194440e-4f;
+    VF p = 1.9875691500e-4f * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    VF y = p * (r * r) + r + 1.0f;
+    VI bits = (__builtin_convertvector(n, VI) + 127) << 23;
+    return y * (VF)bits;
+}
+
+KT_INLINE VF KT_V(sigmoid)(VF x) { return 1.0f / (1.0f + KT_V(exp)(-x)); }
+
+/// tanh x = 1 − 2/(e^{2x} + 1): exact limits ±1, absolute error of a few 1e-8.
+KT_INLINE VF KT_V(tanh)(VF x) { return 1.0f - 2.0f / (KT_V(exp)(x + x) + 1.0f); }
+
+// MARK: Mode products
+
+/// PB output rows of a real mode product, for one `a`: y[p0 + i] (=|+=) Σ_q W[p0 + i, q]·x[q] over runs of 8.
+#define KT_REAL_ROWS(PB)                                                                                          \
+    KT_INLINE void KT_V(real_rows_##PB)(const float *w, int q0, ptrdiff_t inner, const float *xa, float *ya,    \
+                                        int accumulate) {                                                          \
+        for (ptrdiff_t r = 0; r < inner; r += 8) {                                                                 \
+            VF s[PB];                                                                                              \
+            for (int i = 0; i < PB; i++) s[i] = accumulate ? KT_V(load)(ya + i * inner + r) : (VF){0};             \
+            for (int q = 0; q < q0; q++) {                                                                         \
+                VF xv = KT_V(load)(xa + q * inner + r);                                                            \
+                for (int i = 0; i < PB; i++) s[i] = s[i] + w[i * q0 + q] * xv;                                     \
+            }                                                                                                      \
+            for (int i = 0; i < PB; i++) KT_V(store)(ya + i * inner + r, s[i]);                                    \
+        }                                                                                                          \
+    }
+KT_REAL_ROWS(4)
+KT_REAL_ROWS(2)
+KT_REAL_ROWS(1)
+
+static KT_TARGET void KT_V(real_mode_product)(const float *w, int p0, int q0, ptrdiff_t outer, ptrdiff_t inner,
+                                              const float *x, float *y, int accumulate) {
+    if (inner % 8 != 0) {
+        kt_scalar_real_mode_product(w, p0, q0, outer, inner, x, y, accumulate);
+        return;
+    }
+    for (ptrdiff_t a = 0; a < outer; a++) {
+        const float *xa = x + a * q0 * inner;
+        float *ya = y + a * p0 * inner;
+        int p = 0;
+        for (; p + 4 <= p0; p += 4) KT_V(real_rows_4)(w + p * q0, q0, inner, xa, ya + p * inner, accumulate);
+        for (; p + 2 <= p0; p += 2) KT_V(real_rows_2)(w + p * q0, q0, inner, xa, ya + p * inner, accumulate);
+        for (; p < p0; p++) KT_V(real_rows_1)(w + p * q0, q0, inner, xa, ya + p * inner, accumulate);
+    }
+}
+
+#define KT_COMPLEX_ROWS(PB)                                                                                       \
+    KT_INLINE void KT_V(complex_rows_##PB)(const float *wr, const float *wi, int q0, ptrdiff_t inner,             \
+                                           const float *xr, const float *xi, float *yr, float *yi,                 \
+                                           int accumulate) {                                                       \
+        for (ptrdiff_t r = 0; r < inner; r += 8) {                                                                 \
+            VF sr[PB], si[PB];                                                                                     \
+            for (int i = 0; i < PB; i++) {                                                                         \
+                sr[i] = accumulate ? KT_V(load)(yr + i * inner + r) : (VF){0};                                     \
+                si[i] = accumulate ? KT_V(load)(yi + i * inner + r) : (VF){0};                                     \
+            }                                                                                                      \
+            for (int q = 0; q < q0; q++) {                                                                         \
+                VF ar = KT_V(load)(xr + q * inner + r), ai = KT_V(load)(xi + q * inner + r);                       \
+                for (int i = 0; i < PB; i++) {                                                                     \
+                    float br = wr[i * q0 + q], bi = wi[i * q0 + q];                                                \
+                    sr[i] = sr[i] + br * ar - bi * ai;                                                             \
+                    si[i] = si[i] + br * ai + bi * ar;                                                             \
+                }                                                                                                  \
+            }                                                                                                      \
+            for (int i = 0; i < PB; i++) {                                                                         \
+                KT_V(store)(yr + i * inner + r, sr[i]);                                                            \
+                KT_V(store)(yi + i * inner + r, si[i]);                                                            \
+            }                                                                                                      \
+        }                                                                                                          \
+    }
+KT_COMPLEX_ROWS(2)
+KT_COMPLEX_ROWS(1)
+
+static KT_TARGET void KT_V(complex_mode_product)(const float *wr, const float *wi, int p0, int q0, ptrdiff_t outer,
+                                                 ptrdiff_t inner, const float *xr, const float *xi, float *yr,
+                                                 float *yi, int accumulate) {
+    if (inner % 8 != 0) {
+        kt_scalar_complex_mode_product(wr, wi, p0, q0, outer, inner, xr, xi, yr, yi, accumulate);
+        return;
+    }
+    for (ptrdiff_t a = 0; a < outer; a++) {
+        ptrdiff_t in = a * q0 * inner, out = a * p0 * inner;
+        int p = 0;
+        for (; p + 2 <= p0; p += 2) {
+            KT_V(complex_rows_2)(wr + p * q0, wi + p * q0, q0, inner, xr + in, xi + in, yr + out + p * inner,
+                                 yi + out + p * inner, accumulate);
+        }
+        for (; p < p0; p++) {
+            KT_V(complex_rows_1)(wr + p * q0, wi + p * q0, q0, inner, xr + in, xi + in, yr + out + p * inner,
+                                 yi + out + p * inner, accumulate);
+        }
+    }
+}
+
+static KT_TARGET void KT_V(real_mode_gradient)(int p0, int q0, ptrdiff_t outer, ptrdiff_t inner, const float *gy,
+                                               const float *x, float *gw) {
+    if (inner % 8 != 0) {
+        kt_scalar_real_mode_gradient(p0, q0, outer, inner, gy, x, gw);
+        return;
+    }
+    for (int p = 0; p < p0; p++) {
+        int q = 0;
+        for (; q + 2 <= q0; q += 2) {
+            VF s0 = {0}, s1 = {0};
+            for (ptrdiff_t a = 0; a < outer; a++) {
+                const float *g = gy + (a * p0 + p) * inner, *x0 = x + (a * q0 + q) * inner;
+                for (ptrdiff_t r = 0; r < inner; r += 8) {
+                    VF gv = KT_V(load)(g + r);
+                    s0 = s0 + gv * KT_V(load)(x0 + r);
+                    s1 = s1 + gv * KT_V(load)(x0 + inner + r);
+                }
+            }
+            gw[p * q0 + q] += KT_V(sum)(s0);
+            gw[p * q0 + q + 1] += KT_V(sum)(s1);
+        }
+        for (; q < q0; q++) {
+            VF s = {0};
+            for (ptrdiff_t a = 0; a < outer; a++) {
+                const float *g = gy + (a * p0 + p) * inner, *x0 = x + (a * q0 + q) * inner;
+                for (ptrdiff_t r = 0; r < inner; r += 8) s = s + KT_V(load)(g + r) * KT_V(load)(x0 + r);
+            }
+            gw[p * q0 + q] += KT_V(sum)(s);
+        }
+    }
+}
+
+static KT_TARGET void KT_V(complex_mode_gradient)(int p0, int q0, ptrdiff_t outer, ptrdiff_t inner,
+                                                  const float *gyr, const float *gyi, const float *xr,
+                                                  const float *xi, float *gwr, float *gwi) {
+    if (inner % 8 != 0) {
+        kt_scalar_complex_mode_gradient(p0, q0, outer, inner, gyr, gyi, xr, xi, gwr, gwi);
+        return;
+    }
+    for (int p = 0; p < p0; p++) {
+        for (int q = 0; q < q0; q++) {
+            VF sr = {0}, si = {0};
+            for (ptrdiff_t a = 0; a < outer; a++) {
+                ptrdiff_t g = (a * p0 + p) * inner, c = (a * q0 + q) * inner;
+                for (ptrdiff_t r = 0; r < inner; r += 8) {
+                    // ȳ·conj(x) = (br + i·bi)(cr − i·ci)
+                    VF br = KT_V(load)(gyr + g + r), bi = KT_V(load)(gyi + g + r);
+                    VF cr = KT_V(load)(xr + c + r), ci = KT_V(load)(xi + c + r);
+                    sr = sr + br * cr + bi * ci;
+                    si = si + bi * cr - br * ci;
+                }
+            }
+            gwr[p * q0 + q] += KT_V(sum)(sr);
+            gwi[p * q0 + q] += KT_V(sum)(si);
+        }
+    }
+}
+
+// MARK: Dense product for a worker's streams
+
+KT_INLINE VW KT_V(load_w)(const float *p) {
+    VW v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+KT_INLINE void KT_V(store_w)(float *p, VW v) { memcpy(p, &v, sizeof v); }
+
+/// MR rows of C = (or +=) A·B: two registers of columns at a time, A's entries broadcast.
+#define KT_GEMM_ROWS(MR)                                                                                          \
+    KT_INLINE void KT_V(gemm_rows_##MR)(int n, int k, const float *a, ptrdiff_t lda, const float *b,              \
+                                        ptrdiff_t ldb, float *c, ptrdiff_t ldc, int accumulate) {                  \
+        int j = 0;                                                                                                 \
+        for (; j + 2 * KT_LANES <= n; j += 2 * KT_LANES) {                                                         \
+            VW s0[MR], s1[MR];                                                                                     \
+            for (int i = 0; i < MR; i++) {                                                                         \
+                s0[i] = accumulate ? KT_V(load_w)(c + i * ldc + j) : (VW){0};                                      \
+                s1[i] = accumulate ? KT_V(load_w)(c + i * ldc + j + KT_LANES) : (VW){0};                           \
+            }                                                                                                      \
+            for (int kk = 0; kk < k; kk++) {                                                                       \
+                VW b0 = KT_V(load_w)(b + kk * ldb + j), b1 = KT_V(load_w)(b + kk * ldb + j + KT_LANES);            \
+                for (int i = 0; i < MR; i++) {                                                                     \
+                    float s = a[i * lda + kk];                                                                     \
+                    s0[i] = s0[i] + s * b0;                                                                        \
+                    s1[i] = s1[i] + s * b1;                                                                        \
+                }                                                                                                  \
+            }                                                                                                      \
+            for (int i = 0; i < MR; i++) {                                                                         \
+                KT_V(store_w)(c + i * ldc + j, s0[i]);                                                             \
+                KT_V(store_w)(c + i * ldc + j + KT_LANES, s1[i]);                                                  \
+            }                                                                                                      \
+        }                                                                                                          \
+        for (; j + KT_LANES <= n; j += KT_LANES) {                                                                 \
+            VW s0[MR];                                                                                             \
+            for (int i = 0; i < MR; i++) s0[i] = accumulate ? KT_V(load_w)(c + i * ldc + j) : (VW){0};             \
+            for (int kk = 0; kk < k; kk++) {                                                                       \
+                VW b0 = KT_V(load_w)(b + kk * ldb + j);                                                            \
+                for (int i = 0; i < MR; i++) s0[i] = s0[i] + a[i * lda + kk] * b0;                                 \
+            }                                                                                                      \
+            for (int i = 0; i < MR; i++) KT_V(store_w)(c + i * ldc + j, s0[i]);                                    \
+        }                                                                                                          \
+        for (; j < n; j++) {                                                                                       \
+            for (int i = 0; i < MR; i++) {                                                                         \
+                float s = accumulate ? c[i * ldc + j] : 0;                                                         \
+                for (int kk = 0; kk < k; kk++) s += a[i * lda + kk] * b[kk * ldb + j];                             \
+                c[i * ldc + j] = s;                                                                                \
+            }                                                                                                      \
+        }                                                                                                          \
+    }
+#define KT_GEMM_ROWS_EXPANDED(MR) KT_GEMM_ROWS(MR)
+KT_GEMM_ROWS_EXPANDED(KT_ROWS)
+#if KT_ROWS != 4
+KT_GEMM_ROWS(4)
+#endif
+KT_GEMM_ROWS(2)
+KT_GEMM_ROWS(1)
+
+#define KT_GEMM_ROWS_NAME_(MR) KT_V(gemm_rows_##MR)
+#define KT_GEMM_ROWS_NAME(MR) KT_GEMM_ROWS_NAME_(MR)
+
+static KT_TARGET void KT_V(small_gemm)(int m, int n, int k, const float *a, ptrdiff_t lda, const float *b,
+                                       ptrdiff_t ldb, float *c, ptrdiff_t ldc, int accumulate) {
+    int i = 0;
+    for (; i + KT_ROWS <= m; i += KT_ROWS) {
+        KT_GEMM_ROWS_NAME(KT_ROWS)(n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
+    }
+    for (; i + 4 <= m; i += 4) KT_V(gemm_rows_4)(n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
+    for (; i + 2 <= m; i += 2) KT_V(gemm_rows_2)(n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
+    for (; i < m; i++) KT_V(gemm_rows_1)(n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
+}
+
+// MARK: Cells (see Sources/Train/Layers/RealCell.swift for the formulas and their derivation)
+
+static KT_TARGET void KT_V(cell_forward)(int cell, ptrdiff_t rows, int n, const float *input, const float *recurrent,
+                                         const float *recurrent_bias, const float *previous_h,
+                                         const float *previous_c, float *gates, float *extra, float *h) {
+    int g = cell == KT_CELL_LSTM ? 4 : cell == KT_CELL_GRU ? 3 : 1;
+    for (ptrdiff_t v = 0; v < rows; v++) {
+        const float *a = input + v * g * n, *r = recurrent + v * g * n;
+        float *gv = gates + v * g * n, *hv = h + v * n;
+        for (int k = 0; k < n; k += 8) {
+            int len = n - k < 8 ? n - k : 8;
+#define KT_PAIR(i) (KT_V(load_part)(a + (i) * n + k, len) + KT_V(load_part)(r + (i) * n + k, len))
+            switch (cell) {
+            case KT_CELL_RNN_TANH:
+                KT_V(store_part)(hv + k, KT_V(tanh)(KT_PAIR(0)), len);
+                break;
+            case KT_CELL_RNN_RELU:
+                KT_V(store_part)(hv + k, KT_V(max)(KT_PAIR(0), (VF){0}), len);
+                break;
+            case KT_CELL_LSTM: {
+                VF i = KT_V(sigmoid)(KT_PAIR(0)), f = KT_V(sigmoid)(KT_PAIR(1));
+                VF gg = KT_V(tanh)(KT_PAIR(2)), o = KT_V(sigmoid)(KT_PAIR(3));
+                VF c = f * KT_V(load_part)(previous_c + v * n + k, len) + i * gg;
+                KT_V(store_part)(gv + k, i, len);
+                KT_V(store_part)(gv + n + k, f, len);
+                KT_V(store_part)(gv + 2 * n + k, gg, len);
+                KT_V(store_part)(gv + 3 * n + k, o, len);
+                KT_V(store_part)(extra + v * n + k, c, len);
+                KT_V(store_part)(hv + k, o * KT_V(tanh)(c), len);
+                break;
+            }
+            case KT_CELL_GRU: {
+                VF reset = KT_V(sigmoid)(KT_PAIR(0)), update = KT_V(sigmoid)(KT_PAIR(1));
+                VF m = KT_V(load_part)(r + 2 * n + k, len);
+                if (recurrent_bias) m = m + KT_V(load_part)(recurrent_bias + k, len);
+                VF candidate = KT_V(tanh)(KT_V(load_part)(a + 2 * n + k, len) + reset * m);
+                VF previous = KT_V(load_part)(previous_h + v * n + k, len);
+                KT_V(store_part)(gv + k, reset, len);
+                KT_V(store_part)(gv + n + k, update, len);
+                KT_V(store_part)(gv + 2 * n + k, candidate, len);
+                KT_V(store_part)(extra + v * n + k, m, len);
+                KT_V(store_part)(hv + k, (1.0f - update) * candidate + update * previous, len);
+                break;
+            }
+            }
+#undef KT_PAIR
+        }
+    }
+}
+
+static KT_TARGET void KT_V(cell_backward)(int cell, ptrdiff_t rows, int n, const float *grad_h, const float *gates,
+                                          const float *extra, const float *h, const float *previous_h,
+                                          const float *previous_c, float *c_carry, float *h_carry,
+                                          float *grad_input, float *grad_recurrent) {
+    int g = cell == KT_CELL_LSTM ? 4 : cell == KT_CELL_GRU ? 3 : 1;
+    for (ptrdiff_t v = 0; v < rows; v++) {
+        const float *gv = gates + v * g * n;
+        float *ax = grad_input + v * g * n, *ah = grad_recurrent + v * g * n;
+        for (int k = 0; k < n; k += 8) {
+            int len = n - k < 8 ? n - k : 8;
+            VF hbar = KT_V(load_part)(grad_h + v * n + k, len);
+            VF carry = {0};
+            switch (cell) {
+            case KT_CELL_RNN_TANH: {
+                VF hv = KT_V(load_part)(h + v * n + k, len);
+                VF d = hbar * (1.0f - hv * hv);
+                KT_V(store_part)(ax + k, d, len);
+                KT_V(store_part)(ah + k, d, len);
+                break;
+            }
+            case KT_CELL_RNN_RELU: {
+                VF hv = KT_V(load_part)(h + v * n + k, len);
+                VF d = KT_V(select)(hv > (VF){0}, hbar, (VF){0});
+                KT_V(store_part)(ax + k, d, len);
+                KT_V(store_part)(ah + k, d, len);
+                break;
+            }
+            case KT_CELL_LSTM: {
+                VF i = KT_V(load_part)(gv + k, len), f = KT_V(load_part)(gv + n + k, len);
+                VF gg = KT_V(load_part)(gv + 2 * n + k, len), o = KT_V(load_part)(gv + 3 * n + k, len);
+                VF tc = KT_V(tanh)(KT_V(load_part)(extra + v * n + k, len));
+                VF dc = hbar * o * (1.0f - tc * tc) + KT_V(load_part)(c_carry + v * n + k, len);
+                VF c0 = KT_V(load_part)(previous_c + v * n + k, len);
+                VF di = dc * gg * i * (1.0f - i), df = dc * c0 * f * (1.0f - f);
+                VF dg = dc * i * (1.0f - gg * gg), dout = hbar * tc * o * (1.0f - o);
+                VF parts[4] = {di, df, dg, dout};
+                for (int p = 0; p < 4; p++) {
+                    KT_V(store_part)(ax + p * n + k, parts[p], len);
+                    if (ah != ax) KT_V(store_part)(ah + p * n + k, parts[p], len);
+                }
+                KT_V(store_part)(c_carry + v * n + k, dc * f, len);
+                break;
+            }
+            case KT_CELL_GRU: {
+                VF reset = KT_V(load_part)(gv + k, len), update = KT_V(load_part)(gv + n + k, len);
+                VF candidate = KT_V(load_part)(gv + 2 * n + k, len), m = KT_V(load_part)(extra + v * n + k, len);
+                VF previous = KT_V(load_part)(previous_h + v * n + k, len);
+                VF dn = hbar * (1.0f - update) * (1.0f - candidate * candidate);
+                VF dz = hbar * (previous - candidate) * update * (1.0f - update);
+                VF dr = dn * m * reset * (1.0f - reset);
+                KT_V(store_part)(ax + k, dr, len);
+                KT_V(store_part)(ax + n + k, dz, len);
+                KT_V(store_part)(ax + 2 * n + k, dn, len);
+                KT_V(store_part)(ah + k, dr, len);
+                KT_V(store_part)(ah + n + k, dz, len);
+                KT_V(store_part)(ah + 2 * n + k, dn * reset, len);
+                carry = hbar * update;
+                break;
+            }
+            }
+            KT_V(store_part)(h_carry + v * n + k, carry, len);
+        }
+    }
+}
+
+static KT_TARGET void KT_V(complex_activation_forward)(int activation, ptrdiff_t rows, int n, const float *zr,
+                                                       const float *zi, const float *beta, float *hr, float *hi) {
+    for (ptrdiff_t v = 0; v < rows; v++) {
+        ptrdiff_t o = v * n;
+        for (int k = 0; k < n; k += 8) {
+            int len = n - k < 8 ? n - k : 8;
+            VF re = KT_V(load_part)(zr + o + k, len), im = KT_V(load_part)(zi + o + k, len);
+            switch (activation) {
+            case KT_ACTIVATION_MODRELU: {
+                VF r = __builtin_elementwise_sqrt(re * re + im * im);
+                VF shifted = r + KT_V(load_part)(beta + k, len);
+                VI live = (shifted > (VF){0}) & (r > (VF){0});
+                VF scale = KT_V(select)(live, shifted / KT_V(select)(live, r, KT_V(splat)(1.0f)), (VF){0});
+                re = re * scale;
+                im = im * scale;
+                break;
+            }
+            case KT_ACTIVATION_SPLIT_RELU:
+                re = KT_V(max)(re, (VF){0});
+                im = KT_V(max)(im, (VF){0});
+                break;
+            case KT_ACTIVATION_SPLIT_TANH:
+                re = KT_V(tanh)(re);
+                im = KT_V(tanh)(im);
+                break;
+            }
+            KT_V(store_part)(hr + o + k, re, len);
+            KT_V(store_part)(hi + o + k, im, len);
+        }
+    }
+}
+
+static KT_TARGET void KT_V(complex_activation_backward)(int activation, ptrdiff_t rows, int n, const float *zr,
+                                                        const float *zi, const float *hr, const float *hi,
+                                                        const float *beta, const float *ghr, const float *ghi,
+                                                        float *gzr, float *gzi, float *grad_beta) {
+    for (ptrdiff_t v = 0; v < rows; v++) {
+        ptrdiff_t o = v * n;
+        for (int k = 0; k < n; k += 8) {
+            int len = n - k < 8 ? n - k : 8;
+            VF gr = KT_V(load_part)(ghr + o + k, len), gi = KT_V(load_part)(ghi + o + k, len);
+            switch (activation) {
+            case KT_ACTIVATION_MODRELU: {
+                VF re = KT_V(load_part)(zr + o + k, len), im = KT_V(load_part)(zi + o + k, len);
+                VF b = KT_V(load_part)(beta + k, len);
+                VF r = __builtin_elementwise_sqrt(re * re + im * im);
+                VI live = ((r + b) > (VF){0}) & (r > (VF){0});
+                VF safe = KT_V(select)(live, r, KT_V(splat)(1.0f));
+                VF projection = gr * re + gi * im;  // Re(conj(h̄)·z)
+                VF scale = 1.0f + b / safe, c = b / (safe * safe * safe) * projection;
+                VF gb = KT_V(select)(live, projection / safe, (VF){0});
+                gr = KT_V(select)(live, scale * gr - c * re, (VF){0});
+                gi = KT_V(select)(live, scale * gi - c * im, (VF){0});
+                KT_V(store_part)(grad_beta + k, KT_V(load_part)(grad_beta + k, len) + gb, len);
+                break;
+            }
+            case KT_ACTIVATION_SPLIT_RELU:
+                gr = KT_V(select)(KT_V(load_part)(zr + o + k, len) > (VF){0}, gr, (VF){0});
+                gi = KT_V(select)(KT_V(load_part)(zi + o + k, len) > (VF){0}, gi, (VF){0});
+                break;
+            case KT_ACTIVATION_SPLIT_TANH: {
+                VF a = KT_V(load_part)(hr + o + k, len), b = KT_V(load_part)(hi + o + k, len);
+                gr = gr * (1.0f - a * a);
+                gi = gi * (1.0f - b * b);
+                break;
+            }
+            }
+            KT_V(store_part)(gzr + o + k, gr, len);
+            KT_V(store_part)(gzi + o + k, gi, len);
+        }
+    }
+}
+
+static const kt_kernel_table KT_V(table) = {
+    .real_mode_product = KT_V(real_mode_product),
+    .complex_mode_product = KT_V(complex_mode_product),
+    .real_mode_gradient = KT_V(real_mode_gradient),
+    .complex_mode_gradient = KT_V(complex_mode_gradient),
+    .small_gemm = KT_V(small_gemm),
+    .cell_forward = KT_V(cell_forward),
+    .cell_backward = KT_V(cell_backward),
+    .complex_activation_forward = KT_V(complex_activation_forward),
+    .complex_activation_backward = KT_V(complex_activation_backward),
+};
+
+#undef VF
+#undef VI
+#undef VW
+#undef KT_INLINE
+#undef KT_GEMM_ROWS_NAME
+#undef KT_GEMM_ROWS_EXPANDED
+#undef KT_GEMM_ROWS_NAME_

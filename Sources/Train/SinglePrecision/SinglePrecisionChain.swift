@@ -1,0 +1,84 @@
+import KRUInference
+
+/// One Kronecker factor in single precision: its weights and its adjoint Wᴴ (Q × P), which the backward pass
+/// applies as an ordinary mode product.
+struct FactorWeights: @unchecked Sendable {
+    let shape: KroneckerFactorShape
+    let weights: ConstantPlanes
+    let adjoint: ConstantPlanes
+}
+
+/// One Kronecker term K = W_0 ⊗ … ⊗ W_{F−1} applied to a worker's streams in single precision, and its backward
+/// pass — the algorithm of ``KroneckerChain`` (docs/KRONECKER.md) on a different layout, with the intermediates
+/// kept by the forward pass instead of being recomputed.
+///
+/// **Layout.** A batch of C vectors is stored stream-interleaved: element i of stream v at `i·C + v` (the
+/// transpose of the batch-major rows everywhere else). The streams then act as one more mode of size C after the
+/// last factor, so mode k is a product over [∏_{g<k} P_g][Q_k][∏_{g>k} Q_g · C]: its innermost run is at least C
+/// floats long, and with C a multiple of 8 every mode — including the last factors of a 2 × 2 chain, whose runs are
+/// 1 or 2 elements per stream — is whole SIMD registers (see Sources/CTrainKernels).
+///
+/// **Tape.** The forward pass writes x_1 … x_{F−1} (x with the first k factors applied) one after the other into
+/// `intermediates`; the backward pass contracts the upstream gradient with them for W̄_k and pulls it back through
+/// Wᴴ_k. F − 1 stored vectors per term and step instead of one extra forward chain per step.
+struct SinglePrecisionChain: Sendable {
+    let shapes: [KroneckerFactorShape]
+    /// ∏_{g<k} P_g and ∏_{g>k} Q_g per factor k (per stream).
+    private let outer: [Int]
+    private let inner: [Int]
+    /// Length of x_k per stream, k = 0 … F.
+    let lengths: [Int]
+
+    init(shapes: [KroneckerFactorShape]) {
+        self.shapes = shapes
+        let f = shapes.count
+        outer = (0..<f).map { k in shapes[..<k].reduce(1) { $0 * $1.rows } }
+        inner = (0..<f).map { k in shapes[(k + 1)...].reduce(1) { $0 * $1.columns } }
+        lengths = (0...f).map { k in shapes[..<k].reduce(1) { $0 * $1.rows } * shapes[k...].reduce(1) { $0 * $1.columns } }
+    }
+
+    var factorCount: Int { shapes.count }
+    /// Floats per stream of the stored intermediates x_1 … x_{F−1}.
+    var intermediateLength: Int { lengths[1..<factorCount].reduce(0, +) }
+    /// The longest x_k per stream (scratch for the backward pass needs this times C).
+    var maxLength: Int { lengths.max()! }
+
+    /// Offset of x_k (k ≥ 1) in the intermediates, per stream.
+    private func offset(_ k: Int) -> Int { lengths[1..<k].reduce(0, +) }
+
+    /// y (=, or += when `accumulate`) K·x for `columns` interleaved streams; writes x_1 … x_{F−1}.
+    func forward(_ term: [FactorWeights], kernels: TrainingKernels, x: Planes, intermediates: Planes, y: Planes,
+                 columns c: Int, accumulate: Bool) {
+        var source = x
+        for k in 0..<factorCount {
+            let last = k == factorCount - 1
+            let destination = last ? y : intermediates.advanced(by: offset(k + 1) * c)
+            kernels.modeProduct(term[k].weights, shapes[k], outer: outer[k], inner: inner[k] * c, x: source,
+                                y: destination, accumulate: last && accumulate)
+            source = destination
+        }
+    }
+
+    /// Backward through y = K·x: adds W̄_k to `gradients[k]` and, when given, Kᴴȳ to `gradInput`. `gradOutput` is
+    /// only read; `scratch` holds two buffers of `maxLength · columns` floats (per plane).
+    func backward(_ term: [FactorWeights], kernels: TrainingKernels, gradients: [Planes], x: Planes,
+                  intermediates: Planes, gradOutput: Planes, scratch: (Planes, Planes), gradInput: Planes?,
+                  columns c: Int) {
+        var delta = gradOutput  // δ_{k+1}
+        for k in stride(from: factorCount - 1, through: 0, by: -1) {
+            let input = k == 0 ? x : intermediates.advanced(by: offset(k) * c)
+            kernels.modeGradient(shapes[k], outer: outer[k], inner: inner[k] * c, gradOutput: delta, input: input,
+                                 into: gradients[k])
+            let adjointShape = KroneckerFactorShape(rows: shapes[k].columns, columns: shapes[k].rows)
+            if k > 0 {
+                let next = k % 2 == 0 ? scratch.0 : scratch.1
+                kernels.modeProduct(term[k].adjoint, adjointShape, outer: outer[k], inner: inner[k] * c, x: delta,
+                                    y: next, accumulate: false)
+                delta = next
+            } else if let gradInput {
+                kernels.modeProduct(term[0].adjoint, adjointShape, outer: outer[0], inner: inner[0] * c, x: delta,
+                                    y: gradInput, accumulate: true)
+            }
+        }
+    }
+}

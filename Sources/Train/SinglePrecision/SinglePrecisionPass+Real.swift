@@ -1,0 +1,173 @@
+/// The single-precision forward and backward passes of a real cell (RNN, LSTM, GRU), dense or Kronecker.
+extension SinglePrecisionPass {
+    func realSlots(_ l: Int) -> RealLayerSlots {
+        guard case .real(let slots) = layout.layers[l] else { preconditionFailure("layer \(l) is not a real cell") }
+        return slots
+    }
+
+    /// inputPart ← W_ih x_t + b_ih + b_hh (b_hh without the GRU's n gate) for every row.
+    func projectRealInput(layer l: Int, tape: SingleRealTape) {
+        let layer = architecture.layers[l], slots = realSlots(l)
+        let n = layer.hiddenSize, gn = layer.gateCount * n, d = architecture.inputWidth(ofLayer: l)
+        let out = tape.inputPart.base
+        if let (bih, bhh) = slots.biases {
+            let (bi, bh) = (parameters.base + bih.offset, parameters.base + bhh.offset)
+            let added = layer.cell == .gru ? 2 * n : gn  // the GRU's b_hh[n] goes inside r ⊙ (…)
+            for row in 0..<rows {
+                let a = out + row * gn
+                for k in 0..<gn { a[k] = bi[k] + (k < added ? bh[k] : 0) }
+            }
+        } else {
+            out.update(repeating: 0, count: rows * gn)
+        }
+        let w = parameters.base + slots.inputWeight.offset
+        guard let x = inputRows(ofLayer: l) else {
+            for (row, token) in oneHotTokens(ofLayer: l)!.enumerated() {
+                let a = out + row * gn
+                for k in 0..<gn { a[k] += w[k * d + token] }
+            }
+            return
+        }
+        Gemm.multiply(transposeA: false, transposeB: true, m: rows, n: gn, k: d, a: x, lda: d, b: w, ldb: d,
+                      beta: 1, c: out, ldc: gn)
+    }
+
+    /// The GRU's b_hh[n] (the part of b_hh that r multiplies), if the layer has biases.
+    private func gruRecurrentBias(_ l: Int) -> UnsafePointer<Float>? {
+        guard architecture.layers[l].cell == .gru, let (_, bhh) = realSlots(l).biases else { return nil }
+        return UnsafePointer(parameters.base + bhh.offset + 2 * architecture.layers[l].hiddenSize)
+    }
+
+    /// Step by step, each worker on its sub-batch: the recurrent products R_g h_{t−1}, then the fused cell step.
+    func runRealRecurrence(layer l: Int, tape: SingleRealTape) {
+        let layer = architecture.layers[l], chain = chains[l], kernels = kernels
+        let n = layer.hiddenSize, gn = layer.gateCount * n, b = batchSize, bias = gruRecurrentBias(l)
+        let transposed = transposedRecurrent[l], gates = factors[l]
+        let products = partition.ranges.map { pool.buffer($0.count * gn, zeroed: false) }
+        let sums = partition.ranges.indices.map { pool.buffer(chain == nil ? 0 : n * columns[$0], zeroed: false) }
+        partition.run { w, range in
+            let count = range.count, c = columns[w], out = products[w].base
+            for t in 0..<steps {
+                let first = t * b + range.lowerBound
+                let previous = tape.previousH(step: t, stream: range.lowerBound, batchSize: b, units: n)
+                if let transposed {
+                    kernels.smallGemm(m: count, n: gn, k: n, a: previous, lda: n, b: transposed.base, ldb: gn, c: out,
+                                      ldc: gn, accumulate: false)
+                } else {
+                    let chain = chain!, x = tape.chain[w].base + t * tape.stepStride[w], sum = sums[w].base
+                    kernels.interleave(previous, count: count, units: n, lds: n, into: x, columns: c)
+                    for (g, terms) in gates.enumerated() {
+                        for (index, term) in terms.enumerated() {
+                            let intermediates = x + (n + (g * layer.rank + index) * chain.intermediateLength) * c
+                            chain.forward(term, kernels: kernels, x: Planes(re: x), intermediates: Planes(re: intermediates),
+                                          y: Planes(re: sum), columns: c, accumulate: index > 0)
+                        }
+                        kernels.deinterleave(sum, count: count, units: n, columns: c, into: out + g * n, ldd: gn,
+                                             accumulate: false)
+                    }
+                }
+                kernels.cellForward(
+                    layer.cell, rows: count, units: n, input: tape.inputPart.base + first * gn, recurrent: out,
+                    recurrentBias: bias, previousH: previous,
+                    previousC: tape.initialC == nil ? nil : tape.previousC(step: t, stream: range.lowerBound, batchSize: b, units: n),
+                    gates: tape.gates.base + first * gn, extra: tape.extra.base + first * n, h: tape.h.base + first * n)
+            }
+        }
+    }
+
+    /// Backpropagation through real layer `l`: adds every gradient of the layer and returns the gradient of its
+    /// input rows when a layer below (or the embedding) needs it.
+    func backwardRealLayer(_ l: Int, tape: SingleRealTape, outputGradient: FloatBuffer,
+                           into gradient: FloatBuffer) -> FloatBuffer? {
+        let layer = architecture.layers[l], slots = realSlots(l), chain = chains[l], kernels = kernels, gates = factors[l]
+        let n = layer.hiddenSize, gn = layer.gateCount * n, b = batchSize, d = architecture.inputWidth(ofLayer: l)
+        let inputSide = pool.buffer(rows * gn, zeroed: false)
+        let recurrentSide = layer.cell == .gru ? pool.buffer(rows * gn, zeroed: false) : inputSide
+        let dense = slots.denseRecurrent.map { UnsafePointer(parameters.base + $0.offset) }
+        let workerGradients = partition.ranges.map { _ in chain == nil ? nil : pool.buffer(layout.scalarCount, zeroed: true) }
+        let scratch = partition.ranges.indices.map { w in
+            let (count, c, length) = (partition.ranges[w].count, columns[w], chain?.maxLength ?? 0)
+            return (carry: pool.buffer(count * n, zeroed: true), cCarry: pool.buffer(count * n, zeroed: true),
+                    gradH: pool.buffer(count * n, zeroed: false),
+                    interleaved: pool.buffer(chain == nil ? 0 : n * c, zeroed: false),
+                    delta: pool.buffer(chain == nil ? 0 : n * c, zeroed: false),
+                    chain: (pool.buffer(length * c, zeroed: false), pool.buffer(length * c, zeroed: false)))
+        }
+        partition.run { w, range in
+            let count = range.count, c = columns[w], mine = scratch[w]
+            let (carry, gradH) = (mine.carry.base, mine.gradH.base)
+            let termGradients = slots.factors.map { terms in
+                terms.map { term in term.map { Planes(re: workerGradients[w]!.base + $0.offset) } }
+            }
+            for t in stride(from: steps - 1, through: 0, by: -1) {
+                let first = t * b + range.lowerBound
+                let above = outputGradient.base + first * n
+                for i in 0..<count * n { gradH[i] = above[i] + carry[i] }
+                let previous = tape.previousH(step: t, stream: range.lowerBound, batchSize: b, units: n)
+                kernels.cellBackward(
+                    layer.cell, rows: count, units: n, gradH: gradH, gates: tape.gates.base + first * gn,
+                    extra: tape.extra.base + first * n, h: tape.h.base + first * n, previousH: previous,
+                    previousC: tape.initialC == nil ? nil : tape.previousC(step: t, stream: range.lowerBound, batchSize: b, units: n),
+                    cCarry: layer.cell == .lstm ? mine.cCarry.base : nil, hCarry: carry,
+                    inputGradient: inputSide.base + first * gn, recurrentGradient: recurrentSide.base + first * gn)
+                if let dense {
+                    // h̄_{t−1} += Rᵀ ā; at t = 0 it would be dropped (the truncation). W̄_hh is formed below.
+                    guard t > 0 else { continue }
+                    kernels.smallGemm(m: count, n: n, k: gn, a: recurrentSide.base + first * gn, lda: gn, b: dense, ldb: n,
+                                      c: carry, ldc: n, accumulate: true)
+                    continue
+                }
+                let chain = chain!, x = tape.chain[w].base + t * tape.stepStride[w]
+                let (interleaved, delta) = (mine.interleaved.base, mine.delta.base)
+                if t > 0 { interleaved.update(repeating: 0, count: n * c) }
+                for (g, terms) in gates.enumerated() {
+                    kernels.interleave(recurrentSide.base + first * gn + g * n, count: count, units: n, lds: gn,
+                                       into: delta, columns: c)
+                    for (index, term) in terms.enumerated() {
+                        let intermediates = x + (n + (g * layer.rank + index) * chain.intermediateLength) * c
+                        chain.backward(term, kernels: kernels, gradients: termGradients[g][index], x: Planes(re: x),
+                                       intermediates: Planes(re: intermediates), gradOutput: Planes(re: delta),
+                                       scratch: (Planes(re: mine.chain.0.base), Planes(re: mine.chain.1.base)),
+                                       gradInput: t > 0 ? Planes(re: interleaved) : nil, columns: c)
+                    }
+                }
+                if t > 0 {
+                    kernels.deinterleave(interleaved, count: count, units: n, columns: c, into: carry, ldd: n,
+                                         accumulate: true)
+                }
+            }
+        }
+        addWorkerGradients(workerGradients.compactMap { $0 }, into: gradient)
+        if let denseSlot = slots.denseRecurrent {
+            // W̄_hh = Σ_rows ā_h h_{t−1}ᵀ: rows of step 0 meet the initial state, the others the previous step's h.
+            let g = gradient.base + denseSlot.offset
+            Gemm.multiply(transposeA: true, transposeB: false, m: gn, n: n, k: b, a: recurrentSide.base, lda: gn,
+                          b: tape.initialH.base, ldb: n, beta: 1, c: g, ldc: n)
+            Gemm.multiply(transposeA: true, transposeB: false, m: gn, n: n, k: rows - b, a: recurrentSide.base + b * gn,
+                          lda: gn, b: tape.h.base, ldb: n, beta: 1, c: g, ldc: n)
+        }
+        if let (bih, bhh) = slots.biases {
+            let (gi, gh) = (gradient.base + bih.offset, gradient.base + bhh.offset)
+            for row in 0..<rows {
+                for k in 0..<gn {
+                    gi[k] += inputSide[row * gn + k]
+                    gh[k] += recurrentSide[row * gn + k]
+                }
+            }
+        }
+        let w = gradient.base + slots.inputWeight.offset
+        guard let x = inputRows(ofLayer: l) else {
+            for (row, token) in oneHotTokens(ofLayer: l)!.enumerated() {
+                for k in 0..<gn { w[k * d + token] += inputSide[row * gn + k] }
+            }
+            return nil
+        }
+        Gemm.multiply(transposeA: true, transposeB: false, m: gn, n: d, k: rows, a: inputSide.base, lda: gn, b: x, ldb: d,
+                      beta: 1, c: w, ldc: d)
+        guard needsInputGradient(ofLayer: l) else { return nil }
+        let inputGradient = pool.buffer(rows * d, zeroed: false)
+        Gemm.multiply(transposeA: false, transposeB: false, m: rows, n: d, k: gn, a: inputSide.base, lda: gn,
+                      b: parameters.base + slots.inputWeight.offset, ldb: d, beta: 0, c: inputGradient.base, ldc: d)
+        return passDown(inputGradient, fromLayer: l, into: gradient)
+    }
+}

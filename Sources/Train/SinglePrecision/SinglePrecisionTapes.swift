@@ -1,0 +1,93 @@
+/// What the single-precision forward pass of one `kru` layer keeps for the backward pass (rows `t·B + b`).
+final class SingleComplexTape {
+    /// z_t = Σ K h_{t−1} + U x_t + b and h_t = act(z_t), batch-major rows of N.
+    let z: SplitPlanes<Float>
+    let h: SplitPlanes<Float>
+    /// [Re h_t; Im h_t] per row (after dropout when the pass has masks): the next layer's or the readout's input.
+    let output: FloatBuffer
+    /// h_{−1}, B × N.
+    let initial: SplitPlanes<Float>
+    /// Per worker: for every step, x_0 = h_{t−1} interleaved, then every term's chain intermediates.
+    let chain: [SplitPlanes<Float>]
+    /// Per worker: floats per step in `chain` (per plane).
+    let stepStride: [Int]
+
+    init(rows: Int, batchSize: Int, units n: Int, initial state: RecurrentState.Layer, chainLength: Int,
+         columns: [Int], steps: Int, pool: BufferPool<Float>) {
+        z = pool.split(rows * n, zeroed: false)
+        h = pool.split(rows * n, zeroed: false)
+        output = pool.buffer(rows * 2 * n, zeroed: false)
+        initial = pool.split(batchSize * n, zeroed: false)
+        precondition(state.real.count == batchSize * n, "the carried state does not fit the batch")
+        for i in 0..<batchSize * n {
+            initial.re[i] = Float(state.real[i])
+            initial.im[i] = Float(state.imaginary[i])
+        }
+        stepStride = columns.map { (n + chainLength) * $0 }
+        chain = stepStride.map { pool.split(steps * $0, zeroed: false) }
+    }
+
+    func finalState(steps: Int, batchSize: Int, units: Int) -> RecurrentState.Layer {
+        let start = (steps - 1) * batchSize * units, count = batchSize * units
+        return RecurrentState.Layer(real: (0..<count).map { Double(h.re[start + $0]) },
+                                    imaginary: (0..<count).map { Double(h.im[start + $0]) })
+    }
+}
+
+/// What the single-precision forward pass of one real cell keeps (the buffers of ``RealLayerTape``, plus the
+/// Kronecker chain's intermediates).
+final class SingleRealTape {
+    let inputPart: FloatBuffer
+    let gates: FloatBuffer
+    let extra: FloatBuffer
+    let h: FloatBuffer
+    /// h after dropout (the next layer's or the readout's input); `h` itself without dropout.
+    let output: FloatBuffer
+    let initialH: FloatBuffer
+    let initialC: FloatBuffer?
+    /// Per worker, Kronecker recurrences only: for every step, x_0 = h_{t−1} interleaved, then the intermediates of
+    /// every gate's terms.
+    let chain: [FloatBuffer]
+    let stepStride: [Int]
+
+    init(rows: Int, batchSize: Int, layer: LayerArchitecture, initial state: RecurrentState.Layer, chainLength: Int?,
+         columns: [Int], steps: Int, masked: Bool, pool: BufferPool<Float>) {
+        let n = layer.hiddenSize, g = layer.gateCount, gated = layer.cell == .lstm || layer.cell == .gru
+        inputPart = pool.buffer(rows * g * n, zeroed: false)
+        gates = pool.buffer(gated ? rows * g * n : 0, zeroed: false)
+        extra = pool.buffer(gated ? rows * n : 0, zeroed: false)
+        h = pool.buffer(rows * n, zeroed: false)
+        output = masked ? pool.buffer(rows * n, zeroed: false) : h
+        initialH = FloatBuffer(state.real.map { Float($0) })
+        initialC = layer.cell == .lstm ? FloatBuffer(state.cell.map { Float($0) }) : nil
+        stepStride = chainLength.map { length in columns.map { (n + g * layer.rank * length) * $0 } } ?? []
+        chain = stepStride.map { pool.buffer(steps * $0, zeroed: false) }
+    }
+
+    func previousH(step t: Int, stream b: Int, batchSize: Int, units n: Int) -> UnsafeMutablePointer<Float> {
+        t == 0 ? initialH.base + b * n : h.base + ((t - 1) * batchSize + b) * n
+    }
+
+    func previousC(step t: Int, stream b: Int, batchSize: Int, units n: Int) -> UnsafeMutablePointer<Float> {
+        t == 0 ? initialC!.base + b * n : extra.base + ((t - 1) * batchSize + b) * n
+    }
+
+    func finalState(steps: Int, batchSize: Int, units: Int) -> RecurrentState.Layer {
+        let start = (steps - 1) * batchSize * units, count = batchSize * units
+        let cell = initialC == nil ? [] : (0..<count).map { Double(extra[start + $0]) }
+        return RecurrentState.Layer(real: (0..<count).map { Double(h[start + $0]) }, cell: cell)
+    }
+}
+
+enum SingleLayerTape {
+    case complex(SingleComplexTape)
+    case real(SingleRealTape)
+
+    /// The rows the layer passes on (after dropout).
+    var output: FloatBuffer {
+        switch self {
+        case .complex(let tape): tape.output
+        case .real(let tape): tape.output
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import CTrainKernels
+import KRUInference
+
+/// The single-precision kernels of `Sources/CTrainKernels` in the widest instruction set the CPU runs (AVX-512,
+/// AVX2+FMA or portable vector code): mode products of Kronecker chains and their factor gradients, the
+/// small-batch dense product of a recurrence, the fused element-wise cell steps and transposes.
+struct TrainingKernels: @unchecked Sendable {
+    enum Variant: Int32, CaseIterable, Sendable {
+        case portable = 0, avx2FMA = 1, avx512 = 2
+    }
+
+    let variant: Variant
+    private let table: kt_kernel_table
+
+    /// The kernels of `variant`, or nil when this build or CPU cannot run it.
+    init?(_ variant: Variant) {
+        guard let table = kt_kernels(variant.rawValue) else { return nil }
+        self.variant = variant
+        self.table = table.pointee
+    }
+
+    /// The widest variant this CPU runs.
+    static let preferred = TrainingKernels(Variant(rawValue: kt_preferred_variant()) ?? .portable)!
+
+    /// y (=, or += when `accumulate`) W ×_mode x for W of `shape` (P × Q) on tensors [outer][Q][inner] →
+    /// [outer][P][inner]; complex when the planes have imaginary parts.
+    func modeProduct(_ w: ConstantPlanes, _ shape: KroneckerFactorShape, outer: Int, inner: Int, x: Planes, y: Planes,
+                     accumulate: Bool) {
+        if let wi = w.im, let xi = x.im, let yi = y.im {
+            table.complex_mode_product(w.re, wi, Int32(shape.rows), Int32(shape.columns), outer, inner, x.re, xi, y.re,
+                                       yi, accumulate ? 1 : 0)
+        } else {
+            table.real_mode_product(w.re, Int32(shape.rows), Int32(shape.columns), outer, inner, x.re, y.re,
+                                    accumulate ? 1 : 0)
+        }
+    }
+
+    /// W̄ += Σ ȳ·conj(x) over the mode-`shape` unfoldings of ȳ and x.
+    func modeGradient(_ shape: KroneckerFactorShape, outer: Int, inner: Int, gradOutput gy: Planes, input x: Planes,
+                      into gw: Planes) {
+        if let gyi = gy.im, let xi = x.im, let gwi = gw.im {
+            table.complex_mode_gradient(Int32(shape.rows), Int32(shape.columns), outer, inner, gy.re, gyi, x.re, xi,
+                                        gw.re, gwi)
+        } else {
+            table.real_mode_gradient(Int32(shape.rows), Int32(shape.columns), outer, inner, gy.re, x.re, gw.re)
+        }
+    }
+
+    /// C (m × n) (=, or +=) A (m × k) · B (k × n), row-major.
+    func smallGemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                   c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        table.small_gemm(Int32(m), Int32(n), Int32(k), a, lda, b, ldb, c, ldc, accumulate ? 1 : 0)
+    }
+
+    /// One forward step of a real cell for `rows` streams (see ``RealCell``).
+    func cellForward(_ cell: ModelDescription.Cell, rows: Int, units n: Int, input: UnsafePointer<Float>,
+                     recurrent: UnsafePointer<Float>, recurrentBias: UnsafePointer<Float>?,
+                     previousH: UnsafePointer<Float>, previousC: UnsafePointer<Float>?,
+                     gates: UnsafeMutablePointer<Float>, extra: UnsafeMutablePointer<Float>,
+                     h: UnsafeMutablePointer<Float>) {
+        table.cell_forward(Self.code(cell), rows, Int32(n), input, recurrent, recurrentBias, previousH, previousC, gates,
+                           extra, h)
+    }
+
+    /// One backward step of a real cell (see ``RealCell/backward``).
+    func cellBackward(_ cell: ModelDescription.Cell, rows: Int, units n: Int, gradH: UnsafePointer<Float>,
+                      gates: UnsafePointer<Float>, extra: UnsafePointer<Float>, h: UnsafePointer<Float>,
+                      previousH: UnsafePointer<Float>, previousC: UnsafePointer<Float>?,
+                      cCarry: UnsafeMutablePointer<Float>?, hCarry: UnsafeMutablePointer<Float>,
+                      inputGradient: UnsafeMutablePointer<Float>, recurrentGradient: UnsafeMutablePointer<Float>) {
+        table.cell_backward(Self.code(cell), rows, Int32(n), gradH, gates, extra, h, previousH, previousC, cCarry,
+                            hCarry, inputGradient, recurrentGradient)
+    }
+
+    /// h = act(z) for `rows` vectors of `units` complex units (split planes); β (units) for modReLU.
+    func activationForward(_ activation: ModelDescription.Activation, rows: Int, units: Int,
+                           z: SplitPlanesPointer<Float>, beta: UnsafePointer<Float>?, h: SplitPlanesPointer<Float>) {
+        table.complex_activation_forward(Self.code(activation), rows, Int32(units), z.re, z.im, beta, h.re, h.im)
+    }
+
+    /// z̄ = act'(z)ᴴ h̄ (z̄ may alias h̄); β̄ accumulates in `gradBeta` for modReLU.
+    func activationBackward(_ activation: ModelDescription.Activation, rows: Int, units: Int,
+                            z: SplitPlanesPointer<Float>, h: SplitPlanesPointer<Float>, beta: UnsafePointer<Float>?,
+                            gradH: SplitPlanesPointer<Float>, gradZ: SplitPlanesPointer<Float>,
+                            gradBeta: UnsafeMutablePointer<Float>?) {
+        table.complex_activation_backward(Self.code(activation), rows, Int32(units), z.re, z.im, h.re, h.im, beta,
+                                          gradH.re, gradH.im, gradZ.re, gradZ.im, gradBeta)
+    }
+
+    /// dst[c·ldd + r] (=, or += when `accumulate`) src[r·lds + c] for a rows × columns block.
+    func transpose(rows: Int, columns: Int, _ source: UnsafePointer<Float>, lds: Int,
+                   into destination: UnsafeMutablePointer<Float>, ldd: Int, accumulate: Bool = false) {
+        kt_transpose(rows, columns, source, lds, destination, ldd, accumulate ? 1 : 0)
+    }
+
+    /// Batch-major rows (`count` × `units`, row stride `lds`) → the stream-interleaved layout (units × `columns`),
+    /// the padding streams count..<columns set to zero (a chain keeps zeros zero, and the gradient kernels sum
+    /// over every column).
+    func interleave(_ rows: UnsafePointer<Float>, count: Int, units: Int, lds: Int,
+                    into destination: UnsafeMutablePointer<Float>, columns: Int) {
+        transpose(rows: count, columns: units, rows, lds: lds, into: destination, ldd: columns)
+        guard columns > count else { return }
+        for i in 0..<units { (destination + i * columns + count).update(repeating: 0, count: columns - count) }
+    }
+
+    /// The stream-interleaved layout (units × `columns`) → batch-major rows (`count` × `units`, row stride `ldd`),
+    /// overwriting or adding.
+    func deinterleave(_ source: UnsafePointer<Float>, count: Int, units: Int, columns: Int,
+                      into rows: UnsafeMutablePointer<Float>, ldd: Int, accumulate: Bool) {
+        transpose(rows: units, columns: count, source, lds: columns, into: rows, ldd: ldd, accumulate: accumulate)
+    }
+
+    private static func code(_ cell: ModelDescription.Cell) -> Int32 {
+        switch cell {
+        case .rnnTanh: Int32(KT_CELL_RNN_TANH)
+        case .rnnReLU: Int32(KT_CELL_RNN_RELU)
+        case .lstm: Int32(KT_CELL_LSTM)
+        case .gru: Int32(KT_CELL_GRU)
+        case .kru: preconditionFailure("kru layers are complex")
+        }
+    }
+
+    private static func code(_ activation: ModelDescription.Activation) -> Int32 {
+        switch activation {
+        case .modReLU: Int32(KT_ACTIVATION_MODRELU)
+        case .splitReLU: Int32(KT_ACTIVATION_SPLIT_RELU)
+        case .splitTanh: Int32(KT_ACTIVATION_SPLIT_TANH)
+        }
+    }
+}
+
+/// Single-precision planes of a real (`im` nil) or complex tensor that a kernel writes.
+struct Planes: @unchecked Sendable {
+    var re: UnsafeMutablePointer<Float>
+    var im: UnsafeMutablePointer<Float>?
+
+    func advanced(by n: Int) -> Planes { Planes(re: re + n, im: im.map { $0 + n }) }
+}
+
+/// Planes a kernel only reads (weights).
+struct ConstantPlanes: @unchecked Sendable {
+    var re: UnsafePointer<Float>
+    var im: UnsafePointer<Float>?
+}
