@@ -9,9 +9,12 @@ struct BenchOptions {
     var check = false
     /// Model files for section 5 (real zoo models) and section 6 (the cooperative-pool probe), in order.
     var models: [String] = []
+    /// A Python with torch: section 3 then also measures PyTorch's nn.LSTM on the same model
+    /// (tools/bench_torch_training.py, run from the repository root) and checks kru against it.
+    var torch: String?
 
     static let usage = """
-        usage: kru-bench [--json] [--quick] [--check] [--model PATH]...
+        usage: kru-bench [--json] [--quick] [--check] [--model PATH]... [--torch PYTHON]
 
         Measures, in one run: the Kronecker operator against dense BLAS matrix-vector products, whole-model
         tokens per second (sampling and scoring), and heap allocations on the engine's per-step paths; with
@@ -23,6 +26,9 @@ struct BenchOptions {
           --check   exit with status 1 if a PASS/FAIL check fails (default: always exit 0)
           --model   a token model file (.kru) to measure; repeat for several (e.g. the zoo's kjv-kru512.kru and
                     kjv-lstm512.kru, whose ratios the PASS/FAIL lines judge)
+          --torch PYTHON
+                    also time PyTorch's nn.LSTM on section 3's model with this Python (a venv with torch;
+                    runs tools/bench_torch_training.py from the current directory) and check kru against it
           --help    show this text
         """
 
@@ -39,6 +45,9 @@ struct BenchOptions {
             case "--model":
                 guard let path = rest.popFirst() else { return (nil, "--model needs a file") }
                 options.models.append(path)
+            case "--torch":
+                guard let python = rest.popFirst() else { return (nil, "--torch needs the path of a Python with torch") }
+                options.torch = python
             case "--help", "-h": return (nil, nil)
             default: return (nil, "unknown argument \(argument)")
             }

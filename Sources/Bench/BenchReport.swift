@@ -29,6 +29,8 @@ struct BenchReport: Codable {
     let operators: OperatorBenchmark.Result
     let models: [ModelThroughput]
     let training: [TrainingThroughput]
+    /// PyTorch on section 3's model (with --torch), measured in the same run.
+    let trainingPeers: [PeerTrainingThroughput]
     let allocations: AllocationCheck.Result
     /// Section 5, for the files given with --model (empty without).
     let zooModels: [ZooModelResult]

@@ -27,6 +27,12 @@ func runBenchmarks(_ options: BenchOptions) throws -> BenchReport {
     progress("training throughput")
     let training = try TrainingThroughputBenchmark(policy: policy, hiddenSize: 512, streams: 16, bptt: options.quick ? 20 : 100,
                                                    threads: 2).run()
+    var peers: [PeerTrainingThroughput] = []
+    if let python = options.torch {
+        progress("PyTorch training throughput (\(python))")
+        peers.append(try TrainingThroughputBenchmark.measurePyTorch(
+            python: python, script: "tools/bench_torch_training.py", quick: options.quick))
+    }
 
     let zooModels = try ZooModelBenchmark(policy: policy, tokensPerCall: options.quick ? 200 : 2000).run(paths: options.models)
     if !options.models.isEmpty { progress("cooperative pool probe") }
@@ -50,8 +56,9 @@ func runBenchmarks(_ options: BenchOptions) throws -> BenchReport {
         settings: .init(quick: options.quick, operatorSizes: sizes, batchSizes: batchSizes,
                         minimumSecondsPerMeasurement: policy.minimumSeconds, samplesPerMeasurement: policy.samples,
                         modelHiddenSize: hiddenSize, allocationIterations: allocationIterations),
-        operators: operators, models: models, training: training, allocations: allocations, zooModels: zooModels,
-        poolLatency: poolLatency,
-        checks: Checks.evaluate(operators: operators, allocations: allocations) + Checks.zoo(zooModels)
+        operators: operators, models: models, training: training, trainingPeers: peers, allocations: allocations,
+        zooModels: zooModels, poolLatency: poolLatency,
+        checks: Checks.evaluate(operators: operators, allocations: allocations)
+            + Checks.training(training, peers: peers, quick: options.quick) + Checks.zoo(zooModels)
             + Checks.pool(poolLatency))
 }

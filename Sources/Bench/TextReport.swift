@@ -18,7 +18,7 @@ enum TextReport {
         out.append("")
         out += modelSection(report.models, hiddenSize: s.modelHiddenSize)
         out.append("")
-        out += trainingSection(report.training)
+        out += trainingSection(report.training, peers: report.trainingPeers)
         out.append("")
         out += allocationSection(report.allocations)
         out.append("")
@@ -77,18 +77,28 @@ enum TextReport {
         return lines
     }
 
-    private static func trainingSection(_ models: [TrainingThroughput]) -> [String] {
+    private static func trainingSection(_ models: [TrainingThroughput], peers: [PeerTrainingThroughput]) -> [String] {
         var rows = [["model", "cell", "N", "recurrent params", "params", "chars/s"]]
         for model in models {
             rows.append([model.name, model.cell, "\(model.hiddenSize)", "\(model.recurrentParameters)", "\(model.parameters)",
                          formatRate(model.charactersPerSecond)])
         }
+        for peer in peers {
+            rows.append(["\(peer.name) (torch \(peer.torchVersion), \(peer.threads) threads)", "lstm", "512", "", "",
+                         formatRate(peer.charactersPerSecond)])
+        }
         var lines = [
-            "3. Training throughput on the character task (KRUTrain, Double): one update = truncated BPTT over "
+            "3. Training throughput on the character task (KRUTrain, single precision): one update = truncated BPTT over "
                 + "\(models.first?.charactersPerUpdate ?? 0) characters, penalty, clipping, Adam; \(models.first?.threads ?? 0) worker threads",
         ] + formatTable(rows, leftAligned: 2).map { "   " + $0 }
-        if models.count == 2 {
-            lines.append("   KRU / dense: " + formatRatio(models[0].charactersPerSecond / models[1].charactersPerSecond))
+        if models.count == TrainingThroughputBenchmark.Model.allCases.count {
+            let rate = { (model: TrainingThroughputBenchmark.Model) in models[model.rawValue].charactersPerSecond }
+            lines.append("   KRU / dense rnn_tanh: " + formatRatio(rate(.kru) / rate(.denseTanh))
+                + ", Kronecker LSTM / dense LSTM: " + formatRatio(rate(.kroneckerLSTM) / rate(.denseLSTM)))
+            if let peer = peers.first?.charactersPerSecond {
+                lines.append("   vs PyTorch nn.LSTM: dense LSTM " + formatRatio(rate(.denseLSTM) / peer)
+                    + ", KRU " + formatRatio(rate(.kru) / peer))
+            }
         }
         return lines
     }

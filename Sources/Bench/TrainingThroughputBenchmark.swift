@@ -1,9 +1,10 @@
+import Foundation
 import KRUInference
 import KRUTrain
 
 /// Training speed on the character task: characters per second of truncated BPTT (forward, backward, penalty,
-/// clipping, Adam) for a complex KRU and a dense tanh RNN of the same hidden size, measured in interleaved rounds
-/// so both see the same machine load.
+/// clipping, Adam) of `KRUTrainer` in single precision for a complex KRU, a dense tanh RNN, a dense LSTM and an LSTM
+/// with Kronecker gate blocks, all N = 512, measured in interleaved rounds so all see the same machine load.
 struct TrainingThroughput: Codable {
     let name: String
     let cell: String
@@ -13,10 +14,46 @@ struct TrainingThroughput: Codable {
     /// Streams × BPTT characters per update.
     let charactersPerUpdate: Int
     let threads: Int
+    let precision: String
+    let charactersPerSecond: Double
+}
+
+/// PyTorch's nn.LSTM on the same model, measured by tools/bench_torch_training.py right after kru's rows.
+struct PeerTrainingThroughput: Codable {
+    let name: String
+    let torchVersion: String
+    let threads: Int
     let charactersPerSecond: Double
 }
 
 struct TrainingThroughputBenchmark {
+    /// The rows, in the order the checks read them.
+    enum Model: Int, CaseIterable {
+        case kru, denseTanh, kroneckerLSTM, denseLSTM
+
+        func layer(hiddenSize n: Int) -> LayerArchitecture {
+            switch self {
+            case .kru:
+                LayerArchitecture(squareFactors: Array(repeating: 2, count: n.trailingZeroBitCount), activation: .modReLU)
+            case .denseTanh: LayerArchitecture(cell: .rnnTanh, hiddenSize: n, recurrence: .dense)
+            case .kroneckerLSTM:
+                // Two square factors as balanced as N allows (16 × 32 at N = 512), two terms per gate block.
+                LayerArchitecture(cell: .lstm, hiddenSize: n,
+                                  recurrence: .kronecker(factorShapes: [.init(square: 16), .init(square: n / 16)], rank: 2))
+            case .denseLSTM: LayerArchitecture(cell: .lstm, hiddenSize: n, recurrence: .dense)
+            }
+        }
+
+        func name(hiddenSize n: Int) -> String {
+            switch self {
+            case .kru: "KRU, \(n.trailingZeroBitCount) complex 2×2 factors"
+            case .denseTanh: "dense rnn_tanh"
+            case .kroneckerLSTM: "LSTM, Kronecker 16×\(n / 16) gate blocks, rank 2"
+            case .denseLSTM: "dense LSTM"
+            }
+        }
+    }
+
     let policy: TimingPolicy
     let hiddenSize: Int
     let streams: Int
@@ -34,31 +71,58 @@ struct TrainingThroughputBenchmark {
     }
 
     func run() throws -> [TrainingThroughput] {
-        let factors = hiddenSize.trailingZeroBitCount
-        let layers: [(String, LayerArchitecture)] = [
-            ("KRU, \(factors) complex 2×2 factors", LayerArchitecture(squareFactors: Array(repeating: 2, count: factors), activation: .modReLU)),
-            ("dense rnn_tanh", LayerArchitecture(cell: .rnnTanh, hiddenSize: hiddenSize, recurrence: .dense)),
-        ]
+        let models = Model.allCases
         var random = RandomData(seed: 2018_2380)
         let tokens = random.tokens(streams * bptt + 1, vocabularySize: 64)
         let batch = CharacterTask.batch(tokens: tokens, streams: streams, start: 0, length: bptt)
-        let trainers = try layers.enumerated().map { i, entry in
-            KRUTrainer(network: try network(entry.1, seed: UInt64(i + 1)), optimizer: Adam(learningRate: 1e-4),
-                       configuration: .init(unitaryPenalty: 0.01, clipNorm: 1, threads: threads))
+        let trainers = try models.map { model in
+            KRUTrainer(network: try network(model.layer(hiddenSize: hiddenSize), seed: UInt64(model.rawValue + 1)),
+                       optimizer: Adam(learningRate: 1e-4),
+                       configuration: .init(unitaryPenalty: 0.01, clipNorm: 1, threads: threads, precision: .single))
         }
-        // As `kru train` runs: the trainer's workers are the parallelism, BLAS single-threaded inside them.
+        // As `kru train` runs: the trainer's workers are the parallelism; the pass gives BLAS its threads itself.
         let timings = withOpenBLASThreads(1) {
             measureInterleaved(policy, trainers.map { trainer in
                 { calls in for _ in 0..<calls { resultSink += trainer.train(on: batch).loss } }
             })
         }
-        return layers.indices.map { i in
-            let network = trainers[i].network
+        return models.map { model in
+            let network = trainers[model.rawValue].network, layer = model.layer(hiddenSize: hiddenSize)
             return TrainingThroughput(
-                name: layers[i].0, cell: layers[i].1.cell.rawValue, hiddenSize: hiddenSize,
-                recurrentParameters: layers[i].1.recurrentParameterCount, parameters: network.parameterCount,
-                charactersPerUpdate: streams * bptt, threads: threads,
-                charactersPerSecond: Double(streams * bptt) / timings[i].median)
+                name: model.name(hiddenSize: hiddenSize), cell: layer.cell.rawValue, hiddenSize: hiddenSize,
+                recurrentParameters: layer.recurrentParameterCount, parameters: network.parameterCount,
+                charactersPerUpdate: streams * bptt, threads: threads, precision: TrainingPrecision.single.rawValue,
+                charactersPerSecond: Double(streams * bptt) / timings[model.rawValue].median)
         }
     }
+
+    /// Runs tools/bench_torch_training.py with `python` (a venv with torch) on the same model.
+    static func measurePyTorch(python: String, script: String, quick: Bool) throws -> PeerTrainingThroughput {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script, "--json", "--cells", "lstm", "--seconds", quick ? "1" : "3"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        struct Report: Decodable {
+            struct Result: Decodable { let characters_per_second: Double }
+            let torch: String
+            let threads: Int
+            let results: [Result]
+        }
+        guard process.terminationStatus == 0, let report = try? JSONDecoder().decode(Report.self, from: data),
+              let lstm = report.results.first else {
+            throw BenchError("\(python) \(script) failed (status \(process.terminationStatus))")
+        }
+        return PeerTrainingThroughput(name: "PyTorch nn.LSTM", torchVersion: report.torch, threads: report.threads,
+                                      charactersPerSecond: lstm.characters_per_second)
+    }
+}
+
+/// A failure of the benchmark itself (not of a check).
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -1,5 +1,6 @@
-// kru-bench: measures, in one run, the Kronecker operator against dense BLAS, whole-model throughput and the
-// allocations of the engine's hot paths, then prints the PASS/FAIL lines (docs/BENCHMARKS.md).
+// kru-bench: measures, in one run, the Kronecker operator against dense BLAS, whole-model throughput, training
+// throughput and the allocations of the engine's hot paths, then prints the issues' PASS/FAIL lines
+// (docs/BENCHMARKS.md).
 import Foundation
 
 let (parsedOptions, parseError) = BenchOptions.parse(Array(CommandLine.arguments.dropFirst()))

@@ -29,6 +29,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Clip the gradient to this norm (0 = off).") var clip = 1.0
     @Option(help: "Seed of the initialisation and the data.") var seed: UInt64 = 1
     @Option(help: "Worker threads (results depend on it).") var threads = 2
+    @Option(help: "single (fast) or double (the reference arithmetic).") var precision: TrainingPrecision = .single
     @Option(help: "Validate every this many steps.") var validateEvery = 50
     @Option(help: "The .kru model to write.") var out: String
     @Option(help: "Checkpoint file (default: --out with .checkpoint appended).") var checkpoint: String?
@@ -69,7 +70,8 @@ struct TrainingOptions: ParsableArguments {
         }
         return KRUTrainer(network: network, optimizer: optimizer,
                           configuration: .init(unitaryPenalty: lambda, clipNorm: clip > 0 ? clip : nil, threads: threads,
-                                               recurrentLearningRateScale: recurrentLrScale, weightDecay: weightDecay))
+                                               recurrentLearningRateScale: recurrentLrScale, weightDecay: weightDecay,
+                                               precision: precision))
     }
 
     /// The `kru.train.*` settings of the run (written to the model; a checkpoint must match them to be resumed).
@@ -91,6 +93,9 @@ struct TrainingOptions: ParsableArguments {
         if keepBest { entries.append(.init("kru.train.keep_best", .bool(true))) }
         if recurrentLrScale != 1 { entries.append(.init("kru.train.recurrent_lr_scale", .float(recurrentLrScale))) }
         if weightDecay > 0 { entries.append(.init("kru.train.weight_decay", .float(weightDecay))) }
+        if precision == .single { entries.append(.init("kru.train.precision", .string(precision.rawValue))) }
         return entries
     }
 }
+
+extension TrainingPrecision: ExpressibleByArgument {}

@@ -143,21 +143,3 @@ int kt_preferred_variant(void) {
     }
     return KT_VARIANT_PORTABLE;
 }
-
-void kt_transpose(ptrdiff_t rows, ptrdiff_t columns, const float *src, ptrdiff_t lds, float *dst, ptrdiff_t ldd,
-                  int accumulate) {
-    // Blocks of 8 × 8 keep both sides in cache lines.
-    for (ptrdiff_t r0 = 0; r0 < rows; r0 += 8) {
-        ptrdiff_t r1 = r0 + 8 < rows ? r0 + 8 : rows;
-        for (ptrdiff_t c0 = 0; c0 < columns; c0 += 8) {
-            ptrdiff_t c1 = c0 + 8 < columns ? c0 + 8 : columns;
-            for (ptrdiff_t r = r0; r < r1; r++) {
-                if (accumulate) {
-                    for (ptrdiff_t c = c0; c < c1; c++) dst[c * ldd + r] += src[r * lds + c];
-                } else {
-                    for (ptrdiff_t c = c0; c < c1; c++) dst[c * ldd + r] = src[r * lds + c];
-                }
-            }
-        }
-    }
-}

@@ -144,11 +144,35 @@ static KT_TARGET void KT_V(real_mode_product)(const float *w, int p0, int q0, pt
 KT_COMPLEX_ROWS(2)
 KT_COMPLEX_ROWS(1)
 
+/// y = W x for one complex 2 × 2 mode, the weights in registers.
+KT_INLINE void KT_V(complex_2x2)(const float *wr, const float *wi, ptrdiff_t outer, ptrdiff_t inner, const float *xr,
+                                 const float *xi, float *yr, float *yi, int accumulate) {
+    const float a = wr[0], b = wr[1], c = wr[2], d = wr[3], e = wi[0], f = wi[1], g = wi[2], h = wi[3];
+    for (ptrdiff_t o = 0; o < outer; o++) {
+        ptrdiff_t base = 2 * o * inner;
+        for (ptrdiff_t r = 0; r < inner; r += 8) {
+            ptrdiff_t i0 = base + r, i1 = base + inner + r;
+            VF x0r = KT_V(load)(xr + i0), x0i = KT_V(load)(xi + i0), x1r = KT_V(load)(xr + i1), x1i = KT_V(load)(xi + i1);
+            VF y0r = a * x0r - e * x0i + b * x1r - f * x1i, y0i = a * x0i + e * x0r + b * x1i + f * x1r;
+            VF y1r = c * x0r - g * x0i + d * x1r - h * x1i, y1i = c * x0i + g * x0r + d * x1i + h * x1r;
+            if (accumulate) {
+                y0r = y0r + KT_V(load)(yr + i0), y0i = y0i + KT_V(load)(yi + i0);
+                y1r = y1r + KT_V(load)(yr + i1), y1i = y1i + KT_V(load)(yi + i1);
+            }
+            KT_V(store)(yr + i0, y0r), KT_V(store)(yi + i0, y0i), KT_V(store)(yr + i1, y1r), KT_V(store)(yi + i1, y1i);
+        }
+    }
+}
+
 static KT_TARGET void KT_V(complex_mode_product)(const float *wr, const float *wi, int p0, int q0, ptrdiff_t outer,
                                                  ptrdiff_t inner, const float *xr, const float *xi, float *yr,
                                                  float *yi, int accumulate) {
     if (inner % 8 != 0) {
         kt_scalar_complex_mode_product(wr, wi, p0, q0, outer, inner, xr, xi, yr, yi, accumulate);
+        return;
+    }
+    if (p0 == 2 && q0 == 2) {
+        KT_V(complex_2x2)(wr, wi, outer, inner, xr, xi, yr, yi, accumulate);
         return;
     }
     for (ptrdiff_t a = 0; a < outer; a++) {
@@ -220,6 +244,40 @@ static KT_TARGET void KT_V(complex_mode_gradient)(int p0, int q0, ptrdiff_t oute
             gwr[p * q0 + q] += KT_V(sum)(sr);
             gwi[p * q0 + q] += KT_V(sum)(si);
         }
+    }
+}
+
+static KT_TARGET void KT_V(complex_mode_backward_2x2)(const float *wr, const float *wi, ptrdiff_t outer,
+                                                      ptrdiff_t inner, const float *gyr, const float *gyi,
+                                                      const float *xr, const float *xi, float *gwr, float *gwi,
+                                                      float *gxr, float *gxi, int accumulate) {
+    // conj(W) entries for x̄[q] = Σ_p conj(W[p, q])·ȳ[p].
+    const float a = wr[0], b = wr[1], c = wr[2], d = wr[3], e = -wi[0], f = -wi[1], g = -wi[2], h = -wi[3];
+    VF sr[4] = {{0}, {0}, {0}, {0}}, si[4] = {{0}, {0}, {0}, {0}};
+    for (ptrdiff_t o = 0; o < outer; o++) {
+        ptrdiff_t base = 2 * o * inner;
+        for (ptrdiff_t r = 0; r < inner; r += 8) {
+            ptrdiff_t i0 = base + r, i1 = base + inner + r;
+            VF g0r = KT_V(load)(gyr + i0), g0i = KT_V(load)(gyi + i0), g1r = KT_V(load)(gyr + i1), g1i = KT_V(load)(gyi + i1);
+            VF x0r = KT_V(load)(xr + i0), x0i = KT_V(load)(xi + i0), x1r = KT_V(load)(xr + i1), x1i = KT_V(load)(xi + i1);
+            // W̄[p, q] += ȳ[p]·conj(x[q])
+            sr[0] = sr[0] + g0r * x0r + g0i * x0i, si[0] = si[0] + g0i * x0r - g0r * x0i;
+            sr[1] = sr[1] + g0r * x1r + g0i * x1i, si[1] = si[1] + g0i * x1r - g0r * x1i;
+            sr[2] = sr[2] + g1r * x0r + g1i * x0i, si[2] = si[2] + g1i * x0r - g1r * x0i;
+            sr[3] = sr[3] + g1r * x1r + g1i * x1i, si[3] = si[3] + g1i * x1r - g1r * x1i;
+            if (!gxr) continue;
+            VF y0r = a * g0r - e * g0i + c * g1r - g * g1i, y0i = a * g0i + e * g0r + c * g1i + g * g1r;
+            VF y1r = b * g0r - f * g0i + d * g1r - h * g1i, y1i = b * g0i + f * g0r + d * g1i + h * g1r;
+            if (accumulate) {
+                y0r = y0r + KT_V(load)(gxr + i0), y0i = y0i + KT_V(load)(gxi + i0);
+                y1r = y1r + KT_V(load)(gxr + i1), y1i = y1i + KT_V(load)(gxi + i1);
+            }
+            KT_V(store)(gxr + i0, y0r), KT_V(store)(gxi + i0, y0i), KT_V(store)(gxr + i1, y1r), KT_V(store)(gxi + i1, y1i);
+        }
+    }
+    for (int k = 0; k < 4; k++) {
+        gwr[k] += KT_V(sum)(sr[k]);
+        gwi[k] += KT_V(sum)(si[k]);
     }
 }
 
@@ -484,11 +542,59 @@ static KT_TARGET void KT_V(complex_activation_backward)(int activation, ptrdiff_
     }
 }
 
+// MARK: Transpose
+
+/// Eight rows of eight floats → their eight columns (three rounds of lane shuffles).
+KT_INLINE void KT_V(transpose8)(const VF r[8], VF out[8]) {
+    VF t[8], s[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+        t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        s[i] = __builtin_shufflevector(t[i], t[i + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+        s[i + 1] = __builtin_shufflevector(t[i], t[i + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+        s[i + 2] = __builtin_shufflevector(t[i + 1], t[i + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+        s[i + 3] = __builtin_shufflevector(t[i + 1], t[i + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+    }
+    for (int i = 0; i < 4; i++) {
+        out[i] = __builtin_shufflevector(s[i], s[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+        out[i + 4] = __builtin_shufflevector(s[i], s[i + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+    }
+}
+
+static KT_TARGET void KT_V(transpose)(ptrdiff_t rows, ptrdiff_t columns, const float *src, ptrdiff_t lds, float *dst,
+                                      ptrdiff_t ldd, int accumulate) {
+    ptrdiff_t r0 = 0;
+    for (; r0 + 8 <= rows; r0 += 8) {
+        ptrdiff_t c0 = 0;
+        for (; c0 + 8 <= columns; c0 += 8) {
+            VF in[8], out[8];
+            for (int i = 0; i < 8; i++) in[i] = KT_V(load)(src + (r0 + i) * lds + c0);
+            KT_V(transpose8)(in, out);
+            for (int i = 0; i < 8; i++) {
+                float *d = dst + (c0 + i) * ldd + r0;
+                KT_V(store)(d, accumulate ? KT_V(load)(d) + out[i] : out[i]);
+            }
+        }
+        for (ptrdiff_t r = r0; r < r0 + 8; r++) {
+            for (ptrdiff_t c = c0; c < columns; c++) {
+                dst[c * ldd + r] = (accumulate ? dst[c * ldd + r] : 0) + src[r * lds + c];
+            }
+        }
+    }
+    for (ptrdiff_t r = r0; r < rows; r++) {
+        for (ptrdiff_t c = 0; c < columns; c++) dst[c * ldd + r] = (accumulate ? dst[c * ldd + r] : 0) + src[r * lds + c];
+    }
+}
+
 static const kt_kernel_table KT_V(table) = {
+    .transpose = KT_V(transpose),
     .real_mode_product = KT_V(real_mode_product),
     .complex_mode_product = KT_V(complex_mode_product),
     .real_mode_gradient = KT_V(real_mode_gradient),
     .complex_mode_gradient = KT_V(complex_mode_gradient),
+    .complex_mode_backward_2x2 = KT_V(complex_mode_backward_2x2),
     .small_gemm = KT_V(small_gemm),
     .cell_forward = KT_V(cell_forward),
     .cell_backward = KT_V(cell_backward),

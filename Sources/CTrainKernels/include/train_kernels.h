@@ -52,6 +52,11 @@ typedef struct {
     /// W̄[p, q] += Σ_{a, r} ȳ[a, p, r]·conj(x[a, q, r]) (complex, split planes).
     void (*complex_mode_gradient)(int p, int q, ptrdiff_t outer, ptrdiff_t inner, const float *gyr,
                                   const float *gyi, const float *xr, const float *xi, float *gwr, float *gwi);
+    /// The backward pass of one complex 2 × 2 mode in one sweep (the KRU's factors): W̄ += Σ ȳ·conj(x) and, unless
+    /// `gxr` is NULL, x̄ (=, or += when `accumulate`) Wᴴ ×_mode ȳ. `inner` must be a multiple of 8.
+    void (*complex_mode_backward_2x2)(const float *wr, const float *wi, ptrdiff_t outer, ptrdiff_t inner,
+                                      const float *gyr, const float *gyi, const float *xr, const float *xi, float *gwr,
+                                      float *gwi, float *gxr, float *gxi, int accumulate);
     /// C (m × n) (=, or += when `accumulate`) A (m × k) · B (k × n), row-major with leading dimensions; vectorised
     /// over n, for the few rows of a worker's streams.
     void (*small_gemm)(int m, int n, int k, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c,
@@ -77,6 +82,10 @@ typedef struct {
     void (*complex_activation_backward)(int activation, ptrdiff_t rows, int n, const float *zr, const float *zi,
                                         const float *hr, const float *hi, const float *beta, const float *ghr,
                                         const float *ghi, float *gzr, float *gzi, float *grad_beta);
+    /// dst[c·ldd + r] (=, or += when `accumulate`) src[r·lds + c] for a rows × columns block (a transpose between
+    /// batch-major rows and the stream-interleaved layout of the chain kernels).
+    void (*transpose)(ptrdiff_t rows, ptrdiff_t columns, const float *src, ptrdiff_t lds, float *dst, ptrdiff_t ldd,
+                      int accumulate);
 } kt_kernel_table;
 
 /// The kernels of `variant`, or NULL when this build or this CPU cannot run it.
@@ -84,11 +93,6 @@ const kt_kernel_table *kt_kernels(int variant);
 
 /// The widest variant this CPU runs.
 int kt_preferred_variant(void);
-
-/// dst[c·ldd + r] (=, or += when `accumulate`) src[r·lds + c] for a rows × columns block (a transpose between
-/// batch-major rows and the stream-interleaved layout of the chain kernels).
-void kt_transpose(ptrdiff_t rows, ptrdiff_t columns, const float *src, ptrdiff_t lds, float *dst, ptrdiff_t ldd,
-                  int accumulate);
 
 #ifdef __cplusplus
 }

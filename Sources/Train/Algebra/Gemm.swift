@@ -24,13 +24,27 @@ enum Gemm {
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 
-    /// Runs `body` with OpenBLAS using `threads` threads, then back to one. The passes call BLAS from the driving
-    /// thread only while their workers are idle; everywhere else BLAS stays single-threaded, because the Double
-    /// path's workers call it concurrently.
-    static func withThreads<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
-        openblas_set_num_threads(Int32(threads))
-        defer { openblas_set_num_threads(1) }
-        return try body()
+    /// The same product split into `threads` blocks of rows of C (or of columns when C is wider than tall), each a
+    /// single-threaded BLAS call on its own thread. OpenBLAS's own threads would do the splitting too, but between
+    /// products they spin in `sched_yield` and take the cores from the passes' workers.
+    static func multiply<Scalar: GemmScalar>(
+        threads: Int, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Scalar = 1,
+        a: UnsafePointer<Scalar>, lda: Int, b: UnsafePointer<Scalar>, ldb: Int,
+        beta: Scalar, c: UnsafeMutablePointer<Scalar>, ldc: Int
+    ) {
+        let byRows = m >= n
+        let blocks = BatchPartition(batchSize: byRows ? m : n, workers: threads)
+        blocks.run { _, range in
+            if byRows {
+                multiply(transposeA: transposeA, transposeB: transposeB, m: range.count, n: n, k: k, alpha: alpha,
+                         a: a + range.lowerBound * (transposeA ? 1 : lda), lda: lda, b: b, ldb: ldb, beta: beta,
+                         c: c + range.lowerBound * ldc, ldc: ldc)
+            } else {
+                multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: range.count, k: k, alpha: alpha,
+                         a: a, lda: lda, b: b + range.lowerBound * (transposeB ? ldb : 1), ldb: ldb, beta: beta,
+                         c: c + range.lowerBound, ldc: ldc)
+            }
+        }
     }
 }
 

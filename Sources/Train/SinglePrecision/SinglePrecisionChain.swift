@@ -67,6 +67,13 @@ struct SinglePrecisionChain: Sendable {
         var delta = gradOutput  // δ_{k+1}
         for k in stride(from: factorCount - 1, through: 0, by: -1) {
             let input = k == 0 ? x : intermediates.advanced(by: offset(k) * c)
+            let target = k > 0 ? (k % 2 == 0 ? scratch.0 : scratch.1) : gradInput
+            if kernels.fusedModeBackward(term[k].weights, shapes[k], outer: outer[k], inner: inner[k] * c,
+                                         gradOutput: delta, input: input, into: gradients[k], gradInput: target,
+                                         accumulate: k == 0) {
+                if k > 0 { delta = target! }
+                continue
+            }
             kernels.modeGradient(shapes[k], outer: outer[k], inner: inner[k] * c, gradOutput: delta, input: input,
                                  into: gradients[k])
             let adjointShape = KroneckerFactorShape(rows: shapes[k].columns, columns: shapes[k].rows)

@@ -4,32 +4,30 @@ extension SinglePrecisionPass {
     /// the chunk's initial state is dropped: that is the truncation of truncated BPTT.
     func backward(logitGradient: FloatBuffer) -> [Double] {
         let gradient = pool.buffer(layout.scalarCount, zeroed: true)
-        Gemm.withThreads(threads) {
-            let k = architecture.output.width, top = tapes.last!.output, width = architecture.layers.last!.outputSize
-            // Readout: V̄ = Ȳᵀ·O, c̄ = Σ_rows Ȳ, Ō = Ȳ·V.
-            Gemm.multiply(transposeA: true, transposeB: false, m: k, n: width, k: rows, a: logitGradient.base, lda: k,
-                          b: top.base, ldb: width, beta: 1, c: gradient.base + layout.readoutWeight.offset, ldc: width)
-            let biasGradient = gradient.base + layout.readoutBias.offset
-            for row in 0..<rows {
-                for i in 0..<k { biasGradient[i] += logitGradient[row * k + i] }
+        let k = architecture.output.width, top = tapes.last!.output, width = architecture.layers.last!.outputSize
+        // Readout: V̄ = Ȳᵀ·O, c̄ = Σ_rows Ȳ, Ō = Ȳ·V.
+        Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: k, n: width, k: rows, a: logitGradient.base, lda: k,
+                      b: top.base, ldb: width, beta: 1, c: gradient.base + layout.readoutWeight.offset, ldc: width)
+        let biasGradient = gradient.base + layout.readoutBias.offset
+        for row in 0..<rows {
+            for i in 0..<k { biasGradient[i] += logitGradient[row * k + i] }
+        }
+        var outputGradient = pool.buffer(rows * width, zeroed: false)
+        Gemm.multiply(threads: threads, transposeA: false, transposeB: false, m: rows, n: width, k: k, a: logitGradient.base, lda: k,
+                      b: parameters.base + layout.readoutWeight.offset, ldb: width, beta: 0, c: outputGradient.base,
+                      ldc: width)
+        for l in architecture.layers.indices.reversed() {
+            dropout?.apply(layer: l, to: outputGradient.base, count: outputGradient.count)
+            let below: FloatBuffer?
+            switch tapes[l] {
+            case .complex(let tape):
+                let zBar = backwardComplexRecurrence(layer: l, tape: tape, outputGradient: outputGradient,
+                                                     into: gradient)
+                below = backwardComplexInput(layer: l, preactivationGradient: zBar, into: gradient)
+            case .real(let tape):
+                below = backwardRealLayer(l, tape: tape, outputGradient: outputGradient, into: gradient)
             }
-            var outputGradient = pool.buffer(rows * width, zeroed: false)
-            Gemm.multiply(transposeA: false, transposeB: false, m: rows, n: width, k: k, a: logitGradient.base, lda: k,
-                          b: parameters.base + layout.readoutWeight.offset, ldb: width, beta: 0, c: outputGradient.base,
-                          ldc: width)
-            for l in architecture.layers.indices.reversed() {
-                dropout?.apply(layer: l, to: outputGradient.base, count: outputGradient.count)
-                let below: FloatBuffer?
-                switch tapes[l] {
-                case .complex(let tape):
-                    let zBar = backwardComplexRecurrence(layer: l, tape: tape, outputGradient: outputGradient,
-                                                         into: gradient)
-                    below = backwardComplexInput(layer: l, preactivationGradient: zBar, into: gradient)
-                case .real(let tape):
-                    below = backwardRealLayer(l, tape: tape, outputGradient: outputGradient, into: gradient)
-                }
-                if let below { outputGradient = below }
-            }
+            if let below { outputGradient = below }
         }
         return (0..<gradient.count).map { Double(gradient[$0]) }
     }

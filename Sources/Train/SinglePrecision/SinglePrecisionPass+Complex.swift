@@ -25,9 +25,9 @@ extension SinglePrecisionPass {
             }
             return
         }
-        Gemm.multiply(transposeA: false, transposeB: true, m: rows, n: n, k: d, a: x, lda: d, b: ur, ldb: d,
+        Gemm.multiply(threads: threads, transposeA: false, transposeB: true, m: rows, n: n, k: d, a: x, lda: d, b: ur, ldb: d,
                       beta: 1, c: tape.z.re.base, ldc: n)
-        Gemm.multiply(transposeA: false, transposeB: true, m: rows, n: n, k: d, a: x, lda: d, b: ui, ldb: d,
+        Gemm.multiply(threads: threads, transposeA: false, transposeB: true, m: rows, n: n, k: d, a: x, lda: d, b: ui, ldb: d,
                       beta: 1, c: tape.z.im.base, ldc: n)
     }
 
@@ -152,17 +152,17 @@ extension SinglePrecisionPass {
             }
             return nil
         }
-        Gemm.multiply(transposeA: true, transposeB: false, m: n, n: d, k: rows, a: zBar.re.base, lda: n, b: x, ldb: d,
+        Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: n, n: d, k: rows, a: zBar.re.base, lda: n, b: x, ldb: d,
                       beta: 1, c: gr, ldc: d)
-        Gemm.multiply(transposeA: true, transposeB: false, m: n, n: d, k: rows, a: zBar.im.base, lda: n, b: x, ldb: d,
+        Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: n, n: d, k: rows, a: zBar.im.base, lda: n, b: x, ldb: d,
                       beta: 1, c: gi, ldc: d)
         guard needsInputGradient(ofLayer: l) else { return nil }
         // x̄ = Re(Uᴴ z̄) = Z̄_re·U_re + Z̄_im·U_im.
         let inputGradient = pool.buffer(rows * d, zeroed: false)
         let (ur, ui) = (parameters.base + slots.inputWeight.realOffset, parameters.base + slots.inputWeight.imaginaryOffset)
-        Gemm.multiply(transposeA: false, transposeB: false, m: rows, n: d, k: n, a: zBar.re.base, lda: n, b: ur, ldb: d,
+        Gemm.multiply(threads: threads, transposeA: false, transposeB: false, m: rows, n: d, k: n, a: zBar.re.base, lda: n, b: ur, ldb: d,
                       beta: 0, c: inputGradient.base, ldc: d)
-        Gemm.multiply(transposeA: false, transposeB: false, m: rows, n: d, k: n, a: zBar.im.base, lda: n, b: ui, ldb: d,
+        Gemm.multiply(threads: threads, transposeA: false, transposeB: false, m: rows, n: d, k: n, a: zBar.im.base, lda: n, b: ui, ldb: d,
                       beta: 1, c: inputGradient.base, ldc: d)
         return passDown(inputGradient, fromLayer: l, into: gradient)
     }

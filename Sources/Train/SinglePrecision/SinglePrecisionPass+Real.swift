@@ -28,7 +28,7 @@ extension SinglePrecisionPass {
             }
             return
         }
-        Gemm.multiply(transposeA: false, transposeB: true, m: rows, n: gn, k: d, a: x, lda: d, b: w, ldb: d,
+        Gemm.multiply(threads: threads, transposeA: false, transposeB: true, m: rows, n: gn, k: d, a: x, lda: d, b: w, ldb: d,
                       beta: 1, c: out, ldc: gn)
     }
 
@@ -141,9 +141,9 @@ extension SinglePrecisionPass {
         if let denseSlot = slots.denseRecurrent {
             // W̄_hh = Σ_rows ā_h h_{t−1}ᵀ: rows of step 0 meet the initial state, the others the previous step's h.
             let g = gradient.base + denseSlot.offset
-            Gemm.multiply(transposeA: true, transposeB: false, m: gn, n: n, k: b, a: recurrentSide.base, lda: gn,
+            Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: gn, n: n, k: b, a: recurrentSide.base, lda: gn,
                           b: tape.initialH.base, ldb: n, beta: 1, c: g, ldc: n)
-            Gemm.multiply(transposeA: true, transposeB: false, m: gn, n: n, k: rows - b, a: recurrentSide.base + b * gn,
+            Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: gn, n: n, k: rows - b, a: recurrentSide.base + b * gn,
                           lda: gn, b: tape.h.base, ldb: n, beta: 1, c: g, ldc: n)
         }
         if let (bih, bhh) = slots.biases {
@@ -162,11 +162,11 @@ extension SinglePrecisionPass {
             }
             return nil
         }
-        Gemm.multiply(transposeA: true, transposeB: false, m: gn, n: d, k: rows, a: inputSide.base, lda: gn, b: x, ldb: d,
+        Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: gn, n: d, k: rows, a: inputSide.base, lda: gn, b: x, ldb: d,
                       beta: 1, c: w, ldc: d)
         guard needsInputGradient(ofLayer: l) else { return nil }
         let inputGradient = pool.buffer(rows * d, zeroed: false)
-        Gemm.multiply(transposeA: false, transposeB: false, m: rows, n: d, k: gn, a: inputSide.base, lda: gn,
+        Gemm.multiply(threads: threads, transposeA: false, transposeB: false, m: rows, n: d, k: gn, a: inputSide.base, lda: gn,
                       b: parameters.base + slots.inputWeight.offset, ldb: d, beta: 0, c: inputGradient.base, ldc: d)
         return passDown(inputGradient, fromLayer: l, into: gradient)
     }

@@ -160,11 +160,11 @@ final class SinglePrecisionPass {
         for l in architecture.layers.indices {
             switch tapes[l] {
             case .complex(let tape):
-                Gemm.withThreads(threads) { projectComplexInput(layer: l, tape: tape) }
+                projectComplexInput(layer: l, tape: tape)
                 runComplexRecurrence(layer: l, tape: tape)
                 dropout?.apply(layer: l, to: tape.output.base, count: tape.output.count)
             case .real(let tape):
-                Gemm.withThreads(threads) { projectRealInput(layer: l, tape: tape) }
+                projectRealInput(layer: l, tape: tape)
                 runRealRecurrence(layer: l, tape: tape)
                 if let dropout {
                     tape.output.base.update(from: tape.h.base, count: tape.h.count)
@@ -175,10 +175,9 @@ final class SinglePrecisionPass {
         let k = architecture.output.width, top = tapes.last!.output, width = architecture.layers.last!.outputSize
         let bias = parameters.base + layout.readoutBias.offset
         for row in 0..<rows { (logits.base + row * k).update(from: bias, count: k) }
-        Gemm.withThreads(threads) {
-            Gemm.multiply(transposeA: false, transposeB: true, m: rows, n: k, k: width, a: top.base, lda: width,
-                          b: parameters.base + layout.readoutWeight.offset, ldb: width, beta: 1, c: logits.base, ldc: k)
-        }
+        Gemm.multiply(threads: threads, transposeA: false, transposeB: true, m: rows, n: k, k: width, a: top.base,
+                      lda: width, b: parameters.base + layout.readoutWeight.offset, ldb: width, beta: 1, c: logits.base,
+                      ldc: k)
     }
 
     /// The state after the chunk's last step.

@@ -46,6 +46,18 @@ struct TrainingKernels: @unchecked Sendable {
         }
     }
 
+    /// Both halves of the backward pass of a complex 2 × 2 mode in one sweep: W̄ += Σ ȳ·conj(x) and, when given,
+    /// x̄ (=, or +=) Wᴴ ×_mode ȳ. Nil when the factor is not complex 2 × 2 or the runs are not whole registers.
+    func fusedModeBackward(_ w: ConstantPlanes, _ shape: KroneckerFactorShape, outer: Int, inner: Int,
+                           gradOutput gy: Planes, input x: Planes, into gw: Planes, gradInput gx: Planes?,
+                           accumulate: Bool) -> Bool {
+        guard shape.rows == 2, shape.columns == 2, inner % 8 == 0, let wi = w.im, let gyi = gy.im, let xi = x.im,
+              let gwi = gw.im else { return false }
+        table.complex_mode_backward_2x2(w.re, wi, outer, inner, gy.re, gyi, x.re, xi, gw.re, gwi, gx?.re, gx?.im,
+                                        accumulate ? 1 : 0)
+        return true
+    }
+
     /// C (m × n) (=, or +=) A (m × k) · B (k × n), row-major.
     func smallGemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                    c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
@@ -90,7 +102,7 @@ struct TrainingKernels: @unchecked Sendable {
     /// dst[c·ldd + r] (=, or += when `accumulate`) src[r·lds + c] for a rows × columns block.
     func transpose(rows: Int, columns: Int, _ source: UnsafePointer<Float>, lds: Int,
                    into destination: UnsafeMutablePointer<Float>, ldd: Int, accumulate: Bool = false) {
-        kt_transpose(rows, columns, source, lds, destination, ldd, accumulate ? 1 : 0)
+        table.transpose(rows, columns, source, lds, destination, ldd, accumulate ? 1 : 0)
     }
 
     /// Batch-major rows (`count` × `units`, row stride `lds`) → the stream-interleaved layout (units × `columns`),
