@@ -59,7 +59,8 @@ let package = Package(
         .target(name: "KRUConvert", dependencies: ["KRUFormat", "KRUInference", "CZlib", "CLAPACK"], path: "Sources/Convert"),
         // The trainer's single-precision kernels (Kronecker chain, cells), same dispatch style as the engine's.
         .target(name: "CTrainKernels", path: "Sources/CTrainKernels"),
-        .target(name: "KRUTrain", dependencies: ["KRUInference", "CLAPACK", "CTrainKernels"], path: "Sources/Train"),
+        // KRUConvert for its NumPy reader (the classification and music data are .npy arrays).
+        .target(name: "KRUTrain", dependencies: ["KRUInference", "KRUConvert", "CLAPACK", "CTrainKernels"], path: "Sources/Train"),
         .executableTarget(
             name: "kru",
             dependencies: [

@@ -15,7 +15,8 @@ struct Params: ParsableCommand {
     @Argument(help: "A .kru model (its first layer is compared).", completion: .file(extensions: ["kru"]))
     var model: String?
     @Option(help: "Hidden size N (default: the product of the factor sizes).") var hidden: Int?
-    @Option(help: "Square Kronecker factor sizes, e.g. 2x2x2 for three 2×2 factors.") var factors: String?
+    @Option(help: "Kronecker factors: sizes like 2x2x2, shapes like 2:3x3:2, auto (two balanced) or auto2 (2×2 chain) with --hidden.")
+    var factors: String?
     @Option(help: "Input width D.") var input: Int?
     @Option(help: "Output width K.") var output: Int?
     @Flag(help: "Count the KRU as the paper did (complex input, no hidden bias).") var paperTerms = false
@@ -69,31 +70,27 @@ struct Params: ParsableCommand {
         guard let factors, let input, let output else {
             throw ValidationError("without a model file, --factors, --input and --output are required")
         }
-        let sizes = factors.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
-        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-            throw ValidationError("--factors takes sizes like 2x2x2 (square factors of at least 1), got \(factors)")
-        }
-        // The product itself, so that the error names it instead of a capped value.
-        var product: Int? = 1
-        for size in sizes.map({ $0! }) {
-            let (next, overflow) = (product ?? 0).multipliedReportingOverflow(by: size)
-            product = overflow || product == nil ? nil : next
-        }
-        guard let product, product <= ParameterCountLimits.maxDimension else {
-            let value = product.map(String.init) ?? "more than \(Int.max)"
-            throw ValidationError("--factors \(factors) multiplies to \(value); the largest hidden size N is "
-                                  + "\(ParameterCountLimits.maxDimension)")
-        }
+        let shapes = try factorShapes(factors)
         do {
-            let architecture = try RecurrentArchitecture(
-                squareFactorSizes: sizes.map { $0! }, inputWidth: input, outputWidth: output)
-            if let hidden, hidden != architecture.hiddenSize {
-                throw ValidationError("--hidden \(hidden) is not the product of the factor sizes (\(architecture.hiddenSize))")
-            }
+            let architecture = try RecurrentArchitecture(hiddenSize: shapes.reduce(1) { $0 * $1.rows }, inputWidth: input,
+                                                         outputWidth: output, factors: shapes)
             return (architecture, .projectCell(modReLU: true), nil)
-        } catch let error as ParameterCountError {
+        } catch {
             throw ValidationError("\(error)")
         }
+    }
+
+    /// The shapes `--factors` (and `--hidden`, which `auto` and `auto2` need) describe.
+    private func factorShapes(_ text: String) throws -> [KroneckerFactorShape] {
+        let specification: FactorSpecification
+        do { specification = try FactorSpecification(parsing: text) } catch { throw ValidationError("\(error)") }
+        guard specification != .none else {
+            throw ValidationError("--factors none describes no KRU; give sizes like 2x2x2, shapes like 2:3x3:2, auto or auto2")
+        }
+        guard let n = hidden ?? specification.size else {
+            throw ValidationError("--factors \(text) needs --hidden (or factors whose rows and columns multiply to the same N)")
+        }
+        do { return try specification.shapes(for: n)! } catch { throw ValidationError("\(error)") }
     }
 }
 

@@ -106,7 +106,7 @@ struct ConverterTests {
         #expect(throws: ConversionError("the vocabulary has 3 characters but the model takes 7 tokens")) {
             try Converter.convert(dense, vocabulary: Array("abc".unicodeScalars), factors: .none, source: "x")
         }
-        #expect(throws: ConversionError.self) { try FactorSpecification(parsing: "4y4") }
+        #expect(throws: FactorSpecificationError.self) { try FactorSpecification(parsing: "4y4") }
         #expect(try FactorSpecification(parsing: "2:3x3:2") == .shapes([.init(rows: 2, columns: 3), .init(rows: 3, columns: 2)]))
         #expect(VocabularySource.checkpoint(checkpoint) == nil)
         #expect(throws: ConversionError("the checkpoint stores no vocabulary; give --vocab FILE or --vocab-text FILE")) {

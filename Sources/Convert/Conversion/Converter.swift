@@ -81,7 +81,9 @@ public enum Converter {
                 tensors.append(KRUTensor(name: ModelTensorName.inputBias(layer: l), shape: [gates * n], floats: bih.map { Float($0) }))
                 tensors.append(KRUTensor(name: ModelTensorName.recurrentBias(layer: l), shape: [gates * n], floats: bhh.map { Float($0) }))
             }
-            guard let shapes = try factors.shapes(for: n) else {
+            let chosen: [KroneckerFactorShape]?
+            do { chosen = try factors.shapes(for: n) } catch { throw ConversionError("layer \(l): \(error)") }
+            guard let shapes = chosen else {
                 tensors.append(KRUTensor(name: ModelTensorName.recurrentWeight(layer: l), shape: [gates * n, n],
                                          floats: layer.recurrentWeight.map { Float($0) }))
                 layers.append(.init(cell: dense.cell, hiddenSize: n, recurrent: .dense))

@@ -63,8 +63,8 @@ public struct ModelDescription: Equatable, Sendable {
 
 extension ModelDescription {
     static let schemaVersion: Int64 = 1
-    static let maxSize: Int64 = 1 << 24
-    static let maxCount: Int64 = 64
+    static let maxSize = Int64(ModelLimits.maxSize)
+    static let maxCount = Int64(ModelLimits.maxLayers)
 
     /// Reads and checks the schema's metadata. `embeddingWidth` is the width of `input.embedding` if the file
     /// has one (it decides layer 0's input width for token models).

@@ -3,11 +3,11 @@
 /// the largest term, 4·N² for an LSTM with N = 2^24, is 2^50.
 public enum ParameterCountLimits {
     /// Largest hidden size N, input width D or output width K.
-    public static let maxDimension = 1 << 24
+    public static let maxDimension = ModelLimits.maxSize
     /// Most Kronecker factors in one recurrent matrix.
-    public static let maxFactorCount = 64
+    public static let maxFactorCount = ModelLimits.maxFactors
     /// Most Kronecker products summed in one recurrent matrix.
-    public static let maxKroneckerRank = 64
+    public static let maxKroneckerRank = ModelLimits.maxRank
 
     /// Checks one size against 1 ... ``maxDimension``.
     static func check(_ name: String, _ value: Int) throws(ParameterCountError) {

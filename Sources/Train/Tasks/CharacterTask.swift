@@ -72,7 +72,7 @@ public struct CharacterTask: Sendable {
     /// The cross-entropy of `network` on `tokens` in bits per character: the text is cut into `streams` streams
     /// and run in chunks of `chunk` steps, the state carried from chunk to chunk.
     public static func bitsPerCharacter(of network: KRUNetwork, tokens: [Int], streams: Int, chunk: Int,
-                                        threads: Int) -> Double {
+                                        threads: Int, precision: TrainingPrecision = .double) -> Double {
         let streams = max(1, min(streams, tokens.count - 1))
         let length = streamLength(tokenCount: tokens.count, streams: streams)
         guard length > 0 else { return .nan }
@@ -81,7 +81,7 @@ public struct CharacterTask: Sendable {
         var sum = 0.0, count = 0
         for start in stride(from: 0, to: length, by: chunk) {
             let batch = Self.batch(tokens: tokens, streams: streams, start: start, length: min(chunk, length - start))
-            let outputs = network.outputs(for: batch, from: state, threads: threads)
+            let outputs = network.outputs(for: batch, from: state, threads: threads, precision: precision)
             state = outputs.finalState
             guard case .classes(let targets) = batch.targets else { continue }
             for row in 0..<targets.count {

@@ -60,11 +60,12 @@ public struct PianoRollTask: Sendable {
     }
 
     /// The negative log-likelihood of `network` per predicted frame (nats), over every piece, in batches.
-    public func frameNegativeLogLikelihood(of network: KRUNetwork, batchSize: Int, threads: Int) -> Double {
+    public func frameNegativeLogLikelihood(of network: KRUNetwork, batchSize: Int, threads: Int,
+                                           precision: TrainingPrecision = .double) -> Double {
         var sum = 0.0, frames = 0
         for start in stride(from: 0, to: count, by: batchSize) {
             let batch = self.batch(Array(start..<min(start + batchSize, count)))
-            let loss = network.loss(on: batch, threads: threads)  // mean over scored frames of Σ_keys BCE
+            let loss = network.loss(on: batch, threads: threads, precision: precision)  // mean over frames of Σ_keys BCE
             sum += loss * Double(batch.scoredCount)
             frames += batch.scoredCount
         }

@@ -52,11 +52,12 @@ public struct SequenceClassificationTask: Sendable {
     }
 
     /// The mean cross-entropy (nats) and the accuracy of `network` over every example, in batches of `batchSize`.
-    public func evaluate(_ network: KRUNetwork, batchSize: Int, threads: Int) -> (loss: Double, accuracy: Double) {
+    public func evaluate(_ network: KRUNetwork, batchSize: Int, threads: Int,
+                         precision: TrainingPrecision = .double) -> (loss: Double, accuracy: Double) {
         var loss = 0.0, correct = 0
         for start in stride(from: 0, to: count, by: batchSize) {
             let indices = Array(start..<min(start + batchSize, count))
-            let outputs = network.outputs(for: batch(indices), threads: threads).values
+            let outputs = network.outputs(for: batch(indices), threads: threads, precision: precision).values
             let last = (length - 1) * indices.count * classCount
             for (slot, example) in indices.enumerated() {
                 let logits = outputs[(last + slot * classCount)..<(last + (slot + 1) * classCount)]
