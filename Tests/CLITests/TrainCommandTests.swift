@@ -131,4 +131,72 @@ struct TrainCommandTests {
         let score = try CLITests.kru("score", out, data)
         #expect(score.status == 0, "\(score.stderr)")
     }
+
+    /// Non-finite or absurd settings and sizes that cannot fit are refused before anything runs, in one line that
+    /// names the flag or the memory the run would need (issue 15's hardening of the training commands).
+    struct Refusal: Sendable, CustomTestStringConvertible {
+        let arguments: [String]
+        let needle: String
+        var testDescription: String { arguments.joined(separator: " ") }
+    }
+
+    static let refusals: [Refusal] = [
+        Refusal(arguments: ["--task", "copy", "--hidden", "8", "--lr", "inf"], needle: "--lr"),
+        Refusal(arguments: ["--task", "copy", "--hidden", "8", "--lr", "nan"], needle: "--lr"),
+        Refusal(arguments: ["--task", "copy", "--hidden", "8", "--lambda", "inf"], needle: "--lambda"),
+        Refusal(arguments: ["--task", "copy", "--hidden", "8", "--dropout", "1"], needle: "--dropout"),
+        Refusal(arguments: ["--task", "copy", "--hidden", "8", "--delay", "1000000000"], needle: "memory"),
+        Refusal(arguments: ["--task", "adding", "--hidden", "8", "--length", "1e9"], needle: "memory"),
+        Refusal(arguments: ["--task", "copy", "--hidden", "8", "--batch", "1e9"], needle: "memory"),
+        Refusal(arguments: ["--task", "copy", "--hidden", "8", "--batch", "2^62"], needle: "memory"),
+        Refusal(arguments: ["--task", "copy", "--factors", Array(repeating: "2", count: 24).joined(separator: "x")], needle: "memory"),
+        Refusal(arguments: ["--task", "charlm", "--hidden", "8", "--data", "/nonexistent/text.txt"], needle: "no such file"),
+    ]
+
+    @Test(arguments: refusals)
+    func impossibleRunsAreRefusedInOneLine(_ refusal: Refusal) throws {
+        let out = Self.temporary("refused.kru")
+        let result = try CLITests.kru(arguments: ["train", "--out", out, "--steps", "1"] + refusal.arguments)
+        let needle = refusal.needle
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].hasPrefix("kru: error: ") && lines[0].contains(needle), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    /// Without --factors a kru cell takes 2×2 factors from --hidden and says so on standard error; the model records
+    /// the factors chosen.
+    @Test func aKRUWithoutFactorsGetsTwoByTwoFactors() throws {
+        let out = Self.temporary("default.kru")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let result = try CLITests.kru("train", "--task", "copy", "--delay", "5", "--hidden", "16", "--steps", "2", "--out", out)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("--factors 2x2x2x2"))
+        #expect(try KRUFile(path: out).metadata("kru.train.factors") == .string("2x2x2x2"))
+    }
+
+    /// --resume with a larger --steps continues a finished run (constant schedule: the bytes of the longer run).
+    @Test func resumeExtendsAFinishedRun() throws {
+        let (long, extended) = (Self.temporary("long.kru"), Self.temporary("extended.kru"))
+        defer { [long, extended, extended + ".checkpoint"].forEach { try? FileManager.default.removeItem(atPath: $0) } }
+        func train(_ out: String, _ steps: String, _ extra: [String] = []) throws -> Int32 {
+            try CLITests.kru(arguments: ["train", "--task", "adding", "--length", "6", "--factors", "2x2", "--steps", steps,
+                                         "--validate-every", "4", "--out", out] + extra).status
+        }
+        #expect(try train(long, "15") == 0)
+        #expect(try train(extended, "9") == 0)
+        #expect(try train(extended, "15", ["--resume"]) == 0)
+        #expect(FileManager.default.contents(atPath: long) == FileManager.default.contents(atPath: extended))
+    }
+
+    /// Two stacked LSTM layers with dropout train, and the engine loads the result.
+    @Test func stackedLayersWithDropout() throws {
+        let out = Self.temporary("stack.kru")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let result = try CLITests.kru("train", "--task", "copy", "--delay", "5", "--cell", "lstm", "--hidden", "8", "--layers", "2",
+                                      "--dropout", "0.1", "--steps", "3", "--out", out)
+        #expect(result.status == 0, "\(result.stderr)")
+        let model = try KRUModel(path: out)
+        #expect(model.description.layers.count == 2 && model.description.layers.allSatisfy { $0.cell == .lstm })
+    }
 }

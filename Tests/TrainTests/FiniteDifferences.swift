@@ -16,6 +16,8 @@ struct GradientCheck {
     let batch: SequenceBatch
     let state: RecurrentState?
     let penalty: Double
+    /// Fixed dropout masks, the same for the analytic gradient and every probe of the finite differences.
+    var dropout: DropoutMasks?
     var step = 1e-5
     /// Entries checked per tensor at most (chosen at random, seeded).
     var samplesPerTensor = 24
@@ -23,11 +25,13 @@ struct GradientCheck {
     func objective(_ parameters: [Double]) -> Double {
         var probe = network
         probe.parameters = parameters
-        return probe.loss(on: batch, from: state, threads: 1) + penalty * UnitaryPenalty.value(of: probe)
+        let loss = dropout == nil ? probe.loss(on: batch, from: state, threads: 1)
+            : probe.lossAndGradient(on: batch, from: state, threads: 1, dropout: dropout).loss
+        return loss + penalty * UnitaryPenalty.value(of: probe)
     }
 
     func analyticGradient(threads: Int = 2) -> [Double] {
-        var gradient = network.lossAndGradient(on: batch, from: state, threads: threads).gradient
+        var gradient = network.lossAndGradient(on: batch, from: state, threads: threads, dropout: dropout).gradient
         UnitaryPenalty.addGradient(of: network, strength: penalty, to: &gradient)
         return gradient
     }

@@ -87,9 +87,11 @@ public enum FactorSpecification: Hashable, Sendable, CustomStringConvertible {
         guard case .shapes(let shapes) = self else { return nil }
         var rows = 1, columns = 1
         for shape in shapes {
-            rows *= shape.rows
-            columns *= shape.columns
-            guard rows <= ModelLimits.maxSize, columns <= ModelLimits.maxSize else { return nil }
+            let r = rows.multipliedReportingOverflow(by: shape.rows), c = columns.multipliedReportingOverflow(by: shape.columns)
+            guard !r.overflow, !c.overflow, r.partialValue <= ModelLimits.maxSize, c.partialValue <= ModelLimits.maxSize else {
+                return nil
+            }
+            (rows, columns) = (r.partialValue, c.partialValue)
         }
         return rows == columns ? rows : nil
     }

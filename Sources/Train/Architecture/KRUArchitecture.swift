@@ -42,7 +42,7 @@ public struct KRUArchitecture: Hashable, Sendable {
     /// Checks the architecture against the schema's rules (spec/MODEL.md §6).
     /// - Throws: ``ArchitectureError`` naming the offending part.
     public init(input: Input, layers: [LayerArchitecture], output: Output) throws(ArchitectureError) {
-        let limit = 1 << 24
+        let limit = ModelLimits.maxSize
         switch input {
         case .tokens(let vocabulary, let embeddingWidth):
             guard (1...limit).contains(vocabulary.count) else { throw ArchitectureError("the vocabulary needs 1…2^24 tokens") }
@@ -58,7 +58,9 @@ public struct KRUArchitecture: Hashable, Sendable {
         case .vectors(let width):
             guard (1...limit).contains(width) else { throw ArchitectureError("input width \(width) is outside 1…2^24") }
         }
-        guard (1...64).contains(layers.count) else { throw ArchitectureError("\(layers.count) layers; 1…64 are allowed") }
+        guard (1...ModelLimits.maxLayers).contains(layers.count) else {
+            throw ArchitectureError("\(layers.count) layers; 1…\(ModelLimits.maxLayers) are allowed")
+        }
         for (l, layer) in layers.enumerated() { try layer.validate(layer: l) }
         guard (1...limit).contains(output.width) else { throw ArchitectureError("output width \(output.width) is outside 1…2^24") }
         self.input = input

@@ -81,7 +81,7 @@ public struct LayerArchitecture: Hashable, Sendable {
     }
 
     func validate(layer l: Int) throws(ArchitectureError) {
-        let limit = 1 << 24
+        let limit = ModelLimits.maxSize
         guard (1...limit).contains(hiddenSize) else {
             throw ArchitectureError("layer \(l): hidden size \(hiddenSize) is outside 1…2^24")
         }
@@ -99,10 +99,12 @@ public struct LayerArchitecture: Hashable, Sendable {
     }
 
     private static func validate(shapes: [KroneckerFactorShape], rank: Int, hiddenSize: Int, layer l: Int) throws(ArchitectureError) {
-        let limit = 1 << 24
-        guard (1...64).contains(rank) else { throw ArchitectureError("layer \(l): rank \(rank) is outside 1…64") }
-        guard (1...64).contains(shapes.count) else {
-            throw ArchitectureError("layer \(l): \(shapes.count) factors; 1…64 are allowed")
+        let limit = ModelLimits.maxSize
+        guard (1...ModelLimits.maxRank).contains(rank) else {
+            throw ArchitectureError("layer \(l): rank \(rank) is outside 1…\(ModelLimits.maxRank)")
+        }
+        guard (1...ModelLimits.maxFactors).contains(shapes.count) else {
+            throw ArchitectureError("layer \(l): \(shapes.count) factors; 1…\(ModelLimits.maxFactors) are allowed")
         }
         for (f, shape) in shapes.enumerated() where shape.rows < 1 || shape.columns < 1 {
             throw ArchitectureError("layer \(l): factor \(f) has shape \(shape)")

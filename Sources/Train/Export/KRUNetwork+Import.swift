@@ -19,9 +19,9 @@ extension KRUNetwork {
                 recurrence = .dense
             case .kronecker(let rank, let count):
                 let shapes = try (0..<count).map { f -> KroneckerFactorShape in
-                    let info = file.tensorInfo(named: "layer.\(l).weight_hh.0.0.\(f)")!
+                    let info = file.tensorInfo(named: ModelTensorName.recurrentFactor(layer: l, gate: 0, term: 0, factor: f))!
                     for g in 0..<layer.cell.gateCount {
-                        for t in 0..<rank where file.tensorInfo(named: "layer.\(l).weight_hh.\(g).\(t).\(f)")!.shape != info.shape {
+                        for t in 0..<rank where file.tensorInfo(named: ModelTensorName.recurrentFactor(layer: l, gate: g, term: t, factor: f))!.shape != info.shape {
                             throw ArchitectureError("layer \(l): factor \(f) of block \(g), term \(t) differs in shape from block 0, term 0")
                         }
                     }
@@ -33,14 +33,14 @@ extension KRUNetwork {
                 layers.append(LayerArchitecture(hiddenSize: layer.hiddenSize, activation: layer.activation!,
                                                 factorShapes: shapes, rank: rank))
             } else {
-                let hasBias = file.tensorInfo(named: "layer.\(l).bias_ih") != nil
+                let hasBias = file.tensorInfo(named: ModelTensorName.inputBias(layer: l)) != nil
                 layers.append(LayerArchitecture(cell: layer.cell, hiddenSize: layer.hiddenSize, recurrence: recurrence, hasBias: hasBias))
             }
         }
         let input: KRUArchitecture.Input
         switch description.input {
         case .tokens(let vocabulary):
-            input = .tokens(vocabulary: vocabulary, embeddingWidth: file.tensorInfo(named: "input.embedding")?.shape[1])
+            input = .tokens(vocabulary: vocabulary, embeddingWidth: file.tensorInfo(named: ModelTensorName.embedding)?.shape[1])
         case .vectors(let width):
             input = .vectors(width: width)
         }

@@ -1,5 +1,5 @@
-/// How a new ``KRUNetwork`` draws its parameters (the paper does not say; spec'd here, see
-/// reference/data-sources.md §9.7).
+/// How a new ``KRUNetwork`` draws its parameters. The KRU paper does not say; the choices and their reasons are in
+/// docs/TRAINING.md ("Cells") and docs/KRONECKER.md ("Initialisation").
 public struct KRUInitialization: Hashable, Sendable {
     /// How the Kronecker factors start.
     public enum Factors: Hashable, Sendable {

@@ -1,3 +1,5 @@
+import KRUInference
+
 /// The slots of one complex `kru` layer in the flat parameter vector.
 struct ComplexLayerSlots: Sendable {
     let inputWeight: ParameterTensor
@@ -48,7 +50,7 @@ public struct ParameterLayout: Sendable {
             return tensor
         }
         if case .tokens(let vocabulary, let width?) = architecture.input {
-            embedding = add("input.embedding", .embedding, [vocabulary.count, width], complex: false)
+            embedding = add(ModelTensorName.embedding, .embedding, [vocabulary.count, width], complex: false)
         } else {
             embedding = nil
         }
@@ -61,34 +63,34 @@ public struct ParameterLayout: Sendable {
                 (0..<gateCount).map { g in
                     (0..<layer.rank).map { t in
                         layer.factorShapes.enumerated().map { f, shape in
-                            add("layer.\(l).weight_hh.\(g).\(t).\(f)", .recurrentFactor(layer: l, gate: g, term: t, factor: f),
+                            add(ModelTensorName.recurrentFactor(layer: l, gate: g, term: t, factor: f), .recurrentFactor(layer: l, gate: g, term: t, factor: f),
                                 [shape.rows, shape.columns], complex: complex)
                         }
                     }
                 }
             }
             if complex {
-                let u = add("layer.\(l).weight_ih", .inputWeight(layer: l), [n, d], complex: true)
-                let b = add("layer.\(l).bias", .bias(layer: l), [n], complex: true)
+                let u = add(ModelTensorName.inputWeight(layer: l), .inputWeight(layer: l), [n, d], complex: true)
+                let b = add(ModelTensorName.kruBias(layer: l), .bias(layer: l), [n], complex: true)
                 let beta = layer.activation == .modReLU
-                    ? add("layer.\(l).modrelu_bias", .modReLUBias(layer: l), [n], complex: false) : nil
+                    ? add(ModelTensorName.modReLUBias(layer: l), .modReLUBias(layer: l), [n], complex: false) : nil
                 layers.append(.complex(ComplexLayerSlots(inputWeight: u, bias: b, modReLUBias: beta,
                                                          factors: factorTensors(gateCount: 1)[0])))
             } else {
-                let w = add("layer.\(l).weight_ih", .inputWeight(layer: l), [gates * n, d], complex: false)
+                let w = add(ModelTensorName.inputWeight(layer: l), .inputWeight(layer: l), [gates * n, d], complex: false)
                 let biases = layer.hasBias
-                    ? (add("layer.\(l).bias_ih", .inputBias(layer: l), [gates * n], complex: false),
-                       add("layer.\(l).bias_hh", .recurrentBias(layer: l), [gates * n], complex: false))
+                    ? (add(ModelTensorName.inputBias(layer: l), .inputBias(layer: l), [gates * n], complex: false),
+                       add(ModelTensorName.recurrentBias(layer: l), .recurrentBias(layer: l), [gates * n], complex: false))
                     : nil
                 let dense = layer.recurrence == .dense
-                    ? add("layer.\(l).weight_hh", .recurrentWeight(layer: l), [gates * n, n], complex: false) : nil
+                    ? add(ModelTensorName.recurrentWeight(layer: l), .recurrentWeight(layer: l), [gates * n, n], complex: false) : nil
                 let factors = dense == nil ? factorTensors(gateCount: gates) : []
                 layers.append(.real(RealLayerSlots(inputWeight: w, biases: biases, denseRecurrent: dense, factors: factors)))
             }
         }
         let top = architecture.layers.last!.outputSize
-        readoutWeight = add("readout.weight", .readoutWeight, [architecture.output.width, top], complex: false)
-        readoutBias = add("readout.bias", .readoutBias, [architecture.output.width], complex: false)
+        readoutWeight = add(ModelTensorName.readoutWeight, .readoutWeight, [architecture.output.width, top], complex: false)
+        readoutBias = add(ModelTensorName.readoutBias, .readoutBias, [architecture.output.width], complex: false)
         self.tensors = tensors
         self.scalarCount = offset
         self.layers = layers

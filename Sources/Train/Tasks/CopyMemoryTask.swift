@@ -14,7 +14,7 @@ import KRUInference
 ///
 /// **Units.** The literature reports the cross-entropy per time step averaged over all T + 20 steps, in bits: a
 /// memoryless strategy (blank until the delimiter, then uniform over the 8 symbols) scores 10·log₂8/(T + 20),
-/// e.g. 0.25 bits for T = 100 and 0.0294 for T = 1000 (reference/data-sources.md §9.5).
+/// e.g. 0.25 bits for T = 100 and 0.0294 for T = 1000 (docs/TRAINING.md, "Tasks").
 public struct CopyMemoryTask: Sendable {
     /// T, the number of steps between the last data symbol and the delimiter, plus one.
     public let delay: Int
