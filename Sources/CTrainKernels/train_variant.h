@@ -83,23 +83,41 @@ KT_INLINE VF KT_V(tanh)(VF x) { return 1.0f - 2.0f / (KT_V(exp)(x + x) + 1.0f); 
 
 // MARK: Mode products
 
-/// PB output rows of a real mode product, for one `a`: y[p0 + i] (=|+=) Σ_q W[p0 + i, q]·x[q] over runs of 8.
-#define KT_REAL_ROWS(PB)                                                                                          \
-    KT_INLINE void KT_V(real_rows_##PB)(const float *w, int q0, ptrdiff_t inner, const float *xa, float *ya,    \
-                                        int accumulate) {                                                          \
-        for (ptrdiff_t r = 0; r < inner; r += 8) {                                                                 \
-            VF s[PB];                                                                                              \
-            for (int i = 0; i < PB; i++) s[i] = accumulate ? KT_V(load)(ya + i * inner + r) : (VF){0};             \
-            for (int q = 0; q < q0; q++) {                                                                         \
-                VF xv = KT_V(load)(xa + q * inner + r);                                                            \
-                for (int i = 0; i < PB; i++) s[i] = s[i] + w[i * q0 + q] * xv;                                     \
+/// PB output rows × RB registers of a real mode product, for one `a`: y[p0 + i, r…] (=|+=) Σ_q W[p0 + i, q]·x[q, r…].
+/// Every x register loaded serves PB multiply-adds, every broadcast weight RB.
+#define KT_REAL_ROWS(PB, RB)                                                                                      \
+    KT_INLINE void KT_V(real_rows_##PB##_##RB)(const float *w, int q0, ptrdiff_t inner, ptrdiff_t r0,             \
+                                               const float *xa, float *ya, int accumulate) {                      \
+        VF s[PB][RB];                                                                                              \
+        for (int i = 0; i < PB; i++) {                                                                             \
+            for (int j = 0; j < RB; j++) s[i][j] = accumulate ? KT_V(load)(ya + i * inner + r0 + 8 * j) : (VF){0}; \
+        }                                                                                                          \
+        for (int q = 0; q < q0; q++) {                                                                             \
+            VF xv[RB];                                                                                             \
+            for (int j = 0; j < RB; j++) xv[j] = KT_V(load)(xa + q * inner + r0 + 8 * j);                          \
+            for (int i = 0; i < PB; i++) {                                                                         \
+                float wv = w[i * q0 + q];                                                                          \
+                for (int j = 0; j < RB; j++) s[i][j] = s[i][j] + wv * xv[j];                                       \
             }                                                                                                      \
-            for (int i = 0; i < PB; i++) KT_V(store)(ya + i * inner + r, s[i]);                                    \
+        }                                                                                                          \
+        for (int i = 0; i < PB; i++) {                                                                             \
+            for (int j = 0; j < RB; j++) KT_V(store)(ya + i * inner + r0 + 8 * j, s[i][j]);                        \
         }                                                                                                          \
     }
-KT_REAL_ROWS(4)
-KT_REAL_ROWS(2)
-KT_REAL_ROWS(1)
+KT_REAL_ROWS(8, 2)
+KT_REAL_ROWS(8, 1)
+KT_REAL_ROWS(4, 2)
+KT_REAL_ROWS(4, 1)
+KT_REAL_ROWS(1, 2)
+KT_REAL_ROWS(1, 1)
+
+/// Rows p … p + PB − 1 of one `a`, over all of `inner` (two registers at a time, then one).
+#define KT_REAL_ROW_SWEEP(PB)                                                                                     \
+    for (; p + PB <= p0; p += PB) {                                                                                \
+        ptrdiff_t r = 0;                                                                                           \
+        for (; r + 16 <= inner; r += 16) KT_V(real_rows_##PB##_2)(w + p * q0, q0, inner, r, xa, ya + p * inner, accumulate); \
+        for (; r < inner; r += 8) KT_V(real_rows_##PB##_1)(w + p * q0, q0, inner, r, xa, ya + p * inner, accumulate); \
+    }
 
 static KT_TARGET void KT_V(real_mode_product)(const float *w, int p0, int q0, ptrdiff_t outer, ptrdiff_t inner,
                                               const float *x, float *y, int accumulate) {
@@ -111,9 +129,9 @@ static KT_TARGET void KT_V(real_mode_product)(const float *w, int p0, int q0, pt
         const float *xa = x + a * q0 * inner;
         float *ya = y + a * p0 * inner;
         int p = 0;
-        for (; p + 4 <= p0; p += 4) KT_V(real_rows_4)(w + p * q0, q0, inner, xa, ya + p * inner, accumulate);
-        for (; p + 2 <= p0; p += 2) KT_V(real_rows_2)(w + p * q0, q0, inner, xa, ya + p * inner, accumulate);
-        for (; p < p0; p++) KT_V(real_rows_1)(w + p * q0, q0, inner, xa, ya + p * inner, accumulate);
+        KT_REAL_ROW_SWEEP(8)
+        KT_REAL_ROW_SWEEP(4)
+        KT_REAL_ROW_SWEEP(1)
     }
 }
 
@@ -189,35 +207,50 @@ static KT_TARGET void KT_V(complex_mode_product)(const float *wr, const float *w
     }
 }
 
+/// A PT × QT tile of W̄ += Σ_{a,r} ȳ[a, p, r]·x[a, q, r]: PT + QT loads feed PT·QT multiply-adds.
+#define KT_REAL_GRADIENT_TILE(PT, QT)                                                                             \
+    KT_INLINE void KT_V(real_gradient_##PT##_##QT)(int p, int q, int p0, int q0, ptrdiff_t outer, ptrdiff_t inner, \
+                                                   const float *gy, const float *x, float *gw) {                   \
+        VF s[PT][QT];                                                                                              \
+        for (int i = 0; i < PT; i++) {                                                                             \
+            for (int j = 0; j < QT; j++) s[i][j] = (VF){0};                                                        \
+        }                                                                                                          \
+        for (ptrdiff_t a = 0; a < outer; a++) {                                                                    \
+            const float *g = gy + (a * p0 + p) * inner, *xs = x + (a * q0 + q) * inner;                            \
+            for (ptrdiff_t r = 0; r < inner; r += 8) {                                                             \
+                VF gv[PT], xv[QT];                                                                                 \
+                for (int i = 0; i < PT; i++) gv[i] = KT_V(load)(g + i * inner + r);                                \
+                for (int j = 0; j < QT; j++) xv[j] = KT_V(load)(xs + j * inner + r);                               \
+                for (int i = 0; i < PT; i++) {                                                                     \
+                    for (int j = 0; j < QT; j++) s[i][j] = s[i][j] + gv[i] * xv[j];                                \
+                }                                                                                                  \
+            }                                                                                                      \
+        }                                                                                                          \
+        for (int i = 0; i < PT; i++) {                                                                             \
+            for (int j = 0; j < QT; j++) gw[(p + i) * q0 + q + j] += KT_V(sum)(s[i][j]);                           \
+        }                                                                                                          \
+    }
+KT_REAL_GRADIENT_TILE(4, 4)
+KT_REAL_GRADIENT_TILE(4, 1)
+KT_REAL_GRADIENT_TILE(1, 4)
+KT_REAL_GRADIENT_TILE(1, 1)
+
 static KT_TARGET void KT_V(real_mode_gradient)(int p0, int q0, ptrdiff_t outer, ptrdiff_t inner, const float *gy,
                                                const float *x, float *gw) {
     if (inner % 8 != 0) {
         kt_scalar_real_mode_gradient(p0, q0, outer, inner, gy, x, gw);
         return;
     }
-    for (int p = 0; p < p0; p++) {
+    int p = 0;
+    for (; p + 4 <= p0; p += 4) {
         int q = 0;
-        for (; q + 2 <= q0; q += 2) {
-            VF s0 = {0}, s1 = {0};
-            for (ptrdiff_t a = 0; a < outer; a++) {
-                const float *g = gy + (a * p0 + p) * inner, *x0 = x + (a * q0 + q) * inner;
-                for (ptrdiff_t r = 0; r < inner; r += 8) {
-                    VF gv = KT_V(load)(g + r);
-                    s0 = s0 + gv * KT_V(load)(x0 + r);
-                    s1 = s1 + gv * KT_V(load)(x0 + inner + r);
-                }
-            }
-            gw[p * q0 + q] += KT_V(sum)(s0);
-            gw[p * q0 + q + 1] += KT_V(sum)(s1);
-        }
-        for (; q < q0; q++) {
-            VF s = {0};
-            for (ptrdiff_t a = 0; a < outer; a++) {
-                const float *g = gy + (a * p0 + p) * inner, *x0 = x + (a * q0 + q) * inner;
-                for (ptrdiff_t r = 0; r < inner; r += 8) s = s + KT_V(load)(g + r) * KT_V(load)(x0 + r);
-            }
-            gw[p * q0 + q] += KT_V(sum)(s);
-        }
+        for (; q + 4 <= q0; q += 4) KT_V(real_gradient_4_4)(p, q, p0, q0, outer, inner, gy, x, gw);
+        for (; q < q0; q++) KT_V(real_gradient_4_1)(p, q, p0, q0, outer, inner, gy, x, gw);
+    }
+    for (; p < p0; p++) {
+        int q = 0;
+        for (; q + 4 <= q0; q += 4) KT_V(real_gradient_1_4)(p, q, p0, q0, outer, inner, gy, x, gw);
+        for (; q < q0; q++) KT_V(real_gradient_1_1)(p, q, p0, q0, outer, inner, gy, x, gw);
     }
 }
 
@@ -291,44 +324,44 @@ KT_INLINE VW KT_V(load_w)(const float *p) {
 
 KT_INLINE void KT_V(store_w)(float *p, VW v) { memcpy(p, &v, sizeof v); }
 
-/// MR rows of C = (or +=) A·B: two registers of columns at a time, A's entries broadcast.
+/// B (k × n, row-major) in panels of two registers' worth of columns: panel j holds columns j·NR ..< (j + 1)·NR,
+/// row after row (k rows of NR floats, zero beyond column n), so the product streams each panel contiguously.
+static KT_TARGET void KT_V(pack)(int k, int n, const float *b, ptrdiff_t ldb, float *packed) {
+    const int nr = 2 * KT_LANES;
+    for (int j0 = 0; j0 < n; j0 += nr) {
+        int width = n - j0 < nr ? n - j0 : nr;
+        float *panel = packed + (ptrdiff_t)j0 * k;
+        for (int kk = 0; kk < k; kk++) {
+            memcpy(panel + (ptrdiff_t)kk * nr, b + kk * ldb + j0, (size_t)width * sizeof(float));
+            for (int j = width; j < nr; j++) panel[(ptrdiff_t)kk * nr + j] = 0;
+        }
+    }
+}
+
+/// MR rows of C = (or +=) A·B for one panel of B: MR × two registers of sums, A's entries broadcast. `width` columns
+/// of C are stored (fewer than NR in the last panel).
 #define KT_GEMM_ROWS(MR)                                                                                          \
-    KT_INLINE void KT_V(gemm_rows_##MR)(int n, int k, const float *a, ptrdiff_t lda, const float *b,              \
-                                        ptrdiff_t ldb, float *c, ptrdiff_t ldc, int accumulate) {                  \
-        int j = 0;                                                                                                 \
-        for (; j + 2 * KT_LANES <= n; j += 2 * KT_LANES) {                                                         \
-            VW s0[MR], s1[MR];                                                                                     \
+    KT_INLINE void KT_V(gemm_rows_##MR)(int width, int k, const float *a, ptrdiff_t lda, const float *panel,       \
+                                        float *c, ptrdiff_t ldc, int accumulate) {                                 \
+        VW s0[MR], s1[MR];                                                                                         \
+        for (int i = 0; i < MR; i++) s0[i] = s1[i] = (VW){0};                                                      \
+        for (int kk = 0; kk < k; kk++) {                                                                           \
+            VW b0 = KT_V(load_w)(panel + kk * 2 * KT_LANES), b1 = KT_V(load_w)(panel + kk * 2 * KT_LANES + KT_LANES); \
             for (int i = 0; i < MR; i++) {                                                                         \
-                s0[i] = accumulate ? KT_V(load_w)(c + i * ldc + j) : (VW){0};                                      \
-                s1[i] = accumulate ? KT_V(load_w)(c + i * ldc + j + KT_LANES) : (VW){0};                           \
-            }                                                                                                      \
-            for (int kk = 0; kk < k; kk++) {                                                                       \
-                VW b0 = KT_V(load_w)(b + kk * ldb + j), b1 = KT_V(load_w)(b + kk * ldb + j + KT_LANES);            \
-                for (int i = 0; i < MR; i++) {                                                                     \
-                    float s = a[i * lda + kk];                                                                     \
-                    s0[i] = s0[i] + s * b0;                                                                        \
-                    s1[i] = s1[i] + s * b1;                                                                        \
-                }                                                                                                  \
-            }                                                                                                      \
-            for (int i = 0; i < MR; i++) {                                                                         \
-                KT_V(store_w)(c + i * ldc + j, s0[i]);                                                             \
-                KT_V(store_w)(c + i * ldc + j + KT_LANES, s1[i]);                                                  \
+                float s = a[i * lda + kk];                                                                         \
+                s0[i] = s0[i] + s * b0;                                                                            \
+                s1[i] = s1[i] + s * b1;                                                                            \
             }                                                                                                      \
         }                                                                                                          \
-        for (; j + KT_LANES <= n; j += KT_LANES) {                                                                 \
-            VW s0[MR];                                                                                             \
-            for (int i = 0; i < MR; i++) s0[i] = accumulate ? KT_V(load_w)(c + i * ldc + j) : (VW){0};             \
-            for (int kk = 0; kk < k; kk++) {                                                                       \
-                VW b0 = KT_V(load_w)(b + kk * ldb + j);                                                            \
-                for (int i = 0; i < MR; i++) s0[i] = s0[i] + a[i * lda + kk] * b0;                                 \
-            }                                                                                                      \
-            for (int i = 0; i < MR; i++) KT_V(store_w)(c + i * ldc + j, s0[i]);                                    \
-        }                                                                                                          \
-        for (; j < n; j++) {                                                                                       \
-            for (int i = 0; i < MR; i++) {                                                                         \
-                float s = accumulate ? c[i * ldc + j] : 0;                                                         \
-                for (int kk = 0; kk < k; kk++) s += a[i * lda + kk] * b[kk * ldb + j];                             \
-                c[i * ldc + j] = s;                                                                                \
+        for (int i = 0; i < MR; i++) {                                                                             \
+            float sums[2 * KT_LANES];                                                                              \
+            KT_V(store_w)(sums, s0[i]);                                                                            \
+            KT_V(store_w)(sums + KT_LANES, s1[i]);                                                                 \
+            float *row = c + i * ldc;                                                                              \
+            if (accumulate) {                                                                                      \
+                for (int j = 0; j < width; j++) row[j] += sums[j];                                                 \
+            } else {                                                                                               \
+                memcpy(row, sums, (size_t)width * sizeof(float));                                                  \
             }                                                                                                      \
         }                                                                                                          \
     }
@@ -343,15 +376,20 @@ KT_GEMM_ROWS(1)
 #define KT_GEMM_ROWS_NAME_(MR) KT_V(gemm_rows_##MR)
 #define KT_GEMM_ROWS_NAME(MR) KT_GEMM_ROWS_NAME_(MR)
 
-static KT_TARGET void KT_V(small_gemm)(int m, int n, int k, const float *a, ptrdiff_t lda, const float *b,
-                                       ptrdiff_t ldb, float *c, ptrdiff_t ldc, int accumulate) {
-    int i = 0;
-    for (; i + KT_ROWS <= m; i += KT_ROWS) {
-        KT_GEMM_ROWS_NAME(KT_ROWS)(n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
+static KT_TARGET void KT_V(small_gemm)(int m, int n, int k, const float *a, ptrdiff_t lda, const float *packed, float *c,
+                                       ptrdiff_t ldc, int accumulate) {
+    const int nr = 2 * KT_LANES;
+    for (int j0 = 0; j0 < n; j0 += nr) {
+        int width = n - j0 < nr ? n - j0 : nr;
+        const float *panel = packed + (ptrdiff_t)j0 * k;
+        int i = 0;
+        for (; i + KT_ROWS <= m; i += KT_ROWS) {
+            KT_GEMM_ROWS_NAME(KT_ROWS)(width, k, a + i * lda, lda, panel, c + i * ldc + j0, ldc, accumulate);
+        }
+        for (; i + 4 <= m; i += 4) KT_V(gemm_rows_4)(width, k, a + i * lda, lda, panel, c + i * ldc + j0, ldc, accumulate);
+        for (; i + 2 <= m; i += 2) KT_V(gemm_rows_2)(width, k, a + i * lda, lda, panel, c + i * ldc + j0, ldc, accumulate);
+        for (; i < m; i++) KT_V(gemm_rows_1)(width, k, a + i * lda, lda, panel, c + i * ldc + j0, ldc, accumulate);
     }
-    for (; i + 4 <= m; i += 4) KT_V(gemm_rows_4)(n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
-    for (; i + 2 <= m; i += 2) KT_V(gemm_rows_2)(n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
-    for (; i < m; i++) KT_V(gemm_rows_1)(n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
 }
 
 // MARK: Cells (see Sources/Train/Layers/RealCell.swift for the formulas and their derivation)
@@ -596,6 +634,8 @@ static const kt_kernel_table KT_V(table) = {
     .complex_mode_gradient = KT_V(complex_mode_gradient),
     .complex_mode_backward_2x2 = KT_V(complex_mode_backward_2x2),
     .small_gemm = KT_V(small_gemm),
+    .pack = KT_V(pack),
+    .panel_width = 2 * KT_LANES,
     .cell_forward = KT_V(cell_forward),
     .cell_backward = KT_V(cell_backward),
     .complex_activation_forward = KT_V(complex_activation_forward),

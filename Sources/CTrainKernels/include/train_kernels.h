@@ -57,10 +57,15 @@ typedef struct {
     void (*complex_mode_backward_2x2)(const float *wr, const float *wi, ptrdiff_t outer, ptrdiff_t inner,
                                       const float *gyr, const float *gyi, const float *xr, const float *xi, float *gwr,
                                       float *gwi, float *gxr, float *gxi, int accumulate);
-    /// C (m × n) (=, or += when `accumulate`) A (m × k) · B (k × n), row-major with leading dimensions; vectorised
-    /// over n, for the few rows of a worker's streams.
-    void (*small_gemm)(int m, int n, int k, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c,
+    /// C (m × n) (=, or += when `accumulate`) A (m × k) · B (k × n), A and C row-major with leading dimensions, B
+    /// packed by `pack`; vectorised over n, for the few rows of a dense recurrence's streams.
+    void (*small_gemm)(int m, int n, int k, const float *a, ptrdiff_t lda, const float *packed_b, float *c,
                        ptrdiff_t ldc, int accumulate);
+    /// B (k × n, row-major, leading dimension ldb) into panels of `panel_width` columns for `small_gemm`:
+    /// k·⌈n / panel_width⌉·panel_width floats.
+    void (*pack)(int k, int n, const float *b, ptrdiff_t ldb, float *packed);
+    /// Columns per panel of `pack`.
+    int panel_width;
     /// One step of a real cell for `rows` streams of `n` units. `input` and `recurrent` are the two halves of the
     /// pre-activations (rows × G·n, see RealCell.swift); `recurrent_bias` is the GRU's b_hh[n] (may be NULL);
     /// `previous_h`, `previous_c` (LSTM) rows × n. Writes `gates` (rows × G·n, LSTM and GRU), `extra` (rows × n:

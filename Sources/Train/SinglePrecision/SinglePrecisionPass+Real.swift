@@ -42,7 +42,7 @@ extension SinglePrecisionPass {
     func runRealRecurrence(layer l: Int, tape: SingleRealTape) {
         let layer = architecture.layers[l], chain = chains[l], kernels = kernels
         let n = layer.hiddenSize, gn = layer.gateCount * n, b = batchSize, bias = gruRecurrentBias(l)
-        let transposed = transposedRecurrent[l], gates = factors[l]
+        let packed = packedRecurrent[l]?.forward, gates = factors[l]
         let products = partition.ranges.map { pool.buffer($0.count * gn, zeroed: false) }
         let sums = partition.ranges.indices.map { pool.buffer(chain == nil ? 0 : n * columns[$0], zeroed: false) }
         partition.run { w, range in
@@ -50,9 +50,9 @@ extension SinglePrecisionPass {
             for t in 0..<steps {
                 let first = t * b + range.lowerBound
                 let previous = tape.previousH(step: t, stream: range.lowerBound, batchSize: b, units: n)
-                if let transposed {
-                    kernels.smallGemm(m: count, n: gn, k: n, a: previous, lda: n, b: transposed.base, ldb: gn, c: out,
-                                      ldc: gn, accumulate: false)
+                if let packed {
+                    kernels.smallGemm(m: count, n: gn, k: n, a: previous, lda: n, packed: packed.base, c: out, ldc: gn,
+                                      accumulate: false)
                 } else {
                     let chain = chain!, x = tape.chain[w].base + t * tape.stepStride[w], sum = sums[w].base
                     kernels.interleave(previous, count: count, units: n, lds: n, into: x, columns: c)
@@ -83,7 +83,7 @@ extension SinglePrecisionPass {
         let n = layer.hiddenSize, gn = layer.gateCount * n, b = batchSize, d = architecture.inputWidth(ofLayer: l)
         let inputSide = pool.buffer(rows * gn, zeroed: false)
         let recurrentSide = layer.cell == .gru ? pool.buffer(rows * gn, zeroed: false) : inputSide
-        let dense = slots.denseRecurrent.map { UnsafePointer(parameters.base + $0.offset) }
+        let dense = packedRecurrent[l]?.backward
         let workerGradients = partition.ranges.map { _ in chain == nil ? nil : pool.buffer(layout.scalarCount, zeroed: true) }
         let scratch = partition.ranges.indices.map { w in
             let (count, c, length) = (partition.ranges[w].count, columns[w], chain?.maxLength ?? 0)
@@ -113,7 +113,7 @@ extension SinglePrecisionPass {
                 if let dense {
                     // h̄_{t−1} += Rᵀ ā; at t = 0 it would be dropped (the truncation). W̄_hh is formed below.
                     guard t > 0 else { continue }
-                    kernels.smallGemm(m: count, n: n, k: gn, a: recurrentSide.base + first * gn, lda: gn, b: dense, ldb: n,
+                    kernels.smallGemm(m: count, n: n, k: gn, a: recurrentSide.base + first * gn, lda: gn, packed: dense.base,
                                       c: carry, ldc: n, accumulate: true)
                     continue
                 }

@@ -10,7 +10,7 @@ import KRUInference
 /// - the recurrence runs step by step, each worker on its sub-batch, in the C kernels of
 ///   ``TrainingKernels``: Kronecker chains in the stream-interleaved layout of ``SinglePrecisionChain`` (their
 ///   intermediates kept for the backward pass), dense recurrent products as a small-batch product against
-///   W_hhᵀ (transposed once per pass), and the fused element-wise cell steps.
+///   W_hhᵀ and W_hh (packed once per pass), and the fused element-wise cell steps.
 ///
 /// Gradients come back in Double, in the flat layout, so the penalty, clipping and the optimizer are shared with
 /// the Double path.
@@ -28,8 +28,9 @@ final class SinglePrecisionPass {
     let chains: [SinglePrecisionChain?]
     /// Per layer, `[gate][term][factor]` (one gate for `kru`); empty for a dense recurrence.
     let factors: [[[[FactorWeights]]]]
-    /// Per dense real layer, W_hhᵀ (N × G·N) for the forward product; nil otherwise.
-    let transposedRecurrent: [FloatBuffer?]
+    /// Per dense real layer, W_hhᵀ (N × G·N, for the forward product) and W_hh (G·N × N, for the backward one),
+    /// packed for the small-batch product; nil otherwise.
+    let packedRecurrent: [(forward: FloatBuffer, backward: FloatBuffer)?]
     let dropout: DropoutMasks?
     /// Layer 0's real input rows (vectors or embedding rows); nil for one-hot tokens.
     private(set) var inputRows: FloatBuffer?
@@ -77,13 +78,16 @@ final class SinglePrecisionPass {
             }
         }
         self.adjoints = adjoints
-        transposedRecurrent = layout.layers.map { slots in
+        packedRecurrent = layout.layers.map { slots in
             guard case .real(let real) = slots, let dense = real.denseRecurrent else { return nil }
-            let (gn, n) = (dense.shape[0], dense.shape[1])
+            let (gn, n) = (dense.shape[0], dense.shape[1]), kernels = TrainingKernels.preferred
             let transposed = pool.buffer(gn * n, zeroed: false)
-            TrainingKernels.preferred.transpose(rows: gn, columns: n, parameters.base + dense.offset, lds: n,
-                                                into: transposed.base, ldd: gn)
-            return transposed
+            kernels.transpose(rows: gn, columns: n, parameters.base + dense.offset, lds: n, into: transposed.base, ldd: gn)
+            let forward = pool.buffer(kernels.packedCount(rows: n, columns: gn), zeroed: false)
+            let backward = pool.buffer(kernels.packedCount(rows: gn, columns: n), zeroed: false)
+            kernels.pack(transposed.base, rows: n, columns: gn, into: forward.base)
+            kernels.pack(parameters.base + dense.offset, rows: gn, columns: n, into: backward.base)
+            return (forward, backward)
         }
         logits = pool.buffer(batch.length * batch.batchSize * architecture.output.width, zeroed: false)
         let state = initialState ?? .zero(architecture, batchSize: batch.batchSize)

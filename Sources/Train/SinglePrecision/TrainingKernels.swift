@@ -58,10 +58,22 @@ struct TrainingKernels: @unchecked Sendable {
         return true
     }
 
-    /// C (m × n) (=, or +=) A (m × k) · B (k × n), row-major.
-    func smallGemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    /// C (m × n) (=, or +=) A (m × k) · B (k × n), A and C row-major, B packed by ``pack(_:rows:columns:into:)``.
+    func smallGemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed b: UnsafePointer<Float>,
                    c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-        table.small_gemm(Int32(m), Int32(n), Int32(k), a, lda, b, ldb, c, ldc, accumulate ? 1 : 0)
+        table.small_gemm(Int32(m), Int32(n), Int32(k), a, lda, b, c, ldc, accumulate ? 1 : 0)
+    }
+
+    /// Floats a packed `rows` × `columns` matrix takes (columns rounded up to whole panels).
+    func packedCount(rows: Int, columns: Int) -> Int {
+        let width = Int(table.panel_width)
+        return rows * ((columns + width - 1) / width) * width
+    }
+
+    /// B (`rows` × `columns`, row-major) in the panel layout ``smallGemm(m:n:k:a:lda:packed:c:ldc:accumulate:)``
+    /// streams; `destination` holds ``packedCount(rows:columns:)`` floats.
+    func pack(_ b: UnsafePointer<Float>, rows: Int, columns: Int, into destination: UnsafeMutablePointer<Float>) {
+        table.pack(Int32(rows), Int32(columns), b, columns, destination)
     }
 
     /// One forward step of a real cell for `rows` streams (see ``RealCell``).
