@@ -1,4 +1,5 @@
 import ArgumentParser
+import KRUInference
 import KRUTrain
 
 struct Finetune: ParsableCommand {
@@ -11,7 +12,9 @@ struct Finetune: ParsableCommand {
             at the last step trains as --task classify does, and a vector model with Bernoulli outputs every step as --task \
             music does, on a directory of .npy arrays. A copy-memory or adding model (kru.train.task copy or adding) \
             trains on fresh sequences of its task, at its own T or at the --delay or --length given — a curriculum: \
-            train at a short T, then fine-tune at a longer one. The written model \
+            train at a short T, then fine-tune at a longer one. --factors (the grammar of kru train and kru convert) \
+            first replaces the model's dense recurrences by their nearest Kronecker products, as kru convert does, \
+            then trains the result. The written model \
             keeps the original's general.* metadata and kru.convert.* provenance and adds kru.finetune.* records.
             Example: kru finetune converted.kru --data data/kjv/train.txt --valid data/kjv/valid.txt --steps 2000 \
             --lr 5e-4 --lambda 0 --out finetuned.kru
@@ -22,6 +25,9 @@ struct Finetune: ParsableCommand {
     @Option(help: "Copy-memory models: the delay T to train at (default: the model's kru.train.delay).") var delay: Count?
     @Option(help: "Adding-problem models: the sequence length T to train at (default: the model's kru.train.length).")
     var length: Count?
+    @Option(help: "Factor the model's dense recurrences first, as kru convert does: auto, auto2, sizes like 4x4x8 or shapes like 2:3x3:2.")
+    var factors: String?
+    @Option(help: "With --factors: Kronecker terms per gate block.") var rank = 1
     @OptionGroup var training: TrainingOptions
 
     func run() throws {
@@ -31,6 +37,10 @@ struct Finetune: ParsableCommand {
         source.bptt = training.bptt.value
         source.delay = delay?.value
         source.length = length?.value
+        if let factors {
+            do { source.factors = try FactorSpecification(parsing: factors) } catch { throw usage("\(error)") }
+        }
+        source.rank = rank
         let settings = training.settings(task: nil)
         try runTraining({ () throws(TrainingRunError) in try TrainingPlan.finetune(source, settings: settings) }, training)
     }

@@ -153,6 +153,10 @@ public struct FinetuneSource: Sendable {
     public var delay: Int?
     /// Adding models: the length to train at (default: the model's own).
     public var length: Int?
+    /// Factor the model's dense recurrences first (the `--factors` grammar), as `kru convert` does; nil: keep them.
+    public var factors: FactorSpecification?
+    /// Kronecker terms per gate block when factoring.
+    public var rank = 1
 
     public init(model: String) { self.model = model }
 }
@@ -176,12 +180,26 @@ extension TrainingPlan {
         guard FileManager.default.fileExists(atPath: source.model) else {
             throw TrainingRunError(.noInput, "\(source.model): no such file")
         }
-        let file: KRUFile, network: KRUNetwork
+        let file: KRUFile, loaded: KRUNetwork
         do {
             file = try KRUFile(path: source.model)
-            network = try KRUNetwork(file: file)
+            loaded = try KRUNetwork(file: file)
         } catch {
             throw .data("\(source.model): \(error)")
+        }
+        var network = loaded, notes: [String] = []
+        if let factors = source.factors {
+            guard (1...ModelLimits.maxRank).contains(source.rank) else {
+                throw .usage("--rank must be in 1…\(ModelLimits.maxRank), got \(source.rank)")
+            }
+            let errors: [Double]
+            (network, errors) = try loaded.factorizingDenseRecurrences(factors, rank: source.rank)
+            guard network.architecture != loaded.architecture else {
+                throw .usage("\(source.model) has no dense recurrence for --factors \(factors) to factor")
+            }
+            notes.append("factored the dense recurrences as --factors \(factors) --rank \(source.rank): relative errors "
+                         + errors.map { String(format: "%.3g", $0) }.joined(separator: ", "))
+            settings.finetuneFactors = .init(specification: factors, rank: source.rank)
         }
         let task = try finetuneTask(source, file: file, architecture: network.architecture)
         settings.task = task
@@ -199,7 +217,7 @@ extension TrainingPlan {
             (entry.key.hasPrefix("general.") && entry.key != "general.creation_tool") || entry.key.hasPrefix("kru.convert.")
         }
         return TrainingPlan(settings: settings, task: built.task, network: network, random: KRURandom(seed: settings.seed),
-                            tool: "kru finetune", keptMetadata: kept, notes: [])
+                            tool: "kru finetune", keptMetadata: kept, notes: notes)
     }
 
     /// The task a model trains on: its own synthetic task (at the given T), or the data's, chosen by its inputs and

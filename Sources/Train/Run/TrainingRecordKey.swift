@@ -46,4 +46,6 @@ enum TrainingRecordKey {
     static let bestStep = "kru.train.best_step"
     // Fine-tuning.
     static let finetuneSource = "kru.finetune.source"
+    static let finetuneFactors = "kru.finetune.factors"
+    static let finetuneRank = "kru.finetune.rank"
 }

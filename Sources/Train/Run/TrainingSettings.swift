@@ -101,6 +101,14 @@ public struct TrainingSettings: Sendable, Equatable {
     public var data: DataFingerprint?
     /// `kru finetune`: the model file it started from.
     public var finetuneSource: String?
+    /// `kru finetune --factors`: how its dense recurrences were factored first.
+    public var finetuneFactors: FactoredRecurrence?
+
+    /// How `kru finetune --factors` factored a model's dense recurrences before training.
+    public struct FactoredRecurrence: Sendable, Equatable {
+        public var specification: FactorSpecification
+        public var rank: Int
+    }
     /// The `steps` of earlier runs that a resumed run continued with another total, when the schedule depends on
     /// the total (cosine): their updates followed those totals' schedules.
     public var earlierSteps: [Int] = []
@@ -188,6 +196,10 @@ public struct TrainingSettings: Sendable, Equatable {
         }
         if let model { entries += Self.modelEntries(model) }
         if let finetuneSource { entries.append(.init(Key.finetuneSource, .string(finetuneSource))) }
+        if let finetuneFactors {
+            entries.append(.init(Key.finetuneFactors, .string(finetuneFactors.specification.description)))
+            entries.append(.init(Key.finetuneRank, .int(Int64(finetuneFactors.rank))))
+        }
         return entries
     }
 
