@@ -508,7 +508,8 @@ static KT_TARGET void KT_V(cell_backward)(int cell, ptrdiff_t rows, int n, const
 }
 
 static KT_TARGET void KT_V(complex_activation_forward)(int activation, ptrdiff_t rows, int n, const float *zr,
-                                                       const float *zi, const float *beta, float *hr, float *hi) {
+                                                       const float *zi, const float *beta, float *hr, float *hi,
+                                                       float *output) {
     for (ptrdiff_t v = 0; v < rows; v++) {
         ptrdiff_t o = v * n;
         for (int k = 0; k < n; k += 8) {
@@ -535,19 +536,28 @@ static KT_TARGET void KT_V(complex_activation_forward)(int activation, ptrdiff_t
             }
             KT_V(store_part)(hr + o + k, re, len);
             KT_V(store_part)(hi + o + k, im, len);
+            if (output) {
+                KT_V(store_part)(output + 2 * o + k, re, len);
+                KT_V(store_part)(output + 2 * o + n + k, im, len);
+            }
         }
     }
 }
 
 static KT_TARGET void KT_V(complex_activation_backward)(int activation, ptrdiff_t rows, int n, const float *zr,
                                                         const float *zi, const float *hr, const float *hi,
-                                                        const float *beta, const float *ghr, const float *ghi,
-                                                        float *gzr, float *gzi, float *grad_beta) {
+                                                        const float *beta, const float *grad_output,
+                                                        const float *carry_r, const float *carry_i, float *gzr,
+                                                        float *gzi, float *grad_beta) {
     for (ptrdiff_t v = 0; v < rows; v++) {
         ptrdiff_t o = v * n;
         for (int k = 0; k < n; k += 8) {
             int len = n - k < 8 ? n - k : 8;
-            VF gr = KT_V(load_part)(ghr + o + k, len), gi = KT_V(load_part)(ghi + o + k, len);
+            VF gr = KT_V(load_part)(grad_output + 2 * o + k, len), gi = KT_V(load_part)(grad_output + 2 * o + n + k, len);
+            if (carry_r) {
+                gr = gr + KT_V(load_part)(carry_r + o + k, len);
+                gi = gi + KT_V(load_part)(carry_i + o + k, len);
+            }
             switch (activation) {
             case KT_ACTIVATION_MODRELU: {
                 VF re = KT_V(load_part)(zr + o + k, len), im = KT_V(load_part)(zi + o + k, len);

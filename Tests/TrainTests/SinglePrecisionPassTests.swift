@@ -39,13 +39,22 @@ struct SinglePrecisionPassTests {
     func matchesTheDoublePass(_ c: Case) throws {
         let architecture = try TestNetworks.architecture(input: c.input, layers: c.layers, output: c.output, steps: c.steps)
         let network = TestNetworks.randomNetwork(architecture, seed: 61)
-        let batch = TestNetworks.batch(architecture, length: 6, batchSize: 5, seed: 62)
-        let state = TestNetworks.randomState(architecture, batchSize: 5, seed: 63)
+        // 30 rows read an embedding through a per-token table; 3 rows (fewer than the 5 tokens) gather its rows.
+        for (length, streams) in [(6, 5), (1, 3)] {
+            try compare(network, length: length, streams: streams, c)
+        }
+    }
+
+    private func compare(_ network: KRUNetwork, length: Int, streams: Int, _ c: Case) throws {
+        let architecture = network.architecture
+        let batch = TestNetworks.batch(architecture, length: length, batchSize: streams, seed: 62)
+        let state = TestNetworks.randomState(architecture, batchSize: streams, seed: 63)
         var random = KRURandom(seed: 64)
-        for dropout in [nil, DropoutMasks.draw(probability: 0.25, architecture: architecture, rows: 30, random: &random)] {
+        let masks = DropoutMasks.draw(probability: 0.25, architecture: architecture, rows: length * streams, random: &random)
+        for dropout in [nil, masks] {
             let reference = network.lossAndGradient(on: batch, from: state, threads: 2, precision: .double, dropout: dropout)
             let single = network.lossAndGradient(on: batch, from: state, threads: 2, precision: .single, dropout: dropout)
-            let label = "\(c.testDescription), dropout \(dropout != nil)"
+            let label = "\(c.testDescription), \(length) × \(streams), dropout \(dropout != nil)"
             #expect(abs(single.loss - reference.loss) <= 1e-5 * max(abs(reference.loss), 1), "loss: \(label)")
             let difference = zip(single.gradient, reference.gradient).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
             let size = reference.gradient.reduce(0) { $0 + $1 * $1 }

@@ -80,13 +80,16 @@ typedef struct {
     void (*cell_backward)(int cell, ptrdiff_t rows, int n, const float *grad_h, const float *gates,
                           const float *extra, const float *h, const float *previous_h, const float *previous_c,
                           float *c_carry, float *h_carry, float *grad_input, float *grad_recurrent);
-    /// h = act(z) for rows × n complex units; `beta` (n) is modReLU's bias.
+    /// h = act(z) for rows × n complex units; `beta` (n) is modReLU's bias. Also writes each row's output
+    /// [Re h; Im h] (2n floats) to `output` unless it is NULL.
     void (*complex_activation_forward)(int activation, ptrdiff_t rows, int n, const float *zr, const float *zi,
-                                       const float *beta, float *hr, float *hi);
-    /// z̄ = act'(z)ᴴ h̄ (may alias the h̄ planes); adds β̄ to `grad_beta` (modReLU).
+                                       const float *beta, float *hr, float *hi, float *output);
+    /// z̄ = act'(z)ᴴ h̄ with h̄ = the gradient of the output rows [Re h; Im h] (2n floats per row) plus, unless
+    /// NULL, the carry from the next step (`carry_r`, `carry_i`, n per row); adds β̄ to `grad_beta` (modReLU).
     void (*complex_activation_backward)(int activation, ptrdiff_t rows, int n, const float *zr, const float *zi,
-                                        const float *hr, const float *hi, const float *beta, const float *ghr,
-                                        const float *ghi, float *gzr, float *gzi, float *grad_beta);
+                                        const float *hr, const float *hi, const float *beta, const float *grad_output,
+                                        const float *carry_r, const float *carry_i, float *gzr, float *gzi,
+                                        float *grad_beta);
     /// dst[c·ldd + r] (=, or += when `accumulate`) src[r·lds + c] for a rows × columns block (a transpose between
     /// batch-major rows and the stream-interleaved layout of the chain kernels).
     void (*transpose)(ptrdiff_t rows, ptrdiff_t columns, const float *src, ptrdiff_t lds, float *dst, ptrdiff_t ldd,

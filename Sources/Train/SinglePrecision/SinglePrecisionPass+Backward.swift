@@ -32,8 +32,13 @@ extension SinglePrecisionPass {
         return (0..<gradient.count).map { Double(gradient[$0]) }
     }
 
-    /// Whether layer `l` must compute the gradient of its input rows: a layer below or an embedding wants it.
-    func needsInputGradient(ofLayer l: Int) -> Bool { l > 0 || layout.embedding != nil }
+    /// Whether layer `l` must compute the gradient of its input rows: a layer below, or an embedding whose rows were
+    /// gathered (a token table handles its own gradient).
+    func needsRowGradient(ofLayer l: Int) -> Bool {
+        guard l == 0 else { return true }
+        if case .rows = layerInput(0), layout.embedding != nil { return true }
+        return false
+    }
 
     /// Hands the gradient of layer `l`'s input rows on: returns it for the layer below, or scatters it into the
     /// embedding's gradient (whose rows layer 0 read) and returns nil.

@@ -8,27 +8,16 @@ extension SinglePrecisionPass {
     /// z ← b + U x_t for every row (two real GEMMs: x is real).
     func projectComplexInput(layer l: Int, tape: SingleComplexTape) {
         let slots = complexSlots(l)
-        let n = architecture.layers[l].hiddenSize, d = architecture.inputWidth(ofLayer: l)
+        let n = architecture.layers[l].hiddenSize
         let (br, bi) = (parameters.base + slots.bias.realOffset, parameters.base + slots.bias.imaginaryOffset)
         let (ur, ui) = (parameters.base + slots.inputWeight.realOffset, parameters.base + slots.inputWeight.imaginaryOffset)
         for row in 0..<rows {
             (tape.z.re.base + row * n).update(from: br, count: n)
             (tape.z.im.base + row * n).update(from: bi, count: n)
         }
-        guard let x = inputRows(ofLayer: l) else {
-            for (row, token) in oneHotTokens(ofLayer: l)!.enumerated() {
-                let zr = tape.z.re.base + row * n, zi = tape.z.im.base + row * n
-                for i in 0..<n {
-                    zr[i] += ur[i * d + token]
-                    zi[i] += ui[i * d + token]
-                }
-            }
-            return
-        }
-        Gemm.multiply(threads: threads, transposeA: false, transposeB: true, m: rows, n: n, k: d, a: x, lda: d, b: ur, ldb: d,
-                      beta: 1, c: tape.z.re.base, ldc: n)
-        Gemm.multiply(threads: threads, transposeA: false, transposeB: true, m: rows, n: n, k: d, a: x, lda: d, b: ui, ldb: d,
-                      beta: 1, c: tape.z.im.base, ldc: n)
+        // x is real: one product per plane of U.
+        addInputProduct(layer: l, weight: ur, width: n, into: tape.z.re.base)
+        addInputProduct(layer: l, weight: ui, width: n, into: tape.z.im.base)
     }
 
     /// Step by step, each worker on its sub-batch: z_t += Σ_terms K h_{t−1} (in the interleaved layout, x_0 and the
@@ -54,12 +43,8 @@ extension SinglePrecisionPass {
                 let z = tape.z.pointer(at: first), h = tape.h.pointer(at: first)
                 kernels.deinterleave(sum.re, count: count, units: n, columns: c, into: z.re, ldd: n, accumulate: true)
                 kernels.deinterleave(sum.im, count: count, units: n, columns: c, into: z.im, ldd: n, accumulate: true)
-                kernels.activationForward(activation, rows: count, units: n, z: z, beta: beta, h: h)
-                for v in 0..<count {
-                    let o = tape.output.base + (t * b + range.lowerBound + v) * 2 * n
-                    o.update(from: h.re + v * n, count: n)
-                    (o + n).update(from: h.im + v * n, count: n)
-                }
+                kernels.activationForward(activation, rows: count, units: n, z: z, beta: beta, h: h,
+                                          output: tape.output.base + (t * b + range.lowerBound) * 2 * n)
             }
         }
     }
@@ -75,7 +60,7 @@ extension SinglePrecisionPass {
         // carry Kᴴ z̄_{t+1} as rows and interleaved, δ_F and the chain's two scratch buffers.
         let workerGradients = partition.ranges.map { _ in pool.buffer(layout.scalarCount, zeroed: true) }
         let scratch = partition.ranges.indices.map { w in
-            (carry: pool.split(partition.ranges[w].count * n, zeroed: true),
+            (carry: pool.split(partition.ranges[w].count * n, zeroed: false),  // written at step t + 1 before step t reads it
              interleaved: pool.split(n * columns[w], zeroed: false), delta: pool.split(n * columns[w], zeroed: false),
              chain: (pool.split(chain.maxLength * columns[w], zeroed: false),
                      pool.split(chain.maxLength * columns[w], zeroed: false)))
@@ -92,17 +77,11 @@ extension SinglePrecisionPass {
             for t in stride(from: steps - 1, through: 0, by: -1) {
                 let first = (t * b + range.lowerBound) * n
                 let zBar = zGradient.pointer(at: first)
-                // h̄_t = (from above) + (from step t + 1), gathered into z̄'s rows and transformed in place.
-                for v in 0..<count {
-                    let o = outputGradient.base + (t * b + range.lowerBound + v) * 2 * n
-                    for i in 0..<n {
-                        zBar.re[v * n + i] = o[i] + carry.re[v * n + i]
-                        zBar.im[v * n + i] = o[n + i] + carry.im[v * n + i]
-                    }
-                }
+                // h̄_t = (from above) + (from step t + 1), through the activation.
                 kernels.activationBackward(activation, rows: count, units: n, z: tape.z.pointer(at: first),
-                                           h: tape.h.pointer(at: first), beta: beta, gradH: zBar, gradZ: zBar,
-                                           gradBeta: betaGradient)
+                                           h: tape.h.pointer(at: first), beta: beta,
+                                           outputGradient: outputGradient.base + (t * b + range.lowerBound) * 2 * n,
+                                           carry: t < steps - 1 ? carry : nil, gradZ: zBar, gradBeta: betaGradient)
                 kernels.interleave(zBar.re, count: count, units: n, lds: n, into: delta.re, columns: c)
                 kernels.interleave(zBar.im, count: count, units: n, lds: n, into: delta.im, columns: c)
                 if t > 0 {
@@ -143,28 +122,14 @@ extension SinglePrecisionPass {
         let slots = complexSlots(l)
         let n = architecture.layers[l].hiddenSize, d = architecture.inputWidth(ofLayer: l)
         let (gr, gi) = (gradient.base + slots.inputWeight.realOffset, gradient.base + slots.inputWeight.imaginaryOffset)
-        guard let x = inputRows(ofLayer: l) else {
-            for (row, token) in oneHotTokens(ofLayer: l)!.enumerated() {
-                for i in 0..<n {
-                    gr[i * d + token] += zBar.re[row * n + i]
-                    gi[i * d + token] += zBar.im[row * n + i]
-                }
-            }
-            return nil
-        }
-        Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: n, n: d, k: rows, a: zBar.re.base, lda: n, b: x, ldb: d,
-                      beta: 1, c: gr, ldc: d)
-        Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: n, n: d, k: rows, a: zBar.im.base, lda: n, b: x, ldb: d,
-                      beta: 1, c: gi, ldc: d)
-        guard needsInputGradient(ofLayer: l) else { return nil }
-        // x̄ = Re(Uᴴ z̄) = Z̄_re·U_re + Z̄_im·U_im.
-        let inputGradient = pool.buffer(rows * d, zeroed: false)
         let (ur, ui) = (parameters.base + slots.inputWeight.realOffset, parameters.base + slots.inputWeight.imaginaryOffset)
-        Gemm.multiply(threads: threads, transposeA: false, transposeB: false, m: rows, n: d, k: n, a: zBar.re.base, lda: n, b: ur, ldb: d,
-                      beta: 0, c: inputGradient.base, ldc: d)
-        Gemm.multiply(threads: threads, transposeA: false, transposeB: false, m: rows, n: d, k: n, a: zBar.im.base, lda: n, b: ui, ldb: d,
-                      beta: 1, c: inputGradient.base, ldc: d)
-        return passDown(inputGradient, fromLayer: l, into: gradient)
+        // z = U x with real x: Ū = z̄ xᵀ per plane, x̄ = Re(Uᴴ z̄) = Z̄_re·U_re + Z̄_im·U_im.
+        let inputGradient = needsRowGradient(ofLayer: l) ? pool.buffer(rows * d, zeroed: false) : nil
+        addInputGradients(layer: l, zBar.re.base, width: n, weight: ur, weightGradient: gr, inputGradient: inputGradient?.base,
+                          accumulate: false, into: gradient)
+        addInputGradients(layer: l, zBar.im.base, width: n, weight: ui, weightGradient: gi, inputGradient: inputGradient?.base,
+                          accumulate: true, into: gradient)
+        return inputGradient.flatMap { passDown($0, fromLayer: l, into: gradient) }
     }
 }
 

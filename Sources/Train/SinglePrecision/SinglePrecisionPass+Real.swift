@@ -8,7 +8,7 @@ extension SinglePrecisionPass {
     /// inputPart ← W_ih x_t + b_ih + b_hh (b_hh without the GRU's n gate) for every row.
     func projectRealInput(layer l: Int, tape: SingleRealTape) {
         let layer = architecture.layers[l], slots = realSlots(l)
-        let n = layer.hiddenSize, gn = layer.gateCount * n, d = architecture.inputWidth(ofLayer: l)
+        let n = layer.hiddenSize, gn = layer.gateCount * n
         let out = tape.inputPart.base
         if let (bih, bhh) = slots.biases {
             let (bi, bh) = (parameters.base + bih.offset, parameters.base + bhh.offset)
@@ -20,16 +20,7 @@ extension SinglePrecisionPass {
         } else {
             out.update(repeating: 0, count: rows * gn)
         }
-        let w = parameters.base + slots.inputWeight.offset
-        guard let x = inputRows(ofLayer: l) else {
-            for (row, token) in oneHotTokens(ofLayer: l)!.enumerated() {
-                let a = out + row * gn
-                for k in 0..<gn { a[k] += w[k * d + token] }
-            }
-            return
-        }
-        Gemm.multiply(threads: threads, transposeA: false, transposeB: true, m: rows, n: gn, k: d, a: x, lda: d, b: w, ldb: d,
-                      beta: 1, c: out, ldc: gn)
+        addInputProduct(layer: l, weight: parameters.base + slots.inputWeight.offset, width: gn, into: out)
     }
 
     /// The GRU's b_hh[n] (the part of b_hh that r multiplies), if the layer has biases.
@@ -155,19 +146,11 @@ extension SinglePrecisionPass {
                 }
             }
         }
-        let w = gradient.base + slots.inputWeight.offset
-        guard let x = inputRows(ofLayer: l) else {
-            for (row, token) in oneHotTokens(ofLayer: l)!.enumerated() {
-                for k in 0..<gn { w[k * d + token] += inputSide[row * gn + k] }
-            }
-            return nil
-        }
-        Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: gn, n: d, k: rows, a: inputSide.base, lda: gn, b: x, ldb: d,
-                      beta: 1, c: w, ldc: d)
-        guard needsInputGradient(ofLayer: l) else { return nil }
-        let inputGradient = pool.buffer(rows * d, zeroed: false)
-        Gemm.multiply(threads: threads, transposeA: false, transposeB: false, m: rows, n: d, k: gn, a: inputSide.base, lda: gn,
-                      b: parameters.base + slots.inputWeight.offset, ldb: d, beta: 0, c: inputGradient.base, ldc: d)
-        return passDown(inputGradient, fromLayer: l, into: gradient)
+        // W̄_ih = Āᵀ X; X̄ = Ā W_ih.
+        let inputGradient = needsRowGradient(ofLayer: l) ? pool.buffer(rows * d, zeroed: false) : nil
+        addInputGradients(layer: l, inputSide.base, width: gn, weight: parameters.base + slots.inputWeight.offset,
+                          weightGradient: gradient.base + slots.inputWeight.offset, inputGradient: inputGradient?.base,
+                          accumulate: false, into: gradient)
+        return inputGradient.flatMap { passDown($0, fromLayer: l, into: gradient) }
     }
 }

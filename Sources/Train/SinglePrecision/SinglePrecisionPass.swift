@@ -32,7 +32,8 @@ final class SinglePrecisionPass {
     /// packed for the small-batch product; nil otherwise.
     let packedRecurrent: [(forward: FloatBuffer, backward: FloatBuffer)?]
     let dropout: DropoutMasks?
-    /// Layer 0's real input rows (vectors or embedding rows); nil for one-hot tokens.
+    /// Layer 0's real input rows (vectors, or embedding rows when the vocabulary is not smaller than the rows); nil
+    /// for tokens read through columns or a table (see ``LayerInput``).
     private(set) var inputRows: FloatBuffer?
     private(set) var tapes: [SingleLayerTape] = []
     /// The head's outputs, T·B × K.
@@ -136,7 +137,8 @@ final class SinglePrecisionPass {
             return rows
         case (.tokens(let tokens), .tokens(let vocabulary, let embeddingWidth)):
             precondition(tokens.allSatisfy { $0 >= 0 && $0 < vocabulary.count }, "a token is outside the vocabulary")
-            guard let width = embeddingWidth, let table = layout.embedding else { return nil }
+            guard let width = embeddingWidth, let table = layout.embedding,
+                  !Self.readsTokenTable(layout, rows: tokens.count) else { return nil }
             let rows = pool.buffer(tokens.count * width, zeroed: false)
             for (row, token) in tokens.enumerated() {
                 (rows.base + row * width).update(from: parameters.base + table.offset + token * width, count: width)
@@ -145,16 +147,6 @@ final class SinglePrecisionPass {
         default:
             preconditionFailure("the batch's inputs do not match the model's input kind")
         }
-    }
-
-    /// Layer `l`'s real input rows: the layer below's (masked) outputs, or layer 0's vectors or embedding rows.
-    func inputRows(ofLayer l: Int) -> UnsafeMutablePointer<Float>? {
-        l == 0 ? inputRows?.base : tapes[l - 1].output.base
-    }
-
-    /// The tokens of a one-hot layer 0 (nil when layer `l` reads real rows).
-    func oneHotTokens(ofLayer l: Int) -> [Int]? {
-        if l == 0, case .tokens(let tokens) = batch.inputs, inputRows == nil { tokens } else { nil }
     }
 
     // MARK: Forward

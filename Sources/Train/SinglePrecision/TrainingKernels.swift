@@ -96,19 +96,22 @@ struct TrainingKernels: @unchecked Sendable {
                             hCarry, inputGradient, recurrentGradient)
     }
 
-    /// h = act(z) for `rows` vectors of `units` complex units (split planes); β (units) for modReLU.
+    /// h = act(z) for `rows` vectors of `units` complex units (split planes), and each row's output [Re h; Im h];
+    /// β (units) for modReLU.
     func activationForward(_ activation: ModelDescription.Activation, rows: Int, units: Int,
-                           z: SplitPlanesPointer<Float>, beta: UnsafePointer<Float>?, h: SplitPlanesPointer<Float>) {
-        table.complex_activation_forward(Self.code(activation), rows, Int32(units), z.re, z.im, beta, h.re, h.im)
+                           z: SplitPlanesPointer<Float>, beta: UnsafePointer<Float>?, h: SplitPlanesPointer<Float>,
+                           output: UnsafeMutablePointer<Float>) {
+        table.complex_activation_forward(Self.code(activation), rows, Int32(units), z.re, z.im, beta, h.re, h.im, output)
     }
 
-    /// z̄ = act'(z)ᴴ h̄ (z̄ may alias h̄); β̄ accumulates in `gradBeta` for modReLU.
+    /// z̄ = act'(z)ᴴ h̄ with h̄ the gradient of the output rows plus the carry from the next step (if any); β̄
+    /// accumulates in `gradBeta` for modReLU.
     func activationBackward(_ activation: ModelDescription.Activation, rows: Int, units: Int,
                             z: SplitPlanesPointer<Float>, h: SplitPlanesPointer<Float>, beta: UnsafePointer<Float>?,
-                            gradH: SplitPlanesPointer<Float>, gradZ: SplitPlanesPointer<Float>,
-                            gradBeta: UnsafeMutablePointer<Float>?) {
+                            outputGradient: UnsafePointer<Float>, carry: SplitPlanesPointer<Float>?,
+                            gradZ: SplitPlanesPointer<Float>, gradBeta: UnsafeMutablePointer<Float>?) {
         table.complex_activation_backward(Self.code(activation), rows, Int32(units), z.re, z.im, h.re, h.im, beta,
-                                          gradH.re, gradH.im, gradZ.re, gradZ.im, gradBeta)
+                                          outputGradient, carry?.re, carry?.im, gradZ.re, gradZ.im, gradBeta)
     }
 
     /// dst[c·ldd + r] (=, or += when `accumulate`) src[r·lds + c] for a rows × columns block.
