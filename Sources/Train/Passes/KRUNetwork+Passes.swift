@@ -55,7 +55,13 @@ extension KRUNetwork {
     /// Runs the network over `batch` from `state` (zero if nil) and returns the head's outputs at every step.
     public func outputs(for batch: SequenceBatch, from state: RecurrentState? = nil,
                         threads: Int = KRUNetwork.defaultThreads, precision: TrainingPrecision = .double) -> NetworkOutputs {
-        let scratch = PassScratch()
+        outputs(for: batch, from: state, threads: threads, precision: precision, scratch: PassScratch())
+    }
+
+    /// The same with the buffers taken from (and returned to) `scratch`: evaluation loops over many chunks reuse them.
+    func outputs(for batch: SequenceBatch, from state: RecurrentState?, threads: Int, precision: TrainingPrecision,
+                 scratch: PassScratch) -> NetworkOutputs {
+        defer { scratch.reclaim() }
         let (logits, final) = forward(batch, from: state, threads: threads, precision: precision, dropout: nil, scratch: scratch)
         return NetworkOutputs(values: logits, finalState: final)
     }
@@ -116,18 +122,17 @@ extension KRUNetwork {
             let pass = SinglePrecisionPass(network: self, batch: batch, initialState: state, workers: threads,
                                            dropout: dropout, pool: scratch.single)
             pass.forward()
-            let logits = pass.doubleLogits()
-            var logitGradient = [Double](repeating: 0, count: logits.count)
-            let (sum, count) = logits.withUnsafeBufferPointer { y in
-                logitGradient.withUnsafeMutableBufferPointer { g in
-                    SequenceLoss.evaluate(architecture.output.kind, logits: y.baseAddress!, width: k, batch: batch,
-                                          gradient: g.baseAddress!)
-                }
-            }
+            // The losses are computed in Double for both paths, in pooled buffers (fresh ones would fault in every
+            // page on every update).
+            let logits = scratch.double.buffer(pass.logits.count, zeroed: false)
+            let logitGradient = scratch.double.buffer(pass.logits.count, zeroed: false)  // SequenceLoss writes all
+            for i in 0..<logits.count { logits[i] = Double(pass.logits[i]) }
+            let (sum, count) = SequenceLoss.evaluate(architecture.output.kind, logits: logits.base, width: k, batch: batch,
+                                                     gradient: logitGradient.base)
             let gradient: [Double]
             if count > 0 {
                 let single = scratch.single.buffer(logitGradient.count, zeroed: false)
-                for (i, value) in logitGradient.enumerated() { single[i] = Float(value) }
+                for i in 0..<logitGradient.count { single[i] = Float(logitGradient[i]) }
                 gradient = pass.backward(logitGradient: single)
             } else {
                 gradient = [Double](repeating: 0, count: parameterCount)

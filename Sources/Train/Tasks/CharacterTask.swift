@@ -79,9 +79,10 @@ public struct CharacterTask: Sendable {
         let k = network.architecture.output.width
         var state: RecurrentState?
         var sum = 0.0, count = 0
+        let scratch = PassScratch()
         for start in stride(from: 0, to: length, by: chunk) {
             let batch = Self.batch(tokens: tokens, streams: streams, start: start, length: min(chunk, length - start))
-            let outputs = network.outputs(for: batch, from: state, threads: threads, precision: precision)
+            let outputs = network.outputs(for: batch, from: state, threads: threads, precision: precision, scratch: scratch)
             state = outputs.finalState
             guard case .classes(let targets) = batch.targets else { continue }
             for row in 0..<targets.count {

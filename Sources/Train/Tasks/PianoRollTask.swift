@@ -63,9 +63,10 @@ public struct PianoRollTask: Sendable {
     public func frameNegativeLogLikelihood(of network: KRUNetwork, batchSize: Int, threads: Int,
                                            precision: TrainingPrecision = .double) -> Double {
         var sum = 0.0, frames = 0
+        let scratch = PassScratch()
         for start in stride(from: 0, to: count, by: batchSize) {
             let batch = self.batch(Array(start..<min(start + batchSize, count)))
-            let loss = network.loss(on: batch, threads: threads, precision: precision)  // mean over frames of Σ_keys BCE
+            let loss = network.loss(on: batch, from: nil, threads: threads, precision: precision, scratch: scratch)  // mean of Σ_keys BCE
             sum += loss * Double(batch.scoredCount)
             frames += batch.scoredCount
         }

@@ -55,9 +55,11 @@ public struct SequenceClassificationTask: Sendable {
     public func evaluate(_ network: KRUNetwork, batchSize: Int, threads: Int,
                          precision: TrainingPrecision = .double) -> (loss: Double, accuracy: Double) {
         var loss = 0.0, correct = 0
+        let scratch = PassScratch()
         for start in stride(from: 0, to: count, by: batchSize) {
             let indices = Array(start..<min(start + batchSize, count))
-            let outputs = network.outputs(for: batch(indices), threads: threads, precision: precision).values
+            let outputs = network.outputs(for: batch(indices), from: nil, threads: threads, precision: precision,
+                                          scratch: scratch).values
             let last = (length - 1) * indices.count * classCount
             for (slot, example) in indices.enumerated() {
                 let logits = outputs[(last + slot * classCount)..<(last + (slot + 1) * classCount)]
