@@ -29,27 +29,17 @@ import KRUInference
 /// the previous state) instead of being stored for every step: one extra forward chain per step, F times less
 /// memory.
 struct KroneckerChain: Sendable {
-    let shapes: [KroneckerFactorShape]
-    /// Mode geometry per vector: `outer[k]` = ∏_{g<k} P_g, `inner[k]` = ∏_{g>k} Q_g.
-    private let outer: [Int]
-    private let inner: [Int]
-    /// Per-vector length of x_k, k = 0 … F (x_0 = input, x_F = output).
-    let lengths: [Int]
+    let geometry: ChainGeometry
 
-    init(shapes: [KroneckerFactorShape]) {
-        self.shapes = shapes
-        let f = shapes.count
-        outer = (0..<f).map { k in shapes[..<k].reduce(1) { $0 * $1.rows } }
-        inner = (0..<f).map { k in shapes[(k + 1)...].reduce(1) { $0 * $1.columns } }
-        lengths = (0...f).map { k in shapes[..<k].reduce(1) { $0 * $1.rows } * shapes[k...].reduce(1) { $0 * $1.columns } }
-    }
+    init(shapes: [KroneckerFactorShape]) { geometry = ChainGeometry(shapes: shapes) }
 
-    var factorCount: Int { shapes.count }
+    var factorCount: Int { geometry.factorCount }
     /// The longest intermediate per vector: scratch buffers need `batch × maxLength` elements.
-    var maxLength: Int { lengths.max()! }
+    var maxLength: Int { geometry.maxLength }
 
     private func geometry(_ k: Int, batch: Int) -> ComplexModeProduct.Geometry {
-        .init(rows: shapes[k].rows, columns: shapes[k].columns, outer: batch * outer[k], inner: inner[k])
+        let shape = geometry.shapes[k]
+        return .init(rows: shape.rows, columns: shape.columns, outer: batch * geometry.outer[k], inner: geometry.inner[k])
     }
 
     /// y = (or +=) K·x for `batch` vectors (batch-major planes). `scratch` holds two buffers of at least

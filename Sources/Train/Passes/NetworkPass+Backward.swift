@@ -39,10 +39,8 @@ extension NetworkPass {
     func passDown(_ inputGradient: DoubleBuffer, fromLayer l: Int, into gradient: DoubleBuffer) -> DoubleBuffer? {
         guard l == 0 else { return inputGradient }
         if case .tokens(let tokens) = batch.inputs, let table = layout.embedding {
-            let d = architecture.inputWidth, e = gradient.base + table.offset
-            for (row, token) in tokens.enumerated() {
-                for c in 0..<d { e[token * d + c] += inputGradient[row * d + c] }
-            }
+            PassArithmetic.scatterRows(inputGradient.base, tokens: tokens, width: architecture.inputWidth,
+                                       into: gradient.base + table.offset)
         }
         return nil
     }

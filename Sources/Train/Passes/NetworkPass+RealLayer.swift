@@ -11,16 +11,10 @@ extension NetworkPass {
         let layer = architecture.layers[l], slots = realSlots(l)
         let n = layer.hiddenSize, gn = layer.gateCount * n, d = architecture.inputWidth(ofLayer: l)
         let out = tape.inputPart.base
-        if let (bih, bhh) = slots.biases {
-            let (bi, bh) = (parameters.base + bih.offset, parameters.base + bhh.offset)
-            let added = layer.cell == .gru ? 2 * n : gn  // the GRU's b_hh[n] goes inside r ⊙ (…)
-            for row in 0..<rows {
-                let a = out + row * gn
-                for k in 0..<gn { a[k] = bi[k] + (k < added ? bh[k] : 0) }
-            }
-        } else {
-            out.update(repeating: 0, count: rows * gn)
-        }
+        PassArithmetic.fillInputBiases(layer.cell, units: n, gates: gn, rows: rows,
+                                       biases: slots.biases.map { (UnsafePointer(parameters.base + $0.input.offset),
+                                                                   UnsafePointer(parameters.base + $0.recurrent.offset)) },
+                                       into: out)
         let w = parameters.base + slots.inputWeight.offset
         guard let x = inputRows(ofLayer: l) else {
             for (row, token) in oneHotTokens(ofLayer: l)!.enumerated() {
@@ -103,9 +97,7 @@ extension NetworkPass {
                 }
             }
         }
-        for case let worker? in workerGradients {
-            for i in 0..<layout.scalarCount { gradient[i] += worker[i] }
-        }
+        PassArithmetic.addInOrder(workerGradients.compactMap { $0 }, into: gradient)
         if let dense = slots.denseRecurrent {
             // W̄_hh = Σ_rows ā_h h_{t−1}ᵀ: rows of step 0 meet the initial state, the others the previous step's h.
             let g = gradient.base + dense.offset
@@ -115,13 +107,8 @@ extension NetworkPass {
                           lda: gn, b: tape.h.base, ldb: n, beta: 1, c: g, ldc: n)
         }
         if let (bih, bhh) = slots.biases {
-            let (gi, gh) = (gradient.base + bih.offset, gradient.base + bhh.offset)
-            for row in 0..<rows {
-                for k in 0..<gn {
-                    gi[k] += inputSide[row * gn + k]
-                    gh[k] += recurrentSide[row * gn + k]
-                }
-            }
+            PassArithmetic.addColumnSums(inputSide.base, rows: rows, width: gn, into: gradient.base + bih.offset)
+            PassArithmetic.addColumnSums(recurrentSide.base, rows: rows, width: gn, into: gradient.base + bhh.offset)
         }
         let w = gradient.base + slots.inputWeight.offset
         guard let x = inputRows(ofLayer: l) else {

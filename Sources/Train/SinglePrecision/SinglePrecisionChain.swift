@@ -22,29 +22,21 @@ struct FactorWeights: @unchecked Sendable {
 /// `intermediates`; the backward pass contracts the upstream gradient with them for W̄_k and pulls it back through
 /// Wᴴ_k. F − 1 stored vectors per term and step instead of one extra forward chain per step.
 struct SinglePrecisionChain: Sendable {
-    let shapes: [KroneckerFactorShape]
-    /// ∏_{g<k} P_g and ∏_{g>k} Q_g per factor k (per stream).
-    private let outer: [Int]
-    private let inner: [Int]
-    /// Length of x_k per stream, k = 0 … F.
-    let lengths: [Int]
+    let geometry: ChainGeometry
 
-    init(shapes: [KroneckerFactorShape]) {
-        self.shapes = shapes
-        let f = shapes.count
-        outer = (0..<f).map { k in shapes[..<k].reduce(1) { $0 * $1.rows } }
-        inner = (0..<f).map { k in shapes[(k + 1)...].reduce(1) { $0 * $1.columns } }
-        lengths = (0...f).map { k in shapes[..<k].reduce(1) { $0 * $1.rows } * shapes[k...].reduce(1) { $0 * $1.columns } }
-    }
+    init(shapes: [KroneckerFactorShape]) { geometry = ChainGeometry(shapes: shapes) }
 
-    var factorCount: Int { shapes.count }
+    private var shapes: [KroneckerFactorShape] { geometry.shapes }
+    private var outer: [Int] { geometry.outer }
+    private var inner: [Int] { geometry.inner }
+    var factorCount: Int { geometry.factorCount }
     /// Floats per stream of the stored intermediates x_1 … x_{F−1}.
-    var intermediateLength: Int { lengths[1..<factorCount].reduce(0, +) }
+    var intermediateLength: Int { geometry.lengths[1..<factorCount].reduce(0, +) }
     /// The longest x_k per stream (scratch for the backward pass needs this times C).
-    var maxLength: Int { lengths.max()! }
+    var maxLength: Int { geometry.maxLength }
 
     /// Offset of x_k (k ≥ 1) in the intermediates, per stream.
-    private func offset(_ k: Int) -> Int { lengths[1..<k].reduce(0, +) }
+    private func offset(_ k: Int) -> Int { geometry.lengths[1..<k].reduce(0, +) }
 
     /// y (=, or += when `accumulate`) K·x for `columns` interleaved streams; writes x_1 … x_{F−1}.
     func forward(_ term: [FactorWeights], kernels: TrainingKernels, x: Planes, intermediates: Planes, y: Planes,

@@ -45,18 +45,9 @@ extension SinglePrecisionPass {
     func passDown(_ inputGradient: FloatBuffer, fromLayer l: Int, into gradient: FloatBuffer) -> FloatBuffer? {
         guard l == 0 else { return inputGradient }
         if case .tokens(let tokens) = batch.inputs, let table = layout.embedding {
-            let d = architecture.inputWidth, e = gradient.base + table.offset
-            for (row, token) in tokens.enumerated() {
-                for c in 0..<d { e[token * d + c] += inputGradient[row * d + c] }
-            }
+            PassArithmetic.scatterRows(inputGradient.base, tokens: tokens, width: architecture.inputWidth,
+                                       into: gradient.base + table.offset)
         }
         return nil
-    }
-
-    /// Adds the workers' private gradients in worker order, so the sum does not depend on thread timing.
-    func addWorkerGradients(_ workers: [FloatBuffer], into gradient: FloatBuffer) {
-        for worker in workers {
-            for i in 0..<layout.scalarCount { gradient[i] += worker[i] }
-        }
     }
 }

@@ -103,15 +103,10 @@ extension SinglePrecisionPass {
                 }
             }
         }
-        addWorkerGradients(workerGradients, into: gradient)
+        PassArithmetic.addInOrder(workerGradients, into: gradient)
         // b̄ = Σ_rows z̄.
-        let (br, bi) = (gradient.base + slots.bias.realOffset, gradient.base + slots.bias.imaginaryOffset)
-        for row in 0..<rows {
-            for i in 0..<n {
-                br[i] += zGradient.re[row * n + i]
-                bi[i] += zGradient.im[row * n + i]
-            }
-        }
+        PassArithmetic.addColumnSums(zGradient.re.base, rows: rows, width: n, into: gradient.base + slots.bias.realOffset)
+        PassArithmetic.addColumnSums(zGradient.im.base, rows: rows, width: n, into: gradient.base + slots.bias.imaginaryOffset)
         return zGradient
     }
 

@@ -10,16 +10,10 @@ extension SinglePrecisionPass {
         let layer = architecture.layers[l], slots = realSlots(l)
         let n = layer.hiddenSize, gn = layer.gateCount * n
         let out = tape.inputPart.base
-        if let (bih, bhh) = slots.biases {
-            let (bi, bh) = (parameters.base + bih.offset, parameters.base + bhh.offset)
-            let added = layer.cell == .gru ? 2 * n : gn  // the GRU's b_hh[n] goes inside r ⊙ (…)
-            for row in 0..<rows {
-                let a = out + row * gn
-                for k in 0..<gn { a[k] = bi[k] + (k < added ? bh[k] : 0) }
-            }
-        } else {
-            out.update(repeating: 0, count: rows * gn)
-        }
+        PassArithmetic.fillInputBiases(layer.cell, units: n, gates: gn, rows: rows,
+                                       biases: slots.biases.map { (UnsafePointer(parameters.base + $0.input.offset),
+                                                                   UnsafePointer(parameters.base + $0.recurrent.offset)) },
+                                       into: out)
         addInputProduct(layer: l, weight: parameters.base + slots.inputWeight.offset, width: gn, into: out)
     }
 
@@ -128,7 +122,7 @@ extension SinglePrecisionPass {
                 }
             }
         }
-        addWorkerGradients(workerGradients.compactMap { $0 }, into: gradient)
+        PassArithmetic.addInOrder(workerGradients.compactMap { $0 }, into: gradient)
         if let denseSlot = slots.denseRecurrent {
             // W̄_hh = Σ_rows ā_h h_{t−1}ᵀ: rows of step 0 meet the initial state, the others the previous step's h.
             let g = gradient.base + denseSlot.offset
@@ -138,13 +132,8 @@ extension SinglePrecisionPass {
                           lda: gn, b: tape.h.base, ldb: n, beta: 1, c: g, ldc: n)
         }
         if let (bih, bhh) = slots.biases {
-            let (gi, gh) = (gradient.base + bih.offset, gradient.base + bhh.offset)
-            for row in 0..<rows {
-                for k in 0..<gn {
-                    gi[k] += inputSide[row * gn + k]
-                    gh[k] += recurrentSide[row * gn + k]
-                }
-            }
+            PassArithmetic.addColumnSums(inputSide.base, rows: rows, width: gn, into: gradient.base + bih.offset)
+            PassArithmetic.addColumnSums(recurrentSide.base, rows: rows, width: gn, into: gradient.base + bhh.offset)
         }
         // W̄_ih = Āᵀ X; X̄ = Ā W_ih.
         let inputGradient = needsRowGradient(ofLayer: l) ? pool.buffer(rows * d, zeroed: false) : nil
