@@ -51,7 +51,7 @@ static void kt_scalar_real_mode_gradient(int p0, int q0, ptrdiff_t outer, ptrdif
             for (ptrdiff_t a = 0; a < outer; a++) {
                 for (ptrdiff_t r = 0; r < inner; r++) s += gy[(a * p0 + p) * inner + r] * x[(a * q0 + q) * inner + r];
             }
-            gw[p * q0 + q] += s;
+            gw[(p * q0 + q) * 8] += s;  // lane 0 of the entry's partial sums
         }
     }
 }
@@ -134,6 +134,14 @@ const kt_kernel_table *kt_kernels(int variant) {
 #endif
     default:
         return NULL;
+    }
+}
+
+void kt_reduce_lanes(ptrdiff_t count, float *lanes, float *sums) {
+    for (ptrdiff_t i = 0; i < count; i++) {
+        float *l = lanes + 8 * i;
+        sums[i] += ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+        memset(l, 0, 8 * sizeof(float));
     }
 }
 

@@ -111,6 +111,31 @@ KT_REAL_ROWS(4, 1)
 KT_REAL_ROWS(1, 2)
 KT_REAL_ROWS(1, 1)
 
+/// PB output rows for two consecutive `a` when the runs are one register long (the last modes of a chain): every
+/// broadcast weight then serves two registers, as RB = 2 does for longer runs.
+#define KT_REAL_ROWS_PAIR(PB)                                                                                     \
+    KT_INLINE void KT_V(real_rows_pair_##PB)(const float *w, int q0, int p0, const float *xa, float *ya,           \
+                                             int accumulate) {                                                     \
+        VF s[PB][2];                                                                                               \
+        for (int i = 0; i < PB; i++) {                                                                             \
+            for (int j = 0; j < 2; j++) s[i][j] = accumulate ? KT_V(load)(ya + (j * p0 + i) * 8) : (VF){0};        \
+        }                                                                                                          \
+        for (int q = 0; q < q0; q++) {                                                                             \
+            VF x0 = KT_V(load)(xa + q * 8), x1 = KT_V(load)(xa + (q0 + q) * 8);                                    \
+            for (int i = 0; i < PB; i++) {                                                                         \
+                float wv = w[i * q0 + q];                                                                          \
+                s[i][0] = s[i][0] + wv * x0;                                                                       \
+                s[i][1] = s[i][1] + wv * x1;                                                                       \
+            }                                                                                                      \
+        }                                                                                                          \
+        for (int i = 0; i < PB; i++) {                                                                             \
+            for (int j = 0; j < 2; j++) KT_V(store)(ya + (j * p0 + i) * 8, s[i][j]);                               \
+        }                                                                                                          \
+    }
+KT_REAL_ROWS_PAIR(8)
+KT_REAL_ROWS_PAIR(4)
+KT_REAL_ROWS_PAIR(1)
+
 /// Rows p … p + PB − 1 of one `a`, over all of `inner` (two registers at a time, then one).
 #define KT_REAL_ROW_SWEEP(PB)                                                                                     \
     for (; p + PB <= p0; p += PB) {                                                                                \
@@ -125,7 +150,18 @@ static KT_TARGET void KT_V(real_mode_product)(const float *w, int p0, int q0, pt
         kt_scalar_real_mode_product(w, p0, q0, outer, inner, x, y, accumulate);
         return;
     }
-    for (ptrdiff_t a = 0; a < outer; a++) {
+    ptrdiff_t a = 0;
+    if (inner == 8) {
+        for (; a + 2 <= outer; a += 2) {
+            const float *xa = x + a * q0 * 8;
+            float *ya = y + a * p0 * 8;
+            int p = 0;
+            for (; p + 8 <= p0; p += 8) KT_V(real_rows_pair_8)(w + p * q0, q0, p0, xa, ya + p * 8, accumulate);
+            for (; p + 4 <= p0; p += 4) KT_V(real_rows_pair_4)(w + p * q0, q0, p0, xa, ya + p * 8, accumulate);
+            for (; p < p0; p++) KT_V(real_rows_pair_1)(w + p * q0, q0, p0, xa, ya + p * 8, accumulate);
+        }
+    }
+    for (; a < outer; a++) {
         const float *xa = x + a * q0 * inner;
         float *ya = y + a * p0 * inner;
         int p = 0;
@@ -227,7 +263,10 @@ static KT_TARGET void KT_V(complex_mode_product)(const float *wr, const float *w
             }                                                                                                      \
         }                                                                                                          \
         for (int i = 0; i < PT; i++) {                                                                             \
-            for (int j = 0; j < QT; j++) gw[(p + i) * q0 + q + j] += KT_V(sum)(s[i][j]);                           \
+            for (int j = 0; j < QT; j++) {                                                                         \
+                float *lanes = gw + ((p + i) * q0 + q + j) * 8;                                                    \
+                KT_V(store)(lanes, KT_V(load)(lanes) + s[i][j]);                                                   \
+            }                                                                                                      \
         }                                                                                                          \
     }
 KT_REAL_GRADIENT_TILE(4, 4)

@@ -84,13 +84,22 @@ struct SinglePrecisionChainTests {
         let ys = SplitPlanes<Float>(count: rows * padded), xBars = SplitPlanes<Float>(count: columns * padded)
         let tape = SplitPlanes<Float>(count: max(chain.intermediateLength, 1) * padded)
         let buffers = (SplitPlanes<Float>(count: chain.maxLength * padded), SplitPlanes<Float>(count: chain.maxLength * padded))
-        let singleGradients = c.shapes.map { SplitPlanes<Float>(count: $0.entryCount) }
+        // Real factor gradients accumulate in partial sums per entry, reduced after the chain.
+        let lanes = c.complex ? 1 : TrainingKernels.gradientLanes
+        let singleGradients = c.shapes.map { SplitPlanes<Float>(count: $0.entryCount * lanes) }
         chain.forward(term, kernels: kernels, x: planes(xs), intermediates: planes(tape), y: planes(ys), columns: padded,
                       accumulate: false)
         chain.backward(term, kernels: kernels, gradients: singleGradients.map(planes), x: planes(xs),
                        intermediates: planes(tape), gradOutput: planes(yBars), scratch: (planes(buffers.0), planes(buffers.1)),
                        gradInput: planes(xBars), columns: padded)
 
+        if !c.complex {
+            for (f, shape) in c.shapes.enumerated() {
+                let sums = FloatBuffer(count: shape.entryCount)
+                kernels.reduceLanes(count: shape.entryCount, lanes: singleGradients[f].re.base, into: sums.base)
+                singleGradients[f].re.base.update(from: sums.base, count: shape.entryCount)
+            }
+        }
         func relativeError(_ single: (Int) -> (Float, Float), _ double: (Int) -> (Double, Double), count: Int) -> Double {
             var difference = 0.0, scale = 0.0
             for i in 0..<count {

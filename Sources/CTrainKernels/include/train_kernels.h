@@ -46,7 +46,9 @@ typedef struct {
     /// The same for complex W and x, y (split planes).
     void (*complex_mode_product)(const float *wr, const float *wi, int p, int q, ptrdiff_t outer, ptrdiff_t inner,
                                  const float *xr, const float *xi, float *yr, float *yi, int accumulate);
-    /// W̄[p, q] += Σ_{a, r} ȳ[a, p, r]·x[a, q, r] (real).
+    /// W̄[p, q] += Σ_{a, r} ȳ[a, p, r]·x[a, q, r] (real), kept as 8 partial sums per entry — gw holds P·Q·8
+    /// floats, entry (p, q) at (p·Q + q)·8 — so that a chain's many calls per pass reduce them only once
+    /// (`kt_reduce_lanes`).
     void (*real_mode_gradient)(int p, int q, ptrdiff_t outer, ptrdiff_t inner, const float *gy, const float *x,
                                float *gw);
     /// W̄[p, q] += Σ_{a, r} ȳ[a, p, r]·conj(x[a, q, r]) (complex, split planes).
@@ -101,6 +103,9 @@ const kt_kernel_table *kt_kernels(int variant);
 
 /// The widest variant this CPU runs.
 int kt_preferred_variant(void);
+
+/// sums[i] += lanes[8·i] + … + lanes[8·i + 7] for `count` entries (in a fixed order), and the lanes zeroed.
+void kt_reduce_lanes(ptrdiff_t count, float *lanes, float *sums);
 
 #ifdef __cplusplus
 }

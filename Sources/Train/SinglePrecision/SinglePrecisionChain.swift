@@ -51,8 +51,9 @@ struct SinglePrecisionChain: Sendable {
         }
     }
 
-    /// Backward through y = K·x: adds W̄_k to `gradients[k]` and, when given, Kᴴȳ to `gradInput`. `gradOutput` is
-    /// only read; `scratch` holds two buffers of `maxLength · columns` floats (per plane).
+    /// Backward through y = K·x: adds W̄_k to `gradients[k]` (for real factors as the partial sums of
+    /// ``TrainingKernels/modeGradient(_:outer:inner:gradOutput:input:into:)``) and, when given, Kᴴȳ to `gradInput`.
+    /// `gradOutput` is only read; `scratch` holds two buffers of `maxLength · columns` floats (per plane).
     func backward(_ term: [FactorWeights], kernels: TrainingKernels, gradients: [Planes], x: Planes,
                   intermediates: Planes, gradOutput: Planes, scratch: (Planes, Planes), gradInput: Planes?,
                   columns c: Int) {

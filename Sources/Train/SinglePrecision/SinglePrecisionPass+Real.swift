@@ -69,7 +69,11 @@ extension SinglePrecisionPass {
         let inputSide = pool.buffer(rows * gn, zeroed: false)
         let recurrentSide = layer.cell == .gru ? pool.buffer(rows * gn, zeroed: false) : inputSide
         let dense = packedRecurrent[l]?.backward
-        let workerGradients = partition.ranges.map { _ in chain == nil ? nil : pool.buffer(layout.scalarCount, zeroed: true) }
+        // Factor gradients as 8 partial sums per entry per worker (see TrainingKernels.modeGradient), reduced below in
+        // worker order: the result does not depend on timing.
+        let factorTensors = slots.factors.flatMap { $0.flatMap { $0 } }
+        let laneOffsets = factorTensors.reduce(into: [0]) { $0.append($0.last! + $1.elementCount * TrainingKernels.gradientLanes) }
+        let laneGradients = partition.ranges.map { _ in pool.buffer(chain == nil ? 0 : laneOffsets.last!, zeroed: true) }
         let scratch = partition.ranges.indices.map { w in
             let (count, c, length) = (partition.ranges[w].count, columns[w], chain?.maxLength ?? 0)
             return (carry: pool.buffer(count * n, zeroed: true), cCarry: pool.buffer(count * n, zeroed: true),
@@ -81,8 +85,14 @@ extension SinglePrecisionPass {
         partition.run { w, range in
             let count = range.count, c = columns[w], mine = scratch[w]
             let (carry, gradH) = (mine.carry.base, mine.gradH.base)
+            var next = 0
             let termGradients = slots.factors.map { terms in
-                terms.map { term in term.map { Planes(re: workerGradients[w]!.base + $0.offset) } }
+                terms.map { term in
+                    term.map { _ in
+                        defer { next += 1 }
+                        return Planes(re: laneGradients[w].base + laneOffsets[next])
+                    }
+                }
             }
             for t in stride(from: steps - 1, through: 0, by: -1) {
                 let first = t * b + range.lowerBound
@@ -122,7 +132,11 @@ extension SinglePrecisionPass {
                 }
             }
         }
-        PassArithmetic.addInOrder(workerGradients.compactMap { $0 }, into: gradient)
+        for lanes in laneGradients where lanes.count > 0 {
+            for (i, tensor) in factorTensors.enumerated() {
+                kernels.reduceLanes(count: tensor.elementCount, lanes: lanes.base + laneOffsets[i], into: gradient.base + tensor.offset)
+            }
+        }
         if let denseSlot = slots.denseRecurrent {
             // W̄_hh = Σ_rows ā_h h_{t−1}ᵀ: rows of step 0 meet the initial state, the others the previous step's h.
             let g = gradient.base + denseSlot.offset

@@ -35,7 +35,12 @@ struct TrainingKernels: @unchecked Sendable {
         }
     }
 
-    /// W̄ += Σ ȳ·conj(x) over the mode-`shape` unfoldings of ȳ and x.
+    /// Partial sums per entry in which the real factor gradients accumulate.
+    static let gradientLanes = 8
+
+    /// W̄ += Σ ȳ·conj(x) over the mode-`shape` unfoldings of ȳ and x. For a real factor `gw` holds
+    /// ``gradientLanes`` partial sums per entry (a chain's many calls reduce them once, with ``reduceLanes``); for a
+    /// complex one, the entries themselves.
     func modeGradient(_ shape: KroneckerFactorShape, outer: Int, inner: Int, gradOutput gy: Planes, input x: Planes,
                       into gw: Planes) {
         if let gyi = gy.im, let xi = x.im, let gwi = gw.im {
@@ -56,6 +61,11 @@ struct TrainingKernels: @unchecked Sendable {
         table.complex_mode_backward_2x2(w.re, wi, outer, inner, gy.re, gyi, x.re, xi, gw.re, gwi, gx?.re, gx?.im,
                                         accumulate ? 1 : 0)
         return true
+    }
+
+    /// sums[i] += the ``gradientLanes`` partial sums of entry i, for `count` entries; the partial sums are zeroed.
+    func reduceLanes(count: Int, lanes: UnsafeMutablePointer<Float>, into sums: UnsafeMutablePointer<Float>) {
+        kt_reduce_lanes(count, lanes, sums)
     }
 
     /// C (m × n) (=, or +=) A (m × k) · B (k × n), A and C row-major, B packed by ``pack(_:rows:columns:into:)``.
