@@ -433,117 +433,169 @@ static KT_TARGET void KT_V(small_gemm)(int m, int n, int k, const float *a, ptrd
 
 // MARK: Cells (see Sources/Train/Layers/RealCell.swift for the formulas and their derivation)
 
+/// Units k ..< k + len of row v. Always inlined with a constant `cell`, and with len = 8 for whole registers, so
+/// neither the cell's switch nor the partial loads remain in the loops.
+KT_INLINE void KT_V(cell_forward_chunk)(int cell, int n, ptrdiff_t v, int k, int len, const float *input,
+                                        const float *recurrent, const float *recurrent_bias, const float *previous_h,
+                                        const float *previous_c, float *gates, float *extra, float *h) {
+    int g = cell == KT_CELL_LSTM ? 4 : cell == KT_CELL_GRU ? 3 : 1;
+    const float *a = input + v * g * n, *r = recurrent + v * g * n;
+    float *gv = gates + v * g * n, *hv = h + v * n;
+#define KT_PAIR(i) (KT_V(load_part)(a + (i) * n + k, len) + KT_V(load_part)(r + (i) * n + k, len))
+    switch (cell) {
+    case KT_CELL_RNN_TANH:
+        KT_V(store_part)(hv + k, KT_V(tanh)(KT_PAIR(0)), len);
+        break;
+    case KT_CELL_RNN_RELU:
+        KT_V(store_part)(hv + k, KT_V(max)(KT_PAIR(0), (VF){0}), len);
+        break;
+    case KT_CELL_LSTM: {
+        VF i = KT_V(sigmoid)(KT_PAIR(0)), f = KT_V(sigmoid)(KT_PAIR(1));
+        VF gg = KT_V(tanh)(KT_PAIR(2)), o = KT_V(sigmoid)(KT_PAIR(3));
+        VF c = f * KT_V(load_part)(previous_c + v * n + k, len) + i * gg;
+        KT_V(store_part)(gv + k, i, len);
+        KT_V(store_part)(gv + n + k, f, len);
+        KT_V(store_part)(gv + 2 * n + k, gg, len);
+        KT_V(store_part)(gv + 3 * n + k, o, len);
+        KT_V(store_part)(extra + v * n + k, c, len);
+        KT_V(store_part)(hv + k, o * KT_V(tanh)(c), len);
+        break;
+    }
+    case KT_CELL_GRU: {
+        VF reset = KT_V(sigmoid)(KT_PAIR(0)), update = KT_V(sigmoid)(KT_PAIR(1));
+        VF m = KT_V(load_part)(r + 2 * n + k, len);
+        if (recurrent_bias) m = m + KT_V(load_part)(recurrent_bias + k, len);
+        VF candidate = KT_V(tanh)(KT_V(load_part)(a + 2 * n + k, len) + reset * m);
+        VF previous = KT_V(load_part)(previous_h + v * n + k, len);
+        KT_V(store_part)(gv + k, reset, len);
+        KT_V(store_part)(gv + n + k, update, len);
+        KT_V(store_part)(gv + 2 * n + k, candidate, len);
+        KT_V(store_part)(extra + v * n + k, m, len);
+        KT_V(store_part)(hv + k, (1.0f - update) * candidate + update * previous, len);
+        break;
+    }
+    }
+#undef KT_PAIR
+}
+
+/// Every row, every unit: whole registers first, then the last partial one.
+KT_INLINE void KT_V(cell_forward_rows)(int cell, ptrdiff_t rows, int n, const float *input, const float *recurrent,
+                                       const float *recurrent_bias, const float *previous_h, const float *previous_c,
+                                       float *gates, float *extra, float *h) {
+    for (ptrdiff_t v = 0; v < rows; v++) {
+        int k = 0;
+        for (; k + 8 <= n; k += 8) {
+            KT_V(cell_forward_chunk)(cell, n, v, k, 8, input, recurrent, recurrent_bias, previous_h, previous_c, gates,
+                                     extra, h);
+        }
+        if (k < n) {
+            KT_V(cell_forward_chunk)(cell, n, v, k, n - k, input, recurrent, recurrent_bias, previous_h, previous_c,
+                                     gates, extra, h);
+        }
+    }
+}
+
 static KT_TARGET void KT_V(cell_forward)(int cell, ptrdiff_t rows, int n, const float *input, const float *recurrent,
                                          const float *recurrent_bias, const float *previous_h,
                                          const float *previous_c, float *gates, float *extra, float *h) {
-    int g = cell == KT_CELL_LSTM ? 4 : cell == KT_CELL_GRU ? 3 : 1;
-    for (ptrdiff_t v = 0; v < rows; v++) {
-        const float *a = input + v * g * n, *r = recurrent + v * g * n;
-        float *gv = gates + v * g * n, *hv = h + v * n;
-        for (int k = 0; k < n; k += 8) {
-            int len = n - k < 8 ? n - k : 8;
-#define KT_PAIR(i) (KT_V(load_part)(a + (i) * n + k, len) + KT_V(load_part)(r + (i) * n + k, len))
-            switch (cell) {
-            case KT_CELL_RNN_TANH:
-                KT_V(store_part)(hv + k, KT_V(tanh)(KT_PAIR(0)), len);
-                break;
-            case KT_CELL_RNN_RELU:
-                KT_V(store_part)(hv + k, KT_V(max)(KT_PAIR(0), (VF){0}), len);
-                break;
-            case KT_CELL_LSTM: {
-                VF i = KT_V(sigmoid)(KT_PAIR(0)), f = KT_V(sigmoid)(KT_PAIR(1));
-                VF gg = KT_V(tanh)(KT_PAIR(2)), o = KT_V(sigmoid)(KT_PAIR(3));
-                VF c = f * KT_V(load_part)(previous_c + v * n + k, len) + i * gg;
-                KT_V(store_part)(gv + k, i, len);
-                KT_V(store_part)(gv + n + k, f, len);
-                KT_V(store_part)(gv + 2 * n + k, gg, len);
-                KT_V(store_part)(gv + 3 * n + k, o, len);
-                KT_V(store_part)(extra + v * n + k, c, len);
-                KT_V(store_part)(hv + k, o * KT_V(tanh)(c), len);
-                break;
-            }
-            case KT_CELL_GRU: {
-                VF reset = KT_V(sigmoid)(KT_PAIR(0)), update = KT_V(sigmoid)(KT_PAIR(1));
-                VF m = KT_V(load_part)(r + 2 * n + k, len);
-                if (recurrent_bias) m = m + KT_V(load_part)(recurrent_bias + k, len);
-                VF candidate = KT_V(tanh)(KT_V(load_part)(a + 2 * n + k, len) + reset * m);
-                VF previous = KT_V(load_part)(previous_h + v * n + k, len);
-                KT_V(store_part)(gv + k, reset, len);
-                KT_V(store_part)(gv + n + k, update, len);
-                KT_V(store_part)(gv + 2 * n + k, candidate, len);
-                KT_V(store_part)(extra + v * n + k, m, len);
-                KT_V(store_part)(hv + k, (1.0f - update) * candidate + update * previous, len);
-                break;
-            }
-            }
-#undef KT_PAIR
-        }
+    switch (cell) {
+#define KT_CELL_CASE(CELL)                                                                                        \
+    case CELL:                                                                                                     \
+        KT_V(cell_forward_rows)(CELL, rows, n, input, recurrent, recurrent_bias, previous_h, previous_c, gates,    \
+                                extra, h);                                                                         \
+        break;
+        KT_CELL_CASE(KT_CELL_RNN_TANH)
+        KT_CELL_CASE(KT_CELL_RNN_RELU)
+        KT_CELL_CASE(KT_CELL_LSTM)
+        KT_CELL_CASE(KT_CELL_GRU)
+#undef KT_CELL_CASE
     }
+}
+
+/// Units k ..< k + len of row v (inlined with a constant `cell` and, for whole registers, len = 8).
+KT_INLINE void KT_V(cell_backward_chunk)(int cell, int n, ptrdiff_t v, int k, int len, const float *grad_h,
+                                         const float *gates, const float *extra, const float *h,
+                                         const float *previous_h, const float *previous_c, float *c_carry,
+                                         float *h_carry, float *grad_input, float *grad_recurrent) {
+    int g = cell == KT_CELL_LSTM ? 4 : cell == KT_CELL_GRU ? 3 : 1;
+    const float *gv = gates + v * g * n;
+    float *ax = grad_input + v * g * n, *ah = grad_recurrent + v * g * n;
+    VF hbar = KT_V(load_part)(grad_h + v * n + k, len);
+    VF carry = {0};
+    switch (cell) {
+    case KT_CELL_RNN_TANH: {
+        VF hv = KT_V(load_part)(h + v * n + k, len);
+        VF d = hbar * (1.0f - hv * hv);
+        KT_V(store_part)(ax + k, d, len);
+        KT_V(store_part)(ah + k, d, len);
+        break;
+    }
+    case KT_CELL_RNN_RELU: {
+        VF hv = KT_V(load_part)(h + v * n + k, len);
+        VF d = KT_V(select)(hv > (VF){0}, hbar, (VF){0});
+        KT_V(store_part)(ax + k, d, len);
+        KT_V(store_part)(ah + k, d, len);
+        break;
+    }
+    case KT_CELL_LSTM: {
+        VF i = KT_V(load_part)(gv + k, len), f = KT_V(load_part)(gv + n + k, len);
+        VF gg = KT_V(load_part)(gv + 2 * n + k, len), o = KT_V(load_part)(gv + 3 * n + k, len);
+        VF tc = KT_V(tanh)(KT_V(load_part)(extra + v * n + k, len));
+        VF dc = hbar * o * (1.0f - tc * tc) + KT_V(load_part)(c_carry + v * n + k, len);
+        VF c0 = KT_V(load_part)(previous_c + v * n + k, len);
+        VF di = dc * gg * i * (1.0f - i), df = dc * c0 * f * (1.0f - f);
+        VF dg = dc * i * (1.0f - gg * gg), dout = hbar * tc * o * (1.0f - o);
+        VF parts[4] = {di, df, dg, dout};
+        for (int p = 0; p < 4; p++) {
+            KT_V(store_part)(ax + p * n + k, parts[p], len);
+            if (ah != ax) KT_V(store_part)(ah + p * n + k, parts[p], len);
+        }
+        KT_V(store_part)(c_carry + v * n + k, dc * f, len);
+        break;
+    }
+    case KT_CELL_GRU: {
+        VF reset = KT_V(load_part)(gv + k, len), update = KT_V(load_part)(gv + n + k, len);
+        VF candidate = KT_V(load_part)(gv + 2 * n + k, len), m = KT_V(load_part)(extra + v * n + k, len);
+        VF previous = KT_V(load_part)(previous_h + v * n + k, len);
+        VF dn = hbar * (1.0f - update) * (1.0f - candidate * candidate);
+        VF dz = hbar * (previous - candidate) * update * (1.0f - update);
+        VF dr = dn * m * reset * (1.0f - reset);
+        KT_V(store_part)(ax + k, dr, len);
+        KT_V(store_part)(ax + n + k, dz, len);
+        KT_V(store_part)(ax + 2 * n + k, dn, len);
+        KT_V(store_part)(ah + k, dr, len);
+        KT_V(store_part)(ah + n + k, dz, len);
+        KT_V(store_part)(ah + 2 * n + k, dn * reset, len);
+        carry = hbar * update;
+        break;
+    }
+    }
+    KT_V(store_part)(h_carry + v * n + k, carry, len);
 }
 
 static KT_TARGET void KT_V(cell_backward)(int cell, ptrdiff_t rows, int n, const float *grad_h, const float *gates,
                                           const float *extra, const float *h, const float *previous_h,
                                           const float *previous_c, float *c_carry, float *h_carry,
                                           float *grad_input, float *grad_recurrent) {
-    int g = cell == KT_CELL_LSTM ? 4 : cell == KT_CELL_GRU ? 3 : 1;
-    for (ptrdiff_t v = 0; v < rows; v++) {
-        const float *gv = gates + v * g * n;
-        float *ax = grad_input + v * g * n, *ah = grad_recurrent + v * g * n;
-        for (int k = 0; k < n; k += 8) {
-            int len = n - k < 8 ? n - k : 8;
-            VF hbar = KT_V(load_part)(grad_h + v * n + k, len);
-            VF carry = {0};
-            switch (cell) {
-            case KT_CELL_RNN_TANH: {
-                VF hv = KT_V(load_part)(h + v * n + k, len);
-                VF d = hbar * (1.0f - hv * hv);
-                KT_V(store_part)(ax + k, d, len);
-                KT_V(store_part)(ah + k, d, len);
-                break;
-            }
-            case KT_CELL_RNN_RELU: {
-                VF hv = KT_V(load_part)(h + v * n + k, len);
-                VF d = KT_V(select)(hv > (VF){0}, hbar, (VF){0});
-                KT_V(store_part)(ax + k, d, len);
-                KT_V(store_part)(ah + k, d, len);
-                break;
-            }
-            case KT_CELL_LSTM: {
-                VF i = KT_V(load_part)(gv + k, len), f = KT_V(load_part)(gv + n + k, len);
-                VF gg = KT_V(load_part)(gv + 2 * n + k, len), o = KT_V(load_part)(gv + 3 * n + k, len);
-                VF tc = KT_V(tanh)(KT_V(load_part)(extra + v * n + k, len));
-                VF dc = hbar * o * (1.0f - tc * tc) + KT_V(load_part)(c_carry + v * n + k, len);
-                VF c0 = KT_V(load_part)(previous_c + v * n + k, len);
-                VF di = dc * gg * i * (1.0f - i), df = dc * c0 * f * (1.0f - f);
-                VF dg = dc * i * (1.0f - gg * gg), dout = hbar * tc * o * (1.0f - o);
-                VF parts[4] = {di, df, dg, dout};
-                for (int p = 0; p < 4; p++) {
-                    KT_V(store_part)(ax + p * n + k, parts[p], len);
-                    if (ah != ax) KT_V(store_part)(ah + p * n + k, parts[p], len);
-                }
-                KT_V(store_part)(c_carry + v * n + k, dc * f, len);
-                break;
-            }
-            case KT_CELL_GRU: {
-                VF reset = KT_V(load_part)(gv + k, len), update = KT_V(load_part)(gv + n + k, len);
-                VF candidate = KT_V(load_part)(gv + 2 * n + k, len), m = KT_V(load_part)(extra + v * n + k, len);
-                VF previous = KT_V(load_part)(previous_h + v * n + k, len);
-                VF dn = hbar * (1.0f - update) * (1.0f - candidate * candidate);
-                VF dz = hbar * (previous - candidate) * update * (1.0f - update);
-                VF dr = dn * m * reset * (1.0f - reset);
-                KT_V(store_part)(ax + k, dr, len);
-                KT_V(store_part)(ax + n + k, dz, len);
-                KT_V(store_part)(ax + 2 * n + k, dn, len);
-                KT_V(store_part)(ah + k, dr, len);
-                KT_V(store_part)(ah + n + k, dz, len);
-                KT_V(store_part)(ah + 2 * n + k, dn * reset, len);
-                carry = hbar * update;
-                break;
-            }
-            }
-            KT_V(store_part)(h_carry + v * n + k, carry, len);
-        }
+#define KT_CELL_ROWS(CELL)                                                                                        \
+    for (ptrdiff_t v = 0; v < rows; v++) {                                                                         \
+        int k = 0;                                                                                                 \
+        for (; k + 8 <= n; k += 8) {                                                                               \
+            KT_V(cell_backward_chunk)(CELL, n, v, k, 8, grad_h, gates, extra, h, previous_h, previous_c, c_carry,  \
+                                      h_carry, grad_input, grad_recurrent);                                        \
+        }                                                                                                          \
+        if (k < n) {                                                                                               \
+            KT_V(cell_backward_chunk)(CELL, n, v, k, n - k, grad_h, gates, extra, h, previous_h, previous_c,       \
+                                      c_carry, h_carry, grad_input, grad_recurrent);                               \
+        }                                                                                                          \
     }
+    switch (cell) {
+    case KT_CELL_RNN_TANH: KT_CELL_ROWS(KT_CELL_RNN_TANH) break;
+    case KT_CELL_RNN_RELU: KT_CELL_ROWS(KT_CELL_RNN_RELU) break;
+    case KT_CELL_LSTM: KT_CELL_ROWS(KT_CELL_LSTM) break;
+    case KT_CELL_GRU: KT_CELL_ROWS(KT_CELL_GRU) break;
+    }
+#undef KT_CELL_ROWS
 }
 
 static KT_TARGET void KT_V(complex_activation_forward)(int activation, ptrdiff_t rows, int n, const float *zr,

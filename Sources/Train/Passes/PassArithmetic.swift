@@ -13,10 +13,8 @@ enum PassArithmetic {
             return
         }
         let added = cell == .gru ? 2 * n : gn
-        for row in 0..<rows {
-            let a = out + row * gn
-            for k in 0..<gn { a[k] = bi[k] + (k < added ? bh[k] : 0) }
-        }
+        for k in 0..<gn { out[k] = bi[k] + (k < added ? bh[k] : 0) }
+        for row in 1..<max(rows, 1) { (out + row * gn).update(from: out, count: gn) }
     }
 
     /// sum[k] += Σ_rows values[row·width + k] (a bias's gradient).
