@@ -60,7 +60,8 @@ let package = Package(
         // The trainer's single-precision kernels (Kronecker chain, cells), same dispatch style as the engine's.
         .target(name: "CTrainKernels", path: "Sources/CTrainKernels"),
         // KRUConvert for its NumPy reader (the classification and music data are .npy arrays).
-        .target(name: "KRUTrain", dependencies: ["KRUInference", "KRUConvert", "CLAPACK", "CTrainKernels"], path: "Sources/Train"),
+        .target(name: "KRUTrain", dependencies: ["KRUInference", "KRUConvert", "CLAPACK", "CTrainKernels"],
+                path: "Sources/Train"),
         .executableTarget(
             name: "kru",
             dependencies: [

@@ -46,7 +46,9 @@ struct BenchOptions {
                 guard let path = rest.popFirst() else { return (nil, "--model needs a file") }
                 options.models.append(path)
             case "--torch":
-                guard let python = rest.popFirst() else { return (nil, "--torch needs the path of a Python with torch") }
+                guard let python = rest.popFirst() else {
+                    return (nil, "--torch needs the path of a Python with torch")
+                }
                 options.torch = python
             case "--help", "-h": return (nil, nil)
             default: return (nil, "unknown argument \(argument)")

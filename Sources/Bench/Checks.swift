@@ -107,7 +107,8 @@ extension Checks {
         var checks = [
             check("training: KRU-512 ≥ 5× the chars/s of dense rnn_tanh-512", rate(.kru) / rate(.denseTanh), 5,
                   String(format: "%.0f / %.0f chars/s", rate(.kru), rate(.denseTanh))),
-            check("training: Kronecker LSTM-512 (16×32, rank 2) ≥ 3× dense LSTM-512", rate(.kroneckerLSTM) / rate(.denseLSTM), 3,
+            check("training: Kronecker LSTM-512 (16×32, rank 2) ≥ 3× dense LSTM-512",
+                  rate(.kroneckerLSTM) / rate(.denseLSTM), 3,
                   String(format: "%.0f / %.0f chars/s", rate(.kroneckerLSTM), rate(.denseLSTM))),
         ]
         if let torch = peers.first {

@@ -88,8 +88,9 @@ enum TextReport {
                          formatRate(peer.charactersPerSecond)])
         }
         var lines = [
-            "3. Training throughput on the character task (KRUTrain, single precision): one update = truncated BPTT over "
-                + "\(models.first?.charactersPerUpdate ?? 0) characters, penalty, clipping, Adam; \(models.first?.threads ?? 0) worker threads",
+            "3. Training throughput on the character task (KRUTrain, single precision): one update = truncated BPTT "
+                + "over \(models.first?.charactersPerUpdate ?? 0) characters, penalty, clipping, Adam; "
+                + "\(models.first?.threads ?? 0) worker threads",
         ] + formatTable(rows, leftAligned: 2).map { "   " + $0 }
         if models.count == TrainingThroughputBenchmark.Model.allCases.count {
             let rate = { (model: TrainingThroughputBenchmark.Model) in models[model.rawValue].charactersPerSecond }

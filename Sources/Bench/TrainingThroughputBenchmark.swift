@@ -34,12 +34,14 @@ struct TrainingThroughputBenchmark {
         func layer(hiddenSize n: Int) -> LayerArchitecture {
             switch self {
             case .kru:
-                LayerArchitecture(squareFactors: Array(repeating: 2, count: n.trailingZeroBitCount), activation: .modReLU)
+                LayerArchitecture(squareFactors: Array(repeating: 2, count: n.trailingZeroBitCount),
+                                  activation: .modReLU)
             case .denseTanh: LayerArchitecture(cell: .rnnTanh, hiddenSize: n, recurrence: .dense)
             case .kroneckerLSTM:
                 // Two square factors as balanced as N allows (16 × 32 at N = 512), two terms per gate block.
                 LayerArchitecture(cell: .lstm, hiddenSize: n,
-                                  recurrence: .kronecker(factorShapes: [.init(square: 16), .init(square: n / 16)], rank: 2))
+                                  recurrence: .kronecker(factorShapes: [.init(square: 16), .init(square: n / 16)],
+                                                         rank: 2))
             case .denseLSTM: LayerArchitecture(cell: .lstm, hiddenSize: n, recurrence: .dense)
             }
         }

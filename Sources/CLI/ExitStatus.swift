@@ -1,6 +1,7 @@
 import KRUConvert
 import KRUFormat
 import KRUInference
+import KRUTrain
 
 /// The exit statuses of every `kru` command: the classes of BSD's `sysexits.h`, so that a script can tell a
 /// mistake in the command line from a bad input file from a failing disk. docs/CLI.md lists them with examples.
@@ -55,6 +56,15 @@ struct CLIError: Error, CustomStringConvertible {
         case let error as CheckpointError:
             // Its description starts with the file already.
             self.init(error.kind == .io ? .ioError : .dataError, "\(error)")
+        case let error as TrainingRunError:
+            let status: ExitStatus = switch error.kind {
+            case .usage: .usage
+            case .data: .dataError
+            case .noInput: .noInput
+            case .cannotCreate: .cannotCreate
+            case .diverged: .software
+            }
+            self.init(status, "\(error)")
         case let error as KRUWriterError:
             self.init(.dataError, prefix + "cannot be written: \(error)")
         case let error as GenerationError:

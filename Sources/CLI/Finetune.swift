@@ -22,10 +22,12 @@ struct Finetune: ParsableCommand {
     )
 
     @Argument(help: "The model to start from.") var model: String
-    @Option(help: "Copy-memory models: the delay T to train at (default: the model's kru.train.delay).") var delay: Count?
+    @Option(help: "Copy-memory models: the delay T to train at (default: the model's kru.train.delay).")
+    var delay: Count?
     @Option(help: "Adding-problem models: the sequence length T to train at (default: the model's kru.train.length).")
     var length: Count?
-    @Option(help: "Factor the model's dense recurrences first, as kru convert does: auto, auto2, sizes like 4x4x8 or shapes like 2:3x3:2.")
+    @Option(help: ArgumentHelp("Factor the model's dense recurrences first, as kru convert does: auto, auto2, sizes like 4x4x8 "
+                              + "or shapes like 2:3x3:2."))
     var factors: String?
     @Option(help: "With --factors: Kronecker terms per gate block.") var rank = 1
     @OptionGroup var training: TrainingOptions
@@ -42,6 +44,7 @@ struct Finetune: ParsableCommand {
         }
         source.rank = rank
         let settings = training.settings(task: nil)
-        try runTraining({ () throws(TrainingRunError) in try TrainingPlan.finetune(source, settings: settings) }, training)
+        try runTraining({ () throws(TrainingRunError) in try TrainingPlan.finetune(source, settings: settings) },
+                        training)
     }
 }

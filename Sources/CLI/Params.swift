@@ -15,7 +15,8 @@ struct Params: ParsableCommand {
     @Argument(help: "A .kru model (its first layer is compared).", completion: .file(extensions: ["kru"]))
     var model: String?
     @Option(help: "Hidden size N (default: the product of the factor sizes).") var hidden: Int?
-    @Option(help: "Kronecker factors: sizes like 2x2x2, shapes like 2:3x3:2, auto (two balanced) or auto2 (2×2 chain) with --hidden.")
+    @Option(help: ArgumentHelp("Kronecker factors: sizes like 2x2x2, shapes like 2:3x3:2, auto (two balanced) or auto2 (2×2 chain) "
+                              + "with --hidden."))
     var factors: String?
     @Option(help: "Input width D.") var input: Int?
     @Option(help: "Output width K.") var output: Int?
@@ -72,7 +73,8 @@ struct Params: ParsableCommand {
         }
         let shapes = try factorShapes(factors)
         do {
-            let architecture = try RecurrentArchitecture(hiddenSize: shapes.reduce(1) { $0 * $1.rows }, inputWidth: input,
+            let architecture = try RecurrentArchitecture(hiddenSize: shapes.reduce(1) { $0 * $1.rows },
+                                                         inputWidth: input,
                                                          outputWidth: output, factors: shapes)
             return (architecture, .projectCell(modReLU: true), nil)
         } catch {
@@ -84,11 +86,17 @@ struct Params: ParsableCommand {
     private func factorShapes(_ text: String) throws -> [KroneckerFactorShape] {
         let specification: FactorSpecification
         do { specification = try FactorSpecification(parsing: text) } catch { throw ValidationError("\(error)") }
+        if let (rows, columns) = specification.products, max(rows, columns) > ParameterCountLimits.maxDimension {
+            throw ValidationError("--factors \(text) multiplies to \(max(rows, columns)); the largest hidden size N is "
+                                  + "\(ParameterCountLimits.maxDimension)")
+        }
         guard specification != .none else {
-            throw ValidationError("--factors none describes no KRU; give sizes like 2x2x2, shapes like 2:3x3:2, auto or auto2")
+            throw ValidationError("--factors none describes no KRU; give sizes like 2x2x2, shapes like 2:3x3:2, auto "
+                                  + "or auto2")
         }
         guard let n = hidden ?? specification.size else {
-            throw ValidationError("--factors \(text) needs --hidden (or factors whose rows and columns multiply to the same N)")
+            throw ValidationError("--factors \(text) needs --hidden (or factors whose rows and columns multiply to the "
+                                  + "same N)")
         }
         do { return try specification.shapes(for: n)! } catch { throw ValidationError("\(error)") }
     }

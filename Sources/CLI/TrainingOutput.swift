@@ -5,7 +5,7 @@ import KRUTrain
 
 /// Runs a planned training run for `kru train` and `kru finetune` and prints what it reports: notes on standard
 /// error, the progress line, `--log` records, and the summary (text or JSON).
-func runTraining(_ plan: () throws(TrainingRunError) -> TrainingPlan, _ options: TrainingOptions) throws(ExitCode) {
+func runTraining(_ plan: () throws(TrainingRunError) -> TrainingPlan, _ options: TrainingOptions) throws {
     openblas_set_num_threads(1)  // the trainer's own workers do the parallel work
     do {
         let run = TrainingRun(plan: try plan(), options: options.runOptions)
@@ -32,7 +32,7 @@ func runTraining(_ plan: () throws(TrainingRunError) -> TrainingPlan, _ options:
             printSummary(summary, task: run.plan.settings.task?.name, json: options.json)
         }
     } catch {
-        throw usage(error.description)
+        throw CLIError(error)
     }
 }
 
@@ -59,10 +59,12 @@ private func printSummary(_ summary: TrainingSummary, task: String?, json: Bool)
     }
     print(String(format: "%d steps in %.1f s (%.1f steps/s), %d parameters", steps, seconds, Double(steps) / seconds,
                  summary.parameterCount))
-    print(String(format: "final training loss %.5g %@, validation %.5g %@", summary.finalLoss, summary.lossUnit, validation,
+    print(String(format: "final training loss %.5g %@, validation %.5g %@", summary.finalLoss, summary.lossUnit,
+                 validation,
                  summary.unit))
     if let baseline = summary.baseline {
-        print(String(format: "memoryless baseline %.5g %@, validation/baseline %.4g", baseline, summary.unit, validation / baseline))
+        print(String(format: "memoryless baseline %.5g %@, validation/baseline %.4g", baseline, summary.unit,
+                     validation / baseline))
     }
     print("wrote \(summary.modelPath)")
 }
@@ -74,8 +76,12 @@ private struct TrainingLog {
     init(path: String) throws(TrainingRunError) {
         self.path = path
         // A missing log is created; a failure to create it shows as the open failing.
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        guard FileHandle(forWritingAtPath: path) != nil else { throw TrainingRunError(.cannotCreate, "--log: cannot write \(path)") }
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        }
+        guard FileHandle(forWritingAtPath: path) != nil else {
+            throw TrainingRunError(.cannotCreate, "--log: cannot write \(path)")
+        }
     }
 
     func append(_ record: TrainingLogRecord) {

@@ -140,7 +140,9 @@ KT_REAL_ROWS_PAIR(1)
 #define KT_REAL_ROW_SWEEP(PB)                                                                                     \
     for (; p + PB <= p0; p += PB) {                                                                                \
         ptrdiff_t r = 0;                                                                                           \
-        for (; r + 16 <= inner; r += 16) KT_V(real_rows_##PB##_2)(w + p * q0, q0, inner, r, xa, ya + p * inner, accumulate); \
+        for (; r + 16 <= inner; r += 16) {                                                                         \
+            KT_V(real_rows_##PB##_2)(w + p * q0, q0, inner, r, xa, ya + p * inner, accumulate);                    \
+        }                                                                                                          \
         for (; r < inner; r += 8) KT_V(real_rows_##PB##_1)(w + p * q0, q0, inner, r, xa, ya + p * inner, accumulate); \
     }
 
@@ -206,7 +208,8 @@ KT_INLINE void KT_V(complex_2x2)(const float *wr, const float *wi, ptrdiff_t out
         ptrdiff_t base = 2 * o * inner;
         for (ptrdiff_t r = 0; r < inner; r += 8) {
             ptrdiff_t i0 = base + r, i1 = base + inner + r;
-            VF x0r = KT_V(load)(xr + i0), x0i = KT_V(load)(xi + i0), x1r = KT_V(load)(xr + i1), x1i = KT_V(load)(xi + i1);
+            VF x0r = KT_V(load)(xr + i0), x0i = KT_V(load)(xi + i0);
+            VF x1r = KT_V(load)(xr + i1), x1i = KT_V(load)(xi + i1);
             VF y0r = a * x0r - e * x0i + b * x1r - f * x1i, y0i = a * x0i + e * x0r + b * x1i + f * x1r;
             VF y1r = c * x0r - g * x0i + d * x1r - h * x1i, y1i = c * x0i + g * x0r + d * x1i + h * x1r;
             if (accumulate) {
@@ -330,8 +333,10 @@ static KT_TARGET void KT_V(complex_mode_backward_2x2)(const float *wr, const flo
         ptrdiff_t base = 2 * o * inner;
         for (ptrdiff_t r = 0; r < inner; r += 8) {
             ptrdiff_t i0 = base + r, i1 = base + inner + r;
-            VF g0r = KT_V(load)(gyr + i0), g0i = KT_V(load)(gyi + i0), g1r = KT_V(load)(gyr + i1), g1i = KT_V(load)(gyi + i1);
-            VF x0r = KT_V(load)(xr + i0), x0i = KT_V(load)(xi + i0), x1r = KT_V(load)(xr + i1), x1i = KT_V(load)(xi + i1);
+            VF g0r = KT_V(load)(gyr + i0), g0i = KT_V(load)(gyi + i0);
+            VF g1r = KT_V(load)(gyr + i1), g1i = KT_V(load)(gyi + i1);
+            VF x0r = KT_V(load)(xr + i0), x0i = KT_V(load)(xi + i0);
+            VF x1r = KT_V(load)(xr + i1), x1i = KT_V(load)(xi + i1);
             // W̄[p, q] += ȳ[p]·conj(x[q])
             sr[0] = sr[0] + g0r * x0r + g0i * x0i, si[0] = si[0] + g0i * x0r - g0r * x0i;
             sr[1] = sr[1] + g0r * x1r + g0i * x1i, si[1] = si[1] + g0i * x1r - g0r * x1i;
@@ -344,7 +349,8 @@ static KT_TARGET void KT_V(complex_mode_backward_2x2)(const float *wr, const flo
                 y0r = y0r + KT_V(load)(gxr + i0), y0i = y0i + KT_V(load)(gxi + i0);
                 y1r = y1r + KT_V(load)(gxr + i1), y1i = y1i + KT_V(load)(gxi + i1);
             }
-            KT_V(store)(gxr + i0, y0r), KT_V(store)(gxi + i0, y0i), KT_V(store)(gxr + i1, y1r), KT_V(store)(gxi + i1, y1i);
+            KT_V(store)(gxr + i0, y0r), KT_V(store)(gxi + i0, y0i), KT_V(store)(gxr + i1, y1r), KT_V(store)(gxi + i1,
+                y1i);
         }
     }
     for (int k = 0; k < 4; k++) {
@@ -415,7 +421,8 @@ KT_GEMM_ROWS(1)
 #define KT_GEMM_ROWS_NAME_(MR) KT_V(gemm_rows_##MR)
 #define KT_GEMM_ROWS_NAME(MR) KT_GEMM_ROWS_NAME_(MR)
 
-static KT_TARGET void KT_V(small_gemm)(int m, int n, int k, const float *a, ptrdiff_t lda, const float *packed, float *c,
+static KT_TARGET void KT_V(small_gemm)(int m, int n, int k, const float *a, ptrdiff_t lda, const float *packed,
+                                       float *c,
                                        ptrdiff_t ldc, int accumulate) {
     const int nr = 2 * KT_LANES;
     for (int j0 = 0; j0 < n; j0 += nr) {
@@ -425,8 +432,12 @@ static KT_TARGET void KT_V(small_gemm)(int m, int n, int k, const float *a, ptrd
         for (; i + KT_ROWS <= m; i += KT_ROWS) {
             KT_GEMM_ROWS_NAME(KT_ROWS)(width, k, a + i * lda, lda, panel, c + i * ldc + j0, ldc, accumulate);
         }
-        for (; i + 4 <= m; i += 4) KT_V(gemm_rows_4)(width, k, a + i * lda, lda, panel, c + i * ldc + j0, ldc, accumulate);
-        for (; i + 2 <= m; i += 2) KT_V(gemm_rows_2)(width, k, a + i * lda, lda, panel, c + i * ldc + j0, ldc, accumulate);
+        for (; i + 4 <= m; i += 4) {
+            KT_V(gemm_rows_4)(width, k, a + i * lda, lda, panel, c + i * ldc + j0, ldc, accumulate);
+        }
+        for (; i + 2 <= m; i += 2) {
+            KT_V(gemm_rows_2)(width, k, a + i * lda, lda, panel, c + i * ldc + j0, ldc, accumulate);
+        }
         for (; i < m; i++) KT_V(gemm_rows_1)(width, k, a + i * lda, lda, panel, c + i * ldc + j0, ldc, accumulate);
     }
 }
@@ -644,7 +655,8 @@ static KT_TARGET void KT_V(complex_activation_backward)(int activation, ptrdiff_
         ptrdiff_t o = v * n;
         for (int k = 0; k < n; k += 8) {
             int len = n - k < 8 ? n - k : 8;
-            VF gr = KT_V(load_part)(grad_output + 2 * o + k, len), gi = KT_V(load_part)(grad_output + 2 * o + n + k, len);
+            VF gr = KT_V(load_part)(grad_output + 2 * o + k, len), gi = KT_V(load_part)(grad_output + 2 * o + n + k,
+                len);
             if (carry_r) {
                 gr = gr + KT_V(load_part)(carry_r + o + k, len);
                 gi = gi + KT_V(load_part)(carry_i + o + k, len);
@@ -723,7 +735,9 @@ static KT_TARGET void KT_V(transpose)(ptrdiff_t rows, ptrdiff_t columns, const f
         }
     }
     for (ptrdiff_t r = r0; r < rows; r++) {
-        for (ptrdiff_t c = 0; c < columns; c++) dst[c * ldd + r] = (accumulate ? dst[c * ldd + r] : 0) + src[r * lds + c];
+        for (ptrdiff_t c = 0; c < columns; c++) {
+            dst[c * ldd + r] = (accumulate ? dst[c * ldd + r] : 0) + src[r * lds + c];
+        }
     }
 }
 

@@ -60,7 +60,7 @@ struct BadInputTests {
         ("convert \(checkpoint) --restarts 20000 -o $S/x.kru", 64, "--restarts must be between 0 and 10000"),
         ("params --factors 99999999x99999999 --input 1 --output 10", 64, "--factors 99999999x99999999 multiplies to 9999999800000001"),
         ("params --factors 4294967296x4294967296 --input 1 --output 10", 64, "--factors 4294967296x4294967296 multiplies to more than"),
-        ("params --factors 2x0 --input 1 --output 10", 64, "--factors takes sizes like 2x2x2"),
+        ("params --factors 2x0 --input 1 --output 10", 64, "--factors 2x0 is not none, auto"),
         ("params \(lstm) --factors 2x2", 64, "give a model file or --hidden"),
         ("score \(lstm)", 64, "give a text file, or both --inputs and --targets"),
         ("score \(lstm) $S/text.txt --lengths $S/lengths-zero.npy", 64, "--lengths applies to --inputs/--targets"),

@@ -137,6 +137,8 @@ struct TrainCommandTests {
     struct Refusal: Sendable, CustomTestStringConvertible {
         let arguments: [String]
         let needle: String
+        /// EX_USAGE for settings, EX_NOINPUT for missing data (docs/CLI.md).
+        var status: Int32 = 64
         var testDescription: String { arguments.joined(separator: " ") }
     }
 
@@ -149,8 +151,10 @@ struct TrainCommandTests {
         Refusal(arguments: ["--task", "adding", "--hidden", "8", "--length", "1e9"], needle: "memory"),
         Refusal(arguments: ["--task", "copy", "--hidden", "8", "--batch", "1e9"], needle: "memory"),
         Refusal(arguments: ["--task", "copy", "--hidden", "8", "--batch", "2^62"], needle: "memory"),
-        Refusal(arguments: ["--task", "copy", "--factors", Array(repeating: "2", count: 24).joined(separator: "x")], needle: "memory"),
-        Refusal(arguments: ["--task", "charlm", "--hidden", "8", "--data", "/nonexistent/text.txt"], needle: "no such file"),
+        Refusal(arguments: ["--task", "copy", "--factors", Array(repeating: "2", count: 24).joined(separator: "x")],
+                needle: "memory"),
+        Refusal(arguments: ["--task", "charlm", "--hidden", "8", "--data", "/nonexistent/text.txt"],
+                needle: "no such file", status: 66),
     ]
 
     @Test(arguments: refusals)
@@ -158,7 +162,7 @@ struct TrainCommandTests {
         let out = Self.temporary("refused.kru")
         let result = try CLITests.kru(arguments: ["train", "--out", out, "--steps", "1"] + refusal.arguments)
         let needle = refusal.needle
-        #expect(result.status == 1)
+        #expect(result.status == refusal.status)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1 && lines[0].hasPrefix("kru: error: ") && lines[0].contains(needle), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out))
@@ -169,7 +173,8 @@ struct TrainCommandTests {
     @Test func aKRUWithoutFactorsGetsTwoByTwoFactors() throws {
         let out = Self.temporary("default.kru")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let result = try CLITests.kru("train", "--task", "copy", "--delay", "5", "--hidden", "16", "--steps", "2", "--out", out)
+        let result = try CLITests.kru("train", "--task", "copy", "--delay", "5", "--hidden", "16", "--steps", "2",
+                                      "--out", out)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("--factors 2x2x2x2"))
         #expect(try KRUFile(path: out).metadata("kru.train.factors") == .string("2x2x2x2"))
@@ -193,7 +198,8 @@ struct TrainCommandTests {
     @Test func stackedLayersWithDropout() throws {
         let out = Self.temporary("stack.kru")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let result = try CLITests.kru("train", "--task", "copy", "--delay", "5", "--cell", "lstm", "--hidden", "8", "--layers", "2",
+        let result = try CLITests.kru("train", "--task", "copy", "--delay", "5", "--cell", "lstm", "--hidden", "8",
+                                      "--layers", "2",
                                       "--dropout", "0.1", "--steps", "3", "--out", out)
         #expect(result.status == 0, "\(result.stderr)")
         let model = try KRUModel(path: out)

@@ -44,7 +44,7 @@ struct TrainingWorkflowTests {
         let other = try train(resumed, ["--resume", "--lr", "0.001"])
         #expect(other.status == 64 && other.stderr.contains("kru.train.lr"))
         let missing = try train(directory.appendingPathComponent("none.kru").path, ["--resume"])
-        #expect(missing.status == 64 && missing.stderr.contains("no checkpoint"))
+        #expect(missing.status == 66 && missing.stderr.contains("no checkpoint"))
     }
 
     /// A dense GRU classifies sequences from .npy files; `kru score` reads the model and the same arrays.
@@ -120,7 +120,8 @@ struct TrainingWorkflowTests {
         let other = directory.appendingPathComponent("other.txt").path
         try Data(String(repeating: "xyz? ", count: 200).utf8).write(to: URL(fileURLWithPath: other))
         let bad = try CLITests.kru("finetune", base, "--data", other, "--out", tuned)
-        #expect(bad.status == 64 && bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains("not in"))
+        // Text outside the model's vocabulary is bad data (EX_DATAERR).
+        #expect(bad.status == 65 && bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains("not in"))
         // --length means nothing to a character model.
         let length = try CLITests.kru("finetune", base, "--data", data, "--length", "50", "--out", tuned)
         #expect(length.status == 64 && length.stderr.contains("are for copy-memory and adding models"), "\(length.stderr)")
@@ -227,10 +228,12 @@ struct TrainingWorkflowTests {
         let data = directory.appendingPathComponent("text.txt").path
         try Data(Self.text.utf8).write(to: URL(fileURLWithPath: data))
         let dense = directory.appendingPathComponent("dense.kru").path, factored = directory.appendingPathComponent("factored.kru").path
-        #expect(try CLITests.kru("train", "--task", "charlm", "--data", data, "--cell", "lstm", "--hidden", "16", "--bptt", "20",
+        #expect(try CLITests.kru("train", "--task", "charlm", "--data", data, "--cell", "lstm", "--hidden", "16",
+                                 "--bptt", "20",
                                  "--batch", "4", "--steps", "40", "--lr", "0.01", "--out", dense).status == 0)
         func finetune(_ steps: String, _ lr: String) throws -> Double {
-            let result = try CLITests.kru("finetune", dense, "--factors", "auto", "--rank", "2", "--data", data, "--bptt", "20",
+            let result = try CLITests.kru("finetune", dense, "--factors", "auto", "--rank", "2", "--data", data,
+                                          "--bptt", "20",
                                           "--batch", "4", "--steps", steps, "--lr", lr, "--validate-every", steps, "--out", factored,
                                           "--json")
             #expect(result.status == 0, "\(result.stderr)")
@@ -245,6 +248,6 @@ struct TrainingWorkflowTests {
         #expect(try file.tensorInfo(named: "layer.0.weight_hh.3.1.1")?.shape == [4, 4])
         // A model without a dense recurrence has nothing to factor.
         let bad = try CLITests.kru("finetune", factored, "--factors", "auto", "--data", data, "--out", dense)
-        #expect(bad.status == 1 && bad.stderr.contains("no dense recurrence"), "\(bad.stderr)")
+        #expect(bad.status == 64 && bad.stderr.contains("no dense recurrence"), "\(bad.stderr)")
     }
 }

@@ -15,7 +15,8 @@ struct FactorSpecificationTests {
         #expect(try FactorSpecification(parsing: "auto").shapes(for: 96) == [.square(8), .square(12)])
         #expect(try FactorSpecification(parsing: "auto2").shapes(for: 512) == Array(repeating: .square(2), count: 9))
         #expect(try FactorSpecification(parsing: "none").shapes(for: 512) == nil)
-        #expect(try FactorSpecification(parsing: "2:3x3:2").shapes(for: 6) == [.init(rows: 2, columns: 3), .init(rows: 3, columns: 2)])
+        #expect(try FactorSpecification(parsing: "2:3x3:2").shapes(for: 6) == [.init(rows: 2,
+            columns: 3), .init(rows: 3, columns: 2)])
         #expect(try FactorSpecification.AutomaticFactors.primeChain.shapes(for: 12) == [.square(2), .square(2), .square(3)])
         #expect(try FactorSpecification.AutomaticFactors.balanced(factorCount: 3).shapes(for: 1024) == [.square(8), .square(8), .square(16)])
         #expect(try FactorSpecification(parsing: "2:3x3:4x4:2").size == 24)
@@ -31,12 +32,12 @@ struct FactorSpecificationTests {
     @Test func shapesThatDoNotFitAreRefusedWithoutOverflowing() throws {
         #expect(throws: FactorSpecificationError.self) { try FactorSpecification(parsing: "4x4").shapes(for: 8) }
         #expect(throws: FactorSpecificationError.self) { try FactorSpecification(parsing: "auto2").shapes(for: 96) }
-        // Products far beyond Int do not trap.
-        let huge = try FactorSpecification(parsing: Array(repeating: "4611686018427387904", count: 3).joined(separator: "x"))
-        #expect(throws: FactorSpecificationError.self) { try huge.shapes(for: 8) }
-        #expect(huge.size == nil)
-        let lopsided = try FactorSpecification(parsing: "2x4611686018427387904")
-        #expect(lopsided.size == nil)
-        #expect(throws: FactorSpecificationError.self) { try lopsided.shapes(for: 8) }
+        // Products beyond Int are refused when parsed; products beyond the schema's N when used.
+        for text in ["4611686018427387904x4611686018427387904", "2x4611686018427387904"] {
+            #expect(throws: FactorSpecificationError.self) { try FactorSpecification(parsing: text) }
+        }
+        let large = try FactorSpecification(parsing: "99999999x99999999")
+        #expect(large.size == nil && large.products?.rows == 9_999_999_800_000_001)
+        #expect(throws: FactorSpecificationError.self) { try large.shapes(for: 8) }
     }
 }

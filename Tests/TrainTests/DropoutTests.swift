@@ -12,11 +12,14 @@ struct DropoutTests {
     }
 
     static let cases: [Case] = {
-        let kru = LayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
-        let small = LayerArchitecture(hiddenSize: 6, activation: .splitTanh, factorShapes: TestNetworks.smallShapes, rank: 1)
+        let kru = LayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes,
+                                    rank: 2)
+        let small = LayerArchitecture(hiddenSize: 6, activation: .splitTanh, factorShapes: TestNetworks.smallShapes,
+                                      rank: 1)
         return [
             Case(name: "kru under kru", layers: [kru, small]),
-            Case(name: "lstm kronecker under gru dense", layers: [TestNetworks.realLayers[5], TestNetworks.realLayers[6]]),
+            Case(name: "lstm kronecker under gru dense",
+                 layers: [TestNetworks.realLayers[5], TestNetworks.realLayers[6]]),
             Case(name: "gru kronecker under kru", layers: [TestNetworks.realLayers[7], small]),
         ]
     }()
@@ -29,8 +32,10 @@ struct DropoutTests {
         let batch = TestNetworks.batch(architecture, length: 4, batchSize: 3, seed: 172)
         var random = KRURandom(seed: 173)
         let masks = DropoutMasks.draw(probability: 0.3, architecture: architecture, rows: 12, random: &random)
-        #expect(masks.keep.allSatisfy { $0.contains(0) && $0.contains(1) }, "the masks drop some values and keep others")
-        var checker = GradientCheck(network: network, batch: batch, state: TestNetworks.randomState(architecture, batchSize: 3, seed: 174),
+        #expect(masks.keep.allSatisfy { $0.contains(0) && $0.contains(1) },
+                "the masks drop some values and keep others")
+        var checker = GradientCheck(network: network, batch: batch, state: TestNetworks.randomState(architecture,
+            batchSize: 3, seed: 174),
                                     penalty: 0.05)
         checker.dropout = masks
         GradientCheckTests.check(checker, "\(c.name), dropout 0.3")
@@ -59,7 +64,8 @@ struct DropoutTests {
 
     /// The drawn masks keep about 1 − p of the values, and the same seed draws the same masks.
     @Test func masksKeepOneMinusPAndAreSeeded() throws {
-        let layer = LayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes)
+        let layer = LayerArchitecture(hiddenSize: 24, activation: .modReLU,
+                                      factorShapes: TestNetworks.rectangularShapes)
         let architecture = try TestNetworks.architecture(input: .oneHot, layers: [layer, layer], output: .categorical)
         var a = KRURandom(seed: 5), b = KRURandom(seed: 5)
         let first = DropoutMasks.draw(probability: 0.25, architecture: architecture, rows: 1000, random: &a)

@@ -8,19 +8,24 @@ import Testing
 struct FactorizeTests {
     @Test func exactKroneckerBlocksFactorBackToTheSameOutputs() throws {
         let shapes = [KroneckerFactorShape(rows: 2, columns: 2), KroneckerFactorShape(rows: 3, columns: 3)]
-        let kronecker = LayerArchitecture(cell: .lstm, hiddenSize: 6, recurrence: .kronecker(factorShapes: shapes, rank: 1))
+        let kronecker = LayerArchitecture(cell: .lstm, hiddenSize: 6, recurrence: .kronecker(factorShapes: shapes,
+            rank: 1))
         let architecture = try TestNetworks.architecture(input: .embedding, layers: [kronecker], output: .categorical)
         let source = TestNetworks.randomNetwork(architecture, seed: 191)
 
         // The same model with each gate block written out densely: K[i, j] = W_0[i / 3, j / 3]·W_1[i % 3, j % 3].
         let denseLayer = LayerArchitecture(cell: .lstm, hiddenSize: 6, recurrence: .dense)
-        let denseArchitecture = try TestNetworks.architecture(input: .embedding, layers: [denseLayer], output: .categorical)
-        var dense = KRUNetwork(architecture: denseArchitecture, parameters: [Double](repeating: 0, count: ParameterLayout(architecture: denseArchitecture).scalarCount))
+        let denseArchitecture = try TestNetworks.architecture(input: .embedding, layers: [denseLayer],
+                                                              output: .categorical)
+        var dense = KRUNetwork(architecture: denseArchitecture, parameters: [Double](repeating: 0,
+            count: ParameterLayout(architecture: denseArchitecture).scalarCount))
         for tensor in dense.layout.tensors {
             if case .recurrentWeight = tensor.role {
                 for g in 0..<4 {
-                    let w0 = source.values(of: source.layout.tensor(for: .recurrentFactor(layer: 0, gate: g, term: 0, factor: 0))!).real
-                    let w1 = source.values(of: source.layout.tensor(for: .recurrentFactor(layer: 0, gate: g, term: 0, factor: 1))!).real
+                    let w0 = source.values(of: source.layout.tensor(for: .recurrentFactor(layer: 0, gate: g, term: 0,
+                        factor: 0))!).real
+                    let w1 = source.values(of: source.layout.tensor(for: .recurrentFactor(layer: 0, gate: g, term: 0,
+                        factor: 1))!).real
                     for i in 0..<6 {
                         for j in 0..<6 { dense.parameters[tensor.offset + (g * 6 + i) * 6 + j] = w0[(i / 3) * 2 + j / 3] * w1[(i % 3) * 3 + j % 3] }
                     }

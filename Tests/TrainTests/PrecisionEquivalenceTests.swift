@@ -26,9 +26,11 @@ struct PrecisionEquivalenceTests {
     }
 
     static let cases = [
-        Case(name: "kru 2x2x2x2x2 (copy, T = 10)", layers: [LayerArchitecture(squareFactors: [2, 2, 2, 2, 2], activation: .modReLU)]),
+        Case(name: "kru 2x2x2x2x2 (copy, T = 10)", layers: [LayerArchitecture(squareFactors: [2, 2, 2, 2, 2],
+                                                                              activation: .modReLU)]),
         Case(name: "lstm 4x4 rank 2 (copy, T = 10)",
-             layers: [LayerArchitecture(cell: .lstm, hiddenSize: 16, recurrence: .kronecker(factorShapes: [.square(4), .square(4)], rank: 2))]),
+             layers: [LayerArchitecture(cell: .lstm, hiddenSize: 16,
+                                        recurrence: .kronecker(factorShapes: [.square(4), .square(4)], rank: 2))]),
         Case(name: "gru dense 16 under kru (copy, T = 10)",
              layers: [LayerArchitecture(cell: .gru, hiddenSize: 16, recurrence: .dense),
                       LayerArchitecture(squareFactors: [2, 2, 2, 2], activation: .splitTanh)]),
@@ -61,7 +63,9 @@ struct PrecisionEquivalenceTests {
         #expect(blocks.max()! <= Self.blockTolerance, "\(c.name): \(blocks)")
         // The runs learned (the comparison would be vacuous on a flat loss): the last block's mean is below the
         // first's.
-        let (first, last): (Double, Double) = (losses[1].prefix(Self.block).reduce(0, +), losses[1].suffix(Self.block).reduce(0, +))
-        #expect(last < 0.9 * first, "\(c.name) did not learn: \(first / Double(Self.block)) → \(last / Double(Self.block))")
+        let (first, last): (Double, Double) = (losses[1].prefix(Self.block).reduce(0, +),
+                                               losses[1].suffix(Self.block).reduce(0, +))
+        #expect(last < 0.9 * first,
+                "\(c.name) did not learn: \(first / Double(Self.block)) → \(last / Double(Self.block))")
     }
 }

@@ -41,7 +41,8 @@ struct SinglePrecisionChainTests {
         }
 
         // The Double reference: y = K x, x̄ = Kᴴ ȳ, W̄_f.
-        let scratch = (SplitBuffer(count: streams * reference.maxLength), SplitBuffer(count: streams * reference.maxLength))
+        let scratch = (SplitBuffer(count: streams * reference.maxLength),
+                       SplitBuffer(count: streams * reference.maxLength))
         let y = SplitBuffer(count: streams * rows), xBar = SplitBuffer(count: streams * columns)
         let gradients = c.shapes.map { SplitBuffer(count: $0.entryCount) }
         let intermediates = (0..<max(c.shapes.count - 1, 0)).map { _ in SplitBuffer(count: streams * reference.maxLength) }
@@ -49,7 +50,8 @@ struct SinglePrecisionChainTests {
                         scratch: (scratch.0.pointer(), scratch.1.pointer()), accumulate: false)
         reference.backward(factors: weights.map { $0.pointer() }, factorGradients: gradients.map { $0.pointer() },
                            x: x.pointer(), gradOutput: yBar.pointer(), gradInput: xBar.pointer(), batch: streams,
-                           intermediates: intermediates.map { $0.pointer() }, deltas: (scratch.0.pointer(), scratch.1.pointer()))
+                           intermediates: intermediates.map { $0.pointer() }, deltas: (scratch.0.pointer(),
+                               scratch.1.pointer()))
 
         // The same in Float, interleaved: element i of stream v at i·C + v.
         func interleaved(_ source: SplitBuffer, length: Int) -> SplitPlanes<Float> {
@@ -78,19 +80,23 @@ struct SinglePrecisionChainTests {
         }
         let term = storage.enumerated().map { f, pair in
             FactorWeights(shape: c.shapes[f], weights: ConstantPlanes(re: pair.0.re.base, im: c.complex ? UnsafePointer(pair.0.im.base) : nil),
-                          adjoint: ConstantPlanes(re: pair.1.re.base, im: c.complex ? UnsafePointer(pair.1.im.base) : nil))
+                          adjoint: ConstantPlanes(re: pair.1.re.base,
+                                                  im: c.complex ? UnsafePointer(pair.1.im.base) : nil))
         }
         let xs = interleaved(x, length: columns), yBars = interleaved(yBar, length: rows)
         let ys = SplitPlanes<Float>(count: rows * padded), xBars = SplitPlanes<Float>(count: columns * padded)
         let tape = SplitPlanes<Float>(count: max(chain.intermediateLength, 1) * padded)
-        let buffers = (SplitPlanes<Float>(count: chain.maxLength * padded), SplitPlanes<Float>(count: chain.maxLength * padded))
+        let buffers = (SplitPlanes<Float>(count: chain.maxLength * padded),
+                       SplitPlanes<Float>(count: chain.maxLength * padded))
         // Real factor gradients accumulate in partial sums per entry, reduced after the chain.
         let lanes = c.complex ? 1 : TrainingKernels.gradientLanes
         let singleGradients = c.shapes.map { SplitPlanes<Float>(count: $0.entryCount * lanes) }
-        chain.forward(term, kernels: kernels, x: planes(xs), intermediates: planes(tape), y: planes(ys), columns: padded,
+        chain.forward(term, kernels: kernels, x: planes(xs), intermediates: planes(tape), y: planes(ys),
+                      columns: padded,
                       accumulate: false)
         chain.backward(term, kernels: kernels, gradients: singleGradients.map(planes), x: planes(xs),
-                       intermediates: planes(tape), gradOutput: planes(yBars), scratch: (planes(buffers.0), planes(buffers.1)),
+                       intermediates: planes(tape), gradOutput: planes(yBars), scratch: (planes(buffers.0),
+                           planes(buffers.1)),
                        gradInput: planes(xBars), columns: padded)
 
         if !c.complex {
@@ -100,7 +106,8 @@ struct SinglePrecisionChainTests {
                 singleGradients[f].re.base.update(from: sums.base, count: shape.entryCount)
             }
         }
-        func relativeError(_ single: (Int) -> (Float, Float), _ double: (Int) -> (Double, Double), count: Int) -> Double {
+        func relativeError(_ single: (Int) -> (Float, Float), _ double: (Int) -> (Double, Double),
+                           count: Int) -> Double {
             var difference = 0.0, scale = 0.0
             for i in 0..<count {
                 let (a, b) = single(i), (e, f) = double(i)
@@ -109,15 +116,18 @@ struct SinglePrecisionChainTests {
             }
             return difference / scale
         }
-        let forwardError = relativeError({ i in (ys.re[(i % rows) * padded + i / rows], ys.im[(i % rows) * padded + i / rows]) },
+        let forwardError = relativeError({ i in (ys.re[(i % rows) * padded + i / rows],
+                                                 ys.im[(i % rows) * padded + i / rows]) },
                                          { i in (y.re[i], c.complex ? y.im[i] : 0) }, count: streams * rows)
-        let adjointError = relativeError({ i in (xBars.re[(i % columns) * padded + i / columns], xBars.im[(i % columns) * padded + i / columns]) },
+        let adjointError = relativeError({ i in (xBars.re[(i % columns) * padded + i / columns],
+                                                 xBars.im[(i % columns) * padded + i / columns]) },
                                          { i in (xBar.re[i], c.complex ? xBar.im[i] : 0) }, count: streams * columns)
         #expect(forwardError < 1e-5, "forward: \(forwardError)")
         #expect(adjointError < 1e-5, "adjoint: \(adjointError)")
         for (f, shape) in c.shapes.enumerated() {
             let error = relativeError({ k in (singleGradients[f].re[k], c.complex ? singleGradients[f].im[k] : 0) },
-                                      { k in (gradients[f].re[k], c.complex ? gradients[f].im[k] : 0) }, count: shape.entryCount)
+                                      { k in (gradients[f].re[k],
+                                              c.complex ? gradients[f].im[k] : 0) }, count: shape.entryCount)
             #expect(error < 1e-5, "factor \(f) gradient: \(error)")
         }
         withExtendedLifetime((storage, xs, yBars, ys, xBars, tape, buffers, singleGradients, scratch, intermediates)) {}

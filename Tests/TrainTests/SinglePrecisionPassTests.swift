@@ -24,11 +24,15 @@ struct SinglePrecisionPassTests {
             let input = TestNetworks.InputKind.allCases[i % 3]
             let output = ModelDescription.OutputKind.allCases[i % 3]
             let name = layer.isComplex ? "kru \(layer.activation!.rawValue)" : "\(layer.cell.rawValue) \(layer.recurrence == .dense ? "dense" : "kronecker")"
-            cases.append(Case(name: name, layers: [layer], input: input, output: output, steps: i % 4 == 3 ? .last : .every))
+            cases.append(Case(name: name, layers: [layer], input: input, output: output,
+                              steps: i % 4 == 3 ? .last : .every))
         }
-        let small = LayerArchitecture(hiddenSize: 6, activation: .splitTanh, factorShapes: TestNetworks.smallShapes, rank: 2)
-        cases.append(Case(name: "kru under kru", layers: [kru[0], small], input: .embedding, output: .categorical, steps: .every))
-        cases.append(Case(name: "lstm kronecker under gru dense", layers: [TestNetworks.realLayers[5], TestNetworks.realLayers[6]],
+        let small = LayerArchitecture(hiddenSize: 6, activation: .splitTanh, factorShapes: TestNetworks.smallShapes,
+                                      rank: 2)
+        cases.append(Case(name: "kru under kru", layers: [kru[0], small], input: .embedding, output: .categorical,
+                          steps: .every))
+        cases.append(Case(name: "lstm kronecker under gru dense",
+                          layers: [TestNetworks.realLayers[5], TestNetworks.realLayers[6]],
                           input: .vectors, output: .bernoulli, steps: .every))
         cases.append(Case(name: "kru under lstm", layers: [TestNetworks.realLayers[4], kru[1]], input: .oneHot,
                           output: .categorical, steps: .every))
@@ -37,7 +41,8 @@ struct SinglePrecisionPassTests {
 
     @Test(arguments: cases)
     func matchesTheDoublePass(_ c: Case) throws {
-        let architecture = try TestNetworks.architecture(input: c.input, layers: c.layers, output: c.output, steps: c.steps)
+        let architecture = try TestNetworks.architecture(input: c.input, layers: c.layers, output: c.output,
+                                                         steps: c.steps)
         let network = TestNetworks.randomNetwork(architecture, seed: 61)
         // 30 rows read an embedding through a per-token table; 3 rows (fewer than the 5 tokens) gather its rows.
         for (length, streams) in [(6, 5), (1, 3)] {
@@ -50,10 +55,13 @@ struct SinglePrecisionPassTests {
         let batch = TestNetworks.batch(architecture, length: length, batchSize: streams, seed: 62)
         let state = TestNetworks.randomState(architecture, batchSize: streams, seed: 63)
         var random = KRURandom(seed: 64)
-        let masks = DropoutMasks.draw(probability: 0.25, architecture: architecture, rows: length * streams, random: &random)
+        let masks = DropoutMasks.draw(probability: 0.25, architecture: architecture, rows: length * streams,
+                                      random: &random)
         for dropout in [nil, masks] {
-            let reference = network.lossAndGradient(on: batch, from: state, threads: 2, precision: .double, dropout: dropout)
-            let single = network.lossAndGradient(on: batch, from: state, threads: 2, precision: .single, dropout: dropout)
+            let reference = network.lossAndGradient(on: batch, from: state, threads: 2, precision: .double,
+                                                    dropout: dropout)
+            let single = network.lossAndGradient(on: batch, from: state, threads: 2, precision: .single,
+                                                 dropout: dropout)
             let label = "\(c.testDescription), \(length) × \(streams), dropout \(dropout != nil)"
             #expect(abs(single.loss - reference.loss) <= 1e-5 * max(abs(reference.loss), 1), "loss: \(label)")
             let difference = zip(single.gradient, reference.gradient).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }

@@ -61,7 +61,8 @@ struct TruncatedBPTTTests {
     /// (both precisions, kru and real Kronecker and dense layers, with and without dropout).
     @Test(arguments: TrainingPrecision.allCases)
     func reusedBuffersNeverLeakStaleValues(_ precision: TrainingPrecision) throws {
-        let kru = LayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let kru = LayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes,
+                                    rank: 2)
         let stacks = [[kru, kru], [TestNetworks.realLayers[5], TestNetworks.realLayers[6]]]
         for input in TestNetworks.InputKind.allCases {
             for (s, layers) in stacks.enumerated() {

@@ -82,7 +82,7 @@ public enum Converter {
                 tensors.append(KRUTensor(name: ModelTensorName.recurrentBias(layer: l), shape: [gates * n], floats: bhh.map { Float($0) }))
             }
             let chosen: [KroneckerFactorShape]?
-            do { chosen = try factors.shapes(for: n) } catch { throw ConversionError("layer \(l): \(error)") }
+            do { chosen = try factors.shapes(for: n) } catch { throw ConversionError("\(error)") }
             guard let shapes = chosen else {
                 tensors.append(KRUTensor(name: ModelTensorName.recurrentWeight(layer: l), shape: [gates * n, n],
                                          floats: layer.recurrentWeight.map { Float($0) }))

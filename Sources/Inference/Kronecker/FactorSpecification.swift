@@ -38,7 +38,8 @@ public enum FactorSpecification: Hashable, Sendable, CustomStringConvertible {
         default:
             let items = text.split(separator: "x", omittingEmptySubsequences: false)
             guard items.count <= ModelLimits.maxFactors else {
-                throw FactorSpecificationError("--factors \(text) has \(items.count) factors; at most \(ModelLimits.maxFactors) are allowed")
+                throw FactorSpecificationError(
+                    "--factors \(text) has \(items.count) factors; at most \(ModelLimits.maxFactors) are allowed")
             }
             var shapes: [KroneckerFactorShape] = []
             for item in items {
@@ -52,8 +53,30 @@ public enum FactorSpecification: Hashable, Sendable, CustomStringConvertible {
                         "--factors \(text) is not none, auto, auto2, square sizes like 4x4x4, or shapes like 2:3x3:2")
                 }
             }
+            // Checked here, so that no later product of the sizes can overflow.
+            guard Self.product(shapes.map(\.rows)) != nil, Self.product(shapes.map(\.columns)) != nil else {
+                throw FactorSpecificationError(
+                    "--factors \(text) multiplies to more than \(Int.max): no matrix has that size")
+            }
             self = .shapes(shapes)
         }
+    }
+
+    /// ∏P_f and ∏Q_f of explicit shapes (nil for `none` and `auto`); parsing refuses shapes whose products overflow.
+    public var products: (rows: Int, columns: Int)? {
+        guard case .shapes(let shapes) = self else { return nil }
+        return (Self.product(shapes.map(\.rows)) ?? .max, Self.product(shapes.map(\.columns)) ?? .max)
+    }
+
+    /// The product of `sizes`, nil if it overflows `Int`.
+    private static func product(_ sizes: [Int]) -> Int? {
+        var product = 1
+        for size in sizes {
+            let (next, overflow) = product.multipliedReportingOverflow(by: size)
+            if overflow { return nil }
+            product = next
+        }
+        return product
     }
 
     /// The factor shapes for an N × N matrix; nil for `none`.
@@ -69,14 +92,17 @@ public enum FactorSpecification: Hashable, Sendable, CustomStringConvertible {
             var rows = 1, columns = 1
             for shape in shapes {
                 rows = min(rows.multipliedReportingOverflow(by: shape.rows).partialValue, ModelLimits.maxSize + 1)
-                columns = min(columns.multipliedReportingOverflow(by: shape.columns).partialValue, ModelLimits.maxSize + 1)
+                columns = min(columns.multipliedReportingOverflow(by: shape.columns).partialValue,
+                              ModelLimits.maxSize + 1)
                 if shape.rows > ModelLimits.maxSize || shape.columns > ModelLimits.maxSize {
                     (rows, columns) = (ModelLimits.maxSize + 1, ModelLimits.maxSize + 1)
                 }
             }
             guard rows == n, columns == n else {
                 func text(_ x: Int) -> String { x > ModelLimits.maxSize ? "more than 2^24" : "\(x)" }
-                throw FactorSpecificationError("factors \(self) multiply to \(text(rows))×\(text(columns)), not \(n)×\(n)")
+                throw FactorSpecificationError(
+                    "factors \(self) multiply to \(text(rows))×\(text(columns)), but the recurrent matrices are "
+                        + "\(n)×\(n)")
             }
             return shapes
         }
@@ -87,8 +113,10 @@ public enum FactorSpecification: Hashable, Sendable, CustomStringConvertible {
         guard case .shapes(let shapes) = self else { return nil }
         var rows = 1, columns = 1
         for shape in shapes {
-            let r = rows.multipliedReportingOverflow(by: shape.rows), c = columns.multipliedReportingOverflow(by: shape.columns)
-            guard !r.overflow, !c.overflow, r.partialValue <= ModelLimits.maxSize, c.partialValue <= ModelLimits.maxSize else {
+            let r = rows.multipliedReportingOverflow(by: shape.rows)
+            let c = columns.multipliedReportingOverflow(by: shape.columns)
+            guard !r.overflow, !c.overflow, r.partialValue <= ModelLimits.maxSize,
+                  c.partialValue <= ModelLimits.maxSize else {
                 return nil
             }
             (rows, columns) = (r.partialValue, c.partialValue)
@@ -103,7 +131,8 @@ public enum FactorSpecification: Hashable, Sendable, CustomStringConvertible {
         case .automatic(.balancedPair): "auto"
         case .automatic(let rule): "\(rule)"
         // Square factors as their size, rectangular ones as P:Q, so that the text parses back to the same shapes.
-        case .shapes(let shapes): shapes.map { $0.rows == $0.columns ? "\($0.rows)" : "\($0.rows):\($0.columns)" }.joined(separator: "x")
+        case .shapes(let shapes):
+            shapes.map { $0.rows == $0.columns ? "\($0.rows)" : "\($0.rows):\($0.columns)" }.joined(separator: "x")
         }
     }
 }
@@ -125,17 +154,21 @@ extension FactorSpecification.AutomaticFactors {
             return [.square(d), .square(n / d)]
         case .twoByTwoChain:
             guard n >= 2, n & (n - 1) == 0 else {
-                throw FactorSpecificationError("cannot choose factors for N = \(n): a 2x2 chain needs a power of two of at least 2")
+                throw FactorSpecificationError(
+                    "cannot choose factors for N = \(n): a 2x2 chain needs a power of two of at least 2")
             }
             return Array(repeating: .square(2), count: n.trailingZeroBitCount)
         case .primeChain:
-            guard n >= 2 else { throw FactorSpecificationError("cannot choose factors for N = 1: it has no prime factors") }
+            guard n >= 2 else {
+                throw FactorSpecificationError("cannot choose factors for N = 1: it has no prime factors")
+            }
             return Self.primeFactors(of: n).map { .square($0) }
         case .balanced(let factorCount):
             let primes = Self.primeFactors(of: n)
             guard factorCount >= 1, factorCount <= max(primes.count, 1) else {
                 throw FactorSpecificationError(
-                    "cannot choose factors for N = \(n): \(factorCount) factors requested but \(n) has \(primes.count) prime factors")
+                    "cannot choose factors for N = \(n): \(factorCount) factors requested but \(n) has "
+                        + "\(primes.count) prime factors")
             }
             var groups = Array(repeating: 1, count: factorCount)
             for prime in primes.sorted(by: >) {

@@ -64,32 +64,32 @@ public struct TrainingCheckpoint: Sendable {
 
     /// Reads a checkpoint of a run of `architecture` whose configuration is `configuration`.
     ///
-    /// - Throws: `KRUFormatError` for a damaged file; ``CheckpointError`` when it belongs to another configuration
+    /// - Throws: `KRUFormatError` for a damaged file; ``TrainingCheckpointError`` when it belongs to another configuration
     ///   (naming the first differing setting) or its contents do not fit the architecture.
     public init(path: String, architecture: KRUArchitecture, configuration: [KRUMetadataEntry]) throws {
         let file = try KRUFile(path: path)
         for entry in configuration where file.metadata(entry.key) != entry.value {
             let stored = file.metadata(entry.key).map { "\($0)" } ?? "nothing"
-            throw CheckpointError("written by another run: \(entry.key) is \(stored) there, \(entry.value) now")
+            throw TrainingCheckpointError("written by another run: \(entry.key) is \(stored) there, \(entry.value) now")
         }
         func int(_ key: String) throws -> Int {
-            guard case .int(let v)? = file.metadata(key), v >= 0 else { throw CheckpointError("\(key) is missing or negative") }
+            guard case .int(let v)? = file.metadata(key), v >= 0 else { throw TrainingCheckpointError("\(key) is missing or negative") }
             return Int(v)
         }
         func float(_ key: String) throws -> Double {
-            guard case .float(let v)? = file.metadata(key) else { throw CheckpointError("\(key) is missing") }
+            guard case .float(let v)? = file.metadata(key) else { throw TrainingCheckpointError("\(key) is missing") }
             return v
         }
         guard case .intArray(let words)? = file.metadata("kru.checkpoint.random"), words.count == 4 else {
-            throw CheckpointError("kru.checkpoint.random must hold four ints")
+            throw TrainingCheckpointError("kru.checkpoint.random must hold four ints")
         }
         guard case .floatArray(let history)? = file.metadata("kru.checkpoint.history") else {
-            throw CheckpointError("kru.checkpoint.history is missing")
+            throw TrainingCheckpointError("kru.checkpoint.history is missing")
         }
         let parameters = try KRUNetwork.parameters(of: architecture, from: file)
         var buffers: [String: [Double]] = [:]
         for info in file.tensors where info.name.hasPrefix("checkpoint.optimizer.") {
-            guard info.shape == [parameters.count] else { throw CheckpointError("\(info.name) does not fit the \(parameters.count) parameters") }
+            guard info.shape == [parameters.count] else { throw TrainingCheckpointError("\(info.name) does not fit the \(parameters.count) parameters") }
             buffers[String(info.name.dropFirst("checkpoint.optimizer.".count))] = try file.tensor(info).doubles()
         }
         var state: RecurrentState?
@@ -102,12 +102,12 @@ public struct TrainingCheckpoint: Sendable {
                 }
                 return RecurrentState.Layer(real: try plane("real"), imaginary: try plane("imaginary"), cell: try plane("cell"))
             })
-            guard state!.fits(architecture, batchSize: batch) else { throw CheckpointError("the carried state does not fit the model") }
+            guard state!.fits(architecture, batchSize: batch) else { throw TrainingCheckpointError("the carried state does not fit the model") }
         }
         var best: (step: Int, validation: Double, parameters: [Double])?
         if file.metadata("kru.checkpoint.best_step") != nil {
             guard let info = file.tensorInfo(named: "checkpoint.best_parameters"), info.shape == [parameters.count] else {
-                throw CheckpointError("checkpoint.best_parameters is missing or does not fit the \(parameters.count) parameters")
+                throw TrainingCheckpointError("checkpoint.best_parameters is missing or does not fit the \(parameters.count) parameters")
             }
             best = (try int("kru.checkpoint.best_step"), try float("kru.checkpoint.best_validation"), try file.tensor(info).doubles())
         }
@@ -124,7 +124,7 @@ public struct TrainingCheckpoint: Sendable {
 }
 
 /// Why a checkpoint cannot be resumed.
-public struct CheckpointError: Error, CustomStringConvertible {
+public struct TrainingCheckpointError: Error, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
 }

@@ -19,13 +19,17 @@ extension KRUNetwork {
                 recurrence = .dense
             case .kronecker(let rank, let count):
                 let shapes = try (0..<count).map { f -> KroneckerFactorShape in
-                    let info = file.tensorInfo(named: ModelTensorName.recurrentFactor(layer: l, gate: 0, term: 0, factor: f))!
+                    func shape(gate g: Int, term t: Int) -> [Int] {
+                        file.tensorInfo(named: ModelTensorName.recurrentFactor(layer: l, gate: g, term: t, factor: f))!.shape
+                    }
+                    let first = shape(gate: 0, term: 0)
                     for g in 0..<layer.cell.gateCount {
-                        for t in 0..<rank where file.tensorInfo(named: ModelTensorName.recurrentFactor(layer: l, gate: g, term: t, factor: f))!.shape != info.shape {
-                            throw ArchitectureError("layer \(l): factor \(f) of block \(g), term \(t) differs in shape from block 0, term 0")
+                        for t in 0..<rank where shape(gate: g, term: t) != first {
+                            throw ArchitectureError("layer \(l): factor \(f) of block \(g), term \(t) differs in shape from "
+                                                    + "block 0, term 0")
                         }
                     }
-                    return KroneckerFactorShape(rows: info.shape[0], columns: info.shape[1])
+                    return KroneckerFactorShape(rows: first[0], columns: first[1])
                 }
                 recurrence = .kronecker(factorShapes: shapes, rank: rank)
             }
@@ -40,7 +44,8 @@ extension KRUNetwork {
         let input: KRUArchitecture.Input
         switch description.input {
         case .tokens(let vocabulary):
-            input = .tokens(vocabulary: vocabulary, embeddingWidth: file.tensorInfo(named: ModelTensorName.embedding)?.shape[1])
+            input = .tokens(vocabulary: vocabulary,
+                            embeddingWidth: file.tensorInfo(named: ModelTensorName.embedding)?.shape[1])
         case .vectors(let width):
             input = .vectors(width: width)
         }

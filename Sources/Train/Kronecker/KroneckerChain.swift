@@ -39,7 +39,8 @@ struct KroneckerChain: Sendable {
 
     private func geometry(_ k: Int, batch: Int) -> ComplexModeProduct.Geometry {
         let shape = geometry.shapes[k]
-        return .init(rows: shape.rows, columns: shape.columns, outer: batch * geometry.outer[k], inner: geometry.inner[k])
+        return .init(rows: shape.rows, columns: shape.columns, outer: batch * geometry.outer[k],
+                     inner: geometry.inner[k])
     }
 
     /// y = (or +=) K·x for `batch` vectors (batch-major planes). `scratch` holds two buffers of at least

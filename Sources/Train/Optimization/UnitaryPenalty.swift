@@ -6,7 +6,7 @@
 ///
 ///     W̄ = 4·W·(WᴴW − I)
 ///
-/// (derived in docs/KRONECKER.md, "The unitary penalty"), confirmed by finite differences in the tests.
+/// (derived in docs/KRONECKER.md, §11), confirmed by finite differences in the tests.
 ///
 /// Real factors (of gated cells) are the same with zero imaginary parts: R penalises ‖WᵀW − I‖² and W̄ = 4·W·(WᵀW − I).
 ///

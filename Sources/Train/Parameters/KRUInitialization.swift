@@ -1,5 +1,5 @@
 /// How a new ``KRUNetwork`` draws its parameters. The KRU paper does not say; the choices and their reasons are in
-/// docs/TRAINING.md ("Cells") and docs/KRONECKER.md ("Initialisation").
+/// docs/TRAINING.md ("Cells") and docs/KRONECKER.md (§12).
 public struct KRUInitialization: Hashable, Sendable {
     /// How the Kronecker factors start.
     public enum Factors: Hashable, Sendable {

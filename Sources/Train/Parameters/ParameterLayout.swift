@@ -63,7 +63,8 @@ public struct ParameterLayout: Sendable {
                 (0..<gateCount).map { g in
                     (0..<layer.rank).map { t in
                         layer.factorShapes.enumerated().map { f, shape in
-                            add(ModelTensorName.recurrentFactor(layer: l, gate: g, term: t, factor: f), .recurrentFactor(layer: l, gate: g, term: t, factor: f),
+                            add(ModelTensorName.recurrentFactor(layer: l, gate: g, term: t, factor: f),
+                                .recurrentFactor(layer: l, gate: g, term: t, factor: f),
                                 [shape.rows, shape.columns], complex: complex)
                         }
                     }
@@ -77,19 +78,23 @@ public struct ParameterLayout: Sendable {
                 layers.append(.complex(ComplexLayerSlots(inputWeight: u, bias: b, modReLUBias: beta,
                                                          factors: factorTensors(gateCount: 1)[0])))
             } else {
-                let w = add(ModelTensorName.inputWeight(layer: l), .inputWeight(layer: l), [gates * n, d], complex: false)
+                let w = add(ModelTensorName.inputWeight(layer: l), .inputWeight(layer: l), [gates * n, d],
+                            complex: false)
                 let biases = layer.hasBias
                     ? (add(ModelTensorName.inputBias(layer: l), .inputBias(layer: l), [gates * n], complex: false),
-                       add(ModelTensorName.recurrentBias(layer: l), .recurrentBias(layer: l), [gates * n], complex: false))
+                       add(ModelTensorName.recurrentBias(layer: l), .recurrentBias(layer: l), [gates * n],
+                           complex: false))
                     : nil
                 let dense = layer.recurrence == .dense
-                    ? add(ModelTensorName.recurrentWeight(layer: l), .recurrentWeight(layer: l), [gates * n, n], complex: false) : nil
+                    ? add(ModelTensorName.recurrentWeight(layer: l), .recurrentWeight(layer: l), [gates * n, n],
+                          complex: false) : nil
                 let factors = dense == nil ? factorTensors(gateCount: gates) : []
                 layers.append(.real(RealLayerSlots(inputWeight: w, biases: biases, denseRecurrent: dense, factors: factors)))
             }
         }
         let top = architecture.layers.last!.outputSize
-        readoutWeight = add(ModelTensorName.readoutWeight, .readoutWeight, [architecture.output.width, top], complex: false)
+        readoutWeight = add(ModelTensorName.readoutWeight, .readoutWeight, [architecture.output.width, top],
+                            complex: false)
         readoutBias = add(ModelTensorName.readoutBias, .readoutBias, [architecture.output.width], complex: false)
         self.tensors = tensors
         self.scalarCount = offset

@@ -54,7 +54,8 @@ extension KRUNetwork {
 
     /// Runs the network over `batch` from `state` (zero if nil) and returns the head's outputs at every step.
     public func outputs(for batch: SequenceBatch, from state: RecurrentState? = nil,
-                        threads: Int = KRUNetwork.defaultThreads, precision: TrainingPrecision = .double) -> NetworkOutputs {
+                        threads: Int = KRUNetwork.defaultThreads,
+                        precision: TrainingPrecision = .double) -> NetworkOutputs {
         outputs(for: batch, from: state, threads: threads, precision: precision, scratch: PassScratch())
     }
 
@@ -62,7 +63,8 @@ extension KRUNetwork {
     func outputs(for batch: SequenceBatch, from state: RecurrentState?, threads: Int, precision: TrainingPrecision,
                  scratch: PassScratch) -> NetworkOutputs {
         defer { scratch.reclaim() }
-        let (logits, final) = forward(batch, from: state, threads: threads, precision: precision, dropout: nil, scratch: scratch)
+        let (logits, final) = forward(batch, from: state, threads: threads, precision: precision, dropout: nil,
+                                      scratch: scratch)
         return NetworkOutputs(values: logits, finalState: final)
     }
 
@@ -75,7 +77,8 @@ extension KRUNetwork {
     func loss(on batch: SequenceBatch, from state: RecurrentState?, threads: Int, precision: TrainingPrecision,
               scratch: PassScratch) -> Double {
         defer { scratch.reclaim() }
-        let (logits, _) = forward(batch, from: state, threads: threads, precision: precision, dropout: nil, scratch: scratch)
+        let (logits, _) = forward(batch, from: state, threads: threads, precision: precision, dropout: nil,
+                                  scratch: scratch)
         checkTargets(batch)
         let (sum, count) = logits.withUnsafeBufferPointer {
             SequenceLoss.evaluate(architecture.output.kind, logits: $0.baseAddress!, width: architecture.output.width,
@@ -100,7 +103,8 @@ extension KRUNetwork {
     }
 
     /// The same with the large buffers taken from (and returned to) `scratch`, reused across training steps.
-    func lossAndGradient(on batch: SequenceBatch, from state: RecurrentState?, threads: Int, precision: TrainingPrecision,
+    func lossAndGradient(on batch: SequenceBatch, from state: RecurrentState?, threads: Int,
+                         precision: TrainingPrecision,
                          dropout: DropoutMasks?, scratch: PassScratch) -> LossAndGradient {
         defer { scratch.reclaim() }
         checkTargets(batch)
@@ -127,7 +131,8 @@ extension KRUNetwork {
             let logits = scratch.double.buffer(pass.logits.count, zeroed: false)
             let logitGradient = scratch.double.buffer(pass.logits.count, zeroed: false)  // SequenceLoss writes all
             for i in 0..<logits.count { logits[i] = Double(pass.logits[i]) }
-            let (sum, count) = SequenceLoss.evaluate(architecture.output.kind, logits: logits.base, width: k, batch: batch,
+            let (sum, count) = SequenceLoss.evaluate(architecture.output.kind, logits: logits.base, width: k,
+                                                     batch: batch,
                                                      gradient: logitGradient.base)
             let gradient: [Double]
             if count > 0 {
@@ -143,7 +148,8 @@ extension KRUNetwork {
     }
 
     /// The forward pass alone: the logits (in Double) and the final state.
-    private func forward(_ batch: SequenceBatch, from state: RecurrentState?, threads: Int, precision: TrainingPrecision,
+    private func forward(_ batch: SequenceBatch, from state: RecurrentState?, threads: Int,
+                         precision: TrainingPrecision,
                          dropout: DropoutMasks?, scratch: PassScratch) -> ([Double], RecurrentState) {
         switch precision {
         case .double:

@@ -48,8 +48,10 @@ extension NetworkPass {
         }
         PassArithmetic.addInOrder(workerGradients, into: gradient)
         // b̄ = Σ_rows z̄.
-        PassArithmetic.addColumnSums(zGradient.re.base, rows: rows, width: n, into: gradient.base + slots.bias.realOffset)
-        PassArithmetic.addColumnSums(zGradient.im.base, rows: rows, width: n, into: gradient.base + slots.bias.imaginaryOffset)
+        PassArithmetic.addColumnSums(zGradient.re.base, rows: rows, width: n,
+                                     into: gradient.base + slots.bias.realOffset)
+        PassArithmetic.addColumnSums(zGradient.im.base, rows: rows, width: n,
+                                     into: gradient.base + slots.bias.imaginaryOffset)
         return zGradient
     }
 

@@ -11,10 +11,10 @@ extension NetworkPass {
         let layer = architecture.layers[l], slots = realSlots(l)
         let n = layer.hiddenSize, gn = layer.gateCount * n, d = architecture.inputWidth(ofLayer: l)
         let out = tape.inputPart.base
-        PassArithmetic.fillInputBiases(layer.cell, units: n, gates: gn, rows: rows,
-                                       biases: slots.biases.map { (UnsafePointer(parameters.base + $0.input.offset),
-                                                                   UnsafePointer(parameters.base + $0.recurrent.offset)) },
-                                       into: out)
+        let biases = slots.biases.map {
+            (UnsafePointer(parameters.base + $0.input.offset), UnsafePointer(parameters.base + $0.recurrent.offset))
+        }
+        PassArithmetic.fillInputBiases(layer.cell, units: n, gates: gn, rows: rows, biases: biases, into: out)
         let w = parameters.base + slots.inputWeight.offset
         guard let x = inputRows(ofLayer: l) else {
             for (row, token) in oneHotTokens(ofLayer: l)!.enumerated() {

@@ -6,7 +6,8 @@ enum PassArithmetic {
     /// r ⊙ (R_n h + b_hh[n]) — or as zero without biases.
     static func fillInputBiases<Scalar: BinaryFloatingPoint>(
         _ cell: ModelDescription.Cell, units n: Int, gates gn: Int, rows: Int,
-        biases: (input: UnsafePointer<Scalar>, recurrent: UnsafePointer<Scalar>)?, into out: UnsafeMutablePointer<Scalar>
+        biases: (input: UnsafePointer<Scalar>,
+                 recurrent: UnsafePointer<Scalar>)?, into out: UnsafeMutablePointer<Scalar>
     ) {
         guard let (bi, bh) = biases else {
             out.update(repeating: 0, count: rows * gn)
@@ -36,7 +37,8 @@ enum PassArithmetic {
     }
 
     /// Adds the workers' private gradients in worker order, so the sum does not depend on thread timing.
-    static func addInOrder<Scalar: BinaryFloatingPoint>(_ workers: [ScalarBuffer<Scalar>], into gradient: ScalarBuffer<Scalar>) {
+    static func addInOrder<Scalar: BinaryFloatingPoint>(_ workers: [ScalarBuffer<Scalar>],
+                                                        into gradient: ScalarBuffer<Scalar>) {
         for worker in workers {
             for i in 0..<gradient.count { gradient[i] += worker[i] }
         }

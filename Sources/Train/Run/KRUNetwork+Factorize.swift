@@ -26,7 +26,8 @@ extension KRUNetwork {
             var gates: [[[NearestKronecker.Matrix<Double>]]] = []
             for g in 0..<layer.gateCount {
                 let start = dense.offset + g * n * n
-                let block = NearestKronecker.Matrix(rows: n, columns: n, elements: Array(parameters[start..<start + n * n]))
+                let block = NearestKronecker.Matrix(rows: n, columns: n,
+                                                    elements: Array(parameters[start..<start + n * n]))
                 do {
                     let result = try NearestKronecker.factorize(block, shapes: shapes, rank: rank)
                     gates.append(result.terms.map(\.factors))
@@ -36,7 +37,8 @@ extension KRUNetwork {
                 }
             }
             replaced[l] = gates
-            layers[l] = LayerArchitecture(cell: layer.cell, hiddenSize: n, recurrence: .kronecker(factorShapes: shapes, rank: rank),
+            layers[l] = LayerArchitecture(cell: layer.cell, hiddenSize: n, recurrence: .kronecker(factorShapes: shapes,
+                rank: rank),
                                           hasBias: layer.hasBias)
         }
         let target: KRUArchitecture

@@ -35,7 +35,9 @@ enum TrainingData {
     }
 
     /// `directory/name`.
-    static func file(_ name: String, in directory: String) -> String { (directory as NSString).appendingPathComponent(name) }
+    static func file(_ name: String, in directory: String) -> String {
+        (directory as NSString).appendingPathComponent(name)
+    }
 }
 
 // MARK: Character language modelling
@@ -69,7 +71,8 @@ extension TrainingData {
         return (task, training, DataFingerprint(files: [bytes] + (validBytes.map { [$0] } ?? [])))
     }
 
-    private static func encode(_ task: CharacterTask, _ text: String, _ path: String) throws(TrainingRunError) -> [Int] {
+    private static func encode(_ task: CharacterTask, _ text: String,
+                               _ path: String) throws(TrainingRunError) -> [Int] {
         switch task.encode(text) {
         case .success(let tokens): return tokens
         case .failure(let error): throw .data("\(path): \(error)")
@@ -83,7 +86,8 @@ extension TrainingData {
     /// Sequence classification (pixel MNIST and friends): validation accuracy. Reads `{train,valid}-inputs.npy`
     /// (N × T × D floats) and `{train,valid}-targets.npy` (N integer classes) from the directory; the class count is
     /// one more than the largest training label.
-    static func classification(_ directory: String, batchSize: Int, evaluation: EvaluationSettings) throws(TrainingRunError)
+    static func classification(_ directory: String, batchSize: Int,
+                               evaluation: EvaluationSettings) throws(TrainingRunError)
         -> (ExampleTraining, SequenceClassificationTask, DataFingerprint) {
         var files: [Data] = []
         let training = try classificationSplit("train", in: directory, classCount: nil, files: &files)
@@ -102,16 +106,21 @@ extension TrainingData {
         var files: [Data] = []
         let training = try pianoRollSplit("train", in: directory, files: &files)
         let validation = try pianoRollSplit("valid", in: directory, files: &files)
-        let task = ExampleTraining(unit: "nats/frame", lossUnit: "nats/frame", higherIsBetter: false, itemUnit: "pieces",
+        let task = ExampleTraining(unit: "nats/frame", lossUnit: "nats/frame", higherIsBetter: false,
+                                   itemUnit: "pieces",
                                    batchSize: batchSize, draw: { training.randomBatch(size: $0, random: &$1) },
-                                   measure: { validation.frameNegativeLogLikelihood(of: $0, batchSize: 64, threads: evaluation.threads,
-                                                                                    precision: evaluation.precision) })
+                                   measure: {
+                                       validation.frameNegativeLogLikelihood(of: $0, batchSize: 64, threads: evaluation.threads,
+                                                                             precision: evaluation.precision)
+                                   })
         return (task, training, DataFingerprint(files: files))
     }
 
-    private static func classificationSplit(_ name: String, in directory: String, classCount: Int?,
-                                            files: inout [Data]) throws(TrainingRunError) -> SequenceClassificationTask {
-        let inputsPath = file("\(name)-inputs.npy", in: directory), targetsPath = file("\(name)-targets.npy", in: directory)
+    private static func classificationSplit(
+        _ name: String, in directory: String, classCount: Int?, files: inout [Data]
+    ) throws(TrainingRunError) -> SequenceClassificationTask {
+        let inputsPath = file("\(name)-inputs.npy", in: directory)
+        let targetsPath = file("\(name)-targets.npy", in: directory)
         let inputBytes = try read(inputsPath), targetBytes = try read(targetsPath)
         files += [inputBytes, targetBytes]
         let inputs = try array(inputBytes, path: inputsPath), targets = try array(targetBytes, path: targetsPath)
@@ -137,7 +146,8 @@ extension TrainingData {
 
     private static func pianoRollSplit(_ name: String, in directory: String,
                                        files: inout [Data]) throws(TrainingRunError) -> PianoRollTask {
-        let rollsPath = file("\(name)-rolls.npy", in: directory), lengthsPath = file("\(name)-lengths.npy", in: directory)
+        let rollsPath = file("\(name)-rolls.npy", in: directory)
+        let lengthsPath = file("\(name)-lengths.npy", in: directory)
         let rollBytes = try read(rollsPath), lengthBytes = try read(lengthsPath)
         files += [rollBytes, lengthBytes]
         let rolls = try array(rollBytes, path: rollsPath), lengths = try array(lengthBytes, path: lengthsPath)

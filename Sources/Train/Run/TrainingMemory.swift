@@ -42,9 +42,10 @@ enum TrainingMemory {
         let needed = bytes(architecture, rows: rowCount, precision: precision, threads: threads, keepBest: keepBest)
         guard needed <= available else {
             let parameters = ParameterLayout(architecture: architecture).scalarCount
-            throw .usage("this run would need about \(text(needed)) of memory (\(count(steps)) steps × \(count(Double(sequences))) "
-                         + "sequences per pass, \(count(Double(parameters))) parameters), more than this machine's "
-                         + "\(text(available)); use shorter sequences, a smaller batch or a smaller model")
+            throw .usage("this run would need about \(text(needed)) of memory (\(count(steps)) steps × "
+                         + "\(count(Double(sequences))) sequences per pass, \(count(Double(parameters))) parameters), "
+                         + "more than this machine's \(text(available)); use shorter sequences, a smaller batch or a "
+                         + "smaller model")
         }
     }
 
@@ -58,7 +59,8 @@ enum TrainingMemory {
             value /= 1000
             unit += 1
         }
-        return unit == 0 ? "\(Int(value)) bytes" : String(format: value >= 100 ? "%.0f %@" : "%.1f %@", value, units[unit])
+        return unit == 0 ? "\(Int(value)) bytes" : String(format: value >= 100 ? "%.0f %@" : "%.1f %@", value,
+                                                          units[unit])
     }
 
     /// A count with thousands separators (or in powers of ten when huge).

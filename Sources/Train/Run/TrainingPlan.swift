@@ -50,8 +50,11 @@ public struct TrainingPlan {
         let shapes: [KroneckerFactorShape]?
         switch model.factors {
         case nil where model.cell == .kru:
-            guard let n = model.hidden else { throw .usage("a kru cell needs --hidden (its factors are then chosen) or --factors") }
-            shapes = n == 1 ? [.square(1)] : try factorShapes(.automatic(n & (n - 1) == 0 ? .twoByTwoChain : .primeChain), n)
+            guard let n = model.hidden else {
+                throw .usage("a kru cell needs --hidden (its factors are then chosen) or --factors")
+            }
+            let rule: FactorSpecification.AutomaticFactors = n & (n - 1) == 0 ? .twoByTwoChain : .primeChain
+            shapes = n == 1 ? [.square(1)] : try factorShapes(.automatic(rule), n)
             let chosen = FactorSpecification.shapes(shapes!)
             note = "--factors not given: N = \(n) as \(shapes!.count) factors (--factors \(chosen))"
         case nil, .none?:
@@ -64,7 +67,8 @@ public struct TrainingPlan {
         case .shapes?:
             let n = model.factors!.size ?? 0
             if let hidden = model.hidden, hidden != n {
-                throw .usage("--hidden \(hidden) is not the product of the factor sizes \(model.factors!) (\(n > 0 ? "\(n)" : "unequal rows and columns"))")
+                let product = n > 0 ? "\(n)" : "unequal rows and columns"
+                throw .usage("--hidden \(hidden) is not the product of the factor sizes \(model.factors!) (\(product))")
             }
             shapes = try factorShapes(model.factors!, n)
         }
@@ -73,15 +77,18 @@ public struct TrainingPlan {
         model.factors = shapes.map(FactorSpecification.shapes) ?? FactorSpecification.none
         let layer: LayerArchitecture
         if model.cell == .kru {
-            layer = LayerArchitecture(hiddenSize: n, activation: model.activation, factorShapes: shapes!, rank: model.rank)
+            layer = LayerArchitecture(hiddenSize: n, activation: model.activation, factorShapes: shapes!,
+                                      rank: model.rank)
         } else {
             layer = LayerArchitecture(cell: model.cell, hiddenSize: n,
-                                      recurrence: shapes.map { .kronecker(factorShapes: $0, rank: model.rank) } ?? .dense)
+                                      recurrence: shapes.map { .kronecker(factorShapes: $0,
+                                                                          rank: model.rank) } ?? .dense)
         }
         return (layer, model, note)
     }
 
-    private static func factorShapes(_ specification: FactorSpecification, _ n: Int) throws(TrainingRunError) -> [KroneckerFactorShape] {
+    private static func factorShapes(_ specification: FactorSpecification,
+                                     _ n: Int) throws(TrainingRunError) -> [KroneckerFactorShape] {
         do {
             guard let shapes = try specification.shapes(for: n) else { throw FactorSpecificationError("no factors") }
             return shapes
@@ -101,7 +108,8 @@ public struct TrainingPlan {
         }
         func fits(_ architecture: KRUArchitecture, steps: Double, sequences: Int) throws(TrainingRunError) {
             try TrainingMemory.check(architecture, rows: steps * Double(sequences), steps: steps, sequences: sequences,
-                                     precision: settings.precision, threads: settings.threads, keepBest: settings.keepBest)
+                                     precision: settings.precision, threads: settings.threads,
+                                     keepBest: settings.keepBest)
         }
         let sequences = max(settings.batch, SyntheticTraining.validationSequences)
         switch task {
@@ -109,26 +117,31 @@ public struct TrainingPlan {
             let kind = SyntheticTraining.Kind.copy(CopyMemoryTask(delay: delay))
             let model = try architecture { try kind.architecture(layers: layers) }
             try fits(model, steps: Double(delay) + Double(2 * CopyMemoryTask.recallCount), sequences: sequences)
-            return (SyntheticTraining(kind: kind, batchSize: settings.batch, seed: settings.seed, evaluation: evaluation), model, nil)
+            return (SyntheticTraining(kind: kind, batchSize: settings.batch, seed: settings.seed,
+                                      evaluation: evaluation), model, nil)
         case .adding(let length):
             let kind = SyntheticTraining.Kind.adding(AddingTask(length: length))
             let model = try architecture { try kind.architecture(layers: layers) }
             try fits(model, steps: Double(length), sequences: sequences)
-            return (SyntheticTraining(kind: kind, batchSize: settings.batch, seed: settings.seed, evaluation: evaluation), model, nil)
+            return (SyntheticTraining(kind: kind, batchSize: settings.batch, seed: settings.seed,
+                                      evaluation: evaluation), model, nil)
         case .charlm(let data, let valid, let bptt):
             let (characters, training, fingerprint) = try TrainingData.characters(
-                data: data, valid: valid, vocabulary: vocabulary, streams: settings.batch, bptt: bptt, evaluation: evaluation)
+                data: data, valid: valid, vocabulary: vocabulary, streams: settings.batch, bptt: bptt,
+                evaluation: evaluation)
             let model = try architecture { try characters.architecture(layers: layers, embeddingWidth: embedding) }
             try fits(model, steps: Double(bptt), sequences: settings.batch)
             return (training, model, fingerprint)
         case .classify(let directory):
-            let (training, examples, fingerprint) = try TrainingData.classification(directory, batchSize: settings.batch,
+            let (training, examples, fingerprint) = try TrainingData.classification(directory,
+                batchSize: settings.batch,
                                                                                  evaluation: evaluation)
             let model = try architecture { try examples.architecture(layers: layers) }
             try fits(model, steps: Double(examples.length), sequences: max(settings.batch, 100))
             return (training, model, fingerprint)
         case .music(let directory):
-            let (training, rolls, fingerprint) = try TrainingData.music(directory, batchSize: settings.batch, evaluation: evaluation)
+            let (training, rolls, fingerprint) = try TrainingData.music(directory, batchSize: settings.batch,
+                                                                        evaluation: evaluation)
             let model = try architecture { try rolls.architecture(layers: layers) }
             try fits(model, steps: Double(rolls.lengths.max()! - 1), sequences: sequences)
             return (training, model, fingerprint)
@@ -170,7 +183,8 @@ extension TrainingPlan {
     /// at its own T or the one given (a curriculum); any other model on `source.data`, as its inputs and outputs say:
     /// a character model as `charlm`, a sequence classifier as `classify`, a Bernoulli-output vector model as `music`.
     /// `settings.task` and `settings.model` are filled in from the model.
-    public static func finetune(_ source: FinetuneSource, settings: TrainingSettings) throws(TrainingRunError) -> TrainingPlan {
+    public static func finetune(_ source: FinetuneSource,
+                                settings: TrainingSettings) throws(TrainingRunError) -> TrainingPlan {
         var settings = settings
         settings.task = nil
         settings.model = nil
@@ -197,7 +211,8 @@ extension TrainingPlan {
             guard network.architecture != loaded.architecture else {
                 throw .usage("\(source.model) has no dense recurrence for --factors \(factors) to factor")
             }
-            notes.append("factored the dense recurrences as --factors \(factors) --rank \(source.rank): relative errors "
+            notes.append("factored the dense recurrences as --factors \(factors) --rank \(source.rank): relative "
+                         + "errors "
                          + errors.map { String(format: "%.3g", $0) }.joined(separator: ", "))
             settings.finetuneFactors = .init(specification: factors, rank: source.rank)
         }
@@ -205,7 +220,8 @@ extension TrainingPlan {
         settings.task = task
         settings.finetuneSource = TrainingSettings.fileName(source.model)
         let evaluation = EvaluationSettings(threads: settings.threads, precision: settings.precision)
-        let built = try taskAndArchitecture(task, layers: network.architecture.layers, embedding: network.architecture.embeddingWidth,
+        let built = try taskAndArchitecture(task, layers: network.architecture.layers,
+                                            embedding: network.architecture.embeddingWidth,
                                             vocabulary: network.architecture.vocabulary, settings: settings,
                                             evaluation: evaluation)
         guard built.architecture == network.architecture else {
@@ -214,9 +230,11 @@ extension TrainingPlan {
         settings.data = built.fingerprint
         // Keep who made the model and how it was converted; the training record is the fine-tuning's.
         let kept = file.metadata.filter { entry in
-            (entry.key.hasPrefix("general.") && entry.key != "general.creation_tool") || entry.key.hasPrefix("kru.convert.")
+            (entry.key.hasPrefix("general.") && entry.key != "general.creation_tool")
+                || entry.key.hasPrefix("kru.convert.")
         }
-        return TrainingPlan(settings: settings, task: built.task, network: network, random: KRURandom(seed: settings.seed),
+        return TrainingPlan(settings: settings, task: built.task, network: network,
+                            random: KRURandom(seed: settings.seed),
                             tool: "kru finetune", keptMetadata: kept, notes: notes)
     }
 
@@ -225,7 +243,8 @@ extension TrainingPlan {
     private static func finetuneTask(_ source: FinetuneSource, file: KRUFile,
                                      architecture: KRUArchitecture) throws(TrainingRunError) -> TrainingSettings.Task {
         let model = source.model
-        guard case .string(let recorded)? = file.metadata(TrainingRecordKey.task), recorded == "copy" || recorded == "adding" else {
+        guard case .string(let recorded)? = file.metadata(TrainingRecordKey.task),
+              recorded == "copy" || recorded == "adding" else {
             if source.delay != nil || source.length != nil {
                 throw .usage("--delay and --length are for copy-memory and adding models; \(model) is neither")
             }
@@ -235,14 +254,18 @@ extension TrainingPlan {
             case (nil, .categorical, .last): return .classify(data: data)
             case (nil, .bernoulli, .every): return .music(data: data)
             default:
-                throw .usage("\(model): kru finetune trains character models, sequence classifiers, piano-roll models and "
+                throw .usage("\(model): kru finetune trains character models, sequence classifiers, piano-roll "
+                             + "models and "
                              + "copy/adding models; this model is none of them")
             }
         }
-        if source.data != nil { throw .usage("\(model) is a \(recorded) model: it trains on generated sequences, not --data") }
+        if source.data != nil {
+            throw .usage("\(model) is a \(recorded) model: it trains on generated sequences, not --data")
+        }
         let isCopy = recorded == "copy"
         if isCopy ? source.length != nil : source.delay != nil {
-            throw .usage("\(model) is a \(recorded) model: give \(isCopy ? "--delay" : "--length"), not \(isCopy ? "--length" : "--delay")")
+            let (wanted, other) = isCopy ? ("--delay", "--length") : ("--length", "--delay")
+            throw .usage("\(model) is a \(recorded) model: give \(wanted), not \(other)")
         }
         let (key, flag, given, minimum) = isCopy ? (TrainingRecordKey.delay, "--delay", source.delay, 1)
             : (TrainingRecordKey.length, "--length", source.length, 2)
@@ -251,7 +274,8 @@ extension TrainingPlan {
             length = Int(value)
         }
         guard let t = length else {
-            throw .usage("\(model): \(key) is missing or out of range (\(minimum)…\(longestRecordedLength)); give \(flag)")
+            throw .usage("\(model): \(key) is missing or out of range (\(minimum)…\(longestRecordedLength)); "
+                         + "give \(flag)")
         }
         return isCopy ? .copy(delay: t) : .adding(length: t)
     }

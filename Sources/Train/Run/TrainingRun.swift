@@ -107,7 +107,8 @@ public final class TrainingRun {
             guard loss.isFinite else {
                 let kept = FileManager.default.fileExists(atPath: options.checkpointPath)
                     ? "; the last good checkpoint \(options.checkpointPath) is kept" : ""
-                throw TrainingRunError(.diverged, "step \(step): the training loss became \(loss)\(kept) (try a smaller --lr or --clip)")
+                throw TrainingRunError(
+                    .diverged, "step \(step): the training loss became \(loss)\(kept) (try a smaller --lr or --clip)")
             }
             progress.lastLoss = loss
             progress.step = step
@@ -119,12 +120,16 @@ public final class TrainingRun {
             if regular || last {
                 let validation = task.validate(trainer.network)
                 progress.history.append(validation)
-                if settings.keepBest, isBest(validation, progress) { progress.best = (step, validation, trainer.network.parameters) }
-                observe(.validation(TrainingLogRecord(step: step, learningRate: trainer.optimizer.learningRate, loss: loss,
+                if settings.keepBest, isBest(validation, progress) {
+                    progress.best = (step, validation, trainer.network.parameters)
+                }
+                observe(.validation(TrainingLogRecord(step: step, learningRate: trainer.optimizer.learningRate,
+                                                      loss: loss,
                                                       lossUnit: task.lossUnit, validation: validation, unit: task.unit,
                                                       items: progress.items, seconds: progress.seconds)))
             }
-            observe(.update(step: step, steps: settings.steps, loss: loss, validation: progress.history.last, items: progress.items))
+            observe(.update(step: step, steps: settings.steps, loss: loss, validation: progress.history.last,
+                            items: progress.items))
             if last {
                 if regular, checkpointInterval > 0 { try writeCheckpoint(trainer, progress) }
                 break
@@ -161,8 +166,8 @@ public final class TrainingRun {
         case .rmsprop: RMSprop(learningRate: settings.learningRate)
         }
         return KRUTrainer(network: network, optimizer: optimizer, configuration: .init(
-            unitaryPenalty: settings.lambda, clipNorm: settings.clip > 0 ? settings.clip : nil, threads: settings.threads,
-            recurrentLearningRateScale: settings.recurrentLearningRateScale, weightDecay: settings.weightDecay,
+            unitaryPenalty: settings.lambda, clipNorm: settings.clip > 0 ? settings.clip : nil,
+            threads: settings.threads, recurrentLearningRateScale: settings.recurrentLearningRateScale, weightDecay: settings.weightDecay,
             precision: settings.precision, dropout: settings.dropout, dropoutSeed: settings.seed))
     }
 
@@ -181,29 +186,36 @@ public final class TrainingRun {
     private func restore(_ trainer: KRUTrainer, _ progress: inout TrainingProgress,
                          _ observe: (TrainingEvent) -> Void) throws(TrainingRunError) {
         let path = options.checkpointPath
-        guard FileManager.default.fileExists(atPath: path) else { throw TrainingRunError(.noInput, "--resume: there is no checkpoint \(path)") }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw TrainingRunError(.noInput, "--resume: there is no checkpoint \(path)")
+        }
         let recorded: Int
         let checkpoint: TrainingCheckpoint
         do {
             let file = try KRUFile(path: path)
             guard case .int(let steps)? = file.metadata(TrainingRecordKey.steps), steps >= 1 else {
-                throw CheckpointError("\(TrainingRecordKey.steps) is missing")
+                throw TrainingCheckpointError("\(TrainingRecordKey.steps) is missing")
             }
             recorded = Int(steps)
             var earlier: [Int] = []
-            if case .intArray(let values)? = file.metadata(TrainingRecordKey.earlierSteps) { earlier = values.map { Int($0) } }
+            if case .intArray(let values)? = file.metadata(TrainingRecordKey.earlierSteps) {
+                earlier = values.map { Int($0) }
+            }
             var expected = settings
             if recorded != settings.steps, settings.schedule == .cosine { expected.earlierSteps = earlier + [recorded] }
             else { expected.earlierSteps = earlier }
             settings = expected
-            let comparable = expected.metadata.filter { $0.key != TrainingRecordKey.steps && $0.key != TrainingRecordKey.earlierSteps }
+            let comparable = expected.metadata.filter {
+                $0.key != TrainingRecordKey.steps && $0.key != TrainingRecordKey.earlierSteps
+            }
             if let data = settings.data, file.metadata(TrainingRecordKey.dataHash) != .string(data.hashText)
                 || file.metadata(TrainingRecordKey.dataBytes) != .int(Int64(data.bytes)) {
-                throw CheckpointError("the training data changed since this checkpoint was written (now \(data.bytes) bytes, "
-                                      + "\(data.hashText)); train from scratch or restore the data")
+                throw TrainingCheckpointError("the training data changed since this checkpoint was written (now "
+                                      + "\(data.bytes) bytes, \(data.hashText)); train from scratch or restore the data")
             }
-            checkpoint = try TrainingCheckpoint(path: path, architecture: trainer.network.architecture, configuration: comparable)
-        } catch let error as CheckpointError {
+            checkpoint = try TrainingCheckpoint(path: path, architecture: trainer.network.architecture,
+                                                configuration: comparable)
+        } catch let error as TrainingCheckpointError {
             throw .usage("\(path): \(error)")
         } catch {
             throw .data("\(path): \(error)")
@@ -216,7 +228,8 @@ public final class TrainingRun {
         if recorded != settings.steps {
             let how = settings.schedule == .cosine
                 ? "the cosine schedule continues over the new total (recorded in \(TrainingRecordKey.earlierSteps))"
-                : "the \(settings.schedule.rawValue) schedule does not depend on the total: the result equals an uninterrupted run of \(settings.steps) steps"
+                : "the \(settings.schedule.rawValue) schedule does not depend on the total: the result equals an "
+                    + "uninterrupted run of \(settings.steps) steps"
             observe(.note("resuming a run of \(recorded) steps for \(settings.steps): \(how)"))
         }
         trainer.network = checkpoint.network
@@ -234,7 +247,8 @@ public final class TrainingRun {
             throw TrainingRunError(.diverged, "step \(progress.step): a parameter became non-finite; the last good "
                                    + "checkpoint \(options.checkpointPath) is kept (try a smaller --lr or --clip)")
         }
-        let checkpoint = TrainingCheckpoint(network: trainer.network, optimizer: trainer.optimizer.state, progress: progress,
+        let checkpoint = TrainingCheckpoint(network: trainer.network, optimizer: trainer.optimizer.state,
+                                            progress: progress,
                                             configuration: configuration)
         do { try checkpoint.write(toPath: options.checkpointPath) } catch {
             throw TrainingRunError(.cannotCreate, "\(options.checkpointPath): \(error)")
@@ -247,7 +261,8 @@ public final class TrainingRun {
     private func writeModel(_ network: KRUNetwork, _ progress: TrainingProgress) throws(TrainingRunError) {
         typealias Key = TrainingRecordKey
         // No wall time: the same command must write the same bytes.
-        var record: [KRUMetadataEntry] = [.init("general.creation_tool", .string(plan.tool))] + plan.keptMetadata + configuration
+        var record: [KRUMetadataEntry] = [.init("general.creation_tool",
+                                                .string(plan.tool))] + plan.keptMetadata + configuration
         record += [
             .init(Key.validationMetric, .string(plan.task.unit)),
             .init(Key.validationHistory, .floatArray(progress.history)),

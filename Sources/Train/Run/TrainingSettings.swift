@@ -121,7 +121,8 @@ public struct TrainingSettings: Sendable, Equatable {
         func positive(_ name: String, _ value: Int) throws(TrainingRunError) {
             guard value >= 1 else { throw .usage("--\(name) must be at least 1, got \(value)") }
         }
-        func finite(_ name: String, _ value: Double, atLeast minimum: Double, strictly: Bool = false) throws(TrainingRunError) {
+        func finite(_ name: String, _ value: Double, atLeast minimum: Double,
+                    strictly: Bool = false) throws(TrainingRunError) {
             guard value.isFinite, strictly ? value > minimum : value >= minimum else {
                 let bound = strictly ? "greater than \(minimum.formatted)" : "at least \(minimum.formatted)"
                 throw .usage("--\(name) must be a finite number \(bound), got \(value)")
@@ -183,7 +184,9 @@ public struct TrainingSettings: Sendable, Equatable {
         ]
         if schedule == .step { entries.append(.init(Key.decayEvery, .int(Int64(decayEvery)))) }
         if keepBest { entries.append(.init(Key.keepBest, .bool(true))) }
-        if recurrentLearningRateScale != 1 { entries.append(.init(Key.recurrentLearningRateScale, .float(recurrentLearningRateScale))) }
+        if recurrentLearningRateScale != 1 {
+            entries.append(.init(Key.recurrentLearningRateScale, .float(recurrentLearningRateScale)))
+        }
         if weightDecay > 0 { entries.append(.init(Key.weightDecay, .float(weightDecay))) }
         // Absent means Double: every model trained before single precision existed.
         if precision == .single { entries.append(.init(Key.precision, .string(precision.rawValue))) }
@@ -230,7 +233,9 @@ public struct TrainingSettings: Sendable, Equatable {
         ]
         if model.cell == .kru { entries.append(.init(Key.activation, .string(model.activation.rawValue))) }
         if let embedding = model.embedding { entries.append(.init(Key.embedding, .int(Int64(embedding)))) }
-        if model.initialization != .random { entries.append(.init(Key.initialization, .string(model.initialization.rawValue))) }
+        if model.initialization != .random {
+            entries.append(.init(Key.initialization, .string(model.initialization.rawValue)))
+        }
         if model.layers != 1 { entries.append(.init(Key.layers, .int(Int64(model.layers)))) }
         return entries
     }

@@ -9,7 +9,7 @@ struct FactorWeights: @unchecked Sendable {
 }
 
 /// One Kronecker term K = W_0 ⊗ … ⊗ W_{F−1} applied to a worker's streams in single precision, and its backward
-/// pass — the algorithm of ``KroneckerChain`` (docs/KRONECKER.md) on a different layout, with the intermediates
+/// pass — the algorithm of ``KroneckerChain`` (docs/KRONECKER.md §8–10) on a different layout, with the intermediates
 /// kept by the forward pass instead of being recomputed.
 ///
 /// **Layout.** A batch of C vectors is stored stream-interleaved: element i of stream v at `i·C + v` (the

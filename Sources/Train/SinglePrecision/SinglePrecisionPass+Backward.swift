@@ -6,14 +6,16 @@ extension SinglePrecisionPass {
         let gradient = pool.buffer(layout.scalarCount, zeroed: true)
         let k = architecture.output.width, top = tapes.last!.output, width = architecture.layers.last!.outputSize
         // Readout: V̄ = Ȳᵀ·O, c̄ = Σ_rows Ȳ, Ō = Ȳ·V.
-        Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: k, n: width, k: rows, a: logitGradient.base, lda: k,
+        Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: k, n: width, k: rows,
+                      a: logitGradient.base, lda: k,
                       b: top.base, ldb: width, beta: 1, c: gradient.base + layout.readoutWeight.offset, ldc: width)
         let biasGradient = gradient.base + layout.readoutBias.offset
         for row in 0..<rows {
             for i in 0..<k { biasGradient[i] += logitGradient[row * k + i] }
         }
         var outputGradient = pool.buffer(rows * width, zeroed: false)
-        Gemm.multiply(threads: threads, transposeA: false, transposeB: false, m: rows, n: width, k: k, a: logitGradient.base, lda: k,
+        Gemm.multiply(threads: threads, transposeA: false, transposeB: false, m: rows, n: width, k: k,
+                      a: logitGradient.base, lda: k,
                       b: parameters.base + layout.readoutWeight.offset, ldb: width, beta: 0, c: outputGradient.base,
                       ldc: width)
         for l in architecture.layers.indices.reversed() {

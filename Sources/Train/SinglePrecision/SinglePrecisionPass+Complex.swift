@@ -10,7 +10,8 @@ extension SinglePrecisionPass {
         let slots = complexSlots(l)
         let n = architecture.layers[l].hiddenSize
         let (br, bi) = (parameters.base + slots.bias.realOffset, parameters.base + slots.bias.imaginaryOffset)
-        let (ur, ui) = (parameters.base + slots.inputWeight.realOffset, parameters.base + slots.inputWeight.imaginaryOffset)
+        let (ur, ui) = (parameters.base + slots.inputWeight.realOffset,
+                        parameters.base + slots.inputWeight.imaginaryOffset)
         for row in 0..<rows {
             (tape.z.re.base + row * n).update(from: br, count: n)
             (tape.z.im.base + row * n).update(from: bi, count: n)
@@ -105,8 +106,10 @@ extension SinglePrecisionPass {
         }
         PassArithmetic.addInOrder(workerGradients, into: gradient)
         // b̄ = Σ_rows z̄.
-        PassArithmetic.addColumnSums(zGradient.re.base, rows: rows, width: n, into: gradient.base + slots.bias.realOffset)
-        PassArithmetic.addColumnSums(zGradient.im.base, rows: rows, width: n, into: gradient.base + slots.bias.imaginaryOffset)
+        PassArithmetic.addColumnSums(zGradient.re.base, rows: rows, width: n,
+                                     into: gradient.base + slots.bias.realOffset)
+        PassArithmetic.addColumnSums(zGradient.im.base, rows: rows, width: n,
+                                     into: gradient.base + slots.bias.imaginaryOffset)
         return zGradient
     }
 
@@ -117,12 +120,15 @@ extension SinglePrecisionPass {
         let slots = complexSlots(l)
         let n = architecture.layers[l].hiddenSize, d = architecture.inputWidth(ofLayer: l)
         let (gr, gi) = (gradient.base + slots.inputWeight.realOffset, gradient.base + slots.inputWeight.imaginaryOffset)
-        let (ur, ui) = (parameters.base + slots.inputWeight.realOffset, parameters.base + slots.inputWeight.imaginaryOffset)
+        let (ur, ui) = (parameters.base + slots.inputWeight.realOffset,
+                        parameters.base + slots.inputWeight.imaginaryOffset)
         // z = U x with real x: Ū = z̄ xᵀ per plane, x̄ = Re(Uᴴ z̄) = Z̄_re·U_re + Z̄_im·U_im.
         let inputGradient = needsRowGradient(ofLayer: l) ? pool.buffer(rows * d, zeroed: false) : nil
-        addInputGradients(layer: l, zBar.re.base, width: n, weight: ur, weightGradient: gr, inputGradient: inputGradient?.base,
+        addInputGradients(layer: l, zBar.re.base, width: n, weight: ur, weightGradient: gr,
+                          inputGradient: inputGradient?.base,
                           accumulate: false, into: gradient)
-        addInputGradients(layer: l, zBar.im.base, width: n, weight: ui, weightGradient: gi, inputGradient: inputGradient?.base,
+        addInputGradients(layer: l, zBar.im.base, width: n, weight: ui, weightGradient: gi,
+                          inputGradient: inputGradient?.base,
                           accumulate: true, into: gradient)
         return inputGradient.flatMap { passDown($0, fromLayer: l, into: gradient) }
     }

@@ -30,7 +30,8 @@ extension SinglePrecisionPass {
     }
 
     /// out (rows × width, row stride `width`) += x·Wᵀ for layer `l`'s inputs x, W = `weight` (width × D).
-    func addInputProduct(layer l: Int, weight w: UnsafePointer<Float>, width: Int, into out: UnsafeMutablePointer<Float>) {
+    func addInputProduct(layer l: Int, weight w: UnsafePointer<Float>, width: Int,
+                         into out: UnsafeMutablePointer<Float>) {
         let d = architecture.inputWidth(ofLayer: l)
         switch layerInput(l) {
         case .rows(let x):
@@ -44,7 +45,8 @@ extension SinglePrecisionPass {
         case .embedded(let tokens, let embedding):
             let vocabulary = architecture.vocabulary!.count
             let table = pool.buffer(vocabulary * width, zeroed: false)
-            Gemm.multiply(threads: threads, transposeA: false, transposeB: true, m: vocabulary, n: width, k: d, a: embedding,
+            Gemm.multiply(threads: threads, transposeA: false, transposeB: true, m: vocabulary, n: width, k: d,
+                          a: embedding,
                           lda: d, b: w, ldb: d, beta: 0, c: table.base, ldc: width)
             for (row, token) in tokens.enumerated() {
                 let a = out + row * width, t = table.base + token * width
@@ -62,10 +64,12 @@ extension SinglePrecisionPass {
         let d = architecture.inputWidth(ofLayer: l)
         switch layerInput(l) {
         case .rows(let x):
-            Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: width, n: d, k: rows, a: a, lda: width,
+            Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: width, n: d, k: rows, a: a,
+                          lda: width,
                           b: x, ldb: d, beta: 1, c: gw, ldc: d)
             guard let inputGradient else { return }
-            Gemm.multiply(threads: threads, transposeA: false, transposeB: false, m: rows, n: d, k: width, a: a, lda: width,
+            Gemm.multiply(threads: threads, transposeA: false, transposeB: false, m: rows, n: d, k: width, a: a,
+                          lda: width,
                           b: w, ldb: d, beta: accumulate ? 1 : 0, c: inputGradient, ldc: d)
         case .oneHot(let tokens):
             for (row, token) in tokens.enumerated() {
@@ -78,9 +82,11 @@ extension SinglePrecisionPass {
                 let s = sums.base + token * width, g = a + row * width
                 for k in 0..<width { s[k] += g[k] }
             }
-            Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: width, n: d, k: vocabulary, a: sums.base,
+            Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: width, n: d, k: vocabulary,
+                          a: sums.base,
                           lda: width, b: embedding, ldb: d, beta: 1, c: gw, ldc: d)
-            Gemm.multiply(threads: threads, transposeA: false, transposeB: false, m: vocabulary, n: d, k: width, a: sums.base,
+            Gemm.multiply(threads: threads, transposeA: false, transposeB: false, m: vocabulary, n: d, k: width,
+                          a: sums.base,
                           lda: width, b: w, ldb: d, beta: 1, c: gradient.base + layout.embedding!.offset, ldc: d)
         }
     }

@@ -10,10 +10,10 @@ extension SinglePrecisionPass {
         let layer = architecture.layers[l], slots = realSlots(l)
         let n = layer.hiddenSize, gn = layer.gateCount * n
         let out = tape.inputPart.base
-        PassArithmetic.fillInputBiases(layer.cell, units: n, gates: gn, rows: rows,
-                                       biases: slots.biases.map { (UnsafePointer(parameters.base + $0.input.offset),
-                                                                   UnsafePointer(parameters.base + $0.recurrent.offset)) },
-                                       into: out)
+        let biases = slots.biases.map {
+            (UnsafePointer(parameters.base + $0.input.offset), UnsafePointer(parameters.base + $0.recurrent.offset))
+        }
+        PassArithmetic.fillInputBiases(layer.cell, units: n, gates: gn, rows: rows, biases: biases, into: out)
         addInputProduct(layer: l, weight: parameters.base + slots.inputWeight.offset, width: gn, into: out)
     }
 
@@ -44,7 +44,8 @@ extension SinglePrecisionPass {
                     for (g, terms) in gates.enumerated() {
                         for (index, term) in terms.enumerated() {
                             let intermediates = x + (n + (g * layer.rank + index) * chain.intermediateLength) * c
-                            chain.forward(term, kernels: kernels, x: Planes(re: x), intermediates: Planes(re: intermediates),
+                            chain.forward(term, kernels: kernels, x: Planes(re: x),
+                                          intermediates: Planes(re: intermediates),
                                           y: Planes(re: sum), columns: c, accumulate: index > 0)
                         }
                         kernels.deinterleave(sum, count: count, units: n, columns: c, into: out + g * n, ldd: gn,
@@ -54,7 +55,8 @@ extension SinglePrecisionPass {
                 kernels.cellForward(
                     layer.cell, rows: count, units: n, input: tape.inputPart.base + first * gn, recurrent: out,
                     recurrentBias: bias, previousH: previous,
-                    previousC: tape.initialC == nil ? nil : tape.previousC(step: t, stream: range.lowerBound, batchSize: b, units: n),
+                    previousC: tape.initialC == nil ? nil : tape.previousC(step: t, stream: range.lowerBound,
+                                                                           batchSize: b, units: n),
                     gates: tape.gates.base + first * gn, extra: tape.extra.base + first * n, h: tape.h.base + first * n)
             }
         }
@@ -102,13 +104,15 @@ extension SinglePrecisionPass {
                 kernels.cellBackward(
                     layer.cell, rows: count, units: n, gradH: gradH, gates: tape.gates.base + first * gn,
                     extra: tape.extra.base + first * n, h: tape.h.base + first * n, previousH: previous,
-                    previousC: tape.initialC == nil ? nil : tape.previousC(step: t, stream: range.lowerBound, batchSize: b, units: n),
+                    previousC: tape.initialC == nil ? nil : tape.previousC(step: t, stream: range.lowerBound,
+                                                                           batchSize: b, units: n),
                     cCarry: layer.cell == .lstm ? mine.cCarry.base : nil, hCarry: carry,
                     inputGradient: inputSide.base + first * gn, recurrentGradient: recurrentSide.base + first * gn)
                 if let dense {
                     // h̄_{t−1} += Rᵀ ā; at t = 0 it would be dropped (the truncation). W̄_hh is formed below.
                     guard t > 0 else { continue }
-                    kernels.smallGemm(m: count, n: n, k: gn, a: recurrentSide.base + first * gn, lda: gn, packed: dense.base,
+                    kernels.smallGemm(m: count, n: n, k: gn, a: recurrentSide.base + first * gn, lda: gn,
+                                      packed: dense.base,
                                       c: carry, ldc: n, accumulate: true)
                     continue
                 }
@@ -134,15 +138,18 @@ extension SinglePrecisionPass {
         }
         for lanes in laneGradients where lanes.count > 0 {
             for (i, tensor) in factorTensors.enumerated() {
-                kernels.reduceLanes(count: tensor.elementCount, lanes: lanes.base + laneOffsets[i], into: gradient.base + tensor.offset)
+                kernels.reduceLanes(count: tensor.elementCount, lanes: lanes.base + laneOffsets[i],
+                                    into: gradient.base + tensor.offset)
             }
         }
         if let denseSlot = slots.denseRecurrent {
             // W̄_hh = Σ_rows ā_h h_{t−1}ᵀ: rows of step 0 meet the initial state, the others the previous step's h.
             let g = gradient.base + denseSlot.offset
-            Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: gn, n: n, k: b, a: recurrentSide.base, lda: gn,
+            Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: gn, n: n, k: b,
+                          a: recurrentSide.base, lda: gn,
                           b: tape.initialH.base, ldb: n, beta: 1, c: g, ldc: n)
-            Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: gn, n: n, k: rows - b, a: recurrentSide.base + b * gn,
+            Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: gn, n: n, k: rows - b,
+                          a: recurrentSide.base + b * gn,
                           lda: gn, b: tape.h.base, ldb: n, beta: 1, c: g, ldc: n)
         }
         if let (bih, bhh) = slots.biases {

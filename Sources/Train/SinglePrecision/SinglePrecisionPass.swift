@@ -83,7 +83,8 @@ final class SinglePrecisionPass {
             guard case .real(let real) = slots, let dense = real.denseRecurrent else { return nil }
             let (gn, n) = (dense.shape[0], dense.shape[1]), kernels = TrainingKernels.preferred
             let transposed = pool.buffer(gn * n, zeroed: false)
-            kernels.transpose(rows: gn, columns: n, parameters.base + dense.offset, lds: n, into: transposed.base, ldd: gn)
+            kernels.transpose(rows: gn, columns: n, parameters.base + dense.offset, lds: n, into: transposed.base,
+                              ldd: gn)
             let forward = pool.buffer(kernels.packedCount(rows: n, columns: gn), zeroed: false)
             let backward = pool.buffer(kernels.packedCount(rows: gn, columns: n), zeroed: false)
             kernels.pack(transposed.base, rows: n, columns: gn, into: forward.base)

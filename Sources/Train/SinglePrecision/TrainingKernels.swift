@@ -92,7 +92,8 @@ struct TrainingKernels: @unchecked Sendable {
                      previousH: UnsafePointer<Float>, previousC: UnsafePointer<Float>?,
                      gates: UnsafeMutablePointer<Float>, extra: UnsafeMutablePointer<Float>,
                      h: UnsafeMutablePointer<Float>) {
-        table.cell_forward(Self.code(cell), rows, Int32(n), input, recurrent, recurrentBias, previousH, previousC, gates,
+        table.cell_forward(Self.code(cell), rows, Int32(n), input, recurrent, recurrentBias, previousH, previousC,
+                           gates,
                            extra, h)
     }
 
@@ -111,7 +112,8 @@ struct TrainingKernels: @unchecked Sendable {
     func activationForward(_ activation: ModelDescription.Activation, rows: Int, units: Int,
                            z: SplitPlanesPointer<Float>, beta: UnsafePointer<Float>?, h: SplitPlanesPointer<Float>,
                            output: UnsafeMutablePointer<Float>) {
-        table.complex_activation_forward(Self.code(activation), rows, Int32(units), z.re, z.im, beta, h.re, h.im, output)
+        table.complex_activation_forward(Self.code(activation), rows, Int32(units), z.re, z.im, beta, h.re, h.im,
+                                         output)
     }
 
     /// z̄ = act'(z)ᴴ h̄ with h̄ the gradient of the output rows plus the carry from the next step (if any); β̄

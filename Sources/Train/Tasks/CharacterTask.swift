@@ -82,7 +82,8 @@ public struct CharacterTask: Sendable {
         let scratch = PassScratch()
         for start in stride(from: 0, to: length, by: chunk) {
             let batch = Self.batch(tokens: tokens, streams: streams, start: start, length: min(chunk, length - start))
-            let outputs = network.outputs(for: batch, from: state, threads: threads, precision: precision, scratch: scratch)
+            let outputs = network.outputs(for: batch, from: state, threads: threads, precision: precision,
+                                          scratch: scratch)
             state = outputs.finalState
             guard case .classes(let targets) = batch.targets else { continue }
             for row in 0..<targets.count {
