@@ -26,8 +26,8 @@ struct Finetune: ParsableCommand {
     var delay: Count?
     @Option(help: "Adding-problem models: the sequence length T to train at (default: the model's kru.train.length).")
     var length: Count?
-    @Option(help: ArgumentHelp("Factor the model's dense recurrences first, as kru convert does: auto, auto2, sizes like 4x4x8 "
-                              + "or shapes like 2:3x3:2."))
+    @Option(help: ArgumentHelp("Factor the model's dense recurrences first, as kru convert does: auto, auto2, "
+                               + "sizes like 4x4x8 or shapes like 2:3x3:2."))
     var factors: String?
     @Option(help: "With --factors: Kronecker terms per gate block.") var rank = 1
     @OptionGroup var training: TrainingOptions

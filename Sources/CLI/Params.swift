@@ -15,8 +15,8 @@ struct Params: ParsableCommand {
     @Argument(help: "A .kru model (its first layer is compared).", completion: .file(extensions: ["kru"]))
     var model: String?
     @Option(help: "Hidden size N (default: the product of the factor sizes).") var hidden: Int?
-    @Option(help: ArgumentHelp("Kronecker factors: sizes like 2x2x2, shapes like 2:3x3:2, auto (two balanced) or auto2 (2×2 chain) "
-                              + "with --hidden."))
+    @Option(help: ArgumentHelp("Kronecker factors: sizes like 2x2x2, shapes like 2:3x3:2, auto (two balanced) or "
+                               + "auto2 (2×2 chain) with --hidden."))
     var factors: String?
     @Option(help: "Input width D.") var input: Int?
     @Option(help: "Output width K.") var output: Int?

@@ -32,8 +32,8 @@ struct Train: ParsableCommand {
     @Option(help: "charlm: embedding width (default: one-hot input).") var embedding: Int?
     @Option(help: "kru, rnn_tanh, rnn_relu, lstm or gru.") var cell = "kru"
     @Option(help: "Hidden size N (with factors: their product).") var hidden: Count?
-    @Option(help: ArgumentHelp("Kronecker factors: none, auto, auto2, sizes like 2x2x2, shapes like 2:3x3:2 (kru default: 2×2 from "
-                              + "--hidden)."))
+    @Option(help: ArgumentHelp("Kronecker factors: none, auto, auto2, sizes like 2x2x2, shapes like 2:3x3:2 (kru "
+                               + "default: 2×2 from --hidden)."))
     var factors: String?
     @Option(help: "Kronecker terms summed per recurrent block.") var rank = 1
     @Option(help: "Recurrent layers stacked.") var layers = 1

@@ -185,8 +185,8 @@ struct TrainCommandTests {
         let (long, extended) = (Self.temporary("long.kru"), Self.temporary("extended.kru"))
         defer { [long, extended, extended + ".checkpoint"].forEach { try? FileManager.default.removeItem(atPath: $0) } }
         func train(_ out: String, _ steps: String, _ extra: [String] = []) throws -> Int32 {
-            try CLITests.kru(arguments: ["train", "--task", "adding", "--length", "6", "--factors", "2x2", "--steps", steps,
-                                         "--validate-every", "4", "--out", out] + extra).status
+            try CLITests.kru(arguments: ["train", "--task", "adding", "--length", "6", "--factors", "2x2",
+                                         "--steps", steps, "--validate-every", "4", "--out", out] + extra).status
         }
         #expect(try train(long, "15") == 0)
         #expect(try train(extended, "9") == 0)

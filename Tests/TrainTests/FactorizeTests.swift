@@ -27,7 +27,10 @@ struct FactorizeTests {
                     let w1 = source.values(of: source.layout.tensor(for: .recurrentFactor(layer: 0, gate: g, term: 0,
                         factor: 1))!).real
                     for i in 0..<6 {
-                        for j in 0..<6 { dense.parameters[tensor.offset + (g * 6 + i) * 6 + j] = w0[(i / 3) * 2 + j / 3] * w1[(i % 3) * 3 + j % 3] }
+                        for j in 0..<6 {
+                            let product = w0[(i / 3) * 2 + j / 3] * w1[(i % 3) * 3 + j % 3]
+                            dense.parameters[tensor.offset + (g * 6 + i) * 6 + j] = product
+                        }
                     }
                 }
             } else {

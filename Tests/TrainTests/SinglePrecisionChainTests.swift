@@ -14,7 +14,8 @@ struct SinglePrecisionChainTests {
         }
     }
 
-    static let cases: [Case] = TrainingKernels.Variant.allCases.filter { TrainingKernels($0) != nil }.flatMap { variant in
+    static let variants = TrainingKernels.Variant.allCases.filter { TrainingKernels($0) != nil }
+    static let cases: [Case] = variants.flatMap { variant in
         KroneckerChainTests.shapeSets.flatMap { shapes in
             [true, false].map { Case(variant: variant, shapes: shapes, complex: $0) }
         }
@@ -45,7 +46,9 @@ struct SinglePrecisionChainTests {
                        SplitBuffer(count: streams * reference.maxLength))
         let y = SplitBuffer(count: streams * rows), xBar = SplitBuffer(count: streams * columns)
         let gradients = c.shapes.map { SplitBuffer(count: $0.entryCount) }
-        let intermediates = (0..<max(c.shapes.count - 1, 0)).map { _ in SplitBuffer(count: streams * reference.maxLength) }
+        let intermediates = (0..<max(c.shapes.count - 1, 0)).map { _ in
+            SplitBuffer(count: streams * reference.maxLength)
+        }
         reference.apply(factors: weights.map { $0.pointer() }, x: x.pointer(), y: y.pointer(), batch: streams,
                         scratch: (scratch.0.pointer(), scratch.1.pointer()), accumulate: false)
         reference.backward(factors: weights.map { $0.pointer() }, factorGradients: gradients.map { $0.pointer() },
@@ -64,10 +67,13 @@ struct SinglePrecisionChainTests {
             }
             return out
         }
-        func planes(_ split: SplitPlanes<Float>) -> Planes { Planes(re: split.re.base, im: c.complex ? split.im.base : nil) }
+        func planes(_ split: SplitPlanes<Float>) -> Planes {
+            Planes(re: split.re.base, im: c.complex ? split.im.base : nil)
+        }
         let storage = weights.enumerated().map { f, w -> (SplitPlanes<Float>, SplitPlanes<Float>) in
             let shape = c.shapes[f]
-            let forward = SplitPlanes<Float>(count: shape.entryCount), adjoint = SplitPlanes<Float>(count: shape.entryCount)
+            let forward = SplitPlanes<Float>(count: shape.entryCount)
+            let adjoint = SplitPlanes<Float>(count: shape.entryCount)
             for p in 0..<shape.rows {
                 for q in 0..<shape.columns {
                     forward.re[p * shape.columns + q] = Float(w.re[p * shape.columns + q])
@@ -79,9 +85,10 @@ struct SinglePrecisionChainTests {
             return (forward, adjoint)
         }
         let term = storage.enumerated().map { f, pair in
-            FactorWeights(shape: c.shapes[f], weights: ConstantPlanes(re: pair.0.re.base, im: c.complex ? UnsafePointer(pair.0.im.base) : nil),
-                          adjoint: ConstantPlanes(re: pair.1.re.base,
-                                                  im: c.complex ? UnsafePointer(pair.1.im.base) : nil))
+            FactorWeights(
+                shape: c.shapes[f],
+                weights: ConstantPlanes(re: pair.0.re.base, im: c.complex ? UnsafePointer(pair.0.im.base) : nil),
+                adjoint: ConstantPlanes(re: pair.1.re.base, im: c.complex ? UnsafePointer(pair.1.im.base) : nil))
         }
         let xs = interleaved(x, length: columns), yBars = interleaved(yBar, length: rows)
         let ys = SplitPlanes<Float>(count: rows * padded), xBars = SplitPlanes<Float>(count: columns * padded)

@@ -23,7 +23,8 @@ struct SinglePrecisionPassTests {
         for (i, layer) in (kru + TestNetworks.realLayers).enumerated() {
             let input = TestNetworks.InputKind.allCases[i % 3]
             let output = ModelDescription.OutputKind.allCases[i % 3]
-            let name = layer.isComplex ? "kru \(layer.activation!.rawValue)" : "\(layer.cell.rawValue) \(layer.recurrence == .dense ? "dense" : "kronecker")"
+            let recurrence = layer.recurrence == .dense ? "dense" : "kronecker"
+            let name = layer.isComplex ? "kru \(layer.activation!.rawValue)" : "\(layer.cell.rawValue) \(recurrence)"
             cases.append(Case(name: name, layers: [layer], input: input, output: output,
                               steps: i % 4 == 3 ? .last : .every))
         }

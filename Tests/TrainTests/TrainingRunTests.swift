@@ -37,7 +37,8 @@ struct TrainingRunTests {
     @Test func resumingWithMoreStepsEqualsTheLongerRun() throws {
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let straight = directory.appendingPathComponent("straight.kru").path, extended = directory.appendingPathComponent("extended.kru").path
+        let straight = directory.appendingPathComponent("straight.kru").path
+        let extended = directory.appendingPathComponent("extended.kru").path
         var notes: [String] = []
         try Self.run(Self.settings(steps: 33), .init(modelPath: straight), notes: &notes)
         try Self.run(Self.settings(steps: 20), .init(modelPath: extended), notes: &notes)
@@ -45,7 +46,9 @@ struct TrainingRunTests {
         options.resume = true
         try Self.run(Self.settings(steps: 33), options, notes: &notes)
         #expect(FileManager.default.contents(atPath: straight) == FileManager.default.contents(atPath: extended))
-        #expect(notes.contains { $0.contains("resuming a run of 20 steps for 33") && $0.contains("equals an uninterrupted run") })
+        #expect(notes.contains {
+            $0.contains("resuming a run of 20 steps for 33") && $0.contains("equals an uninterrupted run")
+        })
 
         // A finished run cannot be resumed without more steps; fewer than done is refused too.
         for steps in [33, 10] {

@@ -70,7 +70,8 @@ struct TruncatedBPTTTests {
                 let network = TestNetworks.randomNetwork(architecture, seed: 151)
                 let batch = TestNetworks.batch(architecture, length: 4, batchSize: 3, seed: 152)
                 var random = KRURandom(seed: 153)
-                for dropout in [nil, DropoutMasks.draw(probability: 0.3, architecture: architecture, rows: 12, random: &random)] {
+                let masks = DropoutMasks.draw(probability: 0.3, architecture: architecture, rows: 12, random: &random)
+                for dropout in [nil, masks] {
                     let scratch = PassScratch()
                     let fresh = network.lossAndGradient(on: batch, from: nil, threads: 2, precision: precision,
                                                         dropout: dropout, scratch: scratch)

@@ -64,7 +64,8 @@ public struct TrainingCheckpoint: Sendable {
 
     /// Reads a checkpoint of a run of `architecture` whose configuration is `configuration`.
     ///
-    /// - Throws: `KRUFormatError` for a damaged file; ``TrainingCheckpointError`` when it belongs to another configuration
+    /// - Throws: `KRUFormatError` for a damaged file; ``TrainingCheckpointError`` when it belongs to another
+    /// configuration
     ///   (naming the first differing setting) or its contents do not fit the architecture.
     public init(path: String, architecture: KRUArchitecture, configuration: [KRUMetadataEntry]) throws {
         let file = try KRUFile(path: path)
@@ -73,7 +74,9 @@ public struct TrainingCheckpoint: Sendable {
             throw TrainingCheckpointError("written by another run: \(entry.key) is \(stored) there, \(entry.value) now")
         }
         func int(_ key: String) throws -> Int {
-            guard case .int(let v)? = file.metadata(key), v >= 0 else { throw TrainingCheckpointError("\(key) is missing or negative") }
+            guard case .int(let v)? = file.metadata(key), v >= 0 else {
+                throw TrainingCheckpointError("\(key) is missing or negative")
+            }
             return Int(v)
         }
         func float(_ key: String) throws -> Double {
@@ -89,7 +92,9 @@ public struct TrainingCheckpoint: Sendable {
         let parameters = try KRUNetwork.parameters(of: architecture, from: file)
         var buffers: [String: [Double]] = [:]
         for info in file.tensors where info.name.hasPrefix("checkpoint.optimizer.") {
-            guard info.shape == [parameters.count] else { throw TrainingCheckpointError("\(info.name) does not fit the \(parameters.count) parameters") }
+            guard info.shape == [parameters.count] else {
+                throw TrainingCheckpointError("\(info.name) does not fit the \(parameters.count) parameters")
+            }
             buffers[String(info.name.dropFirst("checkpoint.optimizer.".count))] = try file.tensor(info).doubles()
         }
         var state: RecurrentState?
@@ -102,12 +107,15 @@ public struct TrainingCheckpoint: Sendable {
                 }
                 return RecurrentState.Layer(real: try plane("real"), imaginary: try plane("imaginary"), cell: try plane("cell"))
             })
-            guard state!.fits(architecture, batchSize: batch) else { throw TrainingCheckpointError("the carried state does not fit the model") }
+            guard state!.fits(architecture, batchSize: batch) else {
+                throw TrainingCheckpointError("the carried state does not fit the model")
+            }
         }
         var best: (step: Int, validation: Double, parameters: [Double])?
         if file.metadata("kru.checkpoint.best_step") != nil {
             guard let info = file.tensorInfo(named: "checkpoint.best_parameters"), info.shape == [parameters.count] else {
-                throw TrainingCheckpointError("checkpoint.best_parameters is missing or does not fit the \(parameters.count) parameters")
+                throw TrainingCheckpointError(
+                    "checkpoint.best_parameters is missing or does not fit the \(parameters.count) parameters")
             }
             best = (try int("kru.checkpoint.best_step"), try float("kru.checkpoint.best_validation"), try file.tensor(info).doubles())
         }

@@ -20,13 +20,14 @@ extension KRUNetwork {
             case .kronecker(let rank, let count):
                 let shapes = try (0..<count).map { f -> KroneckerFactorShape in
                     func shape(gate g: Int, term t: Int) -> [Int] {
-                        file.tensorInfo(named: ModelTensorName.recurrentFactor(layer: l, gate: g, term: t, factor: f))!.shape
+                        file.tensorInfo(named: ModelTensorName.recurrentFactor(layer: l, gate: g, term: t,
+                                                                               factor: f))!.shape
                     }
                     let first = shape(gate: 0, term: 0)
                     for g in 0..<layer.cell.gateCount {
                         for t in 0..<rank where shape(gate: g, term: t) != first {
-                            throw ArchitectureError("layer \(l): factor \(f) of block \(g), term \(t) differs in shape from "
-                                                    + "block 0, term 0")
+                            throw ArchitectureError(
+                                "layer \(l): factor \(f) of block \(g), term \(t) differs in shape from block 0, term 0")
                         }
                     }
                     return KroneckerFactorShape(rows: first[0], columns: first[1])

@@ -110,7 +110,8 @@ extension TrainingData {
                                    itemUnit: "pieces",
                                    batchSize: batchSize, draw: { training.randomBatch(size: $0, random: &$1) },
                                    measure: {
-                                       validation.frameNegativeLogLikelihood(of: $0, batchSize: 64, threads: evaluation.threads,
+                                       validation.frameNegativeLogLikelihood(of: $0, batchSize: 64,
+                                                                             threads: evaluation.threads,
                                                                              precision: evaluation.precision)
                                    })
         return (task, training, DataFingerprint(files: files))

@@ -167,7 +167,8 @@ public final class TrainingRun {
         }
         return KRUTrainer(network: network, optimizer: optimizer, configuration: .init(
             unitaryPenalty: settings.lambda, clipNorm: settings.clip > 0 ? settings.clip : nil,
-            threads: settings.threads, recurrentLearningRateScale: settings.recurrentLearningRateScale, weightDecay: settings.weightDecay,
+            threads: settings.threads, recurrentLearningRateScale: settings.recurrentLearningRateScale,
+            weightDecay: settings.weightDecay,
             precision: settings.precision, dropout: settings.dropout, dropoutSeed: settings.seed))
     }
 
@@ -210,8 +211,9 @@ public final class TrainingRun {
             }
             if let data = settings.data, file.metadata(TrainingRecordKey.dataHash) != .string(data.hashText)
                 || file.metadata(TrainingRecordKey.dataBytes) != .int(Int64(data.bytes)) {
-                throw TrainingCheckpointError("the training data changed since this checkpoint was written (now "
-                                      + "\(data.bytes) bytes, \(data.hashText)); train from scratch or restore the data")
+                throw TrainingCheckpointError(
+                    "the training data changed since this checkpoint was written (now \(data.bytes) bytes, "
+                        + "\(data.hashText)); train from scratch or restore the data")
             }
             checkpoint = try TrainingCheckpoint(path: path, architecture: trainer.network.architecture,
                                                 configuration: comparable)

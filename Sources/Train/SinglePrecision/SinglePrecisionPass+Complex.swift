@@ -32,7 +32,8 @@ extension SinglePrecisionPass {
             let count = range.count, c = columns[w], stepFloats = tape.stepStride[w], sum = sums[w].pointer()
             for t in 0..<steps {
                 let first = (t * b + range.lowerBound) * n
-                let previous = t == 0 ? tape.initial.pointer(at: range.lowerBound * n) : tape.h.pointer(at: first - b * n)
+                let previous = t == 0 ? tape.initial.pointer(at: range.lowerBound * n)
+                    : tape.h.pointer(at: first - b * n)
                 let x = tape.chain[w].pointer(at: t * stepFloats)
                 kernels.interleave(previous.re, count: count, units: n, lds: n, into: x.re, columns: c)
                 kernels.interleave(previous.im, count: count, units: n, lds: n, into: x.im, columns: c)
@@ -61,7 +62,8 @@ extension SinglePrecisionPass {
         // carry Kᴴ z̄_{t+1} as rows and interleaved, δ_F and the chain's two scratch buffers.
         let workerGradients = partition.ranges.map { _ in pool.buffer(layout.scalarCount, zeroed: true) }
         let scratch = partition.ranges.indices.map { w in
-            (carry: pool.split(partition.ranges[w].count * n, zeroed: false),  // written at step t + 1 before step t reads it
+            // The carry is written at step t + 1 before step t reads it.
+            (carry: pool.split(partition.ranges[w].count * n, zeroed: false),
              interleaved: pool.split(n * columns[w], zeroed: false), delta: pool.split(n * columns[w], zeroed: false),
              chain: (pool.split(chain.maxLength * columns[w], zeroed: false),
                      pool.split(chain.maxLength * columns[w], zeroed: false)))

@@ -66,7 +66,8 @@ extension SinglePrecisionPass {
     /// input rows when a layer below (or the embedding) needs it.
     func backwardRealLayer(_ l: Int, tape: SingleRealTape, outputGradient: FloatBuffer,
                            into gradient: FloatBuffer) -> FloatBuffer? {
-        let layer = architecture.layers[l], slots = realSlots(l), chain = chains[l], kernels = kernels, gates = factors[l]
+        let layer = architecture.layers[l], slots = realSlots(l), chain = chains[l], kernels = kernels
+        let gates = factors[l]
         let n = layer.hiddenSize, gn = layer.gateCount * n, b = batchSize, d = architecture.inputWidth(ofLayer: l)
         let inputSide = pool.buffer(rows * gn, zeroed: false)
         let recurrentSide = layer.cell == .gru ? pool.buffer(rows * gn, zeroed: false) : inputSide
@@ -74,8 +75,12 @@ extension SinglePrecisionPass {
         // Factor gradients as 8 partial sums per entry per worker (see TrainingKernels.modeGradient), reduced below in
         // worker order: the result does not depend on timing.
         let factorTensors = slots.factors.flatMap { $0.flatMap { $0 } }
-        let laneOffsets = factorTensors.reduce(into: [0]) { $0.append($0.last! + $1.elementCount * TrainingKernels.gradientLanes) }
-        let laneGradients = partition.ranges.map { _ in pool.buffer(chain == nil ? 0 : laneOffsets.last!, zeroed: true) }
+        let laneOffsets = factorTensors.reduce(into: [0]) {
+            $0.append($0.last! + $1.elementCount * TrainingKernels.gradientLanes)
+        }
+        let laneGradients = partition.ranges.map { _ in
+            pool.buffer(chain == nil ? 0 : laneOffsets.last!, zeroed: true)
+        }
         let scratch = partition.ranges.indices.map { w in
             let (count, c, length) = (partition.ranges[w].count, columns[w], chain?.maxLength ?? 0)
             return (carry: pool.buffer(count * n, zeroed: true), cCarry: pool.buffer(count * n, zeroed: true),

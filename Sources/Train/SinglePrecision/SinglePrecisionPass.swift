@@ -60,7 +60,9 @@ final class SinglePrecisionPass {
         self.parameters = parameters
         partition = BatchPartition(batchSize: batch.batchSize, workers: workers)
         columns = partition.ranges.map { ($0.count + 7) / 8 * 8 }
-        chains = architecture.layers.map { $0.factorShapes.isEmpty ? nil : SinglePrecisionChain(shapes: $0.factorShapes) }
+        chains = architecture.layers.map {
+            $0.factorShapes.isEmpty ? nil : SinglePrecisionChain(shapes: $0.factorShapes)
+        }
         var adjoints: [FloatBuffer] = []
         factors = layout.layers.map { slots in
             let tensors: [[[ParameterTensor]]] = switch slots {
@@ -116,7 +118,8 @@ final class SinglePrecisionPass {
         -> (ConstantPlanes, ConstantPlanes, FloatBuffer) {
         let (p, q) = (tensor.shape[0], tensor.shape[1])
         let adjoint = FloatBuffer(count: tensor.scalarCount)
-        let re = parameters.base + tensor.realOffset, im = tensor.isComplex ? parameters.base + tensor.imaginaryOffset : nil
+        let re = parameters.base + tensor.realOffset
+        let im = tensor.isComplex ? parameters.base + tensor.imaginaryOffset : nil
         for i in 0..<p {
             for j in 0..<q {
                 adjoint[j * p + i] = re[i * q + j]

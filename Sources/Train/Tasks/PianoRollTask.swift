@@ -66,7 +66,8 @@ public struct PianoRollTask: Sendable {
         let scratch = PassScratch()
         for start in stride(from: 0, to: count, by: batchSize) {
             let batch = self.batch(Array(start..<min(start + batchSize, count)))
-            let loss = network.loss(on: batch, from: nil, threads: threads, precision: precision, scratch: scratch)  // mean of Σ_keys BCE
+            // The mean over scored frames of Σ_keys BCE.
+            let loss = network.loss(on: batch, from: nil, threads: threads, precision: precision, scratch: scratch)
             sum += loss * Double(batch.scoredCount)
             frames += batch.scoredCount
         }

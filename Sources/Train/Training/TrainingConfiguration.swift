@@ -26,8 +26,9 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var dropoutSeed: UInt64
 
     public init(unitaryPenalty: Double = 0, clipNorm: Double? = nil, chunkLength: Int? = nil,
-                threads: Int = KRUNetwork.defaultThreads, recurrentLearningRateScale: Double = 1, weightDecay: Double = 0,
-                precision: TrainingPrecision = .double, dropout: Double = 0, dropoutSeed: UInt64 = 0) {
+                threads: Int = KRUNetwork.defaultThreads, recurrentLearningRateScale: Double = 1,
+                weightDecay: Double = 0, precision: TrainingPrecision = .double, dropout: Double = 0,
+                dropoutSeed: UInt64 = 0) {
         precondition(chunkLength.map { $0 >= 1 } ?? true, "a chunk needs at least one step")
         precondition(threads >= 1, "at least one thread")
         precondition(recurrentLearningRateScale >= 0, "a learning-rate scale cannot be negative")
