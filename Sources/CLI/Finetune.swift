@@ -45,6 +45,6 @@ struct Finetune: ParsableCommand {
         source.rank = rank
         let settings = training.settings(task: nil)
         try runTraining({ () throws(TrainingRunError) in try TrainingPlan.finetune(source, settings: settings) },
-                        training)
+                        training, inputs: [model])
     }
 }

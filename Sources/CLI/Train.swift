@@ -60,7 +60,7 @@ struct Train: ParsableCommand {
         model.initialization = initialization
         var settings = training.settings(task: try taskSettings())
         settings.model = model
-        try runTraining({ () throws(TrainingRunError) in try TrainingPlan.train(settings) }, training)
+        try runTraining({ () throws(TrainingRunError) in try TrainingPlan.train(settings) }, training, inputs: [])
     }
 
     private func taskSettings() throws -> TrainingSettings.Task {

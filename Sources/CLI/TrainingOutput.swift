@@ -4,8 +4,14 @@ import Foundation
 import KRUTrain
 
 /// Runs a planned training run for `kru train` and `kru finetune` and prints what it reports: notes on standard
-/// error, the progress line, `--log` records, and the summary (text or JSON).
-func runTraining(_ plan: () throws(TrainingRunError) -> TrainingPlan, _ options: TrainingOptions) throws {
+/// error, the progress line, `--log` records, and the summary (text or JSON). The outputs — model, checkpoint, log —
+/// are checked before any work (docs/CLI.md); `inputs` are the command's input files, which no output may replace.
+func runTraining(_ plan: () throws(TrainingRunError) -> TrainingPlan, _ options: TrainingOptions,
+                 inputs: [String?]) throws {
+    let readFrom = inputs + [options.data, options.valid]
+    for output in [options.out, options.runOptions.checkpointPath, options.log].compactMap({ $0 }) {
+        try checkOutput(output, notOverwriting: readFrom)
+    }
     openblas_set_num_threads(1)  // the trainer's own workers do the parallel work
     do {
         let run = TrainingRun(plan: try plan(), options: options.runOptions)

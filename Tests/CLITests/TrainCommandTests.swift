@@ -205,4 +205,17 @@ struct TrainCommandTests {
         let model = try KRUModel(path: out)
         #expect(model.description.layers.count == 2 && model.description.layers.allSatisfy { $0.cell == .lstm })
     }
+
+    /// An output that cannot be created is refused before any training (status 73), the model's, the checkpoint's
+    /// and the log's alike.
+    @Test func unwritableOutputsAreRefusedBeforeTraining() throws {
+        let out = Self.temporary("fine.kru")
+        for extra in [["--out", "/nonexistent/dir/x.kru"], ["--out", out, "--checkpoint", "/nonexistent/dir/x.ckpt"],
+                      ["--out", out, "--log", "/nonexistent/dir/log.jsonl"], ["--out", "/dev/null"]] {
+            let result = try CLITests.kru(arguments: ["train", "--task", "copy", "--hidden", "8", "--steps", "100000"] + extra)
+            #expect(result.status == 73, "\(extra): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1)
+        }
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
 }
