@@ -122,9 +122,3 @@ struct TrainingThroughputBenchmark {
                                       charactersPerSecond: lstm.characters_per_second)
     }
 }
-
-/// A failure of the benchmark itself (not of a check).
-struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
