@@ -9,6 +9,11 @@ func runBenchmarks(_ options: BenchOptions) throws -> BenchReport {
     let batchSizes = [1, 32]
     let hiddenSize = 1024
     let allocationIterations = 1000
+    let torchScript = "tools/bench_torch_training.py"
+    if options.torch != nil, !FileManager.default.isReadableFile(atPath: torchScript) {
+        // Before minutes of measuring, not after.
+        throw BenchError("--torch runs \(torchScript), which is not here: run kru-bench from the repository root")
+    }
 
     let blas = OpenBLASInfo.current()
     var kernelProbe = RandomData(seed: 1)
@@ -31,7 +36,7 @@ func runBenchmarks(_ options: BenchOptions) throws -> BenchReport {
     if let python = options.torch {
         progress("PyTorch training throughput (\(python))")
         peers.append(try TrainingThroughputBenchmark.measurePyTorch(
-            python: python, script: "tools/bench_torch_training.py", quick: options.quick))
+            python: python, script: torchScript, quick: options.quick))
     }
 
     let zooModels = try ZooModelBenchmark(policy: policy, tokensPerCall: options.quick ? 200 : 2000).run(paths: options.models)

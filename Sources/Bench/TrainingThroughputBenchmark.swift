@@ -98,14 +98,19 @@ struct TrainingThroughputBenchmark {
         }
     }
 
-    /// Runs tools/bench_torch_training.py with `python` (a venv with torch) on the same model.
+    /// Runs tools/bench_torch_training.py with `python` (a venv with torch) on the same model. `python` is a path
+    /// or a command name looked up on PATH (`--torch python3`), as a shell would.
     static func measurePyTorch(python: String, script: String, quick: Bool) throws -> PeerTrainingThroughput {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, "--json", "--cells", "lstm", "--seconds", quick ? "1" : "3"]
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [python, script, "--json", "--cells", "lstm", "--seconds", quick ? "1" : "3"]
         let output = Pipe()
         process.standardOutput = output
-        try process.run()
+        do {
+            try process.run()
+        } catch {
+            throw BenchError("cannot run \(python) \(script): \(error.localizedDescription)")
+        }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         struct Report: Decodable {
