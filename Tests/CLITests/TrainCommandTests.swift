@@ -212,7 +212,8 @@ struct TrainCommandTests {
         let out = Self.temporary("fine.kru")
         for extra in [["--out", "/nonexistent/dir/x.kru"], ["--out", out, "--checkpoint", "/nonexistent/dir/x.ckpt"],
                       ["--out", out, "--log", "/nonexistent/dir/log.jsonl"], ["--out", "/dev/null"]] {
-            let result = try CLITests.kru(arguments: ["train", "--task", "copy", "--hidden", "8", "--steps", "100000"] + extra)
+            let result = try CLITests.kru(
+                arguments: ["train", "--task", "copy", "--hidden", "8", "--steps", "100000"] + extra)
             #expect(result.status == 73, "\(extra): \(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == 1)
         }

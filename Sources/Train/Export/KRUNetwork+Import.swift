@@ -26,8 +26,8 @@ extension KRUNetwork {
                     let first = shape(gate: 0, term: 0)
                     for g in 0..<layer.cell.gateCount {
                         for t in 0..<rank where shape(gate: g, term: t) != first {
-                            throw ArchitectureError(
-                                "layer \(l): factor \(f) of block \(g), term \(t) differs in shape from block 0, term 0")
+                            throw ArchitectureError("layer \(l): factor \(f) of block \(g), term \(t) differs in shape "
+                                                    + "from block 0, term 0")
                         }
                     }
                     return KroneckerFactorShape(rows: first[0], columns: first[1])
