@@ -61,6 +61,7 @@ struct CLIError: Error, CustomStringConvertible {
             case .usage: .usage
             case .data: .dataError
             case .noInput: .noInput
+            case .io: .ioError
             case .cannotCreate: .cannotCreate
             case .diverged: .software
             }

@@ -121,7 +121,7 @@ struct TrainingRunTests {
             try Self.run(settings, options, notes: &notes)
             Issue.record("resumed on changed data")
         } catch let error as TrainingRunError {
-            #expect(error.description.contains("training data changed"), "\(error)")
+            #expect(error.kind == .data && error.description.contains("training data changed"), "\(error)")
         }
     }
 

@@ -1,28 +1,41 @@
 import Foundation
 import KRUConvert
+import KRUFormat
 import KRUInference
 
 /// Reads a run's data — texts and .npy arrays — and turns it into a ``TrainingTask``, checking it before it is
 /// used: files exist and are regular, fit in memory, decode (UTF-8, NumPy), and have the shapes the task needs.
 enum TrainingData {
-    /// The bytes of a data file.
-    static func read(_ path: String) throws(TrainingRunError) -> Data {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw TrainingRunError(.noInput, "\(path): no such file")
+    /// Checks that `path` names a regular file (through symbolic links) and returns its size: never a FIFO or
+    /// device, which could block or never end, nor a directory.
+    static func requireRegularFile(_ path: String) throws(TrainingRunError) -> Int {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw TrainingRunError(.noInput, "cannot open \(path): \(String(cString: strerror(errno)))")
         }
-        guard !isDirectory.boolValue else { throw TrainingRunError(.noInput, "\(path) is a directory, not a file") }
-        let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw TrainingRunError(.noInput, "\(path) is \(fileTypeName(info.st_mode)), not a regular file")
+        }
+        return Int(info.st_size)
+    }
+
+    /// The bytes of a data file that fits in memory.
+    static func read(_ path: String) throws(TrainingRunError) -> Data {
+        let size = try requireRegularFile(path)
         // A token takes 8 bytes per character of text; refuse what could not be held rather than start swapping.
         let available = Int(clamping: ProcessInfo.processInfo.physicalMemory)
         guard size <= available / 16 else {
-            throw .usage("\(path) has \(TrainingMemory.text(size)); a run on it would need more than this machine's "
-                         + "\(TrainingMemory.text(available)) of memory")
+            throw .data("\(path) has \(TrainingMemory.text(size)); a run on it would need more than this machine's "
+                        + "\(TrainingMemory.text(available)) of memory")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TrainingRunError(.noInput, "\(path): cannot read it")
+        let handle: FileHandle
+        do { handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path)) } catch {
+            throw TrainingRunError(.noInput, "cannot open \(path): \(error.localizedDescription)")
         }
-        return data
+        defer { try? handle.close() }
+        do { return try handle.readToEnd() ?? Data() } catch {
+            throw TrainingRunError(.io, "\(path): reading failed (\(error.localizedDescription))")
+        }
     }
 
     static func text(_ data: Data, path: String) throws(TrainingRunError) -> String {
@@ -61,10 +74,10 @@ extension TrainingData {
             tokens.removeLast(tail)
         }
         guard CharacterTask.streamLength(tokenCount: tokens.count, streams: streams) >= 1 else {
-            throw .usage("\(path): \(tokens.count) training characters are too few for \(streams) streams")
+            throw .data("\(path): \(tokens.count) training characters are too few for \(streams) streams")
         }
         guard validTokens.count >= 2 else {
-            throw .usage("the validation text needs at least 2 characters (give --valid or a longer --data)")
+            throw .data("the validation text needs at least 2 characters (give --valid or a longer --data)")
         }
         let training = CharacterTraining(tokens: tokens, validTokens: validTokens, streams: streams, bptt: bptt,
                                          evaluation: evaluation)

@@ -191,13 +191,13 @@ extension TrainingPlan {
         try settings.validate()
         if let delay = source.delay, delay < 1 { throw .usage("--delay must be at least 1, got \(delay)") }
         if let length = source.length, length < 2 { throw .usage("--length must be at least 2, got \(length)") }
-        guard FileManager.default.fileExists(atPath: source.model) else {
-            throw TrainingRunError(.noInput, "\(source.model): no such file")
-        }
+        _ = try TrainingData.requireRegularFile(source.model)
         let file: KRUFile, loaded: KRUNetwork
         do {
             file = try KRUFile(path: source.model)
             loaded = try KRUNetwork(file: file)
+        } catch let error as KRUFormatError where error.code == .io {
+            throw TrainingRunError(.io, "\(source.model): \(error)")
         } catch {
             throw .data("\(source.model): \(error)")
         }
@@ -225,7 +225,7 @@ extension TrainingPlan {
                                             vocabulary: network.architecture.vocabulary, settings: settings,
                                             evaluation: evaluation)
         guard built.architecture == network.architecture else {
-            throw .usage("\(source.model): its inputs and outputs do not fit the \(task.name) data it would train on")
+            throw .data("\(source.model): its inputs and outputs do not fit the \(task.name) data it would train on")
         }
         settings.data = built.fingerprint
         // Keep who made the model and how it was converted; the training record is the fine-tuning's.
@@ -254,7 +254,7 @@ extension TrainingPlan {
             case (nil, .categorical, .last): return .classify(data: data)
             case (nil, .bernoulli, .every): return .music(data: data)
             default:
-                throw .usage("\(model): kru finetune trains character models, sequence classifiers, piano-roll "
+                throw .data("\(model): kru finetune trains character models, sequence classifiers, piano-roll "
                              + "models and "
                              + "copy/adding models; this model is none of them")
             }

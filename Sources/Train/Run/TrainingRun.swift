@@ -211,14 +211,19 @@ public final class TrainingRun {
             }
             if let data = settings.data, file.metadata(TrainingRecordKey.dataHash) != .string(data.hashText)
                 || file.metadata(TrainingRecordKey.dataBytes) != .int(Int64(data.bytes)) {
-                throw TrainingCheckpointError(
-                    "the training data changed since this checkpoint was written (now \(data.bytes) bytes, "
+                // An input inconsistent with another (the checkpoint): bad data, not a wrong command line.
+                throw TrainingRunError(.data,
+                    "\(path): the training data changed since this checkpoint was written (now \(data.bytes) bytes, "
                         + "\(data.hashText)); train from scratch or restore the data")
             }
             checkpoint = try TrainingCheckpoint(path: path, architecture: trainer.network.architecture,
                                                 configuration: comparable)
+        } catch let error as TrainingRunError {
+            throw error
         } catch let error as TrainingCheckpointError {
             throw .usage("\(path): \(error)")
+        } catch let error as KRUFormatError where error.code == .io {
+            throw TrainingRunError(.io, "\(path): \(error)")
         } catch {
             throw .data("\(path): \(error)")
         }

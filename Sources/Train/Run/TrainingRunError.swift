@@ -6,8 +6,10 @@ public struct TrainingRunError: Error, Sendable, Equatable, CustomStringConverti
         case usage
         /// Input data or a checkpoint has the wrong content (EX_DATAERR).
         case data
-        /// An input file cannot be opened (EX_NOINPUT).
+        /// An input file does not exist, cannot be opened, or is not a regular file (EX_NOINPUT).
         case noInput
+        /// Reading an input failed part-way (EX_IOERR).
+        case io
         /// An output file cannot be created (EX_CANTCREAT).
         case cannotCreate
         /// The loss became NaN or infinite; the run stopped, its last good checkpoint kept (EX_SOFTWARE).
