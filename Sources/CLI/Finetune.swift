@@ -9,15 +9,15 @@ struct Finetune: ParsableCommand {
             Every parameter trains — Kronecker factors, input and readout weights, biases — and the model keeps its \
             structure. A character model (tokens in, a categorical output every step) trains on --data text with the \
             model's own vocabulary (characters outside it are an error); a vector model with a categorical output \
-            at the last step trains as --task classify does, and a vector model with Bernoulli outputs every step as --task \
-            music does, on a directory of .npy arrays. A copy-memory or adding model (kru.train.task copy or adding) \
-            trains on fresh sequences of its task, at its own T or at the --delay or --length given — a curriculum: \
-            train at a short T, then fine-tune at a longer one. --factors (the grammar of kru train and kru convert) \
-            first replaces the model's dense recurrences by their nearest Kronecker products, as kru convert does, \
-            then trains the result. The written model \
-            keeps the original's general.* metadata and kru.convert.* provenance and adds kru.finetune.* records.
+            at the last step trains as --task classify does, and a vector model with Bernoulli outputs every step as \
+            --task music does, on a directory of .npy arrays. A copy-memory or adding model (kru.train.task copy or \
+            adding) trains on fresh sequences of its task, at its own T or at the --delay or --length given — a \
+            curriculum: train at a short T, then fine-tune at a longer one. --factors (the grammar of kru train and \
+            kru convert) first replaces the model's dense recurrences by their nearest Kronecker products, as kru \
+            convert does, then trains the result. The written model keeps the original's general.* metadata and \
+            kru.convert.* provenance and adds kru.finetune.* records.
             Example: kru finetune converted.kru --data data/kjv/train.txt --valid data/kjv/valid.txt --steps 2000 \
-            --lr 5e-4 --lambda 0 --out finetuned.kru
+            --lr 5e-4 --lambda 0 -o finetuned.kru
             """
     )
 

@@ -20,35 +20,30 @@ struct Train: ParsableCommand {
             a learning-rate warm-up and schedule; single precision (default) or double. Checkpoints every \
             --checkpoint-every steps; --resume continues with the same result as an uninterrupted run, and with a \
             larger --steps extends it. Results depend only on the command (including --threads).
-            Example: kru train --task copy --delay 100 --hidden 128 --steps 1500 --out copy.kru
+            Example: kru train --task copy --delay 100 --hidden 128 --steps 1500 -o copy.kru
             """
     )
 
     enum Task: String, ExpressibleByArgument, CaseIterable { case copy, adding, charlm, classify, music }
 
-    @Option(help: "copy, adding, charlm, classify or music.") var task: Task
+    @Option(help: "The task to train on.") var task: Task
     @Option(help: "Copy: the delay T.") var delay: Count = 100
     @Option(help: "Adding: the sequence length T.") var length: Count = 100
     @Option(help: "charlm: embedding width (default: one-hot input).") var embedding: Int?
-    @Option(help: "kru, rnn_tanh, rnn_relu, lstm or gru.") var cell = "kru"
+    @Option(help: "The recurrent cell: complex KRU or a real RNN, LSTM or GRU.") var cell: ModelDescription.Cell = .kru
     @Option(help: "Hidden size N (with factors: their product).") var hidden: Count?
     @Option(help: ArgumentHelp("Kronecker factors: none, auto, auto2, sizes like 2x2x2, shapes like 2:3x3:2 (kru "
                                + "default: 2×2 from --hidden)."))
     var factors: String?
     @Option(help: "Kronecker terms summed per recurrent block.") var rank = 1
     @Option(help: "Recurrent layers stacked.") var layers = 1
-    @Option(help: "kru cells: modrelu, split_relu or split_tanh.") var activation = "modrelu"
+    @Option(help: "kru cells: the nonlinearity of the complex state.")
+    var activation: ModelDescription.Activation = .modReLU
     @Option(help: "Kronecker factors start Haar-random unitary/orthogonal (random) or as the identity (identity).")
     var initialization: TrainingSettings.Model.Initialization = .random
     @OptionGroup var training: TrainingOptions
 
     func run() throws {
-        guard let cell = ModelDescription.Cell(rawValue: cell) else {
-            throw usage("--cell takes kru, rnn_tanh, rnn_relu, lstm or gru, got \(cell)")
-        }
-        guard let activation = ModelDescription.Activation(rawValue: activation) else {
-            throw usage("--activation takes modrelu, split_relu or split_tanh, got \(activation)")
-        }
         var model = TrainingSettings.Model(cell: cell, hidden: hidden?.value)
         if let factors {
             do { model.factors = try FactorSpecification(parsing: factors) } catch { throw usage("\(error)") }

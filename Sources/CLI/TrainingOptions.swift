@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KRUInference
 import KRUTrain
 
 /// The options every training command shares (`kru train`, `kru finetune`): the optimisation, the schedule, the
@@ -12,32 +13,54 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "charlm: truncated BPTT window in characters.") var bptt: Count = 100
     @Option(help: "Parameter updates (with --resume: more than recorded continues the run).") var steps: Count = 1000
     @Option(help: "Sequences (streams for charlm) per batch.") var batch: Count = 16
-    @Option(help: "adam or rmsprop.") var optimizer: TrainingSettings.Optimizer = .adam
+    @Option(help: "The optimiser.") var optimizer: TrainingSettings.Optimizer = .adam
     @Option(help: "Peak learning rate.") var lr = 2e-3
-    @Option(help: "Learning-rate schedule after the warm-up: constant, cosine (to 5 % of --lr at the last step) or step (×0.5 every --decay-every updates).")
+    @Option(help: ArgumentHelp("Learning-rate schedule after the warm-up: constant, cosine (to 5 % of --lr at the "
+                               + "last step) or step (×0.5 every --decay-every updates)."))
     var schedule: TrainingSettings.Schedule = .constant
     @Option(help: "Updates of linear learning-rate warm-up.") var warmup = 0
     @Option(help: "step schedule: halve the rate every this many updates.") var decayEvery = 1000
-    @Option(help: "The recurrent matrices' learning rate as a fraction of --lr (long sequences need them to move slowly).")
+    @Option(help: ArgumentHelp("The recurrent matrices' learning rate as a fraction of --lr (long sequences need "
+                               + "them to move slowly)."))
     var recurrentLrScale = 1.0
-    @Option(help: "Decoupled weight decay (AdamW): weight matrices shrink by lr × this each update; biases and Kronecker factors do not (0 = off).")
+    @Option(help: ArgumentHelp("Decoupled weight decay (AdamW): weight matrices shrink by lr × this each update; "
+                               + "biases and Kronecker factors do not (0 = off)."))
     var weightDecay = 0.0
     @Option(help: "Strength λ of the soft unitary penalty on Kronecker factors (0 = off).") var lambda = 0.01
     @Option(help: "Clip the gradient to this norm (0 = off).") var clip = 1.0
     @Option(help: "Inverted dropout between layers and before the readout (0 = off).") var dropout = 0.0
     @Option(help: "Seed of the initialisation, the data and dropout.") var seed: UInt64 = 1
     @Option(help: "Worker threads (results depend on it).") var threads = 2
-    @Option(help: "single (fast) or double (the reference arithmetic).") var precision: TrainingPrecision = .single
+    @Option(help: "The arithmetic: single is fast, double the reference.") var precision: TrainingPrecision = .single
     @Option(help: "Validate every this many steps.") var validateEvery = 50
-    @Option(help: "The .kru model to write.") var out: String
-    @Option(help: "Checkpoint file (default: --out with .checkpoint appended).") var checkpoint: String?
-    @Option(help: "Write a checkpoint every this many steps (default: --validate-every; 0 = never).") var checkpointEvery: Int?
+    @Option(name: [.short, .customLong("output")], help: "The .kru model to write (atomically; required).",
+            completion: .file(extensions: ["kru"]))
+    var output: String?
+    /// The spelling before every command wrote `-o/--output`: the model cards' commands still use it.
+    @Option(name: .customLong("out"), help: .hidden) var legacyOutput: String?
+    @Option(help: "Checkpoint file (default: the output with .checkpoint appended).") var checkpoint: String?
+    @Option(help: "Write a checkpoint every this many steps (default: --validate-every; 0 = never).")
+    var checkpointEvery: Int?
     @Flag(help: "Continue from the checkpoint; the result equals an uninterrupted run's.") var resume = false
-    @Flag(help: "Early stopping: write the parameters of the best validation instead of the last ones.") var keepBest = false
-    @Option(help: "Stop (with a checkpoint) after this many updates in this run; --resume continues.") var stopAfter: Int?
-    @Option(help: "Append one JSON line per validation to this file (step, learning rate, loss, validation, seconds): a record of long runs.")
+    @Flag(help: "Early stopping: write the parameters of the best validation instead of the last ones.")
+    var keepBest = false
+    @Option(help: "Stop (with a checkpoint) after this many updates in this run; --resume continues.")
+    var stopAfter: Int?
+    @Option(help: ArgumentHelp("Append one JSON line per validation to this file (step, learning rate, loss, "
+                               + "validation, seconds): a record of long runs."))
     var log: String?
     @Flag(help: "Print the summary as JSON.") var json = false
+
+    /// The model file to write: `-o/--output`, or the hidden `--out`.
+    var out: String { output ?? legacyOutput! }
+
+    func validate() throws {
+        switch (output, legacyOutput) {
+        case (nil, nil): throw ValidationError("missing -o/--output, the .kru model to write")
+        case (_?, _?): throw ValidationError("give -o/--output once (--out is its old spelling)")
+        default: break
+        }
+    }
 
     /// The settings these options give a run of `task`.
     func settings(task: TrainingSettings.Task?) -> TrainingSettings {
@@ -100,6 +123,8 @@ struct Count: ExpressibleByArgument, ExpressibleByIntegerLiteral {
 }
 
 extension TrainingPrecision: ExpressibleByArgument {}
+extension ModelDescription.Cell: ExpressibleByArgument {}
+extension ModelDescription.Activation: ExpressibleByArgument {}
 extension TrainingSettings.Optimizer: ExpressibleByArgument {}
 extension TrainingSettings.Schedule: ExpressibleByArgument {}
 extension TrainingSettings.Model.Initialization: ExpressibleByArgument {}

@@ -19,7 +19,7 @@ struct TrainCommandTests {
         defer { try? FileManager.default.removeItem(atPath: out) }
         let result = try CLITests.kru("train", "--task", "copy", "--delay", "10", "--hidden", "32",
                                       "--factors", "2x2x2x2x2", "--steps", "300", "--lr", "0.005", "--seed", "1",
-                                      "--threads", "2", "--validate-every", "50", "--out", out, "--json")
+                                      "--threads", "2", "--validate-every", "50", "-o", out, "--json")
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.isEmpty)  // no progress line when standard error is a pipe
         let summary = try Self.json(result.stdout)
@@ -46,7 +46,7 @@ struct TrainCommandTests {
         let out = Self.temporary("adding.kru")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let result = try CLITests.kru("train", "--task", "adding", "--length", "10", "--factors", "2x2x2",
-                                      "--steps", "20", "--out", out, "--json")
+                                      "--steps", "20", "-o", out, "--json")
         #expect(result.status == 0, "\(result.stderr)")
         let summary = try Self.json(result.stdout)
         #expect(abs((summary["baseline"] as? Double ?? 0) - 1.0 / 6.0) < 1e-12)
@@ -59,8 +59,8 @@ struct TrainCommandTests {
     @Test func identityInitializationIsUsedAndRecorded() throws {
         let out = Self.temporary("identity.kru")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let result = try CLITests.kru("train", "--task", "copy", "--delay", "5", "--factors", "2x2", "--steps", "1", "--lr", "1e-12",
-                                      "--lambda", "0", "--initialization", "identity", "--out", out)
+        let result = try CLITests.kru("train", "--task", "copy", "--delay", "5", "--factors", "2x2", "--steps", "1",
+                                      "--lr", "1e-12", "--lambda", "0", "--initialization", "identity", "-o", out)
         #expect(result.status == 0, "\(result.stderr)")
         let model = try KRUModel(path: out)
         let file = try KRUFile(path: out)
@@ -77,10 +77,11 @@ struct TrainCommandTests {
         let out = Self.temporary("decay.kru")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let result = try CLITests.kru("train", "--task", "adding", "--length", "6", "--factors", "2x2", "--steps", "2",
-                                      "--weight-decay", "0.25", "--out", out)
+                                      "--weight-decay", "0.25", "-o", out)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try KRUFile(path: out).metadata("kru.train.weight_decay") == .float(0.25))
-        let negative = try CLITests.kru("train", "--task", "adding", "--factors", "2x2", "--weight-decay", "-1", "--out", out)
+        let negative = try CLITests.kru("train", "--task", "adding", "--factors", "2x2", "--weight-decay", "-1",
+                                        "-o", out)
         #expect(negative.status != 0 && negative.stderr.contains("--weight-decay"))
     }
 
@@ -89,7 +90,7 @@ struct TrainCommandTests {
         defer { paths.forEach { try? FileManager.default.removeItem(atPath: $0) } }
         for (path, seed) in zip(paths, ["5", "5", "6"]) {
             let result = try CLITests.kru("train", "--task", "copy", "--delay", "5", "--factors", "2x2x2",
-                                          "--steps", "20", "--seed", seed, "--threads", "2", "--out", path)
+                                          "--steps", "20", "--seed", seed, "--threads", "2", "-o", path)
             #expect(result.status == 0, "\(result.stderr)")
         }
         let bytes = paths.map { FileManager.default.contents(atPath: $0) }
@@ -101,7 +102,7 @@ struct TrainCommandTests {
                       ["--factors", "2x2", "--activation", "relu"]])
     func badArgumentsGiveAOneLineError(arguments: [String]) throws {
         let out = Self.temporary("bad.kru")
-        let result = try CLITests.kru(arguments: ["train", "--task", "copy", "--out", out] + arguments)
+        let result = try CLITests.kru(arguments: ["train", "--task", "copy", "-o", out] + arguments)
         #expect(result.status != 0)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1)
@@ -116,7 +117,7 @@ struct TrainCommandTests {
         try Data(text.utf8).write(to: URL(fileURLWithPath: data))
         let result = try CLITests.kru("train", "--task", "charlm", "--data", data, "--factors", "2x2x2",
                                       "--bptt", "20", "--batch", "4", "--steps", "30", "--validate-every", "10",
-                                      "--embedding", "6", "--out", out, "--json")
+                                      "--embedding", "6", "-o", out, "--json")
         #expect(result.status == 0, "\(result.stderr)")
         let summary = try Self.json(result.stdout)
         let bits = try #require(summary["validation_bits_per_char"] as? Double)
@@ -154,13 +155,16 @@ struct TrainCommandTests {
         Refusal(arguments: ["--task", "copy", "--factors", Array(repeating: "2", count: 24).joined(separator: "x")],
                 needle: "memory"),
         Refusal(arguments: ["--task", "charlm", "--hidden", "8", "--data", "/nonexistent/text.txt"],
-                needle: "no such file", status: 66),
+                needle: "No such file", status: 66),
+        Refusal(arguments: ["--task", "copy", "--hidden", "8", "--cell", "transformer"], needle: "'--cell <cell>'"),
+        Refusal(arguments: ["--task", "copy", "--hidden", "8", "--activation", "relu"],
+                needle: "'--activation <activation>'"),
     ]
 
     @Test(arguments: refusals)
     func impossibleRunsAreRefusedInOneLine(_ refusal: Refusal) throws {
         let out = Self.temporary("refused.kru")
-        let result = try CLITests.kru(arguments: ["train", "--out", out, "--steps", "1"] + refusal.arguments)
+        let result = try CLITests.kru(arguments: ["train", "-o", out, "--steps", "1"] + refusal.arguments)
         let needle = refusal.needle
         #expect(result.status == refusal.status)
         let lines = result.stderr.split(separator: "\n")
@@ -174,7 +178,7 @@ struct TrainCommandTests {
         let out = Self.temporary("default.kru")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let result = try CLITests.kru("train", "--task", "copy", "--delay", "5", "--hidden", "16", "--steps", "2",
-                                      "--out", out)
+                                      "-o", out)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("--factors 2x2x2x2"))
         #expect(try KRUFile(path: out).metadata("kru.train.factors") == .string("2x2x2x2"))
@@ -186,7 +190,7 @@ struct TrainCommandTests {
         defer { [long, extended, extended + ".checkpoint"].forEach { try? FileManager.default.removeItem(atPath: $0) } }
         func train(_ out: String, _ steps: String, _ extra: [String] = []) throws -> Int32 {
             try CLITests.kru(arguments: ["train", "--task", "adding", "--length", "6", "--factors", "2x2",
-                                         "--steps", steps, "--validate-every", "4", "--out", out] + extra).status
+                                         "--steps", steps, "--validate-every", "4", "-o", out] + extra).status
         }
         #expect(try train(long, "15") == 0)
         #expect(try train(extended, "9") == 0)
@@ -200,18 +204,67 @@ struct TrainCommandTests {
         defer { try? FileManager.default.removeItem(atPath: out) }
         let result = try CLITests.kru("train", "--task", "copy", "--delay", "5", "--cell", "lstm", "--hidden", "8",
                                       "--layers", "2",
-                                      "--dropout", "0.1", "--steps", "3", "--out", out)
+                                      "--dropout", "0.1", "--steps", "3", "-o", out)
         #expect(result.status == 0, "\(result.stderr)")
         let model = try KRUModel(path: out)
         #expect(model.description.layers.count == 2 && model.description.layers.allSatisfy { $0.cell == .lstm })
+    }
+
+    /// The training data's failures have the statuses of docs/CLI.md, in one line naming the file: EX_NOINPUT (66)
+    /// for a directory or a FIFO (refused before opening, so it cannot hang), EX_DATAERR (65) for a text that is not
+    /// UTF-8, too short for the batch, or changed since the checkpoint a --resume continues.
+    @Test func trainingDataErrorsHaveTheirExitStatuses() throws {
+        let directory = Self.temporary("data")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let fifo = directory + "/fifo.txt", latin1 = directory + "/latin1.txt", short = directory + "/short.txt"
+        let text = directory + "/text.txt", out = directory + "/m.kru"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        try Data([0x63, 0x61, 0x66, 0xE9, 0x0A]).write(to: URL(fileURLWithPath: latin1))
+        try Data("abc".utf8).write(to: URL(fileURLWithPath: short))
+        try Data(String(repeating: "the cat sat on the mat. ", count: 40).utf8).write(to: URL(fileURLWithPath: text))
+        let charlm = ["train", "--task", "charlm", "--cell", "gru", "--hidden", "8", "--bptt", "10", "--batch", "3",
+                      "--steps", "10", "-o", out]
+        let cases: [(data: String, status: Int32, needle: String)] = [
+            (directory, 66, "is a directory"), (fifo, 66, "is a FIFO"), (latin1, 65, "not valid UTF-8"),
+            (short, 65, "too few"),
+        ]
+        for (data, status, needle) in cases {
+            let result = try CLITests.kru(arguments: charlm + ["--data", data])
+            let lines = result.stderr.split(separator: "\n")
+            #expect(result.status == status && lines.count == 1 && lines[0].contains(needle),
+                    "\(data): \(result.stderr)")
+        }
+        #expect(try CLITests.kru(arguments: charlm + ["--data", text, "--stop-after", "4"]).status == 0)
+        try Data(String(repeating: "the dog sat on the log. ", count: 40).utf8).write(to: URL(fileURLWithPath: text))
+        let resumed = try CLITests.kru(arguments: charlm + ["--data", text, "--resume"])
+        #expect(resumed.status == 65 && resumed.stderr.contains("training data changed"), "\(resumed.stderr)")
+        let finetuned = try CLITests.kru("finetune", directory, "--data", text, "-o", out)
+        #expect(finetuned.status == 66 && finetuned.stderr.contains("is a directory"), "\(finetuned.stderr)")
+    }
+
+    /// `-o/--output` names the model; the old spelling `--out` still works (the model cards' commands use it) but is
+    /// not in the help, and giving both, or neither, is a usage error.
+    @Test func theOutputIsDashOWithTheOldSpellingHidden() throws {
+        let out = Self.temporary("alias.kru")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let copy = ["train", "--task", "copy", "--delay", "3", "--hidden", "4", "--steps", "2"]
+        #expect(try CLITests.kru(arguments: copy + ["--out", out]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: out))
+        let help = try CLITests.kru("train", "--help").stdout
+        #expect(help.contains("-o, --output <output>") && !help.contains("--out <"))
+        let both = try CLITests.kru(arguments: copy + ["--out", out, "-o", out])
+        #expect(both.status == 64 && both.stderr.contains("once"), "\(both.stderr)")
+        let neither = try CLITests.kru(arguments: copy)
+        #expect(neither.status == 64 && neither.stderr.contains("missing -o/--output"), "\(neither.stderr)")
     }
 
     /// An output that cannot be created is refused before any training (status 73), the model's, the checkpoint's
     /// and the log's alike.
     @Test func unwritableOutputsAreRefusedBeforeTraining() throws {
         let out = Self.temporary("fine.kru")
-        for extra in [["--out", "/nonexistent/dir/x.kru"], ["--out", out, "--checkpoint", "/nonexistent/dir/x.ckpt"],
-                      ["--out", out, "--log", "/nonexistent/dir/log.jsonl"], ["--out", "/dev/null"]] {
+        for extra in [["-o", "/nonexistent/dir/x.kru"], ["-o", out, "--checkpoint", "/nonexistent/dir/x.ckpt"],
+                      ["-o", out, "--log", "/nonexistent/dir/log.jsonl"], ["-o", "/dev/null"]] {
             let result = try CLITests.kru(
                 arguments: ["train", "--task", "copy", "--hidden", "8", "--steps", "100000"] + extra)
             #expect(result.status == 73, "\(extra): \(result.stderr)")
