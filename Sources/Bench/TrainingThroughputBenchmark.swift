@@ -66,7 +66,8 @@ struct TrainingThroughputBenchmark {
     /// setup.
     private func network(_ layer: LayerArchitecture, seed: UInt64) throws -> KRUNetwork {
         let vocabulary = (0..<64).map { Unicode.Scalar(UInt8(32 + $0)) }
-        let architecture = try KRUArchitecture(input: .tokens(vocabulary: vocabulary, embeddingWidth: 32), layers: [layer],
+        let architecture = try KRUArchitecture(input: .tokens(vocabulary: vocabulary, embeddingWidth: 32),
+                                               layers: [layer],
                                                output: .init(kind: .categorical, width: 64, steps: .every))
         var random = KRURandom(seed: seed)
         return KRUNetwork(architecture: architecture, random: &random)
