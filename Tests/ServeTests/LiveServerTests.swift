@@ -19,15 +19,15 @@ struct LiveServerTests {
             try headers.send("POST /v1/completions HTTP/1.1\r\nHost: local")
             try await Task.sleep(for: .milliseconds(200))
             try headers.send("host\r\nContent-Ty")
-            #expect(await headers.waitUntilClosed(seconds: 5), "the server must close the connection")
+            #expect(await headers.waitUntilClosed(seconds: 30), "the server must close the connection")
             #expect(headers.text.hasPrefix("HTTP/1.1 408"), "\(headers.text)")
             #expect(headers.text.contains("\"message\":\"the request headers did not arrive within 0.5 s\""))
 
             let body = try RawConnection(port: port)
             try body.send("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{\"model\"")
-            #expect(await body.waitFor("\r\n\r\n", seconds: 5))
+            #expect(await body.waitFor("\r\n\r\n", seconds: 30))
             #expect(body.text.hasPrefix("HTTP/1.1 408"), "\(body.text)")
-            #expect(await body.waitFor("did not arrive", seconds: 2))
+            #expect(await body.waitFor("did not arrive", seconds: 10))
 
             // A slow client does not hold up others.
             let ok = try await client.post("/v1/completions", json: #"{"model": "kjv-kru512", "max_tokens": 2}"#)
@@ -172,7 +172,7 @@ struct LiveServerTests {
             try endless.post("/v1/completions", json: Self.endless)
             #expect(await endless.waitFor("data: ", seconds: 10))
             await impatient.drain.drain()
-            #expect(await endless.waitFor("shut down", seconds: 5), "the cut stream must say why")
+            #expect(await endless.waitFor("shut down", seconds: 30), "the cut stream must say why")
         }
     }
 }
