@@ -2,7 +2,7 @@
 # Coverage-guided fuzzing of the readers with libFuzzer (Swift's -sanitize=fuzzer, plus AddressSanitizer):
 #   format     — the .kru reader (fuzz/FormatFuzzer.swift), seeded from spec/vectors;
 #   checkpoint — Checkpoint.read: torch zip and legacy pickles, npy/npz, safetensors (fuzz/CheckpointFuzzer.swift),
-#                seeded from Tests/Fixtures/{torch,hostile,memory}.
+#                seeded from Tests/Fixtures/{torch,scripts,hostile,memory}.
 # Usage: tools/fuzz-format.sh [seconds per target, default 300] [format|checkpoint|all, default all] [libFuzzer flags…]
 # New corpus entries go to fuzz-corpus/<target>/ (git-ignored); crashes to fuzz-artifacts/. Prints libFuzzer's final
 # statistics; exits non-zero on a crash, a leak, a timeout or an allocation over -malloc_limit_mb (docs/MEMORY.md).
@@ -48,6 +48,6 @@ if [ "$which" = checkpoint ] || [ "$which" = all ]; then
   build_checkpoint
   # An input of at most 256 KiB may hold up to 264 MB of real DEFLATE output (1032:1), the largest legitimate
   # allocation; anything larger breaks the memory bound and is reported as a crash.
-  run checkpoint Tests/Fixtures/torch Tests/Fixtures/hostile Tests/Fixtures/memory -- \
+  run checkpoint Tests/Fixtures/torch Tests/Fixtures/scripts Tests/Fixtures/hostile Tests/Fixtures/memory -- \
     -max_len=262144 -malloc_limit_mb=300 -dict=fuzz/checkpoint.dict "$@"
 fi

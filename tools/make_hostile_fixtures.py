@@ -76,6 +76,23 @@ def checkpoint_dict(entries):
     return EMPTY_DICT + MARK + b"".join(unicode(k) + v for k, v in entries) + SETITEMS
 
 
+def plain_dict(entries):
+    """A dict with (key, pickled value) entries."""
+    return EMPTY_DICT + (MARK + b"".join(unicode(k) + v for k, v in entries) + SETITEMS if entries else b"")
+
+
+NEWOBJ, BUILD, BINPUT, BINGET = b"\x81", b"b", b"q", b"h"
+
+
+def module(cls, parameters=(), children=(), attributes=(), memo=None):
+    """An nn.Module as torch.save(model) pickles it: NEWOBJ of its class, then BUILD with its __dict__
+    (_parameters, _buffers, _modules and plain attributes). `memo` puts the object in the memo (BINPUT)."""
+    obj = global_(*cls) + EMPTY_TUPLE + NEWOBJ + (BINPUT + bytes([memo]) if memo is not None else b"")
+    state = [("training", NEWFALSE), ("_parameters", plain_dict(parameters)), ("_buffers", plain_dict([])),
+             ("_modules", plain_dict(children))] + list(attributes)
+    return obj + plain_dict(state) + BUILD
+
+
 FOUR_FLOATS = struct.pack("<4f", 1.0, 2.0, 3.0, 4.0)
 WEIGHT = ("weight", tensor("0", 4, [2, 2], [2, 1]))
 
@@ -154,6 +171,50 @@ def fixtures():
     f["stack_global_popen.pt"] = (
         torch_zip(b"\x80\x04" + state_dict([WEIGHT, ("payload", popen)]) + STOP, {"0": FOUR_FLOATS}),
         "protocol 4 STACK_GLOBAL subprocess.Popen + REDUCE", "refusedGlobal(subprocess.Popen)")
+
+    # Whole saved models (torch.save(model)) that try to run code where Python's unpickler would: an attribute
+    # whose __reduce__ names os.system, a child "module" that is subprocess.Popen, a class whose __setstate__
+    # Python would call with a command. The first two are refused; the third is an inert record.
+    linear = ("torch.nn.modules.linear", "Linear")
+    payload = global_("posix", "system") + MARK + unicode("echo pwned > /tmp/kru-pwned") + TUPLE + REDUCE
+    f["module_reduce_os_system.pt"] = (
+        torch_zip(PROTO2 + module(("model", "Net"), children=[("fc", module(linear, [WEIGHT]))],
+                                  attributes=[("hook", payload)]) + STOP, {"0": FOUR_FLOATS}),
+        "torch.save(model) whose attribute pickles as posix.system(...) (a __reduce__)", "refusedGlobal(posix.system)")
+    popen = global_("subprocess", "Popen") + MARK + EMPTY_LIST + MARK + unicode("sh") + unicode("-c")
+    popen += unicode("echo pwned > /tmp/kru-pwned") + APPENDS + TUPLE + NEWOBJ
+    f["module_newobj_popen.pt"] = (
+        torch_zip(PROTO2 + module(("model", "Net"), children=[("fc", module(linear, [WEIGHT])), ("evil", popen)])
+                  + STOP, {"0": FOUR_FLOATS}),
+        "torch.save(model) with a child that is NEWOBJ subprocess.Popen(['sh', '-c', ...])",
+        "refusedGlobal(subprocess.Popen)")
+    setstate = (global_("evil", "Payload") + EMPTY_TUPLE + NEWOBJ
+                + plain_dict([("command", unicode("echo pwned > /tmp/kru-pwned"))]) + BUILD)
+    f["module_setstate_payload.pt"] = (
+        torch_zip(PROTO2 + module(("model", "Net"), children=[("fc", module(linear, [WEIGHT]))],
+                                  attributes=[("payload", setstate)]) + STOP, {"0": FOUR_FLOATS}),
+        "torch.save(model) with an attribute of a class whose __setstate__ Python would call with a command: kept "
+        "as an inert record, the model's tensors read", "none: reads")
+    f["setstate_root.pt"] = (
+        torch_zip(PROTO2 + setstate + STOP, {}),
+        "the whole file is one object of a class whose __setstate__ Python would call", "notAStateDict")
+    scripted = global_("__torch__", "M") + EMPTY_TUPLE + NEWOBJ + plain_dict([
+        ("weight", tensor("0", 4, [2, 2], [2, 1])),
+        ("loader", global_("torch.jit", "load") + MARK + unicode("other.pt") + TUPLE + REDUCE)]) + BUILD
+    f["scripted_jit_load.pt"] = (
+        torch_zip(PROTO2 + scripted + STOP, {"0": FOUR_FLOATS}),
+        "a TorchScript module whose attribute calls torch.jit.load", "refusedGlobal(torch.jit.load)")
+    # A module that is its own child, and a chain of modules each holding the next one twice (2^40 paths).
+    cycle = module(("model", "Net"), children=[("again", BINGET + b"\x00")], memo=0)
+    f["module_cycle.pt"] = (torch_zip(PROTO2 + cycle + STOP, {}),
+                            "a module whose _modules holds itself", "limitExceeded(nestingDepth)")
+    chain = module(linear, [WEIGHT], memo=0)
+    for level in range(1, 41):
+        previous = BINGET + bytes([level - 1])
+        chain = module(("model", "Block"), children=[("a", chain), ("b", previous)], memo=level)
+    f["module_fanout.pt"] = (torch_zip(PROTO2 + chain + STOP, {"0": FOUR_FLOATS}),
+                             "40 modules each holding the next one twice: 2^40 paths to the last one",
+                             "limitExceeded(memoryBudget)")
 
     # Storage and tensor records that lie.
     f["missing_storage.pt"] = (

@@ -16,7 +16,7 @@ struct Convert: ParsableCommand {
             + "'kru convert lstm.pt --list'."
     )
 
-    /// nn.RNN's nonlinearity, which its state dict does not record.
+    /// nn.RNN's nonlinearity, which its state dict does not record (a pickled module does).
     enum Nonlinearity: String, ExpressibleByArgument, CaseIterable {
         case tanh, relu
         var cell: ModelDescription.Cell { self == .relu ? .rnnReLU : .rnnTanh }
@@ -36,7 +36,9 @@ struct Convert: ParsableCommand {
     @Option(help: "A JSON file naming the embedding, recurrent prefix and readout tensors.",
             completion: .file(extensions: ["json"]))
     var map: String?
-    @Option(help: "nn.RNN's nonlinearity (its state dict does not record it).") var nonlinearity: Nonlinearity = .tanh
+    @Option(help: ArgumentHelp("nn.RNN's nonlinearity when the checkpoint does not record it (a state dict; "
+                               + "default tanh). A whole saved model records it, and a different value is an error."))
+    var nonlinearity: Nonlinearity?
     @Option(help: "Random restarts of the alternating refinement (more than two factors; 0–10000).") var restarts = 0
     @Option(help: "Seed for the restarts.") var seed: UInt64 = 0
     @Option(help: "After converting, score the dense and the converted model on this text.", completion: .file())
@@ -74,10 +76,18 @@ struct Convert: ParsableCommand {
         for case let path? in [vocab, map] { try requireExisting(path) }
         let read = try reporting(checkpoint) { try Checkpoint.read(path: checkpoint) }
         let tensorMap = try map.map { path in try reporting { try TensorMap.read(path: path) } }
-        let structure = try reporting(checkpoint) {
-            try DenseRecurrentStructure(read, map: tensorMap, nonlinearity: nonlinearity.cell)
+        if list {
+            // The listing is printed whether or not the model is recognised — it is how a user finds out why not —
+            // and a model that is not recognised still ends the command with its error (status 65).
+            let recognised = Result { try DenseRecurrentStructure(read, map: tensorMap, nonlinearity: nonlinearity?.cell) }
+            let listing = ConversionListing(path: checkpoint, checkpoint: read, recognised: recognised)
+            print(json ? listing.json() : listing.text())
+            if case .failure(let error) = recognised { throw CLIError(error, path: checkpoint) }
+            return
         }
-        if list { return json ? print(listingJSON(read, structure)) : printListing(read, structure) }
+        let structure = try reporting(checkpoint) {
+            try DenseRecurrentStructure(read, map: tensorMap, nonlinearity: nonlinearity?.cell)
+        }
         guard let output else { return }
         let dense = try reporting(checkpoint) { try DenseRecurrentCheckpoint(read, structure: structure) }
         let vocabulary = try vocabText.map { VocabularySource.characters(of: try readText($0)) }
@@ -125,48 +135,5 @@ struct Convert: ParsableCommand {
                            "\(path) has \(tokens.count) character(s) in the model's vocabulary; --eval needs at least 2")
         }
         return tokens
-    }
-
-    private func printListing(_ read: Checkpoint, _ dense: DenseRecurrentStructure) {
-        print("\(terminalSafe(checkpoint)): \(read.format.rawValue), \(read.tensors.count) tensors")
-        if !read.strippedPrefixes.isEmpty {
-            print("stripped prefixes: \(terminalSafe(read.strippedPrefixes.joined(separator: ", ")))")
-        }
-        for skipped in read.skippedEntries { print("skipped: \(terminalSafe(skipped))") }
-        let rows = read.tensors.map { t in
-            [terminalSafe(t.name), "\(t.dtype)", "\(t.shape)",
-             t.storageName.map { "\(terminalSafe($0)) (\(t.storageElementCount!) elements)" } ?? "-"]
-        }
-        formatTable([["tensor", "dtype", "shape", "storage"]] + rows).forEach { print("  " + $0) }
-        let sizes = dense.hiddenSizes.map(String.init).joined(separator: ", ")
-        print("recognised: \(dense.cell.rawValue), \(dense.hiddenSizes.count) layer(s) of \(sizes) units")
-        print("  embedding: \(dense.map.embedding.map(terminalSafe) ?? "none (one-hot input)")")
-        let biases = dense.hasBiases ? ", bias_ih_l*, bias_hh_l*" : " (no biases)"
-        print("  recurrent: \(terminalSafe(dense.map.recurrentPrefix))weight_ih_l*, weight_hh_l*\(biases)")
-        print("  readout:   \(terminalSafe(dense.map.readoutWeight))\(dense.map.readoutBias.map { ", " + terminalSafe($0) } ?? "")")
-        if let stored = VocabularySource.checkpoint(read) {
-            print("  vocabulary stored in the checkpoint: \(stored.count) characters")
-        }
-    }
-
-    private func listingJSON(_ read: Checkpoint, _ dense: DenseRecurrentStructure) -> String {
-        var recognised: [String: Any] = [
-            "cell": dense.cell.rawValue, "hidden_sizes": dense.hiddenSizes, "input_width": dense.inputWidth,
-            "output_width": dense.outputWidth, "biases": dense.hasBiases, "recurrent_prefix": dense.map.recurrentPrefix,
-            "readout_weight": dense.map.readoutWeight,
-        ]
-        if let embedding = dense.map.embedding { recognised["embedding"] = embedding }
-        if let bias = dense.map.readoutBias { recognised["readout_bias"] = bias }
-        if let stored = VocabularySource.checkpoint(read) { recognised["stored_vocabulary_size"] = stored.count }
-        return jsonString([
-            "checkpoint": checkpoint, "format": read.format.rawValue, "stripped_prefixes": read.strippedPrefixes,
-            "skipped": read.skippedEntries, "recognised": recognised,
-            "tensors": read.tensors.map { t -> [String: Any] in
-                var entry: [String: Any] = ["name": t.name, "dtype": t.dtype.rawValue, "shape": t.shape]
-                if let storage = t.storageName { entry["storage"] = storage }
-                if let elements = t.storageElementCount { entry["storage_elements"] = elements }
-                return entry
-            },
-        ] as [String: Any])
     }
 }

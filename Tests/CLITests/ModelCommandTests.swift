@@ -121,6 +121,21 @@ struct ConvertCommandTests {
         #expect(result.stderr.contains("give --vocab FILE or --vocab-text FILE"))
     }
 
+    /// `--list` says what was recognised and why; when nothing is, it still lists the tensors and modules on
+    /// standard output, then fails with the reason.
+    @Test func listingSaysWhatWasRecognisedAndWhy() throws {
+        let result = try CLITests.kru("convert", "Tests/Fixtures/scripts/wlm_rnn_relu.traced.pt", "--list")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("module rnn: torch.nn.modules.rnn.RNN (TorchScript) mode='RNN_RELU'"))
+        #expect(result.stdout.contains("recognised: rnn_relu, 2 layer(s) of 12, 12 units with biases"))
+        #expect(result.stdout.contains("embedding: encoder.weight, the weight of an nn.Embedding module"))
+        let failed = try CLITests.kru("convert", "Tests/Fixtures/hostile/module_setstate_payload.pt", "--list")
+        #expect(failed.status == 65)
+        #expect(failed.stdout.contains("fc.weight") && failed.stdout.contains("module fc: torch.nn.modules.linear.Linear"))
+        #expect(failed.stdout.contains("not recognised: no recurrent layer found"))
+        #expect(failed.stderr.contains("no recurrent layer found"))
+    }
+
     @Test func hostileCheckpointIsRefusedWithoutExecution() throws {
         let result = try CLITests.kru("convert", "Tests/Fixtures/hostile/reduce_os_system.pt", "--list")
         #expect(result.status == 65)

@@ -9,6 +9,12 @@ struct CheckpointHostileTests {
         "reduce_os_system.pt": .refusedGlobal("os.system"),
         "reduce_builtins_eval.pt": .refusedGlobal("builtins.eval"),
         "stack_global_popen.pt": .refusedGlobal("subprocess.Popen"),
+        "module_reduce_os_system.pt": .refusedGlobal("posix.system"),
+        "module_newobj_popen.pt": .refusedGlobal("subprocess.Popen"),
+        "scripted_jit_load.pt": .refusedGlobal("torch.jit.load"),
+        "setstate_root.pt": .notAStateDict,
+        "module_cycle.pt": .limitExceeded(.nestingDepth),
+        "module_fanout.pt": .limitExceeded(.memoryBudget),
         "missing_storage.pt": .missingEntry("archive/data/1"),
         "stride_past_storage.pt": .tensorOutOfBounds,
         "absurd_shape.pt": .limitExceeded(.tensorElements),
@@ -32,7 +38,7 @@ struct CheckpointHostileTests {
     ]
 
     /// Hostile files that must read, quickly (they attacked the time a reader takes, not its answers).
-    static let readable = ["nested_prefixes.pt"]
+    static let readable = ["nested_prefixes.pt", "module_setstate_payload.pt"]
 
     /// The os.system payload would create this file; reading must never make it appear.
     static let pwnedMarker = "/tmp/kru-pwned"
@@ -63,12 +69,23 @@ struct CheckpointHostileTests {
     }
 
     /// Even when unknown calls are tolerated as inert objects, modules that can run code stay refused.
-    @Test(arguments: ["reduce_os_system.pt", "reduce_builtins_eval.pt", "stack_global_popen.pt"])
+    @Test(arguments: ["reduce_os_system.pt", "reduce_builtins_eval.pt", "stack_global_popen.pt",
+                      "module_reduce_os_system.pt", "module_newobj_popen.pt", "scripted_jit_load.pt"])
     func codeExecutionRefusedEvenWhenInertObjectsAllowed(file: String) throws {
         var options = CheckpointReadOptions()
         options.unknownCalls = .keepInert
         let error = expectCheckpointError { try Checkpoint.read(path: CheckpointFixtures.hostilePath(file), options: options) }
         #expect(error?.kind == Self.expected[file])
+    }
+
+    /// A class whose `__setstate__` Python would call with a command is an inert record: the model around it
+    /// reads, its module types are known, and the record is neither a module nor an attribute.
+    @Test func aSetstatePayloadStaysInert() throws {
+        let checkpoint = try Checkpoint.read(path: CheckpointFixtures.hostilePath("module_setstate_payload.pt"))
+        #expect(checkpoint.tensors.map(\.name) == ["fc.weight"])
+        #expect(checkpoint.modules.map(\.type) == ["model.Net", "torch.nn.modules.linear.Linear"])
+        #expect(checkpoint.module(at: "")?.attribute("payload") == nil)
+        #expect(!FileManager.default.fileExists(atPath: Self.pwnedMarker))
     }
 
     @Test func refusalNamesTheGlobalTheEntryAndTheOffset() throws {

@@ -132,8 +132,30 @@ struct CheckpointPickleTests {
                                ("subprocess", "check_output"), ("torch", "load"), ("numpy", "load"), ("__main__", "Model")] {
             let bytes = P.proto2 + P.global(module, name) + P.mark + P.str("x") + P.tuple + P.reduce + P.stop
             #expect(kind(bytes) == .refusedGlobal("\(module).\(name)"))
+        }
+        // NEWOBJ of a class from a module that can run code is refused too, even with no arguments.
+        for (module, name) in [("os", "system"), ("subprocess", "Popen"), ("builtins", "eval"), ("torch.jit", "load")] {
             let newobj = P.proto2 + P.global(module, name) + P.emptyTuple + [0x81] + P.stop
             #expect(kind(newobj) == .refusedGlobal("\(module).\(name)"))
+        }
+    }
+
+    /// NEWOBJ + BUILD of any other class (a saved nn.Module, a user's class whose __setstate__ Python would run)
+    /// becomes an inert record of the class and its state: nothing is constructed or called.
+    @Test func instancesOfOtherClassesAreInertRecords() throws {
+        let bytes = P.proto2 + P.global("__main__", "Model") + P.emptyTuple + [0x81] + P.emptyDict + P.str("mode")
+            + P.str("RNN_RELU") + P.setitem + P.build + P.stop
+        try run(bytes) { value in
+            guard case .object(let o) = value, case .dict(let state)? = o.state else { Issue.record("not an object"); return }
+            #expect(o.type.qualifiedName == "__main__.Model")
+            guard case .string("RNN_RELU")? = state.value(forString: "mode") else { Issue.record("state"); return }
+        }
+        // Protocol 1 spells it copyreg._reconstructor(cls, object, None).
+        let reconstructed = P.proto2 + P.global("copyreg", "_reconstructor") + P.mark + P.global("m", "C")
+            + P.global("builtins", "object") + P.none + P.tuple + P.reduce + P.stop
+        try run(reconstructed) { value in
+            guard case .object(let o) = value else { Issue.record("not an object"); return }
+            #expect(o.type.qualifiedName == "m.C")
         }
     }
 

@@ -11,6 +11,10 @@
 /// for, plus the non-tensor values found beside them (Lightning's `epoch`, `hyper_parameters`, ...). Entries that
 /// hold tensors which are not weights (optimizer state) are listed in ``skippedEntries`` and never read. Reading
 /// checks every weight's data (sizes, checksums) in constant memory; decoding is bounded as docs/MEMORY.md says.
+///
+/// A file that holds a whole model (`torch.save(model)`, a dict holding one, a Lightning checkpoint whose
+/// hyper-parameters hold one, a TorchScript archive) gives the tensors `model.state_dict()` would have, under the
+/// same names, and the modules they belong to in ``modules``: inert records of the classes, never constructed.
 public struct Checkpoint: Sendable {
     /// The container the tensors came from.
     public var format: CheckpointFormat
@@ -18,22 +22,27 @@ public struct Checkpoint: Sendable {
     public var tensors: [CheckpointTensor] { didSet { index = Self.index(tensors) } }
     /// Simple non-tensor values, in file order.
     public var metadata: [CheckpointMetadataEntry]
-    /// The key of the state dict inside the checkpoint dict (`state_dict` for Lightning), nil if the top-level
-    /// object was the state dict.
+    /// The key of the state dict (or of the module) inside the checkpoint dict (`state_dict` for Lightning), nil if
+    /// the top-level object was the state dict or the module.
     public var stateDictKey: String?
     /// Prefixes removed from every tensor name, in the order they were removed (e.g. `["model."]`).
     public var strippedPrefixes: [String]
     /// Entries left out, each with the reason (`optimizer_states: holds 44 tensors that are not weights`).
     public var skippedEntries: [String]
+    /// The modules of a whole model, parents before children in state-dict order; empty when the file holds only
+    /// tensors (a state dict, safetensors, NumPy).
+    public var modules: [CheckpointModule]
 
     public init(format: CheckpointFormat, tensors: [CheckpointTensor], metadata: [CheckpointMetadataEntry] = [],
-                stateDictKey: String? = nil, strippedPrefixes: [String] = [], skippedEntries: [String] = []) {
+                stateDictKey: String? = nil, strippedPrefixes: [String] = [], skippedEntries: [String] = [],
+                modules: [CheckpointModule] = []) {
         self.format = format
         self.tensors = tensors
         self.metadata = metadata
         self.stateDictKey = stateDictKey
         self.strippedPrefixes = strippedPrefixes
         self.skippedEntries = skippedEntries
+        self.modules = modules
         self.index = Self.index(tensors)
     }
 

@@ -72,6 +72,13 @@ public struct CheckpointTensor: Sendable {
     /// How many elements that storage holds: fewer than ``elementCount`` for a broadcast view (stride 0).
     public var storageElementCount: Int? { if case .stored(let view) = elements { view.storageElements } else { nil } }
 
+    /// Whether `other` reads exactly the same elements of the same storage — one weight under two names, as
+    /// PyTorch saves a tied weight (`decoder.weight = encoder.weight`). Tensors given in memory share nothing.
+    public func sharesElements(with other: CheckpointTensor) -> Bool {
+        guard case .stored(let mine) = elements, case .stored(let theirs) = other.elements else { return false }
+        return mine.storageName == theirs.storageName && mine.dtype == theirs.dtype && mine.layout == theirs.layout
+    }
+
     /// The elements in row-major order, decoded now. Throws ``CheckpointError`` if the checkpoint's budget for
     /// decoded elements is exhausted (see ``CheckpointLimits/materializedElementsPerStoredElement``), or if the
     /// file cannot be read again.

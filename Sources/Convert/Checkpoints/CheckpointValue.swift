@@ -31,3 +31,23 @@ public struct CheckpointMetadataEntry: Sendable, Equatable {
         self.value = value
     }
 }
+
+extension CheckpointValue: CustomStringConvertible {
+    /// The value as Python would print it (`'RNN_RELU'`, `12`, `None`, `(1, 2)`), for listings.
+    public var description: String {
+        switch self {
+        case .none: "None"
+        case .bool(let b): b ? "True" : "False"
+        case .int(let i): String(i)
+        case .bigInteger(let text): text
+        case .double(let d): String(d)
+        case .string(let s): "'" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+        case .bytes(let count): "<\(count) bytes>"
+        case .list(let items): "[" + items.map(\.description).joined(separator: ", ") + "]"
+        case .tuple(let items): "(" + items.map(\.description).joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
+        case .dictionary(let entries): "{" + entries.map { "'\($0.key)': \($0.value)" }.joined(separator: ", ") + "}"
+        case .tensor(let dtype, let shape): "<tensor \(dtype) \(shape)>"
+        case .opaque(let text): "<\(text)>"
+        }
+    }
+}

@@ -1,8 +1,13 @@
 /// What REDUCE, NEWOBJ and BUILD mean here. Only an allow-list is "called", and even then nothing runs:
 /// `collections.OrderedDict` makes an empty dict, the `torch._utils._rebuild_*` family makes a tensor
-/// description, and a few inert constructors make plain values. Any other callable is refused with
-/// ``CheckpointError/Kind/refusedGlobal(_:)`` — or, if the options ask for it, recorded as an inert object,
-/// except modules that can run code, which are refused always.
+/// description, and a few inert constructors make plain values. Any other callable given to REDUCE is refused
+/// with ``CheckpointError/Kind/refusedGlobal(_:)`` — or, if the options ask for it, recorded as an inert object.
+///
+/// NEWOBJ (and protocol 1's `copyreg._reconstructor`) is how a pickle makes an instance of a class — an
+/// `nn.Module` of a whole saved model, a user's own class — before BUILD gives it its `__dict__`. Python would
+/// run the class's `__new__` and `__setstate__` there; this reader runs nothing and keeps an inert record of the
+/// class and the state instead, for any class outside the modules that can run code (``deniedModules``), which
+/// are refused always, whatever the options say.
 struct PickleCalls {
     let limits: CheckpointLimits
     let unknownCalls: CheckpointReadOptions.UnknownCalls
@@ -34,7 +39,7 @@ struct PickleCalls {
         }
         let malformed = { (why: String) in context.error(.pickleMalformed, at: offset, "\(function.qualifiedName): \(why)") }
         switch function.qualifiedName {
-        case "collections.OrderedDict", "builtins.dict":
+        case "collections.OrderedDict", "builtins.dict", "__builtin__.dict":
             let pairs = try args.first.map { try iterable($0, malformed) } ?? []
             let dict = try adopt(PickleDict(), arena, context, offset, items: 3 * pairs.count)
             for pair in pairs {
@@ -61,7 +66,7 @@ struct PickleCalls {
         case "torch.Size":
             let dims = try args.first.map { try iterable($0, malformed) } ?? []
             return .tuple(try adopt(PickleTuple(dims), arena, context, offset, items: dims.count))
-        case "builtins.set", "builtins.frozenset":
+        case "builtins.set", "builtins.frozenset", "__builtin__.set", "__builtin__.frozenset":
             let items = try args.first.map { try iterable($0, malformed) } ?? []
             return .list(try adopt(PickleList(items, isSet: true), arena, context, offset, items: items.count))
         case "_codecs.encode":
@@ -81,6 +86,21 @@ struct PickleCalls {
             }
         case "torch.device":
             return .object(try adopt(PickleObject(type: function, arguments: args), arena, context, offset, items: args.count))
+        case "torch.jit._pickle.restore_type_tag":
+            // TorchScript's (value, type text) annotation of a typed container: the value itself.
+            guard args.count == 2, case .string = args[1] else { throw malformed("expects (value, type)") }
+            return args[0]
+        case "torch.jit._pickle.build_intlist", "torch.jit._pickle.build_doublelist",
+             "torch.jit._pickle.build_boollist", "torch.jit._pickle.build_tensorlist":
+            guard args.count == 1, case .list = args[0] else { throw malformed("expects a list") }
+            return args[0]
+        case "copyreg._reconstructor", "copy_reg._reconstructor":
+            // (cls, object, None): protocol 0/1's spelling of NEWOBJ for a plain class.
+            guard args.count == 3, case .global(let base) = args[1],
+                  ["builtins.object", "__builtin__.object"].contains(base.qualifiedName), case .none = args[2] else {
+                throw malformed("expects (class, object, None)")
+            }
+            return try newObject(args[0], [], arena: arena, context: context, at: offset)
         default:
             return try unknown(function, args, verb: "call", arena: arena, context: context, at: offset)
         }
@@ -96,10 +116,14 @@ struct PickleCalls {
         switch type.qualifiedName {
         case "collections.OrderedDict", "builtins.dict":
             return .dict(try adopt(PickleDict(), arena, context, offset))
-        case "builtins.set":
+        case "builtins.set", "__builtin__.set":
             return .list(try adopt(PickleList(isSet: true), arena, context, offset))
         default:
-            return try unknown(type, args, verb: "instantiate", arena: arena, context: context, at: offset)
+            guard !PickleCalls.isDenied(type) else {
+                throw context.error(.refusedGlobal(type.qualifiedName), at: offset,
+                                    "the pickle asks to instantiate \(type.qualifiedName), from a module that can run code; nothing was executed and the file is refused")
+            }
+            return .object(try adopt(PickleObject(type: type, arguments: args), arena, context, offset, items: args.count))
         }
     }
 

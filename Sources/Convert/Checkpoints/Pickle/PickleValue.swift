@@ -225,7 +225,7 @@ final class PickleArena {
 
     /// Charges `bytes` of pickle memory, or throws ``CheckpointLimit/memoryBudget``.
     func charge(_ bytes: UInt64, for what: @autoclosure () -> String, context: CheckpointContext,
-                at offset: UInt64) throws {
+                at offset: UInt64?) throws {
         guard memory.tryCharge(bytes) else {
             throw memory.exceeded(by: "the pickle's objects (\(containers.count) containers so far; now \(what()))",
                                   context: context, at: offset)

@@ -1,14 +1,21 @@
 /// Finds the weights in an unpickled torch checkpoint and collects the simple values beside them.
 ///
-/// - The top-level object must be a dict. Its state dict is `options.stateDictKey` if given; else
-///   `state_dict` (Lightning) if that is a dict; else the top-level dict itself if it holds tensors; else its
-///   only entry that is a dict holding tensors (`{'model_state_dict': ..., 'optimizer_state_dict': ...}`).
+/// - A whole model (`torch.save(model)`, TorchScript) gives the tensors its `state_dict()` would have and its
+///   module records (``ModuleTreeReader``).
+/// - Otherwise the top-level object must be a dict. Its state dict is `options.stateDictKey` if given (a dict or
+///   a module); else `state_dict` (Lightning) if that is a dict; else the top-level dict itself if it holds
+///   tensors; else its only entry that is a module (`{'epoch': 3, 'model': model}`); else its only entry that is a
+///   dict holding tensors (`{'model_state_dict': ..., 'optimizer_state_dict': ...}`). Beside a state dict, a module
+///   whose tensors are the state dict's (a Lightning checkpoint whose `hyper_parameters` hold the model) gives the
+///   module records.
 /// - Tensor entries of the state dict become weights; wrapper prefixes are stripped afterwards.
 /// - Every other entry becomes metadata when it holds no tensor, and is listed as skipped when it does
 ///   (optimizer state), so its tensors are never read.
 struct StateDictExtractor {
     let options: CheckpointReadOptions
     let context: CheckpointContext
+    /// The pickle's arena: what a module walk builds is charged to the same memory budget.
+    let arena: PickleArena
 
     struct Result {
         var tensors: [(name: String, tensor: TorchTensorRef)] = []
@@ -16,25 +23,51 @@ struct StateDictExtractor {
         var stateDictKey: String? = nil
         var strippedPrefixes: [String] = []
         var skipped: [String] = []
+        var modules: [CheckpointModule] = []
+        /// The class each module was pickled as, by path (TorchScript code is found by it).
+        var pickledTypes: [String: PickleGlobal] = [:]
+        /// Metadata values still allowed (see ``CheckpointLimits/maxMetadataValues``).
+        var metadataBudget: Int
     }
 
     func extract(_ root: PickleValue) throws -> Result {
-        guard case .dict(let top) = root else {
-            throw context.error(.notAStateDict, at: nil, "the checkpoint holds a \(root.typeName), not a dict of tensors")
-        }
-        var result = Result()
-        let stateDict: PickleDict
-        if let key = options.stateDictKey {
-            guard case .dict(let chosen)? = top.value(forString: key) else {
-                throw context.error(.notAStateDict, at: nil, "the checkpoint has no dict under \(quotedForMessage(key))")
+        if case .object(let object) = root {
+            guard ModuleTreeReader.isModule(object) else {
+                throw context.error(.notAStateDict, at: nil, "the checkpoint holds a \(object.type.qualifiedName) object (not constructed), which is neither an nn.Module nor a dict of tensors")
             }
-            stateDict = chosen
+            var result = Result(metadataBudget: options.limits.maxMetadataValues)
+            try adopt(object, into: &result)
+            return try finish(result)
+        }
+        guard case .dict(let top) = root else {
+            throw context.error(.notAStateDict, at: nil, "the checkpoint holds a \(root.typeName), not a dict of tensors or a module")
+        }
+        var result = Result(metadataBudget: options.limits.maxMetadataValues)
+        let stateDict: PickleDict
+        let topModules = moduleEntries(of: top)
+        if let key = options.stateDictKey {
+            switch top.value(forString: key) {
+            case .dict(let chosen)?:
+                stateDict = chosen
+            case .object(let module)? where ModuleTreeReader.isModule(module):
+                try adopt(module, into: &result)
+                result.stateDictKey = key
+                try collectOthers(of: top, into: &result)
+                return try finish(result)
+            default:
+                throw context.error(.notAStateDict, at: nil, "the checkpoint has no dict or module under \(quotedForMessage(key))")
+            }
             result.stateDictKey = key
         } else if case .dict(let lightning)? = top.value(forString: "state_dict") {
             stateDict = lightning
             result.stateDictKey = "state_dict"
         } else if top.entries.contains(where: { if case .tensor = $0.value { true } else { false } }) {
             stateDict = top
+        } else if topModules.count == 1 {
+            try adopt(topModules[0].module, into: &result)
+            result.stateDictKey = topModules[0].key
+            try collectOthers(of: top, into: &result)
+            return try finish(result)
         } else {
             let candidates = top.entries.compactMap { entry -> (String, PickleDict)? in
                 guard case .string(let key) = entry.key, case .dict(let d) = entry.value,
@@ -42,15 +75,17 @@ struct StateDictExtractor {
                 return (key, d)
             }
             guard candidates.count == 1 else {
-                throw context.error(.notAStateDict, at: nil, candidates.isEmpty
-                    ? "no dict of tensors found (top-level keys: \(top.entries.prefix(8).map { quotedForMessage(keyText($0.key)) }.joined(separator: ", ")))"
+                let modules = topModules.map { quotedForMessage($0.key) }
+                throw context.error(.notAStateDict, at: nil, !modules.isEmpty
+                    ? "several modules (\(modules.joined(separator: ", "))); choose one with stateDictKey"
+                    : candidates.isEmpty
+                    ? "no dict of tensors or module found (top-level keys: \(top.entries.prefix(8).map { quotedForMessage(keyText($0.key)) }.joined(separator: ", ")))"
                     : "several dicts of tensors (\(candidates.map { quotedForMessage($0.0) }.joined(separator: ", "))); choose one with stateDictKey")
             }
             stateDict = candidates[0].1
             result.stateDictKey = candidates[0].0
         }
 
-        var budget = options.limits.maxMetadataValues
         for (key, value) in stateDict.entries {
             let name = keyText(key)
             if case .tensor(let tensor) = value {
@@ -60,14 +95,68 @@ struct StateDictExtractor {
                 }
                 result.tensors.append((name, tensor))
             } else {
-                try collect(name, value, into: &result, budget: &budget)
+                try collect(name, value, into: &result)
             }
         }
-        if result.stateDictKey != nil {
-            for (key, value) in top.entries where keyText(key) != result.stateDictKey {
-                try collect(keyText(key), value, into: &result, budget: &budget)
-            }
+        if result.stateDictKey != nil { try collectOthers(of: top, into: &result) }
+        try adoptModuleTypes(from: top, topModules: topModules, into: &result)
+        return try finish(result)
+    }
+
+    /// The tensors and module records of a whole model.
+    private func adopt(_ module: PickleObject, into result: inout Result) throws {
+        let tree = try ModuleTreeReader(limits: options.limits, context: context, arena: arena).read(module)
+        result.tensors = tree.tensors
+        result.modules = tree.modules
+        result.pickledTypes = tree.pickledTypes
+    }
+
+    /// Top-level entries (and entries of `hyper_parameters`) that are modules, with their keys.
+    private func moduleEntries(of top: PickleDict) -> [(key: String, module: PickleObject)] {
+        var found: [(String, PickleObject)] = []
+        for (key, value) in top.entries {
+            guard case .string(let name) = key else { continue }
+            if case .object(let object) = value, ModuleTreeReader.isModule(object) { found.append((name, object)) }
         }
+        return found
+    }
+
+    /// Beside a state dict: the module records of a model whose tensors are exactly the state dict's, under some
+    /// common prefix (Lightning stores the model in `hyper_parameters` as well as its weights in `state_dict`).
+    private func adoptModuleTypes(from top: PickleDict, topModules: [(key: String, module: PickleObject)],
+                                  into result: inout Result) throws {
+        var candidates = topModules.map { (place: $0.key, module: $0.module) }
+        if case .dict(let hyper)? = top.value(forString: "hyper_parameters") {
+            candidates += moduleEntries(of: hyper).map { ("hyper_parameters.\($0.key)", $0.module) }
+        }
+        let names = Set(result.tensors.map(\.name))
+        // A few candidates and prefixes are plenty for real files, and keep a crafted one from taking long.
+        for (place, module) in candidates.prefix(8) {
+            let tree = try ModuleTreeReader(limits: options.limits, context: context, arena: arena).read(module)
+            guard let first = tree.tensors.first?.name, tree.tensors.count == names.count else { continue }
+            let prefixes = names.filter { $0 == first || $0.hasSuffix("." + first) }.map { String($0.dropLast(first.count)) }
+            guard let prefix = prefixes.sorted().prefix(8).first(where: { p in
+                tree.tensors.allSatisfy { names.contains(p + $0.name) }
+            }) else { continue }
+            let base = prefix.hasSuffix(".") ? String(prefix.dropLast()) : prefix
+            let placed = { (path: String) in path.isEmpty ? base : prefix + path }
+            result.modules = tree.modules.map { $0.moved(to: placed($0.path)) }
+            result.pickledTypes = Dictionary(tree.pickledTypes.map { (placed($0.key), $0.value) }) { first, _ in first }
+            result.skipped.append("\(place): the model the state dict belongs to (its module types are used)")
+            return
+        }
+    }
+
+    /// Every top-level entry other than the state dict's, as metadata or as a skipped entry.
+    private func collectOthers(of top: PickleDict, into result: inout Result) throws {
+        for (key, value) in top.entries where keyText(key) != result.stateDictKey {
+            try collect(keyText(key), value, into: &result)
+        }
+    }
+
+    /// Checks the tensor count, strips wrapper prefixes and refuses duplicate names.
+    private func finish(_ found: Result) throws -> Result {
+        var result = found
         guard result.tensors.count <= options.limits.maxTensorCount else {
             throw context.limit(.tensorCount, at: nil, "\(result.tensors.count) tensors exceed the limit of \(options.limits.maxTensorCount)")
         }
@@ -80,12 +169,13 @@ struct StateDictExtractor {
     }
 
     /// Metadata if `value` holds no tensor; otherwise a note in `skipped`.
-    private func collect(_ key: String, _ value: PickleValue, into result: inout Result, budget: inout Int) throws {
+    private func collect(_ key: String, _ value: PickleValue, into result: inout Result) throws {
         let tensors = try tensorCount(in: value)
         if tensors > 0 {
             result.skipped.append("\(key): holds \(tensors) tensor\(tensors == 1 ? "" : "s") that \(tensors == 1 ? "is" : "are") not weights")
         } else {
-            result.metadata.append(CheckpointMetadataEntry(key: key, value: try metadataValue(value, depth: 0, budget: &budget)))
+            result.metadata.append(CheckpointMetadataEntry(key: key, value: try metadataValue(value, depth: 0,
+                                                                                          budget: &result.metadataBudget)))
         }
     }
 
@@ -103,11 +193,24 @@ struct StateDictExtractor {
                 guard result.strippedPrefixes.count < Self.maxPrefixStrips else { break }
                 if result.tensors.allSatisfy({ $0.name.hasPrefix(prefix) && $0.name.utf8.count > prefix.utf8.count }) {
                     result.tensors = result.tensors.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) }
+                    stripModulePaths(prefix, &result)
                     result.strippedPrefixes.append(prefix)
                     changed = true
                 }
             }
         }
+    }
+
+    /// Module paths follow the tensor names: `module.encoder` → `encoder`, `module` → the root; the wrapper above
+    /// (DataParallel's own root) is dropped.
+    private func stripModulePaths(_ prefix: String, _ result: inout Result) {
+        func stripped(_ path: String) -> String? {
+            if path + "." == prefix { return "" }
+            return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : nil
+        }
+        result.modules = result.modules.compactMap { m in stripped(m.path).map { m.moved(to: $0) } }
+        result.pickledTypes = Dictionary(result.pickledTypes.compactMap { path, type in stripped(path).map { ($0, type) } })
+            { first, _ in first }
     }
 
     /// Tensors reachable from `value`, visiting each container once (shared and cyclic structures are fine).

@@ -30,7 +30,7 @@ enum TorchPickleLoader {
                                     })
         let root = try machine.run()
         end = machine.endPosition
-        return try StateDictExtractor(options: options, context: context).extract(root)
+        return try StateDictExtractor(options: options, context: context, arena: arena).extract(root)
     }
 
     /// Runs a pickle that must hold no persistent ids and returns its value converted by `convert` while the

@@ -15,12 +15,16 @@ struct TorchStorageRef: Equatable {
         "ByteStorage": .uint8, "BoolStorage": .bool,
     ]
 
-    /// The persistent-load function for torch pickles: validates the id tuple and describes the storage.
+    /// The persistent-load function for torch pickles: validates the id tuple and describes the storage (or, in a
+    /// legacy whole-module file, gives the module class it names).
     static func persistentLoad(_ pid: PickleValue, limits: CheckpointLimits, context: CheckpointContext,
                                at offset: UInt64) throws -> PickleValue {
         let bad = { (why: String) in context.error(.torchMalformed, at: offset, "persistent id: \(why)") }
         guard case .tuple(let tuple) = pid else { throw bad("a \(pid.typeName), not a tuple") }
         let f = tuple.items
+        // Legacy whole-module files name each module class as ('module', class, source file, source code): the
+        // class is kept as a name and the source is ignored (it is never run).
+        if f.count == 4, case .string("module") = f[0], case .global = f[1] { return f[1] }
         guard f.count == 5 || f.count == 6, case .string("storage") = f[0] else {
             throw bad("expected ('storage', type, key, location, numel), got \(f.count) fields")
         }

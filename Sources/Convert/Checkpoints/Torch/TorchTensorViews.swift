@@ -37,6 +37,7 @@ enum TorchTensorViews {
                                             elements: .stored(view)))
         }
         return Checkpoint(format: format, tensors: tensors, metadata: found.metadata, stateDictKey: found.stateDictKey,
-                          strippedPrefixes: found.strippedPrefixes, skippedEntries: found.skipped)
+                          strippedPrefixes: found.strippedPrefixes, skippedEntries: found.skipped,
+                          modules: found.modules)
     }
 }

@@ -34,12 +34,13 @@ enum TorchZipReader {
                           at: pickle.localHeaderOffset)
         let pickleBytes = try archive.read(pickle)
         var end = 0
-        let found = try TorchPickleLoader.stateDict(pickleBytes, options: options,
+        var found = try TorchPickleLoader.stateDict(pickleBytes, options: options,
                                                     context: context.inside("zip entry \(quotedForMessage(pickle.name))"),
                                                     end: &end, memory: &memory)
         guard end == pickleBytes.count else {
             throw context.error(.pickleMalformed, at: nil, "\(pickleBytes.count - end) bytes follow STOP in \(pickle.name)")
         }
+        try TorchScriptCode.addRecurrentModes(&found, archive: archive, folder: folder, memory: &memory)
         return try TorchTensorViews.checkpoint(found, format: .torchZip, byteOrder: byteOrder, limits: options.limits,
                                                context: context) { storage in
             let name = folder + "data/" + storage.key
