@@ -75,15 +75,24 @@ class RefModel:
         self.meta, self.t = metadata, tensors
         self.used = set()
 
-        if self._get("kru.schema_version", "int") != 1:
-            raise SchemaError("kru.schema_version: only 1 is known")
+        version = self._get("kru.schema_version", "int")
+        if version not in (1, 2):
+            raise SchemaError("kru.schema_version: only 1 and 2 are known")
+        if version == 1 and ("kru.input.tokenizer" in metadata or "kru.output.tied" in metadata):
+            raise SchemaError("kru.input.tokenizer and kru.output.tied need schema version 2 (§7)")
         self.input_kind = self._get("kru.input.kind", "string")
         if self.input_kind == "tokens":
             vocab = self._get("kru.input.vocabulary", "array")
             if vocab.element_type != "string" or not vocab:
                 raise SchemaError("kru.input.vocabulary: must be a non-empty string array")
-            if any(len(s) != 1 for s in vocab) or len(set(vocab)) != len(vocab):
-                raise SchemaError("kru.input.vocabulary: one Unicode scalar each, all distinct")
+            tokenizer = self._get("kru.input.tokenizer", "string") if "kru.input.tokenizer" in metadata \
+                else "characters"
+            entry_ok = {"characters": lambda s: len(s) == 1, "bytes": lambda s: len(s) == 1 and ord(s) < 256,
+                        "words": lambda s: s.split() == [s]}     # §4.2
+            if tokenizer not in entry_ok:
+                raise SchemaError("kru.input.tokenizer: must be characters, words or bytes")
+            if not all(entry_ok[tokenizer](s) for s in vocab) or len(set(vocab)) != len(vocab):
+                raise SchemaError(f"kru.input.vocabulary: entries that break the {tokenizer} rule or repeat")
             self.vocab = list(vocab)
             self._limit("kru.input.vocabulary", len(vocab), 1 << 24)
             if "input.embedding" in tensors:
@@ -117,7 +126,13 @@ class RefModel:
             raise SchemaError("kru.output.steps: must be every or last")
         if self.output_kind == "categorical" and self.input_kind == "tokens" and K != len(self.vocab):
             raise SchemaError("kru.output.width: a categorical token model has K = vocabulary size")
-        self.readout_w = self._tensor("readout.weight", "real", (K, width))
+        tied = self._get("kru.output.tied", "bool") if "kru.output.tied" in metadata else False
+        if tied:   # §5: the readout weight is the embedding
+            if self.input_kind != "tokens" or self.embedding is None or self.embedding.shape != (K, width):
+                raise SchemaError(f"kru.output.tied: input.embedding must exist with shape [{K}, {width}]")
+            self.readout_w = self.embedding
+        else:
+            self.readout_w = self._tensor("readout.weight", "real", (K, width))
         self.readout_b = self._tensor("readout.bias", "real", (K,))
         self.K = K
 
@@ -496,6 +511,20 @@ KRU_MODELS = [
          layers=[dict(cell="lstm", N=6, gate_terms=[[[(2, 3), (3, 2)]], [[(3, 2), (2, 3)]],
                                                     [[(3, 3), (2, 2)]], [[(2, 2), (3, 3)]]])],
          output=dict(kind="categorical", steps="every")),
+    dict(name="words_tied_lstm", seed=2011,
+         covers="schema 2: a words vocabulary (multi-character tokens, <eos>, a non-ASCII word) and a tied readout "
+                "(kru.output.tied: the readout weight is input.embedding, E = N = 6); lstm with a dense recurrence",
+         input=dict(kind="tokens", embedding=6, tokenizer="words",
+                    vocabulary=["the", "king", "said", "<eos>", ",", "café", "land", "<unk>", "."]),
+         layers=[dict(cell="lstm", N=6, terms="dense")],
+         output=dict(kind="categorical", steps="every", tied=True)),
+    dict(name="bytes_gru_kron", seed=2012,
+         covers="schema 2: a bytes vocabulary (entries U+0000–U+00FF standing for bytes, in no particular order); "
+                "gru with a Kronecker recurrence 2x2 ⊗ 2x2 (N=4), token input with embedding",
+         input=dict(kind="tokens", embedding=5, tokenizer="bytes",
+                    vocabulary=["\u00c3", "\u00a9", "a", " ", "\n", "\u0000", "\u00ff", "c", "f"]),
+         layers=[dict(cell="gru", N=4, terms=[[(2, 2), (2, 2)]])],
+         output=dict(kind="categorical", steps="every")),
     dict(name="gru_kron_rank2", seed=2010,
          covers="gru with a real Kronecker recurrence, rank 2, F=3 (N=8): term 0 2x2 ⊗ 2x2 ⊗ 2x2, term 1 "
                 "2x1 ⊗ 2x4 ⊗ 2x2 (a column-vector and a wide factor: modes of size 1), token input with embedding",
@@ -513,13 +542,16 @@ def make_kru_model(spec):
         ("general.name", f"kru_{spec['name']}"),
         ("general.description", spec["covers"]),
         ("general.creation_tool", GENERATOR),
-        ("kru.schema_version", 1),
+        ("kru.schema_version", 2 if inp.get("tokenizer", "characters") != "characters" or out.get("tied") else 1),
         ("kru.input.kind", inp["kind"]),
     ]
     tensors = []
     if inp["kind"] == "tokens":
-        V = len(VOCABULARY)
-        metadata.append(("kru.input.vocabulary", VOCABULARY))
+        vocabulary = inp.get("vocabulary", VOCABULARY)
+        V = len(vocabulary)
+        metadata.append(("kru.input.vocabulary", vocabulary))
+        if "tokenizer" in inp:
+            metadata.append(("kru.input.tokenizer", inp["tokenizer"]))
         if inp["embedding"]:
             tensors.append(("input.embedding", rng.normal(size=(V, inp["embedding"])).astype(np.float32)))
             D = inp["embedding"]
@@ -588,7 +620,10 @@ def make_kru_model(spec):
         D = 2 * N if cell == "kru" else N
 
     metadata += [("kru.output.kind", out["kind"]), ("kru.output.width", K), ("kru.output.steps", out["steps"])]
-    tensors.append(("readout.weight", rng.normal(size=(K, D), scale=1.5 / np.sqrt(D)).astype(np.float32)))
+    if out.get("tied"):
+        metadata.append(("kru.output.tied", True))
+    else:
+        tensors.append(("readout.weight", rng.normal(size=(K, D), scale=1.5 / np.sqrt(D)).astype(np.float32)))
     tensors.append(("readout.bias", rng.normal(size=K, scale=0.1).astype(np.float32)))
     return metadata, tensors, inputs
 

@@ -128,6 +128,26 @@ def word_corpus(folder):
                     f.write(" " + sentence(rng) + " \n")  # wikitext style: a space at both ends
 
 
+# Text that exercises every rule of word_language_model's tokenisation (spec/MODEL.md §4.2, `words`): CRLF, a lone
+# CR, a last line without a line end, an empty line, runs of spaces and tabs, and the less common scalars Python's
+# str.split() treats as whitespace (U+000B, U+001C, U+0085, U+00A0, U+2028, U+3000) or not (U+200B, U+FEFF).
+WORDS_EDGE_TEXT = ("the king\r\nsaid  \t,\rthe\x0bland\x1cof\x85our\xa0fathers\u2028and\u3000the\n\n"
+                   "zero\u200bwidth \ufeffbom\nlast line")
+
+
+def words_tokenizer_oracle(data_module, work):
+    """word_language_model's own Corpus.tokenize on WORDS_EDGE_TEXT (written as bytes, so no newline is
+    translated on the way): its dictionary order and ids are the oracle for the `words` tokenizer."""
+    path = os.path.join(work, "edge.txt")
+    with open(path, "wb") as f:
+        f.write(WORDS_EDGE_TEXT.encode("utf-8"))
+    corpus = data_module.Corpus.__new__(data_module.Corpus)  # tokenize one file, not train/valid/test
+    corpus.dictionary = data_module.Dictionary()
+    ids = corpus.tokenize(path)
+    return {"text": WORDS_EDGE_TEXT, "dictionary": corpus.dictionary.idx2word, "ids": ids.tolist(),
+            "made_by": "word_language_model/data.py: Corpus.tokenize(file holding the text) with a new Dictionary"}
+
+
 def char_corpus(path):
     rng = random.Random(11)
     text = "\n".join(sentence(rng).capitalize() for _ in range(120)) + "\n"
@@ -317,6 +337,12 @@ def main():
             for line in f:
                 test_ids += [dictionary.word2idx[w] for w in line.split() + ["<eos>"]]
         char_text = unidecode.unidecode(open(char_text_path, encoding="utf-8").read())  # as helpers.read_file
+        with open(os.path.join(OUT, "words_tokenizer.json"), "w", encoding="utf-8") as f:
+            json.dump(words_tokenizer_oracle(wlm_data, work), f, indent=1, ensure_ascii=True)
+            f.write("\n")
+
+        def recorded(argv):  # the command as run, with the temporary and repository folders named
+            return [a.replace(work, "$WORK").replace(REPO + os.sep, "") for a in argv]
 
         runs = [(n, p, a, "word_language_model", wlm_code) for n, (p, a) in
                 train_word_models(wlm_code, corpus, work).items()]
@@ -336,7 +362,7 @@ def main():
                 sample = torch.tensor([r[0] for r in rows], dtype=torch.long)
                 hidden = model.init_hidden(2)
             extra = variants(name, model, code, sample, hidden) if name in VARIANT_MODELS else []
-            oracle = {"model": name + ".pt", "script": script, "command": argv, "structure": structure(model),
+            oracle = {"model": name + ".pt", "script": script, "command": recorded(argv), "structure": structure(model),
                       "tokenizer": tokenizer, "vocabulary": vocabulary, "inputs": rows,
                       "logits": as_floats(logits), "score_text": text, "score_mean_nll": nll,
                       "score_predicted_tokens": predicted,
@@ -344,7 +370,7 @@ def main():
             with open(os.path.join(OUT, name + ".json"), "w", encoding="utf-8") as f:
                 json.dump(oracle, f, indent=1, ensure_ascii=False)
                 f.write("\n")
-            manifest["models"].append({"name": name, "script": script, "command": argv,
+            manifest["models"].append({"name": name, "script": script, "command": recorded(argv),
                                        "files": [name + ".pt"] + [f for f, _ in extra]})
             print(f"{name}: {structure(model)}, score NLL {nll:.4f} over {predicted} tokens")
 

@@ -43,7 +43,27 @@ LSTM = "kru_lstm_kron_rank1"                   # lstm, Kronecker rank 1, a diffe
 KRU = "kru_square3_modrelu"                    # kru, modReLU, tokens with an embedding
 CASES = [
     # (name, base model, edit of (metadata, tensors), words the message must contain)
-    ("schema v2", KRU, lambda m, t: (edit_metadata(m, "kru.schema_version", 2), t), "v2"),
+    ("schema v3", KRU, lambda m, t: (edit_metadata(m, "kru.schema_version", 3), t), "v3"),
+    ("tokenizer key in a v1 file", KRU, lambda m, t: (edit_metadata(m, "kru.input.tokenizer", "words"), t),
+     "kru.input.tokenizer"),
+    ("tied key in a v1 file", KRU, lambda m, t: (edit_metadata(m, "kru.output.tied", True), t), "kru.output.tied"),
+    ("unknown tokenizer", KRU, lambda m, t: (edit_metadata(edit_metadata(m, "kru.schema_version", 2),
+                                                           "kru.input.tokenizer", "sentencepiece"), t),
+     "kru.input.tokenizer"),
+    ("word with a space", KRU, lambda m, t: (edit_metadata(edit_metadata(edit_metadata(
+        m, "kru.schema_version", 2), "kru.input.tokenizer", "words"), "kru.input.vocabulary",
+        kf.Array("string", ["the king"] + list("bcdefg"))), t), "whitespace"),
+    ("byte above U+00FF", KRU, lambda m, t: (edit_metadata(edit_metadata(edit_metadata(
+        m, "kru.schema_version", 2), "kru.input.tokenizer", "bytes"), "kru.input.vocabulary",
+        kf.Array("string", ["\u0100"] + list("bcdefg"))), t), "byte"),
+    ("empty token", KRU, lambda m, t: (edit_metadata(edit_metadata(edit_metadata(
+        m, "kru.schema_version", 2), "kru.input.tokenizer", "words"), "kru.input.vocabulary",
+        kf.Array("string", [""] + list("bcdefg"))), t), "empty"),
+    ("tied with its own readout weight", KRU, lambda m, t: (edit_metadata(edit_metadata(
+        m, "kru.schema_version", 2), "kru.output.tied", True), t), "readout.weight"),
+    ("tied without an embedding", "kru_unequal_4x4_2x2_onehot_split_tanh", lambda m, t: (edit_metadata(
+        edit_metadata(m, "kru.schema_version", 2), "kru.output.tied", True), edit_tensor(t, "readout.weight", None)),
+     "input.embedding"),
     ("schema v0", KRU, lambda m, t: (edit_metadata(m, "kru.schema_version", 0), t), "kru.schema_version"),
     ("missing cell", KRU, lambda m, t: (edit_metadata(m, "kru.layer.0.cell", None), t), "kru.layer.0.cell"),
     ("hidden size a string", KRU, lambda m, t: (edit_metadata(m, "kru.layer.0.hidden_size", "8"), t),

@@ -96,7 +96,8 @@ class Model:
             else:
                 weights.bias_ih = weights.bias_hh = np.zeros(layer.gates * layer.hidden_size, self.real_dtype)
             self.layers.append(weights)
-        self.readout_weight = real(names.readout_weight)
+        # A tied readout's weight is the embedding itself (spec/MODEL.md §5).
+        self.readout_weight = self.embedding if description.tied else real(names.readout_weight)
         self.readout_bias = real(names.readout_bias)
 
     # --- running

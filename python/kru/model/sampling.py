@@ -126,11 +126,12 @@ def generate_tokens(model: Model, prime: Sequence[int], length: int, *, seed: in
 def generate(model: Model, prime: str = "", length: int = 500, *, seed: int, temperature: float = 1.0,
              top_k: int = 0, top_p: float = 1.0, unknown: str = "refuse") -> str:
     """The text `kru sample MODEL --prime PRIME --length LENGTH --seed SEED …` generates after the prime (the
-    prime itself is not included). `unknown="skip"` drops prime characters outside the vocabulary, as
+    prime itself is not included). `unknown="skip"` drops prime tokens outside the vocabulary, as
     `--skip-unknown`."""
     tokenizer = model.tokenizer
     if tokenizer is None:
         raise ValueError("generation needs a token model")
     ids = tokenizer.encode(prime, unknown=unknown)
+    # The prime's last token is the context of the first generated one (a word after a word gets its space).
     return tokenizer.decode(generate_tokens(model, ids, length, seed=seed, temperature=temperature, top_k=top_k,
-                                            top_p=top_p))
+                                            top_p=top_p), previous=ids[-1] if ids else None)

@@ -13,14 +13,14 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping, Sequence
 
-from .tokenizer import Tokenizer, VocabularyError
+from .tokenizer import TOKENIZERS, Tokenizer, VocabularyError
 
 __all__ = [
     "SCHEMA_VERSION", "CELLS", "ACTIVATIONS", "OUTPUT_KINDS", "OUTPUT_STEPS", "ModelSchemaError", "Layer",
     "Description", "TensorSpec", "tensor_shapes", "check_tensors", "names",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2          # the newest version this package reads (§7); it writes the lowest that fits
 CELLS = {"kru": 1, "rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}     # cell -> recurrent blocks G (§3)
 ACTIVATIONS = ("modrelu", "split_relu", "split_tanh")
 RECURRENCES = ("dense", "kronecker")
@@ -112,8 +112,9 @@ class Layer:
 
 @dataclass(frozen=True)
 class Description:
-    """A model's structure (§2). `vocabulary` for token models, `input_width` for vector models;
-    `embedding_width` is the width of `input.embedding` (None: one-hot input)."""
+    """A model's structure (§2). `vocabulary` and `tokenizer_kind` (§4.2) for token models, `input_width` for
+    vector models; `embedding_width` is the width of `input.embedding` (None: one-hot input); `tied` says that the
+    readout weight is the embedding (§5)."""
 
     input_kind: str
     layers: tuple[Layer, ...]
@@ -123,6 +124,8 @@ class Description:
     vocabulary: tuple[str, ...] | None = None
     input_width: int | None = None
     embedding_width: int | None = None
+    tokenizer_kind: str = "characters"
+    tied: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "layers", tuple(self.layers))
@@ -131,8 +134,11 @@ class Description:
         if self.input_kind == "tokens":
             if self.vocabulary is None or self.input_width is not None:
                 raise ModelSchemaError("a token model has a vocabulary and no input width")
+            if self.tokenizer_kind not in TOKENIZERS:
+                raise ModelSchemaError(f"kru.input.tokenizer is {self.tokenizer_kind!r}; expected one of "
+                                       f"{', '.join(TOKENIZERS)}")
             try:
-                Tokenizer(self.vocabulary)
+                Tokenizer(self.vocabulary, self.tokenizer_kind)
             except VocabularyError as e:
                 raise ModelSchemaError(f"kru.input.vocabulary: {e}") from None
             _check_range("kru.input.vocabulary size", len(self.vocabulary), MAX_SIZE)
@@ -159,6 +165,16 @@ class Description:
                 and self.output_width != len(self.vocabulary)):
             raise ModelSchemaError(f"kru.output.width is {self.output_width} but the vocabulary has "
                                    f"{len(self.vocabulary)} tokens (a next-token model predicts the vocabulary)")
+        if self.tied and (self.embedding_width is None
+                          or self.embedding_width != self.layers[-1].output_size
+                          or self.output_width != len(self.vocabulary)):
+            raise ModelSchemaError("kru.output.tied needs an input.embedding of shape [output.width, the last "
+                                   "layer's output width], the shape of readout.weight")
+
+    @property
+    def schema_version(self) -> int:
+        """The lowest version that expresses this model (§7): 2 for `words`/`bytes` tokenizers and tied readouts."""
+        return 2 if self.tied or (self.input_kind == "tokens" and self.tokenizer_kind != "characters") else 1
 
     # --- derived sizes (§4.1)
 
@@ -174,17 +190,19 @@ class Description:
 
     @property
     def tokenizer(self) -> Tokenizer | None:
-        return Tokenizer(self.vocabulary) if self.vocabulary is not None else None
+        return Tokenizer(self.vocabulary, self.tokenizer_kind) if self.vocabulary is not None else None
 
     # --- metadata (§2)
 
     def metadata(self) -> list[tuple[str, Any]]:
         """The §2 entries that declare this structure, in the order the Swift writer uses."""
         from ..format import Array
-        entries: list[tuple[str, Any]] = [("kru.schema_version", SCHEMA_VERSION),
-                                          ("kru.input.kind", self.input_kind)]
+        version = self.schema_version
+        entries: list[tuple[str, Any]] = [("kru.schema_version", version), ("kru.input.kind", self.input_kind)]
         if self.input_kind == "tokens":
             entries.append(("kru.input.vocabulary", Array("string", self.vocabulary)))
+            if version >= 2:
+                entries.append(("kru.input.tokenizer", self.tokenizer_kind))
         else:
             entries.append(("kru.input.width", self.input_width))
         entries.append(("kru.layer_count", len(self.layers)))
@@ -198,6 +216,8 @@ class Description:
                 entries += [(p + "recurrent_rank", layer.rank), (p + "recurrent_factors", layer.factors)]
         entries += [("kru.output.kind", self.output_kind), ("kru.output.width", self.output_width),
                     ("kru.output.steps", self.output_steps)]
+        if self.tied:
+            entries.append(("kru.output.tied", True))
         return entries
 
     @classmethod
@@ -209,10 +229,18 @@ class Description:
         version = keys.int("kru.schema_version", 1, None)
         if version > SCHEMA_VERSION:
             raise ModelSchemaError(f"model schema is v{version}, this reader reads v{SCHEMA_VERSION}")
+        if version == 1:
+            for key in ("kru.input.tokenizer", "kru.output.tied"):
+                if key in metadata:
+                    raise ModelSchemaError(f"metadata {key} needs kru.schema_version 2; this file declares 1, whose "
+                                           "readers would ignore it")
         input_kind = keys.choice("kru.input.kind", INPUT_KINDS)
         vocabulary = input_width = None
+        tokenizer_kind = "characters"
         if input_kind == "tokens":
             vocabulary = keys.strings("kru.input.vocabulary")
+            if "kru.input.tokenizer" in metadata:
+                tokenizer_kind = keys.choice("kru.input.tokenizer", TOKENIZERS)
         else:
             input_width = keys.int("kru.input.width", 1, MAX_SIZE)
         layers = []
@@ -232,7 +260,9 @@ class Description:
                    output_width=keys.int("kru.output.width", 1, MAX_SIZE),
                    output_steps=keys.choice("kru.output.steps", OUTPUT_STEPS),
                    vocabulary=vocabulary, input_width=input_width,
-                   embedding_width=embedding_width if input_kind == "tokens" else None)
+                   embedding_width=embedding_width if input_kind == "tokens" else None,
+                   tokenizer_kind=tokenizer_kind,
+                   tied=keys.bool("kru.output.tied") if "kru.output.tied" in metadata else False)
 
 
 def _check_range(what: str, value: int | None, high: int) -> None:
@@ -261,6 +291,9 @@ class _Keys:
             allowed = f"{low}…{high}" if high is not None else f"at least {low}"
             raise ModelSchemaError(f"metadata {key} is {value}; {allowed} allowed")
         return value
+
+    def bool(self, key: str) -> bool:
+        return self._get(key, "bool")
 
     def choice(self, key: str, allowed: Sequence[str]) -> str:
         value = self._get(key, "string")
@@ -314,7 +347,8 @@ def tensor_shapes(description: Description, has_embedding: bool, has_biases: Seq
                     for f in range(layer.factors):
                         yield TensorSpec(names.factor(l, gate, t, f), None, layer.is_complex)
     width = description.layers[-1].output_size
-    yield TensorSpec(names.readout_weight, (description.output_width, width), False)
+    if not description.tied:  # a tied readout's weight is input.embedding (§5)
+        yield TensorSpec(names.readout_weight, (description.output_width, width), False)
     yield TensorSpec(names.readout_bias, (description.output_width,), False)
 
 
@@ -324,6 +358,8 @@ def check_tensors(description: Description, tensors: Mapping[str, tuple[str, tup
     has_embedding = names.embedding in tensors
     if has_embedding and description.input_kind != "tokens":
         raise ModelSchemaError("tensor input.embedding is only allowed for token models")
+    if description.tied and not has_embedding:
+        raise ModelSchemaError("kru.output.tied is true but tensor input.embedding, the readout weight, is missing")
     has_biases = []
     for l, layer in enumerate(description.layers):
         ih, hh = names.bias_ih(l) in tensors, names.bias_hh(l) in tensors
