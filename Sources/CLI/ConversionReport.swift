@@ -31,13 +31,19 @@ struct ConversionReport {
             }
             lines += formatTable(table)
         }
+        if result.description.tiedReadout { lines.append("readout tied to the embedding: stored once") }
         lines.append("parameters: dense \(denseParameters) (recurrent \(denseRecurrent)) → converted \(convertedParameters) (recurrent \(convertedRecurrent))")
         if let e = evaluation {
-            lines.append(String(format: "bits/char: dense %.4f ± %.4f, converted %.4f ± %.4f over %d characters",
+            let unit = result.description.vocabulary!.unitName
+            let short = unit == "character" ? "char" : unit
+            lines.append(String(format: "bits/%@: dense %.4f ± %.4f, converted %.4f ± %.4f over %d %@s", short,
                                 e.dense.bitsPerToken, e.dense.standardError / M_LN2, e.converted.bitsPerToken,
-                                e.converted.standardError / M_LN2, e.dense.tokenCount))
-            lines.append(String(format: "KL(dense ‖ converted) %.5f ± %.5f nats/char, top-1 agreement %.2f%%",
-                                e.comparison.meanKL, e.comparison.klStandardError, 100 * e.comparison.topOneAgreement))
+                                e.converted.standardError / M_LN2, e.dense.tokenCount, unit))
+            lines.append(String(format: "perplexity per %@: dense %.3f, converted %.3f", unit, e.dense.perplexity,
+                                e.converted.perplexity))
+            lines.append(String(format: "KL(dense ‖ converted) %.5f ± %.5f nats/%@, top-1 agreement %.2f%%",
+                                e.comparison.meanKL, e.comparison.klStandardError, short,
+                                100 * e.comparison.topOneAgreement))
         }
         return lines.joined(separator: "\n")
     }
@@ -57,11 +63,18 @@ struct ConversionReport {
             },
         ]
         if let e = evaluation {
-            document["evaluation"] = [
-                "characters": e.dense.tokenCount, "dense_bits_per_char": e.dense.bitsPerToken,
-                "converted_bits_per_char": e.converted.bitsPerToken, "mean_kl": e.comparison.meanKL,
+            var evaluation: [String: Any] = [
+                "tokens": e.dense.tokenCount, "dense_bits_per_token": e.dense.bitsPerToken,
+                "converted_bits_per_token": e.converted.bitsPerToken, "dense_perplexity": e.dense.perplexity,
+                "converted_perplexity": e.converted.perplexity, "mean_kl": e.comparison.meanKL,
                 "mean_kl_stderr": e.comparison.klStandardError, "top1_agreement": e.comparison.topOneAgreement,
             ]
+            if result.description.vocabulary?.tokenizer == .characters {  // the names of the character reports
+                evaluation["characters"] = e.dense.tokenCount
+                evaluation["dense_bits_per_char"] = e.dense.bitsPerToken
+                evaluation["converted_bits_per_char"] = e.converted.bitsPerToken
+            }
+            document["evaluation"] = evaluation
         }
         return jsonString(document)
     }

@@ -6,13 +6,16 @@ import KRUInference
 
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Convert a dense PyTorch character model to a .kru model with Kronecker-factored recurrences.",
+        abstract: "Convert a dense PyTorch language model to a .kru model with Kronecker-factored recurrences.",
         discussion: "Reads .pt/.pth/.ckpt (torch.save zip or legacy layout, Lightning), .safetensors, .npy or .npz "
-            + "without executing anything in them; recognises nn.Embedding + nn.RNN/LSTM/GRU + nn.Linear by names and "
-            + "shapes (or --map); replaces each recurrent gate block by its nearest Kronecker product. --factors none "
-            + "keeps the recurrences dense (a faithful copy of the PyTorch model). --list shows what the checkpoint "
-            + "holds and how it would be read, decoding nothing. "
+            + "— state dicts and whole saved models (torch.save(model), TorchScript) — without executing anything in "
+            + "them; recognises nn.Embedding + nn.RNN/LSTM/GRU + nn.Linear by module types, names, biases and order "
+            + "(or --map), a readout tied to the embedding by its storage; replaces each recurrent gate block by its "
+            + "nearest Kronecker product. --factors none keeps the recurrences dense (a faithful copy of the PyTorch "
+            + "model). --list shows what the checkpoint holds and what was recognised and why, decoding nothing. "
             + "Examples: 'kru convert lstm.pt --factors 4x4x4 --vocab-text corpus.txt -o small.kru', "
+            + "'kru convert model.pt --vocab-corpus data/wikitext-2 --factors none -o words.kru' (word_language_model), "
+            + "'kru convert shakespeare.pt --vocab-preset printable -o char.kru' (char-rnn.pytorch), "
             + "'kru convert lstm.pt --list'."
     )
 
@@ -28,11 +31,7 @@ struct Convert: ParsableCommand {
     @Option(help: "Kronecker terms per recurrent block (1–64).") var rank = 1
     @Option(name: .shortAndLong, help: "The .kru file to write (atomically).", completion: .file(extensions: ["kru"]))
     var output: String?
-    @Option(help: "Vocabulary: a JSON array of one-character strings.", completion: .file(extensions: ["json"]))
-    var vocab: String?
-    @Option(help: ArgumentHelp("Vocabulary: the sorted distinct characters of this text (Python's "
-                               + "sorted(set(text))); - reads standard input."), completion: .file())
-    var vocabText: String?
+    @OptionGroup var vocabulary: VocabularyOptions
     @Option(help: "A JSON file naming the embedding, recurrent prefix and readout tensors.",
             completion: .file(extensions: ["json"]))
     var map: String?
@@ -58,7 +57,6 @@ struct Convert: ParsableCommand {
         } else {
             guard output != nil else { throw ValidationError("give -o OUT.kru (or --list)") }
         }
-        guard vocab == nil || vocabText == nil else { throw ValidationError("give --vocab or --vocab-text, not both") }
         guard (1...64).contains(rank) else { throw ValidationError("--rank must be between 1 and 64, got \(rank)") }
         guard (0...10_000).contains(restarts) else {
             throw ValidationError("--restarts must be between 0 and 10000, got \(restarts)")
@@ -71,9 +69,9 @@ struct Convert: ParsableCommand {
     }
 
     func run() throws {
-        if let output { try checkOutput(output, notOverwriting: [checkpoint, vocab, vocabText, map, eval]) }
+        if let output { try checkOutput(output, notOverwriting: [checkpoint, map, eval] + vocabulary.inputs) }
         try requireRegularFile(checkpoint)
-        for case let path? in [vocab, map] { try requireExisting(path) }
+        if let map { try requireExisting(map) }
         let read = try reporting(checkpoint) { try Checkpoint.read(path: checkpoint) }
         let tensorMap = try map.map { path in try reporting { try TensorMap.read(path: path) } }
         if list {
@@ -90,8 +88,7 @@ struct Convert: ParsableCommand {
         }
         guard let output else { return }
         let dense = try reporting(checkpoint) { try DenseRecurrentCheckpoint(read, structure: structure) }
-        let vocabulary = try vocabText.map { VocabularySource.characters(of: try readText($0)) }
-            ?? reporting { try VocabularySource.resolve(jsonFile: vocab, textFile: nil, checkpoint: read) }
+        let vocabulary = try self.vocabulary.resolve(checkpoint: read, path: checkpoint)
         var options = ConversionOptions()
         options.factorization.restarts = restarts
         options.factorization.seed = seed
@@ -127,12 +124,12 @@ struct Convert: ParsableCommand {
         print(json ? report.json() : report.text())
     }
 
-    /// The --eval text as tokens (characters outside the vocabulary dropped); at least two, or nothing is predicted.
-    private func evaluationTokens(_ path: String, vocabulary: [Unicode.Scalar]) throws -> [Int] {
+    /// The --eval text as tokens (tokens outside the vocabulary dropped); at least two, or nothing is predicted.
+    private func evaluationTokens(_ path: String, vocabulary: Vocabulary) throws -> [Int] {
         let tokens = try encode(readText(path), with: Tokenizer(vocabulary: vocabulary), skipUnknown: true)
         guard tokens.count >= 2 else {
-            throw CLIError(.dataError,
-                           "\(path) has \(tokens.count) character(s) in the model's vocabulary; --eval needs at least 2")
+            throw CLIError(.dataError, "\(path) has \(tokens.count) \(vocabulary.unitName)(s) in the model's "
+                               + "vocabulary; --eval needs at least 2")
         }
         return tokens
     }

@@ -115,11 +115,14 @@ struct Score: ParsableCommand {
         }
         let ours = kru.description.vocabulary!
         guard theirs == ours else {
-            let onlyOurs = Set(ours).subtracting(theirs).count, onlyTheirs = Set(theirs).subtracting(ours).count
-            let detail = onlyOurs + onlyTheirs == 0 ? "the same characters in another order"
-                : "\(onlyOurs) character(s) only in \(model), \(onlyTheirs) only in \(path)"
+            let onlyOurs = Set(ours.tokens).subtracting(theirs.tokens).count
+            let onlyTheirs = Set(theirs.tokens).subtracting(ours.tokens).count
+            let detail = theirs.tokenizer != ours.tokenizer
+                ? "\(theirs.tokenizer.rawValue) against \(ours.tokenizer.rawValue) tokens"
+                : onlyOurs + onlyTheirs == 0 ? "the same tokens in another order"
+                : "\(onlyOurs) token(s) only in \(model), \(onlyTheirs) only in \(path)"
             throw CLIError(.dataError, "\(path) has a different vocabulary from \(model) (\(theirs.count) vs "
-                               + "\(ours.count) characters; \(detail)); --compare needs the same vocabulary")
+                               + "\(ours.count) tokens; \(detail)); --compare needs the same vocabulary")
         }
         return reference
     }

@@ -15,8 +15,8 @@ struct ServedModel: Sendable {
     /// Loads and checks the model at `path`; a model that cannot generate text is refused with the reason.
     init(name: String, path: String) throws {
         let model = try KRUModel(path: path)
-        guard let tokenizer = model.tokenizer, model.description.outputKind == .categorical,
-              model.description.outputSteps == .every
+        guard let tokenizer = model.tokenizer, tokenizer.vocabulary.tokenizer == .characters,
+              model.description.outputKind == .categorical, model.description.outputSteps == .every
         else {
             throw ModelNotServableError(reason: "not a character model (token input, categorical output at every step)")
         }
@@ -48,7 +48,7 @@ struct ServedModel: Sendable {
     func text(of token: Int) -> String { String(tokenizer.vocabulary[token]) }
 
     /// The character of token `token` as a Unicode scalar (what stop sequences are matched on).
-    func scalar(of token: Int) -> Unicode.Scalar { tokenizer.vocabulary[token] }
+    func scalar(of token: Int) -> Unicode.Scalar { tokenizer.vocabulary[token].unicodeScalars.first! }
 
     /// Scores `tokens` exactly as `kru score` does (one stream from the zero state).
     func score(tokens: [Int]) -> TextScoreSummary {

@@ -20,6 +20,11 @@ struct ScriptCheckpointTests {
         var structure: [String: Any] { json["structure"] as! [String: Any] }
         var otherLayouts: [String] { (json["other_layouts"] as! [[String: Any]]).map { $0["file"] as! String } }
         var cell: String { structure["cell"] as! String }
+        var isWordModel: Bool { json["tokenizer"] as! String == "words" }
+        /// The vocabulary the script used, with its tokenizer.
+        var modelVocabulary: Vocabulary {
+            try! Vocabulary(vocabulary, tokenizer: isWordModel ? .words : .characters)
+        }
 
         init(_ name: String) {
             self.name = name
@@ -38,11 +43,6 @@ struct ScriptCheckpointTests {
 
     static func path(_ file: String) -> String { folder.appendingPathComponent(file).path }
 
-    /// A stand-in vocabulary of one-character tokens, as many as the model's.
-    static func placeholderVocabulary(_ count: Int) -> [Unicode.Scalar] {
-        (0..<count).map { Unicode.Scalar(0x4E00 + $0)! }
-    }
-
     @Test(arguments: files)
     func convertsWithoutHelpAndReproducesPyTorch(file: String, model: String) throws {
         let oracle = Oracle(model)
@@ -54,14 +54,43 @@ struct ScriptCheckpointTests {
         #expect(dense.layers.count == oracle.structure["layers"] as? Int)
         #expect(dense.tiedReadout == oracle.structure["tied"] as? Bool)
         #expect(dense.map.embedding == "encoder.weight" && dense.map.readoutWeight == "decoder.weight")
-        let result = try Converter.convert(dense, vocabulary: Self.placeholderVocabulary(oracle.vocabulary.count),
-                                           factors: .none, source: file)
+        let result = try Converter.convert(dense, vocabulary: oracle.modelVocabulary, factors: .none, source: file)
+        // A tied readout is stored once.
+        #expect(result.description.tiedReadout == dense.tiedReadout)
+        #expect(result.tensors.contains { $0.name == ModelTensorName.readoutWeight } == !dense.tiedReadout)
         let inputs = oracle.inputs
         let logits = try result.model().outputs(tokens: inputs.flatMap { $0 }, batch: inputs.count, steps: inputs[0].count)
         let expected = oracle.logits
         #expect(logits.count == expected.count)
         let worst = zip(logits, expected).map { abs($0 - $1) }.max() ?? .infinity
         #expect(worst < 1e-4, "\(file): max |Δlogit| = \(worst)")
+    }
+
+    /// The vocabularies a user gives without writing one: word_language_model's Dictionary rebuilt from its data
+    /// folder (train, valid, test), char-rnn's string.printable.
+    @Test func vocabulariesComeFromWhatTheScriptsUsed() throws {
+        let files = VocabularySource.corpusFiles(Self.folder.appendingPathComponent("wlm-corpus").path)
+        let texts = try files.map { try String(contentsOfFile: $0, encoding: .utf8) }
+        #expect(try VocabularySource.words(ofCorpus: texts) == Oracle("wlm_lstm").modelVocabulary)
+        #expect(VocabularySource.Preset.printable.vocabulary == Oracle("charrnn_gru").modelVocabulary)
+        let module = try Checkpoint.read(path: Self.path("wlm_gru.pt"))
+        #expect(VocabularySource.hint(for: module)?.contains("--vocab-corpus") == true)
+    }
+
+    /// A converted word model scores word_language_model's test text as PyTorch does: the mean NLL of every token
+    /// after the first, from the zero state (tools/make_script_fixtures.py computed it with PyTorch).
+    @Test(arguments: models.filter { $0.hasPrefix("wlm") })
+    func wordModelsScoreTheirTestTextAsPyTorchDoes(model: String) throws {
+        let oracle = Oracle(model)
+        let dense = try DenseRecurrentCheckpoint.recognize(try Checkpoint.read(path: Self.path(model + ".pt")))
+        let converted = try Converter.convert(dense, vocabulary: oracle.modelVocabulary, factors: .none, source: model)
+        let kru = try converted.model()
+        let text = try String(contentsOfFile: Self.folder.appendingPathComponent("wlm-corpus/test.txt").path,
+                              encoding: .utf8)
+        let score = try kru.score(tokens: try kru.tokenizer!.encode(text))
+        #expect(score.tokenCount == oracle.json["score_predicted_tokens"] as? Int)
+        let expected = try #require(oracle.json["score_mean_nll"] as? Double)
+        #expect(abs(score.meanNLL - expected) < 1e-4, "\(model): \(score.meanNLL) vs PyTorch \(expected)")
     }
 
     /// The whole-module files name the modules as PyTorch built them.

@@ -55,9 +55,9 @@ struct ModelLoadingTests {
     }
 
     @Test(arguments: [
-        ("kru.schema_version", KRUMetadataValue.int(2), "schema is v2"),
+        ("kru.schema_version", KRUMetadataValue.int(3), "schema is v3, this build reads v2"),
         ("kru.input.kind", .string("images"), "kru.input.kind"),
-        ("kru.input.vocabulary", .stringArray(["a", "a"]), "duplicate"),
+        ("kru.input.vocabulary", .stringArray(["a", "a"]), "occurs twice"),
         ("kru.input.vocabulary", .stringArray(["ab", "c"]), "exactly one Unicode scalar"),
         ("kru.layer.0.cell", .string("transformer"), "kru.layer.0.cell"),
         ("kru.layer.0.activation", .string("gelu"), "kru.layer.0.activation"),
@@ -71,6 +71,51 @@ struct ModelLoadingTests {
             try Self.load(Self.replacing(key, with: value), Self.parts().tensors)
         }
         #expect(error?.description.contains(expected) == true, "\(error?.description ?? "no error")")
+    }
+
+    /// Schema 2's keys (spec/MODEL.md §4.2, §5, §7): refused in a file that declares version 1, checked in version 2.
+    @Test(arguments: [
+        ([("kru.input.tokenizer", KRUMetadataValue.string("words"))], 1, "needs kru.schema_version 2"),
+        ([("kru.output.tied", .bool(true))], 1, "needs kru.schema_version 2"),
+        ([("kru.input.tokenizer", .string("sentencepiece"))], 2, "kru.input.tokenizer"),
+        ([("kru.input.tokenizer", .string("words")), ("kru.input.vocabulary", .stringArray(["the king", "b"]))], 2,
+         "holds whitespace"),
+        ([("kru.input.tokenizer", .string("bytes")), ("kru.input.vocabulary", .stringArray(["\u{100}", "b"]))], 2,
+         "U+0000 to U+00FF"),
+        ([("kru.input.tokenizer", .string("words")), ("kru.input.vocabulary", .stringArray(["", "b"]))], 2, "is empty"),
+        ([("kru.output.tied", .bool(true))], 2, "kru.output.tied needs a token model whose input.embedding"),
+        ([("kru.output.tied", .int(1))], 2, "kru.output.tied must be a bool"),
+    ])
+    func schemaTwoKeysAreChecked(changes: [(String, KRUMetadataValue)], version: Int64, expected: String) {
+        var metadata = Self.replacing("kru.schema_version", with: .int(version))
+        for (key, value) in changes {
+            metadata.removeAll { $0.key == key }
+            metadata.append(KRUMetadataEntry(key, value))
+        }
+        let error = #expect(throws: ModelSchemaError.self) { try Self.load(metadata, Self.parts().tensors) }
+        #expect(error?.description.contains(expected) == true, "\(error?.description ?? "no error")")
+    }
+
+    /// A tied readout runs exactly as the same model with the embedding copied into readout.weight; the file that
+    /// also stores readout.weight is refused (the tensor would be ignored).
+    @Test func aTiedReadoutIsTheEmbedding() throws {
+        let (metadata, tensors) = Self.parts()
+        let embedding = KRUTensor(name: "input.embedding", shape: [2, 8], floats: (0..<16).map { Float($0 % 5) * 0.3 - 0.6 })
+        let projection = KRUTensor(name: "layer.0.weight_ih", shape: [4, 8], real: (0..<32).map { Float($0) * 0.02 },
+                                   imaginary: (0..<32).map { Float($0) * -0.01 })
+        let shared = tensors.filter { !["layer.0.weight_ih", "readout.weight"].contains($0.name) } + [embedding, projection]
+        let untied = try Self.load(metadata, shared + [KRUTensor(name: "readout.weight", shape: [2, 8],
+                                                                 floats: try embedding.floats())])
+        let tiedMetadata = metadata.map { $0.key == "kru.schema_version" ? KRUMetadataEntry($0.key, .int(2)) : $0 }
+            + [KRUMetadataEntry("kru.output.tied", .bool(true))]
+        let tied = try Self.load(tiedMetadata, shared)
+        #expect(tied.description.tiedReadout && tied.parameterCount == untied.parameterCount - 16)
+        let tokens = [0, 1, 1, 0, 1]
+        #expect(try tied.outputs(tokens: tokens, batch: 1, steps: 5) == untied.outputs(tokens: tokens, batch: 1, steps: 5))
+        let twice = #expect(throws: ModelSchemaError.self) {
+            try Self.load(tiedMetadata, shared + [KRUTensor(name: "readout.weight", shape: [2, 8], floats: try embedding.floats())])
+        }
+        #expect(twice?.description.contains("readout.weight") == true)
     }
 
     @Test func missingKeyIsNamed() {
@@ -124,5 +169,20 @@ struct ModelMetadataRoundTripTests {
         #expect(written.schemaMetadata == ModelLoadingTests.parts().metadata)
         let model = try ModelLoadingTests.load(written.schemaMetadata, ModelLoadingTests.parts().tensors)
         #expect(model.description == written)
+    }
+
+    /// A words vocabulary needs schema 2, and writes its tokenizer; a character one stays schema 1.
+    @Test func schemaTwoIsWrittenOnlyWhenNeeded() throws {
+        let layers: [ModelDescription.Layer] = [.init(cell: .lstm, hiddenSize: 3, recurrent: .dense)]
+        let words = ModelDescription(input: .tokens(vocabulary: try Vocabulary(["the", "<eos>"], tokenizer: .words)),
+                                     embeddingWidth: 3, layers: layers, outputKind: .categorical, outputWidth: 2,
+                                     outputSteps: .every, tiedReadout: true)
+        let metadata = Dictionary(uniqueKeysWithValues: words.schemaMetadata.map { ($0.key, $0.value) })
+        #expect(metadata["kru.schema_version"] == .int(2) && metadata["kru.input.tokenizer"] == .string("words"))
+        #expect(metadata["kru.output.tied"] == .bool(true))
+        let characters = ModelDescription(input: .tokens(vocabulary: Array("ab".unicodeScalars)), layers: layers,
+                                          outputKind: .categorical, outputWidth: 2, outputSteps: .every)
+        #expect(characters.schemaVersion == 1)
+        #expect(!characters.schemaMetadata.contains { $0.key == "kru.input.tokenizer" || $0.key == "kru.output.tied" })
     }
 }

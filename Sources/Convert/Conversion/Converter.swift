@@ -47,7 +47,7 @@ public struct ConversionOptions: Sendable {
     public init() {}
 }
 
-/// Turns a dense PyTorch character model into a `.kru` model whose recurrent blocks are their nearest
+/// Turns a dense PyTorch language model into a `.kru` model whose recurrent blocks are their nearest
 /// Kronecker products (or stay dense with `factors: .none`, which must reproduce PyTorch's outputs).
 public enum Converter {
     /// Converts `dense`.
@@ -55,17 +55,19 @@ public enum Converter {
     ///   - vocabulary: token `i` is `vocabulary[i]`; its size must match the embedding rows (or the one-hot
     ///     width) and the readout's outputs.
     ///   - progress: fraction of all blocks done, for a progress line.
-    public static func convert(_ dense: DenseRecurrentCheckpoint, vocabulary: [Unicode.Scalar],
+    ///
+    /// A readout tied to the embedding in the checkpoint (one storage) is stored once, as a tied readout.
+    public static func convert(_ dense: DenseRecurrentCheckpoint, vocabulary: Vocabulary,
                                factors: FactorSpecification, rank: Int = 1, options: ConversionOptions = ConversionOptions(),
                                source: String, progress: ((Double) -> Void)? = nil) throws -> ConversionResult {
         let v = vocabulary.count
+        let unit = vocabulary.unitName
         guard v == (dense.embedding?.rows ?? dense.inputWidth) else {
-            throw ConversionError("the vocabulary has \(v) characters but the model takes \(dense.embedding?.rows ?? dense.inputWidth) tokens")
+            throw ConversionError("the vocabulary has \(v) \(unit)s but the model takes \(dense.embedding?.rows ?? dense.inputWidth) tokens")
         }
         guard v == dense.outputWidth else {
-            throw ConversionError("the vocabulary has \(v) characters but the readout predicts \(dense.outputWidth)")
+            throw ConversionError("the vocabulary has \(v) \(unit)s but the readout predicts \(dense.outputWidth)")
         }
-        guard Set(vocabulary).count == v else { throw ConversionError("the vocabulary has duplicate characters") }
         guard rank >= 1 else { throw ConversionError("--rank must be at least 1") }
 
         var tensors: [KRUTensor] = []
@@ -121,12 +123,17 @@ public enum Converter {
                                      floats: embedding.values.map { Float($0) }), at: 0)
         }
         let width = dense.layers.last!.hiddenSize
-        tensors.append(KRUTensor(name: ModelTensorName.readoutWeight, shape: [v, width], floats: dense.readoutWeight.map { Float($0) }))
+        let tied = dense.tiedReadout && dense.embedding != nil
+        if !tied {
+            tensors.append(KRUTensor(name: ModelTensorName.readoutWeight, shape: [v, width],
+                                     floats: dense.readoutWeight.map { Float($0) }))
+        }
         tensors.append(KRUTensor(name: ModelTensorName.readoutBias, shape: [v], floats: dense.readoutBias.map { Float($0) }))
         progress?(1)
 
         let description = ModelDescription(input: .tokens(vocabulary: vocabulary), embeddingWidth: dense.embedding?.columns,
-                                           layers: layers, outputKind: .categorical, outputWidth: v, outputSteps: .every)
+                                           layers: layers, outputKind: .categorical, outputWidth: v, outputSteps: .every,
+                                           tiedReadout: tied)
         let metadata = description.schemaMetadata + [
             KRUMetadataEntry("general.source", .string(source)),
             KRUMetadataEntry("general.creation_tool", .string("kru convert")),

@@ -31,13 +31,15 @@ public struct DenseRecurrentCheckpoint: Sendable {
     /// Parameters of the recurrent matrices (all gate blocks of all layers).
     public var recurrentParameterCount: Int { layers.reduce(0) { $0 + $1.recurrentWeight.count } }
 
-    /// Every parameter, counted as ``KRUModel/parameterCount`` counts the converted model (embedding included).
+    /// Every parameter, counted as ``KRUModel/parameterCount`` counts the converted model (embedding included, a
+    /// tied readout weight once, as PyTorch's `parameters()` counts it).
     public var parameterCount: Int {
         let layerParameters = layers.reduce(0) { total, layer in
             total + layer.inputWeight.count + layer.recurrentWeight.count + (layer.inputBias?.count ?? 0)
                 + (layer.recurrentBias?.count ?? 0)
         }
-        return layerParameters + (embedding?.values.count ?? 0) + readoutWeight.count + readoutBias.count
+        return layerParameters + (embedding?.values.count ?? 0) + (tiedReadout ? 0 : readoutWeight.count)
+            + readoutBias.count
     }
 
     /// Finds the model in `checkpoint`, by `map` if given, else by ``DenseRecurrentStructure``'s recognition, and

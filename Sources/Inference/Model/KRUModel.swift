@@ -61,12 +61,14 @@ public final class KRUModel: Sendable {
         }
         layers = try description.layers.enumerated().map { try loader.layerWeights($0, $1) }
         let width = description.layers.last!.outputSize
-        readout = try loader.matrix(ModelTensorName.readoutWeight, rows: description.outputWidth, columns: width)
+        // A tied readout's weight is the embedding, stored once (spec/MODEL.md §5).
+        readout = try description.tiedReadout ? embedding!
+            : loader.matrix(ModelTensorName.readoutWeight, rows: description.outputWidth, columns: width)
         readoutBias = try loader.real(ModelTensorName.readoutBias, shape: [description.outputWidth])
         try loader.checkNothingUnused()
         self.description = description
         self.metadata = file.metadata
-        tokenIndices = Dictionary(uniqueKeysWithValues: (description.vocabulary ?? []).enumerated().map { ($1, $0) })
+        tokenIndices = Dictionary(uniqueKeysWithValues: (description.vocabulary?.characters ?? []).enumerated().map { ($1, $0) })
         fingerprint = WeightFingerprint.of(embedding: embedding, layers: layers, readout: readout, bias: readoutBias)
         let (firstLayer, embeddingMatrix) = (layers[0], embedding)
         inputTable = description.vocabulary.flatMap {
@@ -74,7 +76,7 @@ public final class KRUModel: Sendable {
         }
     }
 
-    /// The token id of `scalar`, or nil if it is not in the vocabulary (or this is not a token model).
+    /// The token id of `scalar`, or nil if it is not in the vocabulary (or this is not a character model).
     public func tokenIndex(of scalar: Unicode.Scalar) -> Int? { tokenIndices[scalar] }
 
     /// The value of metadata key `key` (`general.name`, `kru.train.steps`, …), or nil if the file has none.
@@ -119,6 +121,6 @@ public final class KRUModel: Sendable {
             }
         }
         return layerParameters + recurrentParameterCount + (embedding?.values.count ?? 0)
-            + readout.values.count + readoutBias.count
+            + (description.tiedReadout ? 0 : readout.values.count) + readoutBias.count
     }
 }

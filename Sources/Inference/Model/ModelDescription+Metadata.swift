@@ -13,7 +13,7 @@ extension ModelDescription {
     /// Describes a model to be written (by a converter or trainer). Layer input sizes follow spec/MODEL.md
     /// §4.1 from `input`, the embedding width (token models with an `input.embedding` tensor) and the stack.
     public init(input: Input, embeddingWidth: Int? = nil, layers: [Layer], outputKind: OutputKind, outputWidth: Int,
-                outputSteps: OutputSteps) {
+                outputSteps: OutputSteps, tiedReadout: Bool = false) {
         let inputWidth: Int
         switch input {
         case .tokens(let vocabulary): inputWidth = embeddingWidth ?? vocabulary.count
@@ -31,15 +31,17 @@ extension ModelDescription {
         self.outputKind = outputKind
         self.outputWidth = outputWidth
         self.outputSteps = outputSteps
+        self.tiedReadout = tiedReadout
     }
 
     /// The spec/MODEL.md §2 metadata that declares this structure (what ``KRUModel`` reads back).
     public var schemaMetadata: [KRUMetadataEntry] {
-        var entries: [KRUMetadataEntry] = [.init("kru.schema_version", .int(Self.schemaVersion))]
+        var entries: [KRUMetadataEntry] = [.init("kru.schema_version", .int(schemaVersion))]
         switch input {
         case .tokens(let vocabulary):
             entries.append(.init("kru.input.kind", .string("tokens")))
-            entries.append(.init("kru.input.vocabulary", .stringArray(vocabulary.map { String($0) })))
+            entries.append(.init("kru.input.vocabulary", .stringArray(vocabulary.tokens)))
+            if schemaVersion >= 2 { entries.append(.init("kru.input.tokenizer", .string(vocabulary.tokenizer.rawValue))) }
         case .vectors(let width):
             entries.append(.init("kru.input.kind", .string("vectors")))
             entries.append(.init("kru.input.width", .int(Int64(width))))
@@ -62,6 +64,7 @@ extension ModelDescription {
         entries.append(.init("kru.output.kind", .string(outputKind.rawValue)))
         entries.append(.init("kru.output.width", .int(Int64(outputWidth))))
         entries.append(.init("kru.output.steps", .string(outputSteps.rawValue)))
+        if tiedReadout { entries.append(.init("kru.output.tied", .bool(true))) }
         return entries
     }
 }

@@ -3,10 +3,16 @@ import KRUFormat
 /// The structure of a model as its metadata declares it (spec/MODEL.md §2), before any weight is read.
 public struct ModelDescription: Equatable, Sendable {
     public enum Input: Equatable, Sendable {
-        /// Token ids `0..<vocabulary.count`; token `i` is the Unicode scalar `vocabulary[i]`.
-        case tokens(vocabulary: [Unicode.Scalar])
+        /// Token ids `0..<vocabulary.count`; token `i` is `vocabulary[i]`, and the vocabulary's tokenizer says how
+        /// text becomes tokens.
+        case tokens(vocabulary: Vocabulary)
         /// Real vectors of a fixed width.
         case vectors(width: Int)
+
+        /// Tokens of a character vocabulary: token `i` is the Unicode scalar `vocabulary[i]`.
+        public static func tokens(vocabulary: [Unicode.Scalar]) -> Input {
+            .tokens(vocabulary: Vocabulary(characters: vocabulary))
+        }
     }
 
     public enum Cell: String, Sendable, CaseIterable {
@@ -54,15 +60,24 @@ public struct ModelDescription: Equatable, Sendable {
     public let outputSteps: OutputSteps
     /// Width of layer 0's input: the embedding width, the vocabulary size (one-hot) or the vector width.
     public let inputWidth: Int
+    /// Whether the readout weight is `input.embedding` (`kru.output.tied`, spec/MODEL.md §5).
+    public let tiedReadout: Bool
 
     /// The vocabulary of a token model, else nil.
-    public var vocabulary: [Unicode.Scalar]? {
+    public var vocabulary: Vocabulary? {
         if case .tokens(let vocabulary) = input { vocabulary } else { nil }
+    }
+
+    /// The lowest schema version that expresses this model (spec/MODEL.md §7): 2 for `words` and `bytes`
+    /// vocabularies and tied readouts, 1 otherwise.
+    public var schemaVersion: Int64 {
+        tiedReadout || (vocabulary.map { $0.tokenizer != .characters } ?? false) ? 2 : 1
     }
 }
 
 extension ModelDescription {
-    static let schemaVersion: Int64 = 1
+    /// The newest schema version this build reads (spec/MODEL.md §7).
+    static let newestSchemaVersion: Int64 = 2
     static let maxSize = Int64(ModelLimits.maxSize)
     static let maxCount = Int64(ModelLimits.maxLayers)
 
@@ -71,28 +86,29 @@ extension ModelDescription {
     init(file: KRUFile, embeddingWidth: Int?) throws {
         let keys = MetadataReader(file: file)
         let version = try keys.int("kru.schema_version", in: 1...Int64.max)
-        guard version <= Self.schemaVersion else {
-            throw ModelSchemaError("model schema is v\(version), this build reads v\(Self.schemaVersion)")
+        guard version <= Self.newestSchemaVersion else {
+            throw ModelSchemaError("model schema is v\(version), this build reads v\(Self.newestSchemaVersion)")
+        }
+        if version == 1, let key = ["kru.input.tokenizer", "kru.output.tied"].first(where: { file.metadata($0) != nil }) {
+            throw ModelSchemaError("metadata \(key) needs kru.schema_version 2; this file declares 1, whose readers "
+                                   + "would ignore it")
         }
         switch try keys.string("kru.input.kind") {
         case "tokens":
             let strings = try keys.strings("kru.input.vocabulary")
-            var scalars: [Unicode.Scalar] = []
-            for (i, token) in strings.enumerated() {
-                let tokenScalars = Array(token.unicodeScalars)
-                guard tokenScalars.count == 1 else {
-                    throw ModelSchemaError("kru.input.vocabulary[\(i)] \(token.debugDescription) is not exactly one Unicode scalar")
-                }
-                scalars.append(tokenScalars[0])
+            let tokenizer = file.metadata("kru.input.tokenizer") == nil
+                ? TokenizerKind.characters : try keys.choice("kru.input.tokenizer", TokenizerKind.self)
+            guard strings.count <= Self.maxSize else {
+                throw ModelSchemaError("kru.input.vocabulary has \(strings.count) entries; 1 to 2^24 are allowed")
             }
-            guard !scalars.isEmpty, scalars.count <= Self.maxSize else {
-                throw ModelSchemaError("kru.input.vocabulary has \(scalars.count) entries; 1 to 2^24 are allowed")
+            let vocabulary: Vocabulary
+            do {
+                vocabulary = try Vocabulary(strings, tokenizer: tokenizer)
+            } catch {
+                throw ModelSchemaError("kru.input.vocabulary: \(error)")
             }
-            guard Set(scalars).count == scalars.count else {
-                throw ModelSchemaError("kru.input.vocabulary has duplicate tokens")
-            }
-            input = .tokens(vocabulary: scalars)
-            inputWidth = embeddingWidth ?? scalars.count
+            input = .tokens(vocabulary: vocabulary)
+            inputWidth = embeddingWidth ?? vocabulary.count
         case "vectors":
             let width = Int(try keys.int("kru.input.width", in: 1...Self.maxSize))
             input = .vectors(width: width)
@@ -117,6 +133,14 @@ extension ModelDescription {
         if case .tokens(let vocabulary) = input, outputKind == .categorical, outputSteps == .every,
            vocabulary.count != outputWidth {
             throw ModelSchemaError("kru.output.width is \(outputWidth) but the vocabulary has \(vocabulary.count) tokens")
+        }
+        tiedReadout = file.metadata("kru.output.tied") == nil ? false : try keys.bool("kru.output.tied")
+        if tiedReadout {
+            guard case .tokens(let vocabulary) = input, let embeddingWidth, embeddingWidth == layers.last!.outputSize,
+                  vocabulary.count == outputWidth else {
+                throw ModelSchemaError("kru.output.tied needs a token model whose input.embedding has the readout's "
+                                       + "shape [\(outputWidth), \(layers.last!.outputSize)]")
+            }
         }
     }
 
@@ -156,6 +180,11 @@ struct MetadataReader {
 
     func string(_ key: String) throws -> String {
         guard case .string(let v) = try value(key) else { throw ModelSchemaError("metadata \(key) must be a string") }
+        return v
+    }
+
+    func bool(_ key: String) throws -> Bool {
+        guard case .bool(let v) = try value(key) else { throw ModelSchemaError("metadata \(key) must be a bool") }
         return v
     }
 

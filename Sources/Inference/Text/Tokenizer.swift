@@ -1,60 +1,79 @@
 import Foundation
 
-/// Text ↔ token ids for token models: one token per Unicode scalar, ids from the model's stored vocabulary.
+/// Text ↔ token ids for token models, by the model's vocabulary and tokenizer (spec/MODEL.md §4.2): one token per
+/// Unicode scalar (`characters`), per word with `<eos>` at each line end (`words`), or per UTF-8 byte (`bytes`).
 public struct Tokenizer: Sendable {
-    /// What to do with characters the vocabulary lacks.
+    /// What to do with text tokens the vocabulary lacks.
     public enum UnknownPolicy: Sendable {
-        /// Throw ``UnknownCharactersError`` naming every unknown character.
+        /// Throw ``UnknownCharactersError`` naming every unknown token.
         case refuse
         /// Drop them.
         case skip
     }
 
-    public let vocabulary: [Unicode.Scalar]
-    private let ids: [Unicode.Scalar: Int]
+    public let vocabulary: Vocabulary
+    private let ids: [String: Int]
 
-    public init(vocabulary: [Unicode.Scalar]) {
+    public init(vocabulary: Vocabulary) {
         self.vocabulary = vocabulary
-        ids = Dictionary(uniqueKeysWithValues: vocabulary.enumerated().map { ($1, $0) })
+        ids = Dictionary(uniqueKeysWithValues: vocabulary.tokens.enumerated().map { ($1, $0) })
+    }
+
+    /// A `characters` tokenizer over `vocabulary` (distinct scalars).
+    public init(vocabulary: [Unicode.Scalar]) {
+        self.init(vocabulary: Vocabulary(characters: vocabulary))
+    }
+
+    /// The text tokens of `text` before they are looked up: its scalars, its words (with `<eos>`) or its bytes.
+    public func pieces(_ text: String) -> [String] {
+        switch vocabulary.tokenizer {
+        case .characters: text.unicodeScalars.map { String($0) }
+        case .words: TextSplitting.words(text)
+        case .bytes: text.utf8.map { String(Unicode.Scalar($0)) }
+        }
     }
 
     /// The token ids of `text`.
     public func encode(_ text: String, unknown: UnknownPolicy = .refuse) throws -> [Int] {
         var tokens: [Int] = []
-        tokens.reserveCapacity(text.unicodeScalars.count)
-        var missing: [Unicode.Scalar: Int] = [:]
-        for scalar in text.unicodeScalars {
-            if let id = ids[scalar] {
+        var missing: [String: Int] = [:]
+        for piece in pieces(text) {
+            if let id = ids[piece] {
                 tokens.append(id)
             } else {
-                missing[scalar, default: 0] += 1
+                missing[piece, default: 0] += 1
             }
         }
         if !missing.isEmpty && unknown == .refuse {
-            throw UnknownCharactersError(characters: missing.sorted { $0.key.value < $1.key.value }.map { ($0.key, $0.value) })
+            throw UnknownCharactersError(tokens: missing.sorted { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) }
+                                             .map { ($0.key, $0.value) }, unit: vocabulary.unitName)
         }
         return tokens
     }
 
-    /// The text of `tokens`.
-    public func decode(_ tokens: [Int]) -> String {
-        var text = String.UnicodeScalarView()
-        for token in tokens { text.append(vocabulary[token]) }
-        return String(text)
+    /// The text of `tokens`; `previous` is the token before them, if any (a word after a word gets its space).
+    public func decode(_ tokens: [Int], previous: Int? = nil) -> String {
+        var decoder = TextDecoder(vocabulary: vocabulary, previous: previous)
+        return tokens.map { decoder.piece($0) }.joined() + decoder.finish()
     }
 }
 
-/// Text that holds characters outside a model's vocabulary.
+/// Text that holds tokens (characters, words or bytes) outside a model's vocabulary.
 public struct UnknownCharactersError: Error, LocalizedError, CustomStringConvertible {
-    /// Each unknown character with how often it occurs.
-    public let characters: [(Unicode.Scalar, Int)]
+    /// Each unknown text token with how often it occurs.
+    public let tokens: [(String, Int)]
+    /// What a token is: "character", "word" or "byte".
+    public let unit: String
 
     public var description: String {
-        let list = characters.prefix(20).map { scalar, count in
-            "\(scalar.escaped(asASCII: true).debugDescription) (U+\(String(scalar.value, radix: 16, uppercase: true)), \(count)×)"
+        let list = tokens.prefix(20).map { token, count in
+            let scalars = Array(token.unicodeScalars)
+            let shown = token.unicodeScalars.map { $0.escaped(asASCII: true) }.joined().debugDescription
+            let code = scalars.count == 1 ? "U+\(String(scalars[0].value, radix: 16, uppercase: true)), " : ""
+            return "\(shown) (\(code)\(count)×)"
         }
-        let more = characters.count > 20 ? " and \(characters.count - 20) more" : ""
-        return "characters not in the model's vocabulary: " + list.joined(separator: ", ") + more
+        let more = tokens.count > 20 ? " and \(tokens.count - 20) more" : ""
+        return "\(unit)s not in the model's vocabulary: " + list.joined(separator: ", ") + more
     }
 
     public var errorDescription: String? { description }
@@ -62,5 +81,5 @@ public struct UnknownCharactersError: Error, LocalizedError, CustomStringConvert
 
 extension KRUModel {
     /// The tokenizer of a token model, nil for a vector model.
-    public var tokenizer: Tokenizer? { description.vocabulary.map(Tokenizer.init) }
+    public var tokenizer: Tokenizer? { description.vocabulary.map { Tokenizer(vocabulary: $0) } }
 }

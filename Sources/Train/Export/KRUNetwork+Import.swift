@@ -7,7 +7,7 @@ extension KRUNetwork {
     ///
     /// - Throws: the engine's `ModelSchemaError` or `KRUFormatError`, or ``ArchitectureError`` for a valid model
     ///   this trainer cannot represent: a dense `kru` recurrence, Kronecker blocks or terms of different factor
-    ///   shapes, or a real cell with only one of its two biases.
+    ///   shapes, a real cell with only one of its two biases, or a vocabulary of words or bytes or a tied readout.
     public init(file: KRUFile) throws {
         let description = try KRUModel(file: file).description
         var layers: [LayerArchitecture] = []
@@ -45,7 +45,11 @@ extension KRUNetwork {
         let input: KRUArchitecture.Input
         switch description.input {
         case .tokens(let vocabulary):
-            input = .tokens(vocabulary: vocabulary,
+            guard let characters = vocabulary.characters, !description.tiedReadout else {
+                throw ArchitectureError("the trainer trains character models with their own readout weight, not a "
+                                        + "\(vocabulary.tokenizer.rawValue) vocabulary or a tied readout")
+            }
+            input = .tokens(vocabulary: characters,
                             embeddingWidth: file.tensorInfo(named: ModelTensorName.embedding)?.shape[1])
         case .vectors(let width):
             input = .vectors(width: width)
