@@ -83,10 +83,11 @@ private func readWhole(_ path: String) throws -> Data {
     return data
 }
 
-/// Token ids of `text`, failing with the list of unknown characters unless told to skip them.
-func encode(_ text: String, with tokenizer: Tokenizer, skipUnknown: Bool) throws -> [Int] {
+/// Token ids of `text`, failing with the list of unknown tokens unless told to skip them (`closingLastLine`: see
+/// `Tokenizer.encode`; false for a prime).
+func encode(_ text: String, with tokenizer: Tokenizer, skipUnknown: Bool, closingLastLine: Bool = true) throws -> [Int] {
     do {
-        return try tokenizer.encode(text, unknown: skipUnknown ? .skip : .refuse)
+        return try tokenizer.encode(text, unknown: skipUnknown ? .skip : .refuse, closingLastLine: closingLastLine)
     } catch let error as UnknownCharactersError {
         throw CLIError(.dataError, "\(error) (use --skip-unknown to drop them)")
     }

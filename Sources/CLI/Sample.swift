@@ -4,15 +4,18 @@ import KRUInference
 
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Stream text from a character model.",
+        abstract: "Stream text from a token model (characters, words or bytes).",
         discussion: """
-            Reads the prime, then samples one character at a time and prints it as it is produced (on a terminal
+            Reads the prime, then samples one token at a time and prints it as it is produced (on a terminal
             at once; into a pipe or file a line or 4 KB at a time). Sampling follows spec/SAMPLING.md with the
             project's own generator, so a seed gives the same text on every platform. Without --seed a seed is
             drawn and printed to standard error as "seed: N".
 
+            A word model's prime keeps its last line open (no <eos> unless it ends with a line end), and words
+            print as its tokenizer joins them: a space between words, a line end for <eos>.
+
             --stop ends the text at the first occurrence of a stop sequence (which is not printed). --json prints
-            one JSON object per character (token id, text, log-probability) and a summary with the seed and the
+            one JSON object per token (token id, text, log-probability) and a summary with the seed and the
             finish reason. --interactive reads standard input line by line: each line is read by the model,
             which then continues from its state. --save-state and --load-state keep that state in a file, the
             recurrent model's prompt cache.
@@ -22,21 +25,22 @@ struct Sample: ParsableCommand {
     @Argument(help: "The .kru model.") var model: String
     @Option(help: "Text to start from.") var prime: String?
     @Option(help: "Read the prime from a file (UTF-8); - reads standard input.") var primeFile: String?
-    @Option(parsing: .unconditional, help: "Characters to generate (per turn with --interactive).") var length = 500
+    @Option(parsing: .unconditional, help: "Tokens to generate (per turn with --interactive).") var length = 500
     @Flag(help: "No length limit: generate until a --stop sequence appears.") var untilStop = false
-    @Option(parsing: .unconditional, help: "Softmax temperature, 0 or more; 0 = always the most probable character.")
+    @Option(parsing: .unconditional, help: "Softmax temperature, 0 or more; 0 = always the most probable token.")
     var temperature = 1.0
-    @Option(parsing: .unconditional, help: "Sample only from the k most probable characters; 0 = off.")
+    @Option(parsing: .unconditional, help: "Sample only from the k most probable tokens; 0 = off.")
     var topK = 0
-    @Option(parsing: .unconditional, help: "Sample only from the most probable characters with total mass p, p in (0, 1]; 1 = off.")
+    @Option(parsing: .unconditional,
+            help: "Sample only from the most probable tokens with total mass p, p in (0, 1]; 1 = off.")
     var topP = 1.0
     @Option(help: "Seed (0 … 2^64−1) of the sampling generator.") var seed: UInt64?
     @Option(help: "End the text where this string appears (not printed); repeatable.") var stop: [String] = []
-    @Flag(help: "Print JSON lines: one per character, then a summary.") var json = false
+    @Flag(help: "Print JSON lines: one per token, then a summary.") var json = false
     @Flag(help: "Read standard input line by line; the model continues after each line.") var interactive = false
     @Option(help: "Start from a state saved with --save-state (before the prime).") var loadState: String?
     @Option(help: "Save the model's state here at the end (atomically).") var saveState: String?
-    @Flag(help: "Drop prime characters the vocabulary lacks instead of failing.") var skipUnknown = false
+    @Flag(help: "Drop prime tokens the vocabulary lacks instead of failing.") var skipUnknown = false
     @Flag(help: "Do not echo the prime before the generated text.") var noEcho = false
 
     func validate() throws {
@@ -68,9 +72,11 @@ struct Sample: ParsableCommand {
         try read(primeText, into: session, echo: !noEcho && !json, output: output)
         try generate(session, settings, output: output)
         if interactive {
-            // A line ends with its newline when the model knows the character (the model then reads it, as it
-            // would in a text), otherwise the newline is dropped. Turn k draws with seed + k.
-            let keepNewline = kru.tokenIndex(of: "\n") != nil
+            // A line ends with its newline when the model knows a line end (the newline character, or a word
+            // model's <eos>): the model then reads it, as it would in a text; otherwise the newline is dropped.
+            // Turn k draws with seed + k.
+            let vocabulary = session.tokenizer.vocabulary
+            let keepNewline = vocabulary.tokens.contains(vocabulary.tokenizer == .words ? Vocabulary.endOfLine : "\n")
             let firstSeed = settings.seed
             var turn: UInt64 = 0
             while let line = readLine(strippingNewline: !keepNewline) {
@@ -85,10 +91,12 @@ struct Sample: ParsableCommand {
         }
     }
 
+    /// Reads `text` into the session; a word model's last line stays open (no `<eos>` unless `text` ends a line).
     private func read(_ text: String, into session: GenerationSession, echo: Bool, output: TextOutput) throws {
-        let tokens = try encode(text, with: session.tokenizer, skipUnknown: skipUnknown)
+        let tokens = try encode(text, with: session.tokenizer, skipUnknown: skipUnknown, closingLastLine: false)
+        let previous = session.lastToken
         try reporting { try session.append(tokens: tokens) }
-        if echo { output.write(session.tokenizer.decode(tokens)) }
+        if echo { output.write(session.tokenizer.decode(tokens, previous: previous)) }
     }
 
     /// Generates one text and prints it (or its JSON lines), ending with a newline (or the JSON summary).

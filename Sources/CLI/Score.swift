@@ -62,18 +62,27 @@ struct Score: ParsableCommand {
         let reference = try compare.map { try comparableReference($0, to: kru) }
         let content = try readText(text)
         let tokens = try encode(content, with: tokenizer, skipUnknown: skipUnknown)
-        let skipped = content.unicodeScalars.count - tokens.count
+        let unit = tokenizer.vocabulary.unitName
+        let skipped = tokenizer.pieces(content).count - tokens.count
         guard tokens.count >= 2 else {
-            let dropped = skipped > 0 ? " after dropping \(skipped) character(s) the vocabulary lacks" : ""
-            throw CLIError(.dataError, "\(text) has \(tokens.count) character(s)\(dropped); scoring predicts every "
-                               + "character after the first, so it needs at least 2")
+            let dropped = skipped > 0 ? " after dropping \(skipped) \(unit)(s) the vocabulary lacks" : ""
+            throw CLIError(.dataError, "\(text) has \(tokens.count) \(unit)(s)\(dropped); scoring predicts every "
+                               + "\(unit) after the first, so it needs at least 2")
         }
-        let progress = ProgressLine(total: tokens.count, unit: "chars")
+        let progress = ProgressLine(total: tokens.count,
+                                    unit: tokenizer.vocabulary.tokenizer == .characters ? "chars" : "tokens")
         let start = Date()
         let score = try reporting { try kru.score(tokens: tokens, streams: streams) { progress.update($0) } }
         let seconds = Date().timeIntervalSince(start)
         progress.finish()
         let comparison = try reference.map { try kru.compare(with: $0, tokens: tokens) }
+        if tokenizer.vocabulary.tokenizer != .characters {
+            let words = WordScore(score: score, tokens: tokens, vocabulary: tokenizer.vocabulary)
+            return print(json ? words.json(model: model, text: text, seconds: seconds, skipped: skipped,
+                                           comparison: comparison.map { (compare!, $0) })
+                              : words.text(model: model, text: text, seconds: seconds, skipped: skipped,
+                                           comparison: comparison.map { (compare!, $0) }))
+        }
         if json {
             var document: [String: Any] = [
                 "model": model, "text": text, "tokens": score.tokenCount, "mean_nll": score.meanNLL,
@@ -101,7 +110,8 @@ struct Score: ParsableCommand {
         print(String(format: "  throughput    %.0f chars/s (%.2f s)", Double(tokens.count) / seconds, seconds))
         if let comparison {
             print("against \(terminalSafe(compare!)):")
-            print(String(format: "  KL(ref ‖ model) %.5f ± %.5f nats/char", comparison.meanKL, comparison.klStandardError))
+            print(String(format: "  KL(ref ‖ model) %.5f ± %.5f nats/char", comparison.meanKL,
+                         comparison.klStandardError))
             print(String(format: "  top-1 agreement %.2f%%", 100 * comparison.topOneAgreement))
         }
     }
@@ -117,12 +127,13 @@ struct Score: ParsableCommand {
         guard theirs == ours else {
             let onlyOurs = Set(ours.tokens).subtracting(theirs.tokens).count
             let onlyTheirs = Set(theirs.tokens).subtracting(ours.tokens).count
+            let unit = ours.unitName
             let detail = theirs.tokenizer != ours.tokenizer
-                ? "\(theirs.tokenizer.rawValue) against \(ours.tokenizer.rawValue) tokens"
-                : onlyOurs + onlyTheirs == 0 ? "the same tokens in another order"
-                : "\(onlyOurs) token(s) only in \(model), \(onlyTheirs) only in \(path)"
+                ? "\(theirs.tokenizer.rawValue) against \(ours.tokenizer.rawValue)"
+                : onlyOurs + onlyTheirs == 0 ? "the same \(unit)s in another order"
+                : "\(onlyOurs) \(unit)(s) only in \(model), \(onlyTheirs) only in \(path)"
             throw CLIError(.dataError, "\(path) has a different vocabulary from \(model) (\(theirs.count) vs "
-                               + "\(ours.count) tokens; \(detail)); --compare needs the same vocabulary")
+                               + "\(ours.count) \(unit)s; \(detail)); --compare needs the same vocabulary")
         }
         return reference
     }
@@ -178,7 +189,8 @@ extension Score {
         }
         if let (index, bad) = values.enumerated().first(where: { !(1...Int64(run.steps)).contains($0.element) }) {
             throw CLIError(.dataError,
-                           "\(path): length \(bad) at position \(index) is outside 1 … \(run.steps), the steps of \(inputs)")
+                           "\(path): length \(bad) at position \(index) is outside 1 … \(run.steps), "
+                               + "the steps of \(inputs)")
         }
         return values.map { Int($0) }
     }

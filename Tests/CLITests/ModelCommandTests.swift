@@ -118,7 +118,7 @@ struct ConvertCommandTests {
     @Test func missingVocabularyIsExplained() throws {
         let result = try CLITests.kru("convert", "Tests/Fixtures/torch/lstm_l1.pt", "-o", "/tmp/never-written.kru")
         #expect(result.status == 65)
-        #expect(result.stderr.contains("give --vocab FILE or --vocab-text FILE"))
+        #expect(result.stderr.contains("the checkpoint stores no vocabulary; give --vocab, --vocab-text, --vocab-corpus or --vocab-preset"))
     }
 
     /// `--list` says what was recognised and why; when nothing is, it still lists the tensors and modules on

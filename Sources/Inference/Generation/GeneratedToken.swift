@@ -3,8 +3,9 @@
 public struct GeneratedToken: Sendable, Equatable {
     /// The token id (an index into the model's vocabulary).
     public let id: Int
-    /// The text this element adds: the token's character, or "" for the token that completed a stop sequence
-    /// (stop sequences are not emitted).
+    /// The text this element adds, as the model's tokenizer writes it (a character; a word with the space before
+    /// it, `<eos>` as a line end; a byte model's complete UTF-8 characters), or "" for the token that completed a
+    /// stop sequence (stop sequences are not emitted).
     public let text: String
     /// The natural logarithm of the probability the model gave this token (its softmax at temperature 1,
     /// before temperature and filters).

@@ -20,6 +20,9 @@ public final class GenerationSession {
     public let model: KRUModel
     public let tokenizer: Tokenizer
     let kruSession: KRUSession
+    /// The token read or generated last, nil at the start or after ``restore(_:)``: a word model's next word gets
+    /// its space from it (``TextDecoder``).
+    public internal(set) var lastToken: Int?
 
     /// A session of `model` at the zero state (nothing read yet).
     /// - Throws: ``GenerationError/notATextModel`` for a model that does not generate text.
@@ -35,21 +38,26 @@ public final class GenerationSession {
         tokenizer = other.tokenizer
         kruSession = model.session()
         try! kruSession.restore(other.kruSession.snapshot())  // same model, one stream
+        lastToken = other.lastToken
     }
 
     /// Tokens read and generated so far.
     public var tokenCount: Int { kruSession.stepCount }
 
-    /// Reads `text` (a prompt, or the user's next turn).
-    /// - Throws: ``UnknownCharactersError`` if `text` has characters outside the vocabulary (nothing is read).
+    /// Reads `text` (a prompt, or the user's next turn). A word model's last line stays open unless `text` ends
+    /// with a line end, so generation continues it.
+    /// - Throws: ``UnknownCharactersError`` if `text` has tokens outside the vocabulary (nothing is read).
     public func append(_ text: String) throws {
-        try append(tokens: tokenizer.encode(text))
+        try append(tokens: tokenizer.encode(text, closingLastLine: false))
     }
 
     /// Reads token ids.
     /// - Throws: ``ModelInputError`` for an id outside the vocabulary (the tokens before it have been read).
     public func append(tokens: [Int]) throws(ModelInputError) {
-        for token in tokens { try kruSession.feed(token: token) }
+        for token in tokens {
+            try kruSession.feed(token: token)
+            lastToken = token
+        }
     }
 
     /// The next-token log-probabilities after what was read (natural logarithms, one per vocabulary entry).
@@ -83,7 +91,10 @@ public final class GenerationSession {
 
     /// Returns to a state taken from a session of the same model.
     /// - Throws: ``ModelInputError`` if the state belongs to another model or holds several streams.
-    public func restore(_ state: KRUSessionState) throws(ModelInputError) { try kruSession.restore(state) }
+    public func restore(_ state: KRUSessionState) throws(ModelInputError) {
+        try kruSession.restore(state)
+        lastToken = nil
+    }
 }
 
 extension KRUModel {

@@ -70,7 +70,9 @@ public struct TextDecoder: Sendable {
                 case 0xF4: 0x80...0x8F
                 default: 0x80...0xBF
                 }
-                guard range.contains(second), rest.dropFirst().allSatisfy({ (0x80...0xBF).contains($0) }) else { return 0 }
+                guard range.contains(second), rest.dropFirst().allSatisfy({ (0x80...0xBF).contains($0) }) else {
+                    return 0
+                }
             }
             return back
         }

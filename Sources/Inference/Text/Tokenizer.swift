@@ -25,19 +25,21 @@ public struct Tokenizer: Sendable {
     }
 
     /// The text tokens of `text` before they are looked up: its scalars, its words (with `<eos>`) or its bytes.
-    public func pieces(_ text: String) -> [String] {
+    /// - Parameter closingLastLine: for `words`, whether a last line without a line end gets its `<eos>` (a whole
+    ///   text, as word_language_model reads a file) or stays open (a prime that generation continues).
+    public func pieces(_ text: String, closingLastLine: Bool = true) -> [String] {
         switch vocabulary.tokenizer {
         case .characters: text.unicodeScalars.map { String($0) }
-        case .words: TextSplitting.words(text)
+        case .words: TextSplitting.words(text, closingLastLine: closingLastLine)
         case .bytes: text.utf8.map { String(Unicode.Scalar($0)) }
         }
     }
 
-    /// The token ids of `text`.
-    public func encode(_ text: String, unknown: UnknownPolicy = .refuse) throws -> [Int] {
+    /// The token ids of `text` (see ``pieces(_:closingLastLine:)``).
+    public func encode(_ text: String, unknown: UnknownPolicy = .refuse, closingLastLine: Bool = true) throws -> [Int] {
         var tokens: [Int] = []
         var missing: [String: Int] = [:]
-        for piece in pieces(text) {
+        for piece in pieces(text, closingLastLine: closingLastLine) {
             if let id = ids[piece] {
                 tokens.append(id)
             } else {
@@ -45,8 +47,8 @@ public struct Tokenizer: Sendable {
             }
         }
         if !missing.isEmpty && unknown == .refuse {
-            throw UnknownCharactersError(tokens: missing.sorted { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) }
-                                             .map { ($0.key, $0.value) }, unit: vocabulary.unitName)
+            let sorted = missing.sorted { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) }
+            throw UnknownCharactersError(tokens: sorted.map { ($0.key, $0.value) }, unit: vocabulary.unitName)
         }
         return tokens
     }

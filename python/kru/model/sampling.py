@@ -131,7 +131,7 @@ def generate(model: Model, prime: str = "", length: int = 500, *, seed: int, tem
     tokenizer = model.tokenizer
     if tokenizer is None:
         raise ValueError("generation needs a token model")
-    ids = tokenizer.encode(prime, unknown=unknown)
+    ids = tokenizer.encode(prime, unknown=unknown, close_last_line=False)   # generation continues the prime's line
     # The prime's last token is the context of the first generated one (a word after a word gets its space).
     return tokenizer.decode(generate_tokens(model, ids, length, seed=seed, temperature=temperature, top_k=top_k,
                                             top_p=top_p), previous=ids[-1] if ids else None)

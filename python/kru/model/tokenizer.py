@@ -55,12 +55,15 @@ def text_lines(text: str) -> Iterator[str]:
         yield text[start:]
 
 
-def text_words(text: str) -> list[str]:
-    """The `words` tokens of `text`: for each line, `line.split()` then `<eos>` (word_language_model's data.py)."""
+def text_words(text: str, close_last_line: bool = True) -> list[str]:
+    """The `words` tokens of `text`: for each line, `line.split()` then `<eos>` (word_language_model's data.py).
+    `close_last_line=False` is for a text that goes on (a prime): its last line gets `<eos>` only from a line end."""
     words: list[str] = []
     for line in text_lines(text):
         words += line.split()
         words.append(END_OF_LINE)
+    if not close_last_line and text and text[-1] not in "\r\n":
+        words.pop()
     return words
 
 
@@ -121,21 +124,22 @@ class Tokenizer:
     def __len__(self) -> int:
         return len(self.vocabulary)
 
-    def pieces(self, text: str) -> list[str]:
-        """The text tokens of `text` before they are looked up: characters, words (with `<eos>`) or bytes."""
+    def pieces(self, text: str, close_last_line: bool = True) -> list[str]:
+        """The text tokens of `text` before they are looked up: characters, words (with `<eos>`; see text_words
+        for `close_last_line`) or bytes."""
         if self.kind == "characters":
             return list(text)
         if self.kind == "words":
-            return text_words(text)
+            return text_words(text, close_last_line)
         return [chr(b) for b in text.encode("utf-8")]
 
-    def encode(self, text: str, unknown: str = "refuse") -> list[int]:
+    def encode(self, text: str, unknown: str = "refuse", close_last_line: bool = True) -> list[int]:
         """The token ids of `text`. Tokens outside the vocabulary raise UnknownCharactersError
-        (`unknown="refuse"`) or are dropped (`unknown="skip"`)."""
+        (`unknown="refuse"`) or are dropped (`unknown="skip"`). A prime is encoded with `close_last_line=False`."""
         if unknown not in ("refuse", "skip"):
             raise ValueError(f"unknown must be 'refuse' or 'skip', not {unknown!r}")
         ids = self._ids
-        pieces = self.pieces(text)
+        pieces = self.pieces(text, close_last_line)
         tokens = [ids[p] for p in pieces if p in ids]
         if unknown == "refuse" and len(tokens) != len(pieces):
             missing = Counter(p for p in pieces if p not in ids)
