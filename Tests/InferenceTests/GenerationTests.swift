@@ -78,6 +78,36 @@ struct GenerationTests {
         #expect(tokens.dropLast().allSatisfy { $0.finishReason == nil })
     }
 
+    /// Words and bytes give several scalars per token (or none, for a byte that starts a character), so a stop
+    /// sequence may start or end inside a token. The oracle is the unstopped text, decoded whole after the prime
+    /// (``Tokenizer/decode(_:previous:)``): the stopped text is its prefix before the stop sequence's first
+    /// occurrence, whichever token that falls in.
+    @Test(arguments: ["kru_words_tied_lstm.kru", "kru_bytes_gru_kron.kru"])
+    func stopSequencesCutInsideWordsAndBytes(file: String) throws {
+        let model = try KRUModel(path: ModelFixtureTests.directory.appendingPathComponent(file).path)
+        let tokenizer = try #require(model.tokenizer)
+        let prime = [1, 0]
+        let options = GenerationOptions(length: 200, temperature: 1.2, seed: 8)
+        let ids = Array(try TokenStream(model: model, prime: prime, options: options))
+        let full = Array(tokenizer.decode(ids, previous: prime.last).unicodeScalars)
+        // Stops taken from the text: one starting mid-way through a token's text, one across a token boundary.
+        for (start, length) in [(full.count / 2 + 1, 3), (full.count / 3, 5)] {
+            let stop = String(String.UnicodeScalarView(full[start..<(start + length)]))
+            let first = try #require(full.firstRange(of: Array(stop.unicodeScalars))).lowerBound
+            let session = try GenerationSession(model: model)
+            try session.append(tokens: prime)
+            var stopped = options
+            stopped.stop = [stop]
+            let tokens = Array(try session.tokens(stopped))
+            #expect(tokens.map(\.text).joined() == String(String.UnicodeScalarView(full[..<first])), "\(stop)")
+            #expect(tokens.last?.finishReason == .stop(stop) && tokens.last?.text == "")
+        }
+        // Without a stop, the streamed pieces are the whole decoded text.
+        let session = try GenerationSession(model: model)
+        try session.append(tokens: prime)
+        #expect(Array(try session.tokens(options)).map(\.text).joined() == String(String.UnicodeScalarView(full)))
+    }
+
     @Test func unboundedLengthEndsAtTheStopSequence() throws {
         let session = try GenerationSession(model: try Self.model())
         let tokens = Array(try session.tokens(GenerationOptions(length: nil, seed: 2, stop: ["a"])))
