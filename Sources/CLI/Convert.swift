@@ -8,13 +8,14 @@ struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Convert a dense PyTorch language model to a .kru model with Kronecker-factored recurrences.",
         discussion: "Reads .pt/.pth/.ckpt (torch.save zip or legacy layout, Lightning), .safetensors, .npy or .npz "
-            + "— state dicts and whole saved models (torch.save(model), TorchScript) — without executing anything in "
-            + "them; recognises nn.Embedding + nn.RNN/LSTM/GRU + nn.Linear by module types, names, biases and order "
+            + "— state dicts and whole saved models (torch.save(model), TorchScript) — without executing anything "
+            + "in them; recognises nn.Embedding + nn.RNN/LSTM/GRU + nn.Linear by module types, names, biases and order "
             + "(or --map), a readout tied to the embedding by its storage; replaces each recurrent gate block by its "
             + "nearest Kronecker product. --factors none keeps the recurrences dense (a faithful copy of the PyTorch "
             + "model). --list shows what the checkpoint holds and what was recognised and why, decoding nothing. "
             + "Examples: 'kru convert lstm.pt --factors 4x4x4 --vocab-text corpus.txt -o small.kru', "
-            + "'kru convert model.pt --vocab-corpus data/wikitext-2 --factors none -o words.kru' (word_language_model), "
+            + "'kru convert model.pt --vocab-corpus data/wikitext-2 --factors none -o words.kru' "
+            + "(word_language_model), "
             + "'kru convert shakespeare.pt --vocab-preset printable -o char.kru' (char-rnn.pytorch), "
             + "'kru convert lstm.pt --list'."
     )
@@ -77,7 +78,9 @@ struct Convert: ParsableCommand {
         if list {
             // The listing is printed whether or not the model is recognised — it is how a user finds out why not —
             // and a model that is not recognised still ends the command with its error (status 65).
-            let recognised = Result { try DenseRecurrentStructure(read, map: tensorMap, nonlinearity: nonlinearity?.cell) }
+            let recognised = Result {
+                try DenseRecurrentStructure(read, map: tensorMap, nonlinearity: nonlinearity?.cell)
+            }
             let listing = ConversionListing(path: checkpoint, checkpoint: read, recognised: recognised)
             print(json ? listing.json() : listing.text())
             if case .failure(let error) = recognised { throw CLIError(error, path: checkpoint) }

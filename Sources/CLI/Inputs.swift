@@ -85,7 +85,8 @@ private func readWhole(_ path: String) throws -> Data {
 
 /// Token ids of `text`, failing with the list of unknown tokens unless told to skip them (`closingLastLine`: see
 /// `Tokenizer.encode`; false for a prime).
-func encode(_ text: String, with tokenizer: Tokenizer, skipUnknown: Bool, closingLastLine: Bool = true) throws -> [Int] {
+func encode(_ text: String, with tokenizer: Tokenizer, skipUnknown: Bool,
+            closingLastLine: Bool = true) throws -> [Int] {
     do {
         return try tokenizer.encode(text, unknown: skipUnknown ? .skip : .refuse, closingLastLine: closingLastLine)
     } catch let error as UnknownCharactersError {

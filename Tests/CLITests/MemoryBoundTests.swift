@@ -52,7 +52,8 @@ struct MemoryBoundTests {
         var checked = 0
         for folder in folders {
             let names = try FileManager.default.contentsOfDirectory(atPath: CLITests.root.appendingPathComponent(folder).path)
-            for name in names.sorted() where [".pt", ".ckpt", ".npz", ".npy", ".safetensors"].contains(where: name.hasSuffix) {
+            let checkpoints = [".pt", ".ckpt", ".npz", ".npy", ".safetensors"]
+            for name in names.sorted() where checkpoints.contains(where: name.hasSuffix) {
                 let path = "\(folder)/\(name)"
                 let run = try MeasuredRun.kru(["convert", path, "--list"], timeout: 120)
                 #expect(!run.timedOut && run.status != 70 && run.status < 128, "\(path): \(run.stderr)")

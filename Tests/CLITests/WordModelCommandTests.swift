@@ -27,7 +27,8 @@ struct WordModelCommandTests {
         #expect(scored.status == 0, "\(scored.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(scored.stdout.utf8)) as? [String: Any])
         #expect(report["tokens"] as? Int == oracle["score_predicted_tokens"] as? Int)
-        let nll = try #require(report["mean_nll"] as? Double), expected = try #require(oracle["score_mean_nll"] as? Double)
+        let nll = try #require(report["mean_nll"] as? Double)
+        let expected = try #require(oracle["score_mean_nll"] as? Double)
         #expect(abs(nll - expected) < 1e-4, "\(nll) vs PyTorch \(expected)")
         // Words predicted: every word of the text but the first (the text starts with one).
         let text = try String(contentsOf: CLITests.root.appendingPathComponent(test), encoding: .utf8)

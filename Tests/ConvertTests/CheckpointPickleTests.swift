@@ -146,7 +146,10 @@ struct CheckpointPickleTests {
         let bytes = P.proto2 + P.global("__main__", "Model") + P.emptyTuple + [0x81] + P.emptyDict + P.str("mode")
             + P.str("RNN_RELU") + P.setitem + P.build + P.stop
         try run(bytes) { value in
-            guard case .object(let o) = value, case .dict(let state)? = o.state else { Issue.record("not an object"); return }
+            guard case .object(let o) = value, case .dict(let state)? = o.state else {
+                Issue.record("not an object")
+                return
+            }
             #expect(o.type.qualifiedName == "__main__.Model")
             guard case .string("RNN_RELU")? = state.value(forString: "mode") else { Issue.record("state"); return }
         }

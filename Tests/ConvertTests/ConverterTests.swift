@@ -104,8 +104,8 @@ struct ConverterTests {
             try Converter.convert(dense, vocabulary: Self.vocabulary, factors: .shapes([.square(2), .square(2)]), source: "x")
         }
         #expect(throws: ConversionError("the vocabulary has 3 characters but the model takes 7 tokens")) {
-            try Converter.convert(dense, vocabulary: Vocabulary(characters: Array("abc".unicodeScalars)), factors: .none,
-                                  source: "x")
+            try Converter.convert(dense, vocabulary: Vocabulary(characters: Array("abc".unicodeScalars)),
+                                  factors: .none, source: "x")
         }
         #expect(throws: FactorSpecificationError.self) { try FactorSpecification(parsing: "4y4") }
         #expect(try FactorSpecification(parsing: "2:3x3:2") == .shapes([.init(rows: 2, columns: 3), .init(rows: 3, columns: 2)]))

@@ -59,7 +59,8 @@ struct ScriptCheckpointTests {
         #expect(result.description.tiedReadout == dense.tiedReadout)
         #expect(result.tensors.contains { $0.name == ModelTensorName.readoutWeight } == !dense.tiedReadout)
         let inputs = oracle.inputs
-        let logits = try result.model().outputs(tokens: inputs.flatMap { $0 }, batch: inputs.count, steps: inputs[0].count)
+        let logits = try result.model().outputs(tokens: inputs.flatMap { $0 }, batch: inputs.count,
+                                                steps: inputs[0].count)
         let expected = oracle.logits
         #expect(logits.count == expected.count)
         let worst = zip(logits, expected).map { abs($0 - $1) }.max() ?? .infinity
@@ -127,7 +128,8 @@ struct ScriptCheckpointTests {
         #expect(try DenseRecurrentStructure(state, nonlinearity: .rnnReLU).cell == .rnnReLU)
         let module = try Checkpoint.read(path: Self.path("wlm_rnn_relu.pt"))
         #expect(try DenseRecurrentStructure(module).cell == .rnnReLU)
-        #expect(throws: ConversionError("the checkpoint records its nn.RNN as rnn_relu; --nonlinearity tanh contradicts it")) {
+        let contradiction = "the checkpoint records its nn.RNN as rnn_relu; --nonlinearity tanh contradicts it"
+        #expect(throws: ConversionError(contradiction)) {
             try DenseRecurrentStructure(module, nonlinearity: .rnnTanh)
         }
     }
@@ -154,10 +156,12 @@ struct ScriptCheckpointTests {
 
     /// A map that leaves out a bias the checkpoint has would silently change every output.
     @Test func aMapThatDropsTheReadoutBiasIsRefused() throws {
-        let state = try Checkpoint.read(path: Self.path("wlm_lstm.state.pt".replacingOccurrences(of: "wlm_lstm", with: "charrnn_lstm")))
-        let map = TensorMap(embedding: "encoder.weight", recurrentPrefix: "rnn.", readoutWeight: "decoder.weight", readoutBias: nil)
-        #expect(throws: ConversionError("the checkpoint has decoder.bias but the map leaves it out: dropping the readout "
-                                        + "bias would change every output; name it as \"readout_bias\" in the map")) {
+        let state = try Checkpoint.read(path: Self.path("charrnn_lstm.state.pt"))
+        let map = TensorMap(embedding: "encoder.weight", recurrentPrefix: "rnn.", readoutWeight: "decoder.weight",
+                            readoutBias: nil)
+        let message = "the checkpoint has decoder.bias but the map leaves it out: dropping the readout bias would "
+            + "change every output; name it as \"readout_bias\" in the map"
+        #expect(throws: ConversionError(message)) {
             try DenseRecurrentStructure(state, map: map)
         }
     }

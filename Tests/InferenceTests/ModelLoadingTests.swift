@@ -73,7 +73,8 @@ struct ModelLoadingTests {
         #expect(error?.description.contains(expected) == true, "\(error?.description ?? "no error")")
     }
 
-    /// Schema 2's keys (spec/MODEL.md §4.2, §5, §7): refused in a file that declares version 1, checked in version 2.
+    /// Schema 2's keys (spec/MODEL.md §4.2, §5, §7): refused in a file that declares version 1, checked in
+    /// version 2.
     @Test(arguments: [
         ([("kru.input.tokenizer", KRUMetadataValue.string("words"))], 1, "needs kru.schema_version 2"),
         ([("kru.output.tied", .bool(true))], 1, "needs kru.schema_version 2"),
@@ -100,20 +101,23 @@ struct ModelLoadingTests {
     /// also stores readout.weight is refused (the tensor would be ignored).
     @Test func aTiedReadoutIsTheEmbedding() throws {
         let (metadata, tensors) = Self.parts()
-        let embedding = KRUTensor(name: "input.embedding", shape: [2, 8], floats: (0..<16).map { Float($0 % 5) * 0.3 - 0.6 })
+        let embedding = KRUTensor(name: "input.embedding", shape: [2, 8],
+                                  floats: (0..<16).map { Float($0 % 5) * 0.3 - 0.6 })
         let projection = KRUTensor(name: "layer.0.weight_ih", shape: [4, 8], real: (0..<32).map { Float($0) * 0.02 },
                                    imaginary: (0..<32).map { Float($0) * -0.01 })
-        let shared = tensors.filter { !["layer.0.weight_ih", "readout.weight"].contains($0.name) } + [embedding, projection]
-        let untied = try Self.load(metadata, shared + [KRUTensor(name: "readout.weight", shape: [2, 8],
-                                                                 floats: try embedding.floats())])
+        let shared = tensors.filter { !["layer.0.weight_ih", "readout.weight"].contains($0.name) }
+            + [embedding, projection]
+        let readoutCopy = KRUTensor(name: "readout.weight", shape: [2, 8], floats: try embedding.floats())
+        let untied = try Self.load(metadata, shared + [readoutCopy])
         let tiedMetadata = metadata.map { $0.key == "kru.schema_version" ? KRUMetadataEntry($0.key, .int(2)) : $0 }
             + [KRUMetadataEntry("kru.output.tied", .bool(true))]
         let tied = try Self.load(tiedMetadata, shared)
         #expect(tied.description.tiedReadout && tied.parameterCount == untied.parameterCount - 16)
         let tokens = [0, 1, 1, 0, 1]
-        #expect(try tied.outputs(tokens: tokens, batch: 1, steps: 5) == untied.outputs(tokens: tokens, batch: 1, steps: 5))
+        #expect(try tied.outputs(tokens: tokens, batch: 1, steps: 5)
+                == untied.outputs(tokens: tokens, batch: 1, steps: 5))
         let twice = #expect(throws: ModelSchemaError.self) {
-            try Self.load(tiedMetadata, shared + [KRUTensor(name: "readout.weight", shape: [2, 8], floats: try embedding.floats())])
+            try Self.load(tiedMetadata, shared + [readoutCopy])
         }
         #expect(twice?.description.contains("readout.weight") == true)
     }

@@ -62,7 +62,8 @@ CASES = [
     ("tied with its own readout weight", "kru_words_tied_lstm", lambda m, t: (m, edit_tensor(
         t, "readout.weight", np.zeros((9, 6), np.float32))), "readout.weight"),
     ("tied with an embedding of another width", KRU, lambda m, t: (edit_metadata(edit_metadata(
-        m, "kru.schema_version", 2), "kru.output.tied", True), edit_tensor(t, "readout.weight", None)), "kru.output.tied"),
+        m, "kru.schema_version", 2), "kru.output.tied", True), edit_tensor(t, "readout.weight", None)),
+     "kru.output.tied"),
     ("tied without an embedding", "kru_unequal_4x4_2x2_onehot_split_tanh", lambda m, t: (edit_metadata(
         edit_metadata(m, "kru.schema_version", 2), "kru.output.tied", True), edit_tensor(t, "readout.weight", None)),
      "input.embedding"),

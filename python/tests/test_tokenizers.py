@@ -25,7 +25,8 @@ def test_words_match_word_language_model_on_every_edge_case():
 
 def test_corpus_vocabulary_is_word_language_models_dictionary():
     """train, valid, test in that order, as data.Corpus adds them."""
-    texts = [(SCRIPTS / "wlm-corpus" / f"{name}.txt").read_text(encoding="utf-8") for name in ("train", "valid", "test")]
+    texts = [(SCRIPTS / "wlm-corpus" / f"{name}.txt").read_text(encoding="utf-8")
+             for name in ("train", "valid", "test")]
     expected = json.loads((SCRIPTS / "wlm_lstm.json").read_text(encoding="utf-8"))["vocabulary"]
     assert list(Tokenizer.from_corpus(texts).vocabulary) == expected
 
@@ -76,7 +77,8 @@ def test_the_lowest_schema_version_is_written():
     words = Description("tokens", layer, "categorical", 2, vocabulary=("the", "<eos>"), tokenizer_kind="words")
     tied = Description("tokens", layer, "categorical", 2, vocabulary=("a", "b"), embedding_width=4, tied=True)
     assert dict(chars.metadata())["kru.schema_version"] == 1 and "kru.input.tokenizer" not in dict(chars.metadata())
-    assert dict(words.metadata())["kru.schema_version"] == 2 and dict(words.metadata())["kru.input.tokenizer"] == "words"
+    metadata = dict(words.metadata())
+    assert metadata["kru.schema_version"] == 2 and metadata["kru.input.tokenizer"] == "words"
     assert dict(tied.metadata())["kru.schema_version"] == 2 and dict(tied.metadata())["kru.output.tied"] is True
     with pytest.raises(km.ModelSchemaError, match="kru.output.tied"):
         Description("tokens", layer, "categorical", 2, vocabulary=("a", "b"), embedding_width=3, tied=True)

@@ -41,7 +41,8 @@ extension CheckpointValue: CustomStringConvertible {
         case .int(let i): String(i)
         case .bigInteger(let text): text
         case .double(let d): String(d)
-        case .string(let s): "'" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+        case .string(let s):
+            "'" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
         case .bytes(let count): "<\(count) bytes>"
         case .list(let items): "[" + items.map(\.description).joined(separator: ", ") + "]"
         case .tuple(let items): "(" + items.map(\.description).joined(separator: ", ") + (items.count == 1 ? ",)" : ")")

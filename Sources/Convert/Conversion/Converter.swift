@@ -62,8 +62,9 @@ public enum Converter {
                                source: String, progress: ((Double) -> Void)? = nil) throws -> ConversionResult {
         let v = vocabulary.count
         let unit = vocabulary.unitName
-        guard v == (dense.embedding?.rows ?? dense.inputWidth) else {
-            throw ConversionError("the vocabulary has \(v) \(unit)s but the model takes \(dense.embedding?.rows ?? dense.inputWidth) tokens")
+        let inputs = dense.embedding?.rows ?? dense.inputWidth
+        guard v == inputs else {
+            throw ConversionError("the vocabulary has \(v) \(unit)s but the model takes \(inputs) tokens")
         }
         guard v == dense.outputWidth else {
             throw ConversionError("the vocabulary has \(v) \(unit)s but the readout predicts \(dense.outputWidth)")
@@ -131,8 +132,9 @@ public enum Converter {
         tensors.append(KRUTensor(name: ModelTensorName.readoutBias, shape: [v], floats: dense.readoutBias.map { Float($0) }))
         progress?(1)
 
-        let description = ModelDescription(input: .tokens(vocabulary: vocabulary), embeddingWidth: dense.embedding?.columns,
-                                           layers: layers, outputKind: .categorical, outputWidth: v, outputSteps: .every,
+        let description = ModelDescription(input: .tokens(vocabulary: vocabulary),
+                                           embeddingWidth: dense.embedding?.columns, layers: layers,
+                                           outputKind: .categorical, outputWidth: v, outputSteps: .every,
                                            tiedReadout: tied)
         let metadata = description.schemaMetadata + [
             KRUMetadataEntry("general.source", .string(source)),

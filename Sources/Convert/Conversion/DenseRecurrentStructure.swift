@@ -34,12 +34,16 @@ public struct DenseRecurrentStructure: Sendable {
         }
         func matrix(_ name: String) throws -> (rows: Int, columns: Int) {
             let t = try tensor(name)
-            guard t.shape.count == 2 else { throw ConversionError("\(name) has shape \(t.shape); a matrix was expected") }
+            guard t.shape.count == 2 else {
+                throw ConversionError("\(name) has shape \(t.shape); a matrix was expected")
+            }
             return (t.shape[0], t.shape[1])
         }
         func vector(_ name: String, length: Int) throws {
             let t = try tensor(name)
-            guard t.shape == [length] else { throw ConversionError("\(name) has shape \(t.shape); [\(length)] was expected") }
+            guard t.shape == [length] else {
+                throw ConversionError("\(name) has shape \(t.shape); [\(length)] was expected")
+            }
         }
         let prefix = map.recurrentPrefix
         var hiddenSizes: [Int] = []
@@ -53,13 +57,15 @@ public struct DenseRecurrentStructure: Sendable {
             }
             let n = whh.shape[1], g = whh.shape[0] / n
             guard [1, 3, 4].contains(g), gates == 0 || g == gates else {
-                throw ConversionError("\(whh.name) stacks \(g) gate blocks; RNN has 1, GRU 3, LSTM 4, and all layers must agree")
+                throw ConversionError("\(whh.name) stacks \(g) gate blocks; RNN has 1, GRU 3, LSTM 4, and all "
+                                      + "layers must agree")
             }
             gates = g
             let wih = try matrix("\(prefix)weight_ih_l\(l)")
             let expectedWidth = l == 0 ? wih.columns : hiddenSizes[l - 1]
             guard wih.rows == g * n, wih.columns == expectedWidth else {
-                throw ConversionError("\(prefix)weight_ih_l\(l) has shape [\(wih.rows), \(wih.columns)]; [\(g * n), \(expectedWidth)] was expected")
+                throw ConversionError("\(prefix)weight_ih_l\(l) has shape [\(wih.rows), \(wih.columns)]; "
+                                      + "[\(g * n), \(expectedWidth)] was expected")
             }
             if l == 0 { inputWidth = wih.columns }
             let biased = checkpoint["\(prefix)bias_ih_l\(l)"] != nil || checkpoint["\(prefix)bias_hh_l\(l)"] != nil
@@ -75,12 +81,14 @@ public struct DenseRecurrentStructure: Sendable {
         }
         guard let last = hiddenSizes.last else { throw ConversionError("the checkpoint has no \(prefix)weight_hh_l0") }
         if checkpoint.tensors.contains(where: { $0.name.hasPrefix(prefix) && $0.name.hasSuffix("_reverse") }) {
-            throw ConversionError("\(prefix)* is bidirectional (has _reverse weights); a streaming model runs one direction only")
+            throw ConversionError("\(prefix)* is bidirectional (has _reverse weights); a streaming model runs one "
+                                  + "direction only")
         }
         if let name = map.embedding {
             let e = try matrix(name)
             guard e.columns == inputWidth else {
-                throw ConversionError("\(name) is \(e.rows)×\(e.columns) but the first layer takes \(inputWidth) inputs")
+                throw ConversionError("\(name) is \(e.rows)×\(e.columns) but the first layer takes \(inputWidth) "
+                                      + "inputs")
             }
             embedding = e
         } else {
@@ -88,7 +96,8 @@ public struct DenseRecurrentStructure: Sendable {
         }
         let readout = try matrix(map.readoutWeight)
         guard readout.columns == last else {
-            throw ConversionError("\(map.readoutWeight) is \(readout.rows)×\(readout.columns) but the last layer has \(last) units")
+            throw ConversionError("\(map.readoutWeight) is \(readout.rows)×\(readout.columns) but the last layer "
+                                  + "has \(last) units")
         }
         if let bias = map.readoutBias { try vector(bias, length: readout.rows) }
         self.map = map
@@ -101,7 +110,8 @@ public struct DenseRecurrentStructure: Sendable {
         var reasons = recognition.reasons
         if gates == 1 && recognition.recordedCell == nil {
             reasons.append(nonlinearity == nil
-                ? "nonlinearity: tanh, nn.RNN's default: a state dict does not record it (--nonlinearity relu if the model used ReLU)"
+                ? "nonlinearity: tanh, nn.RNN's default: a state dict does not record it (--nonlinearity relu if "
+                    + "the model used ReLU)"
                 : "nonlinearity: \(self.cell == .rnnReLU ? "relu" : "tanh") (--nonlinearity)")
         }
         self.reasons = reasons
@@ -113,7 +123,8 @@ public struct DenseRecurrentStructure: Sendable {
         let fromShapes: ModelDescription.Cell? = gates == 4 ? .lstm : gates == 3 ? .gru : nil
         if let recorded {
             guard fromShapes == nil || fromShapes == recorded, fromShapes != nil || recorded.gateCount == 1 else {
-                throw ConversionError("the checkpoint records a \(recorded.rawValue) module but its weights stack \(gates) gate blocks")
+                throw ConversionError("the checkpoint records a \(recorded.rawValue) module but its weights stack "
+                                      + "\(gates) gate blocks")
             }
             if let asked, gates == 1, asked != recorded {
                 throw ConversionError("the checkpoint records its nn.RNN as \(recorded.rawValue); --nonlinearity "

@@ -59,12 +59,15 @@ struct ModelRecognizer {
         }
 
         let recurrentStart = checkpoint.tensors.firstIndex { $0.name.hasPrefix(prefix) } ?? 0
-        let others = checkpoint.tensors.enumerated().filter { !$0.element.name.hasPrefix(prefix) || !$0.element.name.dropFirst(prefix.count).contains("_l") }
+        let others = checkpoint.tensors.enumerated().filter {
+            !$0.element.name.hasPrefix(prefix) || !$0.element.name.dropFirst(prefix.count).contains("_l")
+        }
         let embeddings = others.filter { $0.element.shape.count == 2 && $0.element.shape[1] == wih.shape[1] }
         let embedding = try choose(embeddings.map { Candidate(tensor: $0.element, position: $0.offset) },
                                    role: .embedding, recurrentStart: recurrentStart)
         let hidden = whh.shape[1]
-        var readouts = others.filter { $0.element.shape.count == 2 && $0.element.shape[1] == hidden && $0.element.name.hasSuffix("weight") }
+        var readouts = others
+            .filter { $0.element.shape == [$0.element.shape.first ?? 0, hidden] && $0.element.name.hasSuffix("weight") }
             .map { Candidate(tensor: $0.element, position: $0.offset) }
         if let embedding { readouts.removeAll { $0.tensor.name == embedding.tensor.name } }
         guard let readout = try choose(readouts, role: .readout, recurrentStart: recurrentStart) else {
@@ -73,16 +76,20 @@ struct ModelRecognizer {
         if let embedding {
             reasons.insert("embedding: \(embedding.tensor.name), \(embedding.reason)", at: 0)
         } else {
-            reasons.insert("embedding: none (no matrix as wide as the first layer's input, \(wih.shape[1])): one-hot input", at: 0)
+            reasons.insert("embedding: none (no matrix as wide as the first layer's input, \(wih.shape[1])): "
+                           + "one-hot input", at: 0)
         }
         reasons.append("readout: \(readout.tensor.name), \(readout.reason)")
         let biasName = Self.biasName(of: readout.tensor.name)
         let bias = checkpoint[biasName].map { _ in biasName }
-        reasons.append(bias.map { "readout bias: \($0)" } ?? "readout bias: none (\(biasName) is absent, so it is zero)")
-        let map = TensorMap(embedding: embedding?.tensor.name, recurrentPrefix: prefix, readoutWeight: readout.tensor.name,
-                            readoutBias: bias)
+        reasons.append(bias.map { "readout bias: \($0)" }
+                       ?? "readout bias: none (\(biasName) is absent, so it is zero)")
+        let map = TensorMap(embedding: embedding?.tensor.name, recurrentPrefix: prefix,
+                            readoutWeight: readout.tensor.name, readoutBias: bias)
         let tied = embedding.map { $0.tensor.sharesElements(with: readout.tensor) } ?? false
-        if tied { reasons.append("tied: \(readout.tensor.name) is \(embedding!.tensor.name) (one storage): stored once") }
+        if tied {
+            reasons.append("tied: \(readout.tensor.name) is \(embedding!.tensor.name) (one storage): stored once")
+        }
         return Recognition(map: map, recordedCell: recorded, tiedReadout: tied, reasons: reasons)
     }
 
@@ -119,22 +126,26 @@ struct ModelRecognizer {
             return nil
         }
         if case .bool(true)? = module.attribute("bidirectional") {
-            throw ConversionError("\(module.type) \(quotedForMessage(path)) is bidirectional; a streaming model runs one direction only")
+            throw ConversionError("\(module.type) \(quotedForMessage(path)) is bidirectional; a streaming model "
+                                  + "runs one direction only")
         }
         if case .int(let projection)? = module.attribute("proj_size"), projection > 0 {
-            throw ConversionError("\(module.type) \(quotedForMessage(path)) projects its output (proj_size \(projection)), which the schema has no cell for")
+            throw ConversionError("\(module.type) \(quotedForMessage(path)) projects its output (proj_size "
+                                  + "\(projection)), which the schema has no cell for")
         }
         let cell: ModelDescription.Cell
         let evidence: String
         switch (module.attribute("mode"), module.attribute("nonlinearity"), module.className) {
         case (.string(let mode)?, _, _):
             guard let known = Self.cells[mode] else {
-                throw ConversionError("\(quotedForMessage(path)) has mode \(quotedForMessage(mode)), which is not RNN_TANH, RNN_RELU, LSTM or GRU")
+                throw ConversionError("\(quotedForMessage(path)) has mode \(quotedForMessage(mode)), which is not "
+                                      + "RNN_TANH, RNN_RELU, LSTM or GRU")
             }
             (cell, evidence) = (known, "mode \(quotedForMessage(mode))")
         case (_, .string(let nonlinearity)?, "RNN"):
             guard let known = Self.cells["RNN_" + nonlinearity.uppercased()] else {
-                throw ConversionError("\(quotedForMessage(path)) has nonlinearity \(quotedForMessage(nonlinearity)), which is not tanh or relu")
+                throw ConversionError("\(quotedForMessage(path)) has nonlinearity "
+                                      + "\(quotedForMessage(nonlinearity)), which is not tanh or relu")
             }
             (cell, evidence) = (known, "nonlinearity \(quotedForMessage(nonlinearity))")
         case (_, _, "LSTM"): (cell, evidence) = (.lstm, "its class")
@@ -155,7 +166,9 @@ struct ModelRecognizer {
     private enum Role {
         case embedding, readout
         var name: String { self == .embedding ? "embedding" : "readout" }
-        var moduleType: String { self == .embedding ? "torch.nn.modules.sparse.Embedding" : "torch.nn.modules.linear.Linear" }
+        var moduleType: String {
+            self == .embedding ? "torch.nn.modules.sparse.Embedding" : "torch.nn.modules.linear.Linear"
+        }
         var className: String { self == .embedding ? "nn.Embedding" : "nn.Linear" }
     }
 
@@ -166,13 +179,16 @@ struct ModelRecognizer {
     }
 
     /// One candidate chosen by the first rule that leaves exactly one, with the reason; nil if there is none.
-    private func choose(_ candidates: [Candidate], role: Role, recurrentStart: Int) throws -> (tensor: CheckpointTensor, reason: String)? {
+    private func choose(_ candidates: [Candidate], role: Role,
+                        recurrentStart: Int) throws -> (tensor: CheckpointTensor, reason: String)? {
         guard !candidates.isEmpty else { return nil }
         let rules: [(reason: String, test: (Candidate) -> Bool)] = [
             ("the weight of an \(role.className) module (the model's own module types)", { c in
                 checkpoint.module(at: Self.owner(of: c.tensor.name))?.type == role.moduleType
             }),
-            ("named like \(role == .embedding ? "an embedding" : "a readout")", { c in Self.isNamed(c.tensor.name, as: role) }),
+            ("named like \(role == .embedding ? "an embedding" : "a readout")", { c in
+                Self.isNamed(c.tensor.name, as: role)
+            }),
             (role == .embedding ? "the one without a bias" : "the one with a bias", { c in
                 (checkpoint[Self.biasName(of: c.tensor.name)] != nil) == (role == .readout)
             }),
@@ -194,7 +210,8 @@ struct ModelRecognizer {
             why.append(rule.reason)
             if left.count == 1 { return (left[0].tensor, why.joined(separator: "; ")) }
         }
-        throw ConversionError("several \(role.name) candidates (\(left.map(\.tensor.name).joined(separator: ", "))) that "
+        let names = left.map(\.tensor.name).joined(separator: ", ")
+        throw ConversionError("several \(role.name) candidates (\(names)) that "
                               + "neither module types, names, biases nor order tell apart; give --map")
     }
 

@@ -68,7 +68,8 @@ public final class KRUModel: Sendable {
         try loader.checkNothingUnused()
         self.description = description
         self.metadata = file.metadata
-        tokenIndices = Dictionary(uniqueKeysWithValues: (description.vocabulary?.characters ?? []).enumerated().map { ($1, $0) })
+        let characters = description.vocabulary?.characters ?? []
+        tokenIndices = Dictionary(uniqueKeysWithValues: characters.enumerated().map { ($1, $0) })
         fingerprint = WeightFingerprint.of(embedding: embedding, layers: layers, readout: readout, bias: readoutBias)
         let (firstLayer, embeddingMatrix) = (layers[0], embedding)
         inputTable = description.vocabulary.flatMap {

@@ -41,7 +41,9 @@ extension ModelDescription {
         case .tokens(let vocabulary):
             entries.append(.init("kru.input.kind", .string("tokens")))
             entries.append(.init("kru.input.vocabulary", .stringArray(vocabulary.tokens)))
-            if schemaVersion >= 2 { entries.append(.init("kru.input.tokenizer", .string(vocabulary.tokenizer.rawValue))) }
+            if schemaVersion >= 2 {
+                entries.append(.init("kru.input.tokenizer", .string(vocabulary.tokenizer.rawValue)))
+            }
         case .vectors(let width):
             entries.append(.init("kru.input.kind", .string("vectors")))
             entries.append(.init("kru.input.width", .int(Int64(width))))

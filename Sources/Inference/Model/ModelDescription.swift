@@ -89,7 +89,8 @@ extension ModelDescription {
         guard version <= Self.newestSchemaVersion else {
             throw ModelSchemaError("model schema is v\(version), this build reads v\(Self.newestSchemaVersion)")
         }
-        if version == 1, let key = ["kru.input.tokenizer", "kru.output.tied"].first(where: { file.metadata($0) != nil }) {
+        let schemaTwoKeys = ["kru.input.tokenizer", "kru.output.tied"]
+        if version == 1, let key = schemaTwoKeys.first(where: { file.metadata($0) != nil }) {
             throw ModelSchemaError("metadata \(key) needs kru.schema_version 2; this file declares 1, whose readers "
                                    + "would ignore it")
         }

@@ -47,7 +47,8 @@ public struct CheckpointModule: Sendable, Equatable {
 
     /// The same module under another path (when wrapper prefixes are removed from the tensor names).
     func moved(to path: String) -> CheckpointModule {
-        CheckpointModule(path: path, type: type, isScripted: isScripted, attributes: attributes, tensorNames: tensorNames)
+        CheckpointModule(path: path, type: type, isScripted: isScripted, attributes: attributes,
+                         tensorNames: tensorNames)
     }
 }
 

@@ -55,10 +55,12 @@ struct ModuleTreeReader {
             if case .dict(let state)? = object.state { work += 1 + state.entries.count }
             guard work <= workLimit else {
                 throw context.limit(.metadataValues, at: nil,
-                                    "the model's modules (each shared one counted at each place) hold more than \(workLimit) entries")
+                                    "the model's modules (each shared one counted at each place) hold more than "
+                                        + "\(workLimit) entries")
             }
             guard depth < limits.maxNestingDepth else {
-                throw context.limit(.nestingDepth, at: nil, "modules nested deeper than \(limits.maxNestingDepth) levels (at \(quotedForMessage(path)))")
+                throw context.limit(.nestingDepth, at: nil, "modules nested deeper than \(limits.maxNestingDepth) "
+                                        + "levels (at \(quotedForMessage(path)))")
             }
             let found = try members(of: object, at: path)
             work += found.tensors.count + found.children.count
@@ -71,7 +73,8 @@ struct ModuleTreeReader {
             result.tensors += found.tensors.map { (prefix + $0.name, $0.tensor) }
             result.modules.append(CheckpointModule(path: path, type: Self.typeName(object.type),
                                                    isScripted: Self.isScripted(object.type),
-                                                   attributes: found.attributes, tensorNames: found.tensors.map(\.name)))
+                                                   attributes: found.attributes,
+                                                   tensorNames: found.tensors.map(\.name)))
             result.pickledTypes[path] = object.type
             pending += found.children.reversed().map { ($0.module, prefix + $0.name, depth + 1) }
             guard result.tensors.count <= limits.maxTensorCount else {
@@ -97,7 +100,10 @@ struct ModuleTreeReader {
                 switch value {
                 case .tensor(let tensor): members.tensors.append((name, tensor))
                 case .object(let child) where Self.isScripted(child.type): members.children.append((name, child))
-                default: if let simple = Self.simpleValue(value) { members.attributes.append(.init(key: name, value: simple)) }
+                default:
+                    if let simple = Self.simpleValue(value) {
+                        members.attributes.append(.init(key: name, value: simple))
+                    }
                 }
             } else if !["_parameters", "_buffers", "_modules", "_non_persistent_buffers_set"].contains(name),
                       let simple = Self.simpleValue(value) {
@@ -109,9 +115,11 @@ struct ModuleTreeReader {
         for field in ["_parameters", "_buffers"] {
             for (name, value) in try entries(state.value(forString: field), field, path) {
                 switch value {
-                case .tensor(let tensor): if field == "_parameters" || !transient.contains(name) { members.tensors.append((name, tensor)) }
+                case .tensor(let tensor):
+                    if field == "_parameters" || !transient.contains(name) { members.tensors.append((name, tensor)) }
                 case .none: continue
-                default: throw malformed(path, "\(field)[\(quotedForMessage(name))] is a \(value.typeName), not a tensor")
+                default:
+                    throw malformed(path, "\(field)[\(quotedForMessage(name))] is a \(value.typeName), not a tensor")
                 }
             }
         }
@@ -130,19 +138,24 @@ struct ModuleTreeReader {
         guard let value else { return [] }
         guard case .dict(let dict) = value else { throw malformed(path, "\(field) is a \(value.typeName), not a dict") }
         return try dict.entries.map { entry in
-            guard case .string(let name) = entry.key else { throw malformed(path, "\(field) has a key that is not a string") }
+            guard case .string(let name) = entry.key else {
+                throw malformed(path, "\(field) has a key that is not a string")
+            }
             return (name, entry.value)
         }
     }
 
     private func names(in value: PickleValue?, path: String) throws -> Set<String> {
         guard let value else { return [] }
-        guard case .list(let list) = value else { throw malformed(path, "_non_persistent_buffers_set is a \(value.typeName)") }
+        guard case .list(let list) = value else {
+            throw malformed(path, "_non_persistent_buffers_set is a \(value.typeName)")
+        }
         return Set(list.items.compactMap { if case .string(let s) = $0 { s } else { nil } })
     }
 
     private func malformed(_ path: String, _ message: String) -> CheckpointError {
-        context.error(.torchMalformed, at: nil, "module \(path.isEmpty ? "(the root)" : quotedForMessage(path)): \(message)")
+        let module = path.isEmpty ? "(the root)" : quotedForMessage(path)
+        return context.error(.torchMalformed, at: nil, "module \(module): \(message)")
     }
 
     /// Numbers, strings, booleans, None, and short lists or tuples of them; nil for anything else.

@@ -85,7 +85,8 @@ struct PickleCalls {
                 throw malformed("unsupported encoding \(quotedForMessage(codec))")
             }
         case "torch.device":
-            return .object(try adopt(PickleObject(type: function, arguments: args), arena, context, offset, items: args.count))
+            return .object(try adopt(PickleObject(type: function, arguments: args), arena, context, offset,
+                                     items: args.count))
         case "torch.jit._pickle.restore_type_tag":
             // TorchScript's (value, type text) annotation of a typed container: the value itself.
             guard args.count == 2, case .string = args[1] else { throw malformed("expects (value, type)") }
@@ -121,9 +122,11 @@ struct PickleCalls {
         default:
             guard !PickleCalls.isDenied(type) else {
                 throw context.error(.refusedGlobal(type.qualifiedName), at: offset,
-                                    "the pickle asks to instantiate \(type.qualifiedName), from a module that can run code; nothing was executed and the file is refused")
+                                    "the pickle asks to instantiate \(type.qualifiedName), from a module that can "
+                                        + "run code; nothing was executed and the file is refused")
             }
-            return .object(try adopt(PickleObject(type: type, arguments: args), arena, context, offset, items: args.count))
+            return .object(try adopt(PickleObject(type: type, arguments: args), arena, context, offset,
+                                     items: args.count))
         }
     }
 
@@ -146,7 +149,8 @@ struct PickleCalls {
     private func unknown(_ global: PickleGlobal, _ args: [PickleValue], verb: String, arena: PickleArena,
                          context: CheckpointContext, at offset: UInt64) throws -> PickleValue {
         if unknownCalls == .keepInert && !PickleCalls.isDenied(global) {
-            return .object(try adopt(PickleObject(type: global, arguments: args), arena, context, offset, items: args.count))
+            return .object(try adopt(PickleObject(type: global, arguments: args), arena, context, offset,
+                                     items: args.count))
         }
         throw context.error(.refusedGlobal(global.qualifiedName), at: offset,
                             "the pickle asks to \(verb) \(global.qualifiedName), which is not on the allow-list (torch tensor rebuilding, collections.OrderedDict and a few inert constructors); nothing was executed and the file is refused")

@@ -33,14 +33,17 @@ struct StateDictExtractor {
     func extract(_ root: PickleValue) throws -> Result {
         if case .object(let object) = root {
             guard ModuleTreeReader.isModule(object) else {
-                throw context.error(.notAStateDict, at: nil, "the checkpoint holds a \(object.type.qualifiedName) object (not constructed), which is neither an nn.Module nor a dict of tensors")
+                throw context.error(.notAStateDict, at: nil, "the checkpoint holds a \(object.type.qualifiedName) "
+                                        + "object (not constructed), which is neither an nn.Module nor a dict of "
+                                        + "tensors")
             }
             var result = Result(metadataBudget: options.limits.maxMetadataValues)
             try adopt(object, into: &result)
             return try finish(result)
         }
         guard case .dict(let top) = root else {
-            throw context.error(.notAStateDict, at: nil, "the checkpoint holds a \(root.typeName), not a dict of tensors or a module")
+            throw context.error(.notAStateDict, at: nil,
+                                "the checkpoint holds a \(root.typeName), not a dict of tensors or a module")
         }
         var result = Result(metadataBudget: options.limits.maxMetadataValues)
         let stateDict: PickleDict
@@ -55,7 +58,8 @@ struct StateDictExtractor {
                 try collectOthers(of: top, into: &result)
                 return try finish(result)
             default:
-                throw context.error(.notAStateDict, at: nil, "the checkpoint has no dict or module under \(quotedForMessage(key))")
+                throw context.error(.notAStateDict, at: nil,
+                                    "the checkpoint has no dict or module under \(quotedForMessage(key))")
             }
             result.stateDictKey = key
         } else if case .dict(let lightning)? = top.value(forString: "state_dict") {
@@ -76,11 +80,13 @@ struct StateDictExtractor {
             }
             guard candidates.count == 1 else {
                 let modules = topModules.map { quotedForMessage($0.key) }
+                let keys = top.entries.prefix(8).map { quotedForMessage(keyText($0.key)) }.joined(separator: ", ")
+                let dicts = candidates.map { quotedForMessage($0.0) }.joined(separator: ", ")
                 throw context.error(.notAStateDict, at: nil, !modules.isEmpty
                     ? "several modules (\(modules.joined(separator: ", "))); choose one with stateDictKey"
                     : candidates.isEmpty
-                    ? "no dict of tensors or module found (top-level keys: \(top.entries.prefix(8).map { quotedForMessage(keyText($0.key)) }.joined(separator: ", ")))"
-                    : "several dicts of tensors (\(candidates.map { quotedForMessage($0.0) }.joined(separator: ", "))); choose one with stateDictKey")
+                    ? "no dict of tensors or module found (top-level keys: \(keys))"
+                    : "several dicts of tensors (\(dicts)); choose one with stateDictKey")
             }
             stateDict = candidates[0].1
             result.stateDictKey = candidates[0].0
@@ -134,7 +140,8 @@ struct StateDictExtractor {
         for (place, module) in candidates.prefix(8) {
             let tree = try ModuleTreeReader(limits: options.limits, context: context, arena: arena).read(module)
             guard let first = tree.tensors.first?.name, tree.tensors.count == names.count else { continue }
-            let prefixes = names.filter { $0 == first || $0.hasSuffix("." + first) }.map { String($0.dropLast(first.count)) }
+            let prefixes = names.filter { $0 == first || $0.hasSuffix("." + first) }
+                .map { String($0.dropLast(first.count)) }
             guard let prefix = prefixes.sorted().prefix(8).first(where: { p in
                 tree.tensors.allSatisfy { names.contains(p + $0.name) }
             }) else { continue }
@@ -174,8 +181,8 @@ struct StateDictExtractor {
         if tensors > 0 {
             result.skipped.append("\(key): holds \(tensors) tensor\(tensors == 1 ? "" : "s") that \(tensors == 1 ? "is" : "are") not weights")
         } else {
-            result.metadata.append(CheckpointMetadataEntry(key: key, value: try metadataValue(value, depth: 0,
-                                                                                          budget: &result.metadataBudget)))
+            let simple = try metadataValue(value, depth: 0, budget: &result.metadataBudget)
+            result.metadata.append(CheckpointMetadataEntry(key: key, value: simple))
         }
     }
 
@@ -209,8 +216,8 @@ struct StateDictExtractor {
             return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : nil
         }
         result.modules = result.modules.compactMap { m in stripped(m.path).map { m.moved(to: $0) } }
-        result.pickledTypes = Dictionary(result.pickledTypes.compactMap { path, type in stripped(path).map { ($0, type) } })
-            { first, _ in first }
+        let types = result.pickledTypes.compactMap { path, type in stripped(path).map { ($0, type) } }
+        result.pickledTypes = Dictionary(types) { first, _ in first }
     }
 
     /// Tensors reachable from `value`, visiting each container once (shared and cyclic structures are fine).
