@@ -63,6 +63,10 @@ struct ScriptCheckpointTests {
                                                 steps: inputs[0].count)
         let expected = oracle.logits
         #expect(logits.count == expected.count)
+        // The oracle must depend on the input: a dead network (logits = the readout bias at every step) would check
+        // nothing of the recurrence.
+        let width = oracle.vocabulary.count
+        #expect(zip(expected, expected.dropFirst(width)).contains { abs($0 - $1) > 1e-2 }, "\(file): constant logits")
         let worst = zip(logits, expected).map { abs($0 - $1) }.max() ?? .infinity
         #expect(worst < 1e-4, "\(file): max |Δlogit| = \(worst)")
     }
@@ -128,6 +132,14 @@ struct ScriptCheckpointTests {
         #expect(try DenseRecurrentStructure(state, nonlinearity: .rnnReLU).cell == .rnnReLU)
         let module = try Checkpoint.read(path: Self.path("wlm_rnn_relu.pt"))
         #expect(try DenseRecurrentStructure(module).cell == .rnnReLU)
+        // Run as tanh, the model would be another model: PyTorch's logits are far away.
+        let oracle = Oracle("wlm_rnn_relu")
+        let asTanh = try Converter.convert(DenseRecurrentCheckpoint.recognize(state), vocabulary: oracle.modelVocabulary,
+                                           factors: .none, source: "state dict")
+        let inputs = oracle.inputs
+        let tanhLogits = try asTanh.model().outputs(tokens: inputs.flatMap { $0 }, batch: inputs.count,
+                                                    steps: inputs[0].count)
+        #expect(zip(tanhLogits, oracle.logits).map { abs($0 - $1) }.max()! > 0.1)
         let contradiction = "the checkpoint records its nn.RNN as rnn_relu; --nonlinearity tanh contradicts it"
         #expect(throws: ConversionError(contradiction)) {
             try DenseRecurrentStructure(module, nonlinearity: .rnnTanh)
