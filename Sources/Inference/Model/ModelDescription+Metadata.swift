@@ -2,7 +2,7 @@ import KRUFormat
 
 extension ModelDescription.Layer {
     /// A layer of a model to be written; `inputSize` is derived from its place in the stack by
-    /// ``ModelDescription/init(input:embeddingWidth:layers:outputKind:outputWidth:outputSteps:)``.
+    /// ``ModelDescription/init(input:embeddingWidth:layers:outputKind:outputWidth:outputSteps:tiedReadout:)``.
     public init(cell: ModelDescription.Cell, hiddenSize: Int, activation: ModelDescription.Activation? = nil,
                 recurrent: ModelDescription.Recurrent) {
         self.init(cell: cell, hiddenSize: hiddenSize, activation: activation, recurrent: recurrent, inputSize: 0)

@@ -15,7 +15,9 @@ public struct TextDecoder: Sendable {
     /// Bytes of a `bytes` model that may still become a character.
     private var pendingBytes: [UInt8] = []
 
-    /// - Parameter previous: the token before the first one decoded (a prime's last token), if any.
+    /// - Parameters:
+    ///   - vocabulary: the model's vocabulary, whose tokenizer says how tokens are written.
+    ///   - previous: the token before the first one decoded (a prime's last token), if any.
     public init(vocabulary: Vocabulary, previous: Int? = nil) {
         self.vocabulary = vocabulary
         self.previous = previous

@@ -14,8 +14,10 @@ public enum TextSplitting {
     /// The `words` pieces of `text`: for each line (cut at `\r\n`, `\n` or `\r`; a last line without an end is
     /// still a line), its maximal runs of non-whitespace scalars, then `<eos>` — word_language_model's
     /// `line.split() + ['<eos>']` over a file read with universal newlines.
-    /// - Parameter closingLastLine: false for a text that goes on (a prime to continue): its last line gets its
-    ///   `<eos>` only from a line end of its own.
+    /// - Parameters:
+    ///   - text: the text to split.
+    ///   - closingLastLine: false for a text that goes on (a prime to continue): its last line gets its
+    ///     `<eos>` only from a line end of its own.
     public static func words(_ text: String, closingLastLine: Bool = true) -> [String] {
         var words: [String] = []
         var word = String.UnicodeScalarView()

@@ -25,8 +25,10 @@ public struct Tokenizer: Sendable {
     }
 
     /// The text tokens of `text` before they are looked up: its scalars, its words (with `<eos>`) or its bytes.
-    /// - Parameter closingLastLine: for `words`, whether a last line without a line end gets its `<eos>` (a whole
-    ///   text, as word_language_model reads a file) or stays open (a prime that generation continues).
+    /// - Parameters:
+    ///   - text: the text to cut.
+    ///   - closingLastLine: for `words`, whether a last line without a line end gets its `<eos>` (a whole
+    ///     text, as word_language_model reads a file) or stays open (a prime that generation continues).
     public func pieces(_ text: String, closingLastLine: Bool = true) -> [String] {
         switch vocabulary.tokenizer {
         case .characters: text.unicodeScalars.map { String($0) }
