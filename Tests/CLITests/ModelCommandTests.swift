@@ -130,6 +130,8 @@ struct ConvertCommandTests {
         #expect(result.stdout.contains("module rnn: torch.nn.modules.rnn.RNN (TorchScript) mode='RNN_RELU'"))
         #expect(result.stdout.contains("recognised: rnn_relu, 2 layer(s) of 12, 12 units with biases"))
         #expect(result.stdout.contains("embedding: encoder.weight, the weight of an nn.Embedding module"))
+        #expect(result.stdout.contains("readout: decoder.weight, the only matrix of its shape besides the embedding; "
+                                       + "the weight of an nn.Linear module"))
         let failed = try CLITests.kru("convert", "Tests/Fixtures/hostile/module_setstate_payload.pt", "--list")
         #expect(failed.status == 65)
         #expect(failed.stdout.contains("fc.weight"))

@@ -69,6 +69,7 @@ struct ModelRecognizer {
         var readouts = others
             .filter { $0.element.shape == [$0.element.shape.first ?? 0, hidden] && $0.element.name.hasSuffix("weight") }
             .map { Candidate(tensor: $0.element, position: $0.offset) }
+        let shapeShared = readouts.contains { $0.tensor.name == embedding?.tensor.name }
         if let embedding { readouts.removeAll { $0.tensor.name == embedding.tensor.name } }
         guard let readout = try choose(readouts, role: .readout, recurrentStart: recurrentStart) else {
             throw ConversionError("no readout found (a *.weight matrix of width \(hidden)); give --map")
@@ -79,7 +80,12 @@ struct ModelRecognizer {
             reasons.insert("embedding: none (no matrix as wide as the first layer's input, \(wih.shape[1])): "
                            + "one-hot input", at: 0)
         }
-        reasons.append("readout: \(readout.tensor.name), \(readout.reason)")
+        // The embedding was a candidate too (E = H): the readout is the only *other* matrix of its shape.
+        let readoutReason = shapeShared
+            ? readout.reason.replacingOccurrences(of: "the only matrix of its shape",
+                                                  with: "the only matrix of its shape besides the embedding")
+            : readout.reason
+        reasons.append("readout: \(readout.tensor.name), \(readoutReason)")
         let biasName = Self.biasName(of: readout.tensor.name)
         let bias = checkpoint[biasName].map { _ in biasName }
         reasons.append(bias.map { "readout bias: \($0)" }
