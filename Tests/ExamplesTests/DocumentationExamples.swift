@@ -77,8 +77,8 @@ func formatCatalogExample() throws {
     _ = w
 }
 
-// Doc comments: KRUModel, GenerationSession, KRUModel.generate(prime:options:), KRUFile.
-func docCommentExamples(url: URL, model: KRUModel) async throws {
+// Doc comments: KRUModel, GenerationSession, KRUModel.generate(prime:options:), KRUFile, TextDecoder.
+func docCommentExamples(url: URL, model: KRUModel, prime: [Int], generated: [Int]) async throws {
     do {
         let model = try KRUModel(path: "models/kjv-lstm512.kru")
         let session = model.session()
@@ -103,5 +103,10 @@ func docCommentExamples(url: URL, model: KRUModel) async throws {
         print(file.version, file.metadata.count)
         let weights = try file.tensor(named: "layer0.w_hh").floats()
         _ = weights
+    }
+    do {
+        var decoder = TextDecoder(vocabulary: model.description.vocabulary!, previous: prime.last)
+        for token in generated { print(decoder.piece(token), terminator: "") }
+        print(decoder.finish())
     }
 }
