@@ -84,9 +84,18 @@ def test_save_unwraps_distributed_wrappers(tmp_path):
     assert km.load(tmp_path / "x.kru").description.layers[0].cell == "lstm"
 
 
+# Models of schema 2 that kru.torch's modules cannot hold: refused with what they have, never changed.
+SCHEMA_2_ONLY = {"kru_words_tied_lstm": "this model has a words vocabulary and a tied readout",
+                 "kru_bytes_gru_kron": "this model has a bytes vocabulary"}
+
+
 @pytest.mark.parametrize("name", sorted(p.stem for p in FIXTURES.glob("*.json") if p.stem != "manifest"))
 def test_every_fixture_loads_into_a_module_with_its_expected_outputs(name):
     expected = json.loads((FIXTURES / f"{name}.json").read_text())
+    if name in SCHEMA_2_ONLY:
+        with pytest.raises(ValueError, match=SCHEMA_2_ONLY[name]):
+            kt.load(FIXTURES / expected["model"])
+        return
     model = kt.load(FIXTURES / expected["model"])
     model.eval()
     inputs = torch.tensor(expected["inputs"])

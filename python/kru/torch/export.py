@@ -77,6 +77,13 @@ def save(model: nn.Module, path: str | os.PathLike, vocabulary: Sequence[str] | 
 
 
 def _build(description: Description, tensors: Mapping[str, np.ndarray]) -> RecurrentModel:
+    # The modules know one-scalar character tokens and a readout of their own; building a words or bytes model (or a
+    # tied one) into them would save it back as something else, so such a model is refused rather than changed.
+    if description.input_kind == "tokens" and (description.tokenizer_kind != "characters" or description.tied):
+        what = "a tied readout" if description.tokenizer_kind == "characters" else \
+            f"a {description.tokenizer_kind} vocabulary" + (" and a tied readout" if description.tied else "")
+        raise ValueError(f"kru.torch builds character models with their own readout weight; this model has {what} "
+                         "(run it with kru.model.load instead)")
     layers = []
     for l, layer in enumerate(description.layers):
         layers.append(_LAYERS[layer.cell].from_schema(layer, description.layer_input_width(l), tensors, l))
