@@ -21,7 +21,7 @@ struct Finetune: ParsableCommand {
             """
     )
 
-    @Argument(help: "The model to start from.") var model: String
+    @Argument(help: "The model to start from.", completion: .file(extensions: ["kru"])) var model: String
     @Option(help: "Copy-memory models: the delay T to train at (default: the model's kru.train.delay).")
     var delay: Count?
     @Option(help: "Adding-problem models: the sequence length T to train at (default: the model's kru.train.length).")

@@ -6,31 +6,32 @@ struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Stream text from a token model (characters, words or bytes).",
         discussion: """
-            Reads the prime, then samples one token at a time and prints it as it is produced (on a terminal
-            at once; into a pipe or file a line or 4 KB at a time). Sampling follows spec/SAMPLING.md with the
-            project's own generator, so a seed gives the same text on every platform. Without --seed a seed is
+            Reads the prime, then samples one token at a time and prints it as it is produced (on a terminal \
+            at once; into a pipe or file a line or 4 KB at a time). Sampling follows spec/SAMPLING.md with the \
+            project's own generator, so a seed gives the same text on every platform. Without --seed a seed is \
             drawn and printed to standard error as "seed: N".
 
-            A word model's prime keeps its last line open (no <eos> unless it ends with a line end), and words
+            A word model's prime keeps its last line open (no <eos> unless it ends with a line end), and words \
             print as its tokenizer joins them: a space between words, a line end for <eos>.
 
-            --stop ends the text at the first occurrence of a stop sequence (which is not printed). --json prints
-            one JSON object per token (token id, text, log-probability) and a summary with the seed and the
-            finish reason. --interactive reads standard input line by line: each line is read by the model,
-            which then continues from its state. --save-state and --load-state keep that state in a file, the
+            --stop ends the text at the first occurrence of a stop sequence (which is not printed). --json prints \
+            one JSON object per token (token id, text, log-probability) and a summary with the seed and the \
+            finish reason. --interactive reads standard input line by line: each line is read by the model, \
+            which then continues from its state. --save-state and --load-state keep that state in a file, the \
             recurrent model's prompt cache.
             """
     )
 
-    @Argument(help: "The .kru model.") var model: String
+    @Argument(help: "The .kru model.", completion: .file(extensions: ["kru"])) var model: String
     @Option(help: "Text to start from.") var prime: String?
-    @Option(help: "Read the prime from a file (UTF-8); - reads standard input.") var primeFile: String?
+    @Option(help: "Read the prime from a file (UTF-8); - reads standard input.", completion: .file())
+    var primeFile: String?
     @Option(parsing: .unconditional, help: "Tokens to generate (per turn with --interactive).") var length = 500
     @Flag(help: "No length limit: generate until a --stop sequence appears.") var untilStop = false
     @Option(parsing: .unconditional, help: "Softmax temperature, 0 or more; 0 = always the most probable token.")
     var temperature = 1.0
-    @Option(parsing: .unconditional, help: "Sample only from the k most probable tokens; 0 = off.")
-    var topK = 0
+    @Option(parsing: .unconditional, help: "Sample only from the k most probable tokens, k ≥ 1 (default: all).")
+    var topK: Int?
     @Option(parsing: .unconditional,
             help: "Sample only from the most probable tokens with total mass p, p in (0, 1]; 1 = off.")
     var topP = 1.0
@@ -38,13 +39,15 @@ struct Sample: ParsableCommand {
     @Option(help: "End the text where this string appears (not printed); repeatable.") var stop: [String] = []
     @Flag(help: "Print JSON lines: one per token, then a summary.") var json = false
     @Flag(help: "Read standard input line by line; the model continues after each line.") var interactive = false
-    @Option(help: "Start from a state saved with --save-state (before the prime).") var loadState: String?
-    @Option(help: "Save the model's state here at the end (atomically).") var saveState: String?
+    @Option(help: "Start from a state saved with --save-state (before the prime).", completion: .file())
+    var loadState: String?
+    @Option(help: "Save the model's state here at the end (atomically).", completion: .file()) var saveState: String?
     @Flag(help: "Drop prime tokens the vocabulary lacks instead of failing.") var skipUnknown = false
     @Flag(help: "Do not echo the prime before the generated text.") var noEcho = false
 
     func validate() throws {
         guard prime == nil || primeFile == nil else { throw ValidationError("give --prime or --prime-file, not both") }
+        if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1; leave it out to sample from all") }
         guard !untilStop || !stop.isEmpty else { throw ValidationError("--until-stop needs at least one --stop") }
         guard !interactive || primeFile != "-" else {
             throw ValidationError("--interactive reads standard input; --prime-file - cannot read it too")
@@ -53,7 +56,7 @@ struct Sample: ParsableCommand {
 
     func run() throws {
         let kru = try loadModel(model)
-        let options = GenerationOptions(length: untilStop ? nil : length, temperature: temperature, topK: topK,
+        let options = GenerationOptions(length: untilStop ? nil : length, temperature: temperature, topK: topK ?? 0,
                                         topP: topP, seed: seed ?? 0, stop: stop)
         try reporting { try options.validate() }
         let session = try reporting { try GenerationSession(model: kru) }

@@ -7,9 +7,11 @@ import KRUTrain
 /// data, validation, checkpoints and the output. They only fill in `TrainingSettings` and `TrainingRunOptions`;
 /// KRUTrain checks them and runs.
 struct TrainingOptions: ParsableArguments {
-    @Option(help: "charlm: the training text (UTF-8); classify, music: the data directory (train-inputs.npy, …).")
+    @Option(help: "charlm: the training text (UTF-8); classify, music: the data directory (train-inputs.npy, …).",
+            completion: .file())
     var data: String?
-    @Option(help: "charlm: the validation text (default: the last 10 % of --data).") var valid: String?
+    @Option(help: "charlm: the validation text (default: the last 10 % of --data).", completion: .file())
+    var valid: String?
     @Option(help: "charlm: truncated BPTT window in characters.") var bptt: Count = 100
     @Option(help: "Parameter updates (with --resume: more than recorded continues the run).") var steps: Count = 1000
     @Option(help: "Sequences (streams for charlm) per batch.") var batch: Count = 16
@@ -38,7 +40,8 @@ struct TrainingOptions: ParsableArguments {
     var output: String?
     /// The spelling before every command wrote `-o/--output`: the model cards' commands still use it.
     @Option(name: .customLong("out"), help: .hidden) var legacyOutput: String?
-    @Option(help: "Checkpoint file (default: the output with .checkpoint appended).") var checkpoint: String?
+    @Option(help: "Checkpoint file (default: the output with .checkpoint appended).", completion: .file())
+    var checkpoint: String?
     @Option(help: "Write a checkpoint every this many steps (default: --validate-every; 0 = never).")
     var checkpointEvery: Int?
     @Flag(help: "Continue from the checkpoint; the result equals an uninterrupted run's.") var resume = false
@@ -47,7 +50,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Stop (with a checkpoint) after this many updates in this run; --resume continues.")
     var stopAfter: Int?
     @Option(help: ArgumentHelp("Append one JSON line per validation to this file (step, learning rate, loss, "
-                               + "validation, seconds): a record of long runs."))
+                               + "validation, seconds): a record of long runs."), completion: .file())
     var log: String?
     @Flag(help: "Print the summary as JSON.") var json = false
 

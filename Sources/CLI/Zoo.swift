@@ -18,7 +18,8 @@ struct Zoo: ParsableCommand {
             """
     )
 
-    @Option(help: "The zoo directory holding zoo.json, the model files and their cards.") var dir = "models"
+    @Option(help: "The zoo directory holding zoo.json, the model files and their cards.", completion: .directory)
+    var dir = "models"
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {

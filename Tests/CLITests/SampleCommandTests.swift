@@ -102,7 +102,7 @@ struct SampleCommandTests {
     }
 
     @Test(arguments: [["--temperature", "nan"], ["--temperature", "-nan"], ["--temperature", "-0.5"],
-                      ["--top-k", "-2"], ["--top-p", "0"], ["--top-p", "1.01"], ["--top-p", "nan"], ["--length", "-1"],
+                      ["--top-k", "-2"], ["--top-k", "0"], ["--top-p", "0"], ["--top-p", "1.01"], ["--top-p", "nan"], ["--length", "-1"],
                       ["--stop", ""]])
     func impossibleSettingsAreOneLineUsageErrors(flags: [String]) throws {
         let result = try CLITests.kru(arguments: ["sample", Self.model, "--seed", "1"] + flags)

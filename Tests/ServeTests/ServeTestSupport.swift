@@ -81,8 +81,8 @@ enum KRUExecutable {
     static func sample(model: String, prompt: String, length: Int, seed: UInt64, temperature: Double = 1,
                        topK: Int = 0, topP: Double = 1) async throws -> String {
         var arguments = ["sample", "models/\(model).kru", "--length", String(length), "--seed", String(seed),
-                         "--temperature", String(temperature), "--top-k", String(topK), "--top-p", String(topP),
-                         "--no-echo"]
+                         "--temperature", String(temperature), "--top-p", String(topP), "--no-echo"]
+        if topK > 0 { arguments += ["--top-k", String(topK)] }  // the server's top_k 0 is `kru sample` without it
         if !prompt.isEmpty { arguments += ["--prime", prompt] }
         let result = try await run(arguments)
         #expect(result.status == 0, "kru sample failed: \(result.stderr)")

@@ -30,8 +30,9 @@ def kru_run(binary: Path, model: Path, inputs: np.ndarray) -> np.ndarray:
 def kru_sample(binary: Path, model: Path, prime: str, length: int, seed: int, temperature: float = 1.0,
                top_k: int = 0, top_p: float = 1.0) -> str:
     """The text `kru sample` generates after the prime (the prime is not echoed; the final newline is dropped)."""
+    top = ["--top-k", str(top_k)] if top_k > 0 else []         # `kru sample` has no --top-k for "all"
     out = _kru(binary, "sample", str(model), "--prime", prime, "--length", str(length), "--seed", str(seed),
-               "--temperature", repr(temperature), "--top-k", str(top_k), "--top-p", repr(top_p), "--no-echo")
+               "--temperature", repr(temperature), *top, "--top-p", repr(top_p), "--no-echo")
     assert out.endswith("\n")
     return out[:-1]
 
