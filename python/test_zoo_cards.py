@@ -57,6 +57,18 @@ def test_data_metrics_and_their_headlines():
         zc.headline(no_accuracy, "accuracy")
 
 
+def test_losses_below_a_thousandth_keep_three_significant_digits():
+    small = zc.data_metrics({"count": 1000, "loss": "squared error (per output)", "mean_loss": 5.5842667e-05,
+                             "mean_loss_stderr": 2.468e-06})
+    assert small["mean_loss"] == 5.58e-05 and small["mean_loss_stderr"] == 2.5e-06
+    assert zc.headline(small, "mean_loss") == "5.58e-5 ± 2.5e-6 squared error (per output)"
+    zero = zc.data_metrics({"count": 10, "loss": "cross-entropy (nats)", "mean_loss": 0.0, "mean_loss_stderr": 0.0})
+    assert zc.headline(zero, "mean_loss") == "0.00000 ± 0.00000 cross-entropy (nats)"
+    at_the_bound = zc.data_metrics({"count": 10, "loss": "cross-entropy (nats)", "mean_loss": 0.001,
+                                    "mean_loss_stderr": 0.0000123})
+    assert zc.headline(at_the_bound, "mean_loss") == "0.00100 ± 0.00001 cross-entropy (nats)"
+
+
 def test_architecture_names_the_factor_shapes():
     inspect = {
         "metadata": [{"key": k, "value": v} for k, v in [

@@ -43,6 +43,7 @@ REPO = Path(__file__).resolve().parent.parent
 MANIFEST = Path("models/zoo.json")
 INDEX = "README.md"
 MANIFEST_LIMIT = 1 << 20
+SMALL_LOSS = 1e-3  # below this a mean loss is shown to three significant digits, not five decimals
 
 TEXT_HEADLINES = {"bits_per_char", "perplexity", "top1_accuracy"}
 DATA_HEADLINES = {"mean_loss", "accuracy", "nll_per_step"}
@@ -75,6 +76,32 @@ def fmt_pm(x: float, error: float, digits: int) -> str:
     return f"{fmt_fixed(x, digits)} ± {fmt_fixed(error, digits)}"
 
 
+def round_loss(x: float, error: float) -> tuple[float, float]:
+    """A mean loss and its standard error as the cards keep them: five decimals, or three significant digits (two
+    for the error) when the loss is below 0.001, where five decimals would show almost nothing of it."""
+    if x == 0 or abs(x) >= SMALL_LOSS:
+        return round(x, 5), round(error, 5)
+    return round_significant(x, 3), round_significant(error, 2)
+
+
+def round_significant(x: float, digits: int) -> float:
+    """`x` rounded to `digits` significant digits (0 stays 0)."""
+    return 0.0 if x == 0 else round(x, digits - 1 - math.floor(math.log10(abs(x))))
+
+
+def fmt_scientific(x: float, digits: int) -> str:
+    """`x` in scientific notation with `digits` significant digits and a short exponent: 5.58e-5."""
+    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def fmt_loss(x: float, error: float) -> str:
+    """'x ± error' for a mean loss rounded by `round_loss`."""
+    if x == 0 or abs(x) >= SMALL_LOSS:
+        return fmt_pm(x, error, 5)
+    return f"{fmt_scientific(x, 3)} ± {fmt_scientific(error, 2)}"
+
+
 def fmt_percent(fraction: float) -> str:
     """A fraction as a percentage with two decimals: 0.59083 -> '59.08%'."""
     return f"{fmt_fixed(100 * fraction, 2)}%"
@@ -104,9 +131,9 @@ def data_metrics(score: dict[str, Any]) -> dict[str, Any]:
         "kind": "data",
         "count": int(score["count"]),
         "loss": str(score["loss"]),
-        "mean_loss": round(float(score["mean_loss"]), 5),
-        "mean_loss_stderr": round(float(score["mean_loss_stderr"]), 5),
     }
+    metrics["mean_loss"], metrics["mean_loss_stderr"] = round_loss(float(score["mean_loss"]),
+                                                                  float(score["mean_loss_stderr"]))
     if score.get("accuracy") is not None:
         metrics["accuracy"] = round(float(score["accuracy"]), 4)
     if score.get("nll_per_step") is not None:  # Bernoulli heads: the per-frame NLL of the music literature
@@ -126,7 +153,7 @@ def headline(metrics: dict[str, Any], which: str) -> str:
             return f"{fmt_percent(metrics['top1_accuracy'])} top-1"
     else:
         if which == "mean_loss":
-            return f"{fmt_pm(metrics['mean_loss'], metrics['mean_loss_stderr'], 5)} {metrics['loss']}"
+            return f"{fmt_loss(metrics['mean_loss'], metrics['mean_loss_stderr'])} {metrics['loss']}"
         if which == "accuracy" and "accuracy" in metrics:
             return f"{fmt_percent(metrics['accuracy'])} accuracy"
         if which == "nll_per_step" and "nll_per_step" in metrics:
@@ -145,7 +172,7 @@ def metric_rows(metrics: dict[str, Any]) -> list[tuple[str, str]]:
         ]
     rows = [
         ("predictions scored", fmt_int(metrics["count"])),
-        (f"mean {metrics['loss']}", fmt_pm(metrics["mean_loss"], metrics["mean_loss_stderr"], 5)),
+        (f"mean {metrics['loss']}", fmt_loss(metrics["mean_loss"], metrics["mean_loss_stderr"])),
     ]
     if "accuracy" in metrics:
         rows.append(("accuracy", fmt_percent(metrics["accuracy"])))
