@@ -134,8 +134,9 @@ def test_text_drift_is_a_unified_diff():
 # --- the manifest ----------------------------------------------------------------------------------------------
 
 def model_entry(**changes):
-    entry = {"name": "tiny", "file": "tiny.kru", "card": "tiny.md", "task": "t", "summary": "s",
-             "fetch": "make-data", "score": ["data/test.txt"], "headline": "bits_per_char"}
+    entry = {"name": "tiny", "file": "tiny.kru", "card": "tiny.md", "task": "t", "summary": "s `x`",
+             "license": "MIT", "source": "somewhere", "fetch": "make-data", "score": ["data/test.txt"],
+             "headline": "bits_per_char"}
     entry.update(changes)
     return entry
 
@@ -149,6 +150,8 @@ def model_entry(**changes):
     (model_entry(compare=["nobody"]), "cannot compare"),
     (model_entry(colour="red"), "unknown key"),
     (model_entry(fetch=""), "'fetch'"),
+    (model_entry(license=""), "'license'"),
+    (model_entry(source=None), "'source'"),
 ])
 def test_validate_manifest_rejects_bad_entries(entry, message):
     with pytest.raises(zc.ZooError, match=message):
@@ -184,7 +187,8 @@ if args[0] == "inspect":
     print(json.dumps({{"size": 3, "metadata": [{{"key": "kru.input.kind", "value": "tokens"}},
         {{"key": "kru.layer_count", "value": 1}}, {{"key": "kru.layer.0.cell", "value": "rnn"}},
         {{"key": "kru.layer.0.hidden_size", "value": 4}}, {{"key": "kru.layer.0.recurrent", "value": "dense"}},
-        {{"key": "kru.output.kind", "value": "categorical"}}, {{"key": "kru.output.width", "value": 3}}],
+        {{"key": "kru.output.kind", "value": "categorical"}}, {{"key": "kru.output.width", "value": 3}}]
+        + [{{"key": key, "value": value}} for key, value in {general}.items()],
         "tensors": [{{"name": "layer.0.weight_hh", "dtype": "f32", "shape": [4, 4]}}]}}))
 elif args[0] == "params":
     print(json.dumps({{"model_file": {{"recurrent": 16, "total": 51}}, "layers": [], "comparison": "none"}}))
@@ -204,7 +208,8 @@ def zoo(tmp_path):
     (tmp_path / "models" / "README.md").write_text(f"# zoo\n\n{zc.BEGIN}\n{zc.END}\n")
     (tmp_path / "models" / "zoo.json").write_text(json.dumps({"models": [model_entry()]}))
     kru = tmp_path / "fake-kru"
-    kru.write_text(FAKE_KRU.format(python=sys.executable, score=repr(SCORE)))
+    general = zc.file_metadata(model_entry())
+    kru.write_text(FAKE_KRU.format(python=sys.executable, score=repr(SCORE), general=repr(general)))
     kru.chmod(0o755)
     return tmp_path, str(kru)
 
@@ -223,8 +228,9 @@ def test_generate_then_check_then_detect_drift(zoo, capsys):
     assert "| parameters | 16 recurrent, 51 in all — `kru params models/tiny.kru` |" in card
     assert "Test-set metrics from `kru score models/tiny.kru data/test.txt`" in card
     assert "| bits per character | 2.0120 ± 0.0049 |" in card
+    assert "| licence | MIT (`general.license`; see [the zoo's licences](README.md#licences)) |" in card
     assert card.startswith("# tiny\n\nhand-written\n\n") and card.endswith(f"{zc.END}\n\nmore prose\n")
-    assert "| `tiny.kru` | t | s | 16 / 51 | 2.0120 ± 0.0049 bits/char | 0.0 KB | [tiny.md](tiny.md) |" in (
+    assert "| `tiny.kru` | t | s `x` | 16 / 51 | 2.0120 ± 0.0049 bits/char | 0.0 KB | [tiny.md](tiny.md) |" in (
         root / "models" / "README.md").read_text()
     measured = json.loads((root / "models" / "zoo.json").read_text())["models"][0]["measured"]
     assert measured["parameters"] == {"recurrent": 16, "total": 51, "embedding": 0}
@@ -244,6 +250,18 @@ def test_generate_then_check_then_detect_drift(zoo, capsys):
     assert run(zoo, "--check") == 1
     assert "tiny.measured.sha256: recorded" in capsys.readouterr().out
     assert (root / "models" / "tiny.md").read_text() == card  # --check changed nothing
+
+
+def test_the_file_must_carry_the_manifests_general_metadata(zoo, capsys):
+    assert zc.file_metadata(model_entry()) == {
+        "general.name": "tiny", "general.description": "t: s x. Card: tiny.md in the kru model zoo.",
+        "general.license": "MIT", "general.source": "somewhere"}
+    root, _ = zoo
+    (root / "models" / "zoo.json").write_text(json.dumps({"models": [model_entry(license="Apache-2.0")]}))
+    assert run(zoo) == 1
+    error = capsys.readouterr().err
+    assert 'has general.license "MIT", the manifest asks for "Apache-2.0"' in error
+    assert "tools/zoo_metadata.py" in error
 
 
 def test_missing_test_data_fails_with_the_fetch_command(zoo, capsys):

@@ -47,7 +47,9 @@ SMALL_LOSS = 1e-3  # below this a mean loss is shown to three significant digits
 
 TEXT_HEADLINES = {"bits_per_char", "perplexity", "top1_accuracy"}
 DATA_HEADLINES = {"mean_loss", "accuracy", "nll_per_step"}
-HAND_WRITTEN = ["name", "file", "card", "task", "summary", "fetch", "score", "headline", "compare"]
+HAND_WRITTEN = ["name", "file", "card", "task", "summary", "license", "source", "fetch", "score", "headline",
+                "compare"]
+GENERAL_KEYS = ["general.name", "general.description", "general.license", "general.source"]
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 PLAIN_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -253,15 +255,21 @@ def embedding_parameters(inspect: dict[str, Any]) -> int:
 # The manifest
 
 
-def load_manifest(path: Path) -> dict[str, Any]:
-    """Reads and validates models/zoo.json; raises ZooError with one line naming the fault."""
+def read_limited(path: Path, limit: int) -> bytes:
+    """The bytes of a file that may hold at most `limit` of them; raises ZooError naming the fault."""
     try:
         with open(path, "rb") as handle:
-            raw = handle.read(MANIFEST_LIMIT + 1)
+            raw = handle.read(limit + 1)
     except OSError as error:
         raise ZooError(f"cannot read {path}: {error.strerror}") from None
-    if len(raw) > MANIFEST_LIMIT:
-        raise ZooError(f"{path} is larger than {MANIFEST_LIMIT} bytes")
+    if len(raw) > limit:
+        raise ZooError(f"{path} is larger than {limit} bytes")
+    return raw
+
+
+def load_manifest(path: Path) -> dict[str, Any]:
+    """Reads and validates models/zoo.json; raises ZooError with one line naming the fault."""
+    raw = read_limited(path, MANIFEST_LIMIT)
 
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         keys = [k for k, _ in pairs]
@@ -287,7 +295,7 @@ def validate_manifest(manifest: Any, where: str) -> None:
         at = f"{where}: models[{index}]"
         if not isinstance(model, dict):
             raise ZooError(f"{at}: expected an object")
-        for key in ["name", "file", "card", "task", "summary", "fetch", "headline"]:
+        for key in ["name", "file", "card", "task", "summary", "license", "source", "fetch", "headline"]:
             if not isinstance(model.get(key), str) or not model[key]:
                 raise ZooError(f"{at}: '{key}' must be a non-empty string")
         if not NAME.match(model["name"]):
@@ -313,6 +321,18 @@ def validate_manifest(manifest: Any, where: str) -> None:
         for other in model.get("compare", []):
             if other not in names or other == model["name"]:
                 raise ZooError(f"{where}: {model['name']}: cannot compare with {other!r}")
+
+
+def file_metadata(model: dict[str, Any]) -> dict[str, str]:
+    """The `general.*` metadata the model's file must carry (spec/FORMAT.md §2.5), from its manifest entry:
+    tools/zoo_metadata.py writes them, and measuring a model fails if the file says otherwise."""
+    return {
+        "general.name": model["name"],
+        "general.description": f"{model['task']}: {model['summary'].replace('`', '')}. "
+                               f"Card: {model['card']} in the kru model zoo.",
+        "general.license": model["license"],
+        "general.source": model["source"],
+    }
 
 
 def data_paths(score_args: list[str]) -> list[str]:
@@ -385,6 +405,8 @@ def card_block(directory: str, model: dict[str, Any], by_name: dict[str, dict[st
         f"| file | `{path}`: {fmt_int(measured['bytes'])} bytes, sha256 `{measured['sha256']}` |",
         f"| architecture | {measured['architecture']} |",
         f"| parameters | {parameters} — `kru params {path}` |",
+        f"| licence | {model['license']} (`general.license`; see [the zoo's licences](README.md#licences)) |",
+        f"| source | {model['source']} (`general.source`) |",
     ]
     for data in measured["test_data"]:
         lines.append(f"| test data | `{data['path']}`: {fmt_int(data['bytes'])} bytes, sha256 `{data['sha256']}` |")
@@ -489,6 +511,12 @@ def measure(kru: str, root: Path, directory: str, model: dict[str, Any]) -> dict
         if not (root / data).is_file():
             raise ZooError(f"{model['name']}: test data {data} is missing; run {model['fetch']}")
     inspect = run_kru_json(kru, ["inspect", "--json", path], root)
+    in_file = {entry["key"]: entry["value"] for entry in inspect["metadata"] if entry["key"] in GENERAL_KEYS}
+    for key, expected in file_metadata(model).items():
+        if in_file.get(key) != expected:
+            raise ZooError(f"{model['name']}: {path} has {key} {json.dumps(in_file.get(key), ensure_ascii=False)}, "
+                           f"the manifest asks for {json.dumps(expected, ensure_ascii=False)}; "
+                           f"run python3 tools/zoo_metadata.py")
     recurrent, total = parameter_counts(kru, path, root)
     score = run_kru_json(kru, ["score", "--json", path, *model["score"]], root)
     test = data_metrics(score) if "--inputs" in model["score"] else text_metrics(score)
