@@ -158,6 +158,29 @@ def test_validate_manifest_rejects_bad_entries(entry, message):
         zc.validate_manifest({"models": [entry]}, "zoo.json")
 
 
+def ranked_entry(name, task, headline, value, **changes):
+    return model_entry(name=name, file=f"{name}.kru", card=f"{name}.md", task=task, headline=headline,
+                       measured={"test": {headline: value}}, **changes)
+
+
+def test_the_index_ranks_by_task_then_headline_and_recommends_the_best_real_model():
+    models = [ranked_entry("text-b", "text", "bits_per_char", 2.0),
+              ranked_entry("digits-a", "digits", "accuracy", 0.80),
+              ranked_entry("text-demo", "text", "bits_per_char", 1.5, demonstration=True),
+              ranked_entry("text-a", "text", "bits_per_char", 1.9),
+              ranked_entry("digits-b", "digits", "accuracy", 0.95)]
+    assert [m["name"] for m in zc.ranked(models)] == ["text-demo", "text-a", "text-b", "digits-b", "digits-a"]
+    assert zc.recommended(models) == {"text-a", "digits-b"}
+
+
+def test_the_models_of_one_task_must_share_a_headline():
+    models = [model_entry(), model_entry(name="other", headline="perplexity")]
+    with pytest.raises(zc.ZooError, match="must share one headline"):
+        zc.validate_manifest({"models": models}, "zoo.json")
+    with pytest.raises(zc.ZooError, match="'demonstration' must be true or false"):
+        zc.validate_manifest({"models": [model_entry(demonstration="yes")]}, "zoo.json")
+
+
 def test_load_manifest_refuses_duplicate_keys_and_oversized_files(tmp_path):
     path = tmp_path / "zoo.json"
     path.write_text('{"models": [], "models": []}')
@@ -230,7 +253,7 @@ def test_generate_then_check_then_detect_drift(zoo, capsys):
     assert "| bits per character | 2.0120 ± 0.0049 |" in card
     assert "| licence | MIT (`general.license`; see [the zoo's licences](README.md#licences)) |" in card
     assert card.startswith("# tiny\n\nhand-written\n\n") and card.endswith(f"{zc.END}\n\nmore prose\n")
-    assert "| `tiny.kru` | t | s `x` | 16 / 51 | 2.0120 ± 0.0049 bits/char | 0.0 KB | [tiny.md](tiny.md) |" in (
+    assert "| **`tiny.kru`** (recommended) | t | s `x` | 16 / 51 | 2.0120 ± 0.0049 bits/char | 0.0 KB | [tiny.md](tiny.md) |" in (
         root / "models" / "README.md").read_text()
     measured = json.loads((root / "models" / "zoo.json").read_text())["models"][0]["measured"]
     assert measured["parameters"] == {"recurrent": 16, "total": 51, "embedding": 0}

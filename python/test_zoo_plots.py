@@ -16,20 +16,20 @@ sys.path.insert(0, str(ROOT / "tools"))
 import zoo_plots as zp  # noqa: E402
 
 
-def kjv(name, recurrent, bits, summary="trained"):
-    return {"name": name, "task": "KJV characters", "summary": summary,
+def kjv(name, recurrent, bits, demonstration=False):
+    return {"name": name, "task": "KJV characters", "summary": "s", "demonstration": demonstration,
             "measured": {"parameters": {"recurrent": recurrent, "total": recurrent + 100},
                          "test": {"bits_per_char": bits, "bits_per_char_stderr": 0.005}}}
 
 
 def test_the_frontier_keeps_each_model_that_beats_every_smaller_one():
     models = [kjv("big-best", 1000, 1.7), kjv("small", 10, 2.1), kjv("mid-worse", 100, 2.3),
-              kjv("mid-better", 100, 2.0), kjv("demo", 50, 4.5, "converted, not fine-tuned"),
+              kjv("mid-better", 100, 2.0), kjv("demo", 50, 4.5, True),
               {"name": "other-task", "task": "copy", "summary": "", "measured": {}}]
     data = zp.kjv_frontier(models)
     assert [p["name"] for p in data["points"]] == ["small", "demo", "mid-better", "mid-worse", "big-best"]
     assert data["frontier"] == ["small", "mid-better", "big-best"]
-    assert [p["converted_only"] for p in data["points"]] == [False, True, False, False, False]
+    assert [p["demonstration"] for p in data["points"]] == [False, True, False, False, False]
 
 
 def test_log_history_reads_the_validation_records(tmp_path, monkeypatch):

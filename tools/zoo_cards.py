@@ -46,9 +46,10 @@ MANIFEST_LIMIT = 1 << 20
 SMALL_LOSS = 1e-3  # below this a mean loss is shown to three significant digits, not five decimals
 
 TEXT_HEADLINES = {"bits_per_char", "perplexity", "top1_accuracy"}
+HIGHER_IS_BETTER = {"top1_accuracy", "accuracy"}  # every other headline is a loss
 DATA_HEADLINES = {"mean_loss", "accuracy", "nll_per_step"}
 HAND_WRITTEN = ["name", "file", "card", "task", "summary", "license", "source", "fetch", "score", "headline",
-                "compare"]
+                "compare", "demonstration"]
 GENERAL_KEYS = ["general.name", "general.description", "general.license", "general.source"]
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 PLAIN_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -311,12 +312,19 @@ def validate_manifest(manifest: Any, where: str) -> None:
             raise ZooError(f"{at}: 'score' must be a non-empty array of strings")
         if model["headline"] not in (DATA_HEADLINES if "--inputs" in score else TEXT_HEADLINES):
             raise ZooError(f"{at}: unknown headline {model['headline']!r}")
+        if not isinstance(model.get("demonstration", False), bool):
+            raise ZooError(f"{at}: 'demonstration' must be true or false")
         compare = model.get("compare", [])
         if not isinstance(compare, list) or not all(isinstance(c, str) for c in compare):
             raise ZooError(f"{at}: 'compare' must be an array of model names")
         unknown = set(model) - set(HAND_WRITTEN) - {"measured"}
         if unknown:
             raise ZooError(f"{at}: unknown key {sorted(unknown)[0]!r}")
+    headlines: dict[str, str] = {}
+    for model in manifest["models"]:
+        if headlines.setdefault(model["task"], model["headline"]) != model["headline"]:
+            raise ZooError(f"{where}: {model['name']}: the models of task {model['task']!r} must share one headline "
+                           f"(the index ranks them by it)")
     for model in manifest["models"]:
         for other in model.get("compare", []):
             if other not in names or other == model["name"]:
@@ -426,14 +434,38 @@ def card_block(directory: str, model: dict[str, Any], by_name: dict[str, dict[st
     return "\n".join(lines)
 
 
+def ranked(models: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The models grouped by task (in the order the manifest first names each task), best headline first."""
+    def key(model: dict[str, Any]) -> tuple[int, float]:
+        value = float(model["measured"]["test"][model["headline"]])
+        return tasks.index(model["task"]), -value if model["headline"] in HIGHER_IS_BETTER else value
+    tasks = list(dict.fromkeys(model["task"] for model in models))
+    return sorted(models, key=key)
+
+
+def recommended(models: list[dict[str, Any]]) -> set[str]:
+    """Per task, the model with the best headline among those that are not demonstration artefacts."""
+    best: dict[str, str] = {}
+    for model in ranked([m for m in models if not m.get("demonstration")]):
+        best.setdefault(model["task"], model["name"])
+    return set(best.values())
+
+
 def index_block(models: list[dict[str, Any]]) -> str:
-    """The index table of models/README.md."""
+    """The index table of models/README.md: by task, best first, the recommended model and the demonstration
+    artefacts marked."""
     lines = ["| model | task | cell | parameters (recurrent / total) | test metric | size | card |",
              "|---|---|---|---|---|---|---|"]
-    for model in models:
+    best = recommended(models)
+    for model in ranked(models):
         measured = model["measured"]
         params = measured["parameters"]
-        lines.append(f"| `{model['file']}` | {model['task']} | {model['summary']} | "
+        label = f"`{model['file']}`"
+        if model["name"] in best:
+            label = f"**{label}** (recommended)"
+        elif model.get("demonstration"):
+            label += " (demonstration)"
+        lines.append(f"| {label} | {model['task']} | {model['summary']} | "
                      f"{fmt_int(params['recurrent'])} / {fmt_int(params['total'])} | {measured['headline']} | "
                      f"{fmt_bytes(measured['bytes'])} | [{model['card']}]({model['card']}) |")
     return "\n".join(lines)

@@ -102,7 +102,7 @@ def kjv_frontier(models: list[dict[str, Any]]) -> dict[str, Any]:
         points.append({"name": model["name"], "recurrent": model["measured"]["parameters"]["recurrent"],
                        "total": model["measured"]["parameters"]["total"], "bits_per_char": test["bits_per_char"],
                        "stderr": test["bits_per_char_stderr"],
-                       "converted_only": "not fine-tuned" in model["summary"]})
+                       "demonstration": bool(model.get("demonstration"))})
     points.sort(key=lambda p: (p["recurrent"], p["bits_per_char"]))
     frontier, best = [], math.inf
     for point in points:
@@ -210,7 +210,7 @@ def draw_frontier(axes: Any, data: dict[str, Any]) -> None:
         on = point["name"] in data["frontier"]
         x, y = point["recurrent"], point["bits_per_char"]
         axes.errorbar(x, y, yerr=point["stderr"], fmt="o", color="C3" if on else "C0",
-                      mfc="none" if point["converted_only"] else None, ms=6)
+                      mfc="none" if point["demonstration"] else None, ms=6)
         crowd = sum(abs(math.log10(x / px)) < 0.3 and abs(y - py) < 0.12 for px, py in placed)
         placed.append((x, y))
         offset, align = [((6, 4), "left"), ((6, -11), "left"), ((-6, 4), "right")][min(crowd, 2)]
@@ -219,7 +219,7 @@ def draw_frontier(axes: Any, data: dict[str, Any]) -> None:
     ys = [p["bits_per_char"] for p in frontier]
     axes.step(xs + [max(p["recurrent"] for p in data["points"]) * 2], ys + ys[-1:], where="post", color="C3",
               lw=1, label="Pareto frontier (no model with as few recurrent parameters is better)")
-    axes.plot([], [], "o", mfc="none", color="C0", label="converted, not fine-tuned (demonstration)")
+    axes.plot([], [], "o", mfc="none", color="C0", label="demonstration artefact (converted, not fine-tuned)")
     axes.set_xscale("log")
     axes.set_xlabel("recurrent parameters (kru params), log scale")
     axes.set_ylabel("test bits per character (kru score, KJV test set)")
