@@ -6,6 +6,7 @@ Run from the repository root: python3 -m pytest -q python/
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -43,6 +44,40 @@ def test_log_history_reads_the_validation_records(tmp_path, monkeypatch):
         zp.log_history("bad")
     with pytest.raises(zp.ZooError, match="cannot read"):
         zp.log_history("missing")
+
+
+def bench_run(speeds):
+    return {"command": "kru-bench --json …", "settings": {"quick": False},
+            "machine": {"load_average_at_start": [5.123, 6.0, 7.0], "load_average_at_end": [6.0, 6.0, 6.0]},
+            "zoo_models": [{"name": name, "sampling_tokens_per_second": speed} for name, speed in speeds.items()]}
+
+
+def test_speeds_are_recorded_from_kru_bench_runs_and_plotted_as_medians(tmp_path, monkeypatch):
+    runs = [bench_run({"fast-worse": 300000.4, "slow-best": 10000, "mid": 100000}),
+            bench_run({"fast-worse": 200000, "slow-best": 12000, "mid": 90000}),
+            bench_run({"fast-worse": 250000, "slow-best": 11000, "mid": 50000})]
+    paths = []
+    for index, run in enumerate(runs):
+        paths.append(tmp_path / f"run{index}.json")
+        paths[-1].write_text(json.dumps(run))
+    record = zp.bench_record([str(p) for p in paths])
+    assert record["runs"][0]["sampling_tokens_per_second"] == {"fast-worse": 300000, "slow-best": 10000, "mid": 100000}
+    assert record["runs"][0]["load_average_at_start"] == [5.12, 6.0, 7.0]
+
+    monkeypatch.setattr(zp, "BENCH_RUNS", tmp_path / "runs.json")
+    monkeypatch.setattr(zp, "REPO", tmp_path)
+    (tmp_path / "runs.json").write_text(json.dumps(record))
+    models = [kjv("fast-worse", 10, 2.3), kjv("slow-best", 1000, 1.7), kjv("mid", 100, 2.4)]
+    data = zp.kjv_speed(models)
+    assert [(p["name"], p["median_tokens_per_second"], p["min_tokens_per_second"], p["max_tokens_per_second"])
+            for p in data["points"]] == [("fast-worse", 250000, 200000, 300000), ("mid", 90000, 50000, 100000),
+                                         ("slow-best", 11000, 10000, 12000)]
+    assert data["frontier"] == ["fast-worse", "slow-best"]       # mid: slower and worse than fast-worse
+    with pytest.raises(zp.ZooError, match="no kru-bench run measured unmeasured"):
+        zp.kjv_speed(models + [kjv("unmeasured", 1, 2.0)])
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(zp.ZooError, match="not a kru-bench --json document"):
+        zp.bench_record([str(tmp_path / "bad.json")])
 
 
 def test_rounded_keeps_six_significant_digits():

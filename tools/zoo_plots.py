@@ -15,6 +15,12 @@ Three plots, each a PNG in models/plots/ with the data it was drawn from beside 
   --log`, kept in models/logs/) for every stage; for the KRU only the last stage, from its model file's
   `kru.train.validation_history` (the logs of its first five stages were not kept; its card lists them).
 
+- kjv-speed: test bits per character against sampling speed (tokens/s, batch 1, `TokenStream`, log axis) for the
+  same models, with the frontier of models no other is both faster and better than. Numbers: zoo.json and
+  models/plots/kjv-speed-runs.json, the KJV rows of whole `kru-bench --json --model …` runs (all KJV models in
+  one run, interleaved), extracted by `--record-bench` so that no figure is typed in; the plot shows the median
+  of the runs and their range.
+
 Every figure comes from a committed file; nothing is typed in here. `--check` recomputes the data (not the
 pixels) and fails if any JSON file differs, so CI catches a manifest or model change that left a plot stale.
 
@@ -22,6 +28,7 @@ Usage (from anywhere):
 
     python3 tools/zoo_plots.py            # write models/plots/*.json and *.png (needs matplotlib)
     python3 tools/zoo_plots.py --check    # change nothing; exit 1 if a plot's data is stale (no matplotlib)
+    python3 tools/zoo_plots.py --record-bench RUN.json...   # keep kru-bench --json runs' KJV sampling speeds
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import statistics
 import sys
 from pathlib import Path
 from typing import Any
@@ -46,6 +54,7 @@ LOGS = MODELS / "logs"
 LOG_LIMIT = 1 << 20
 CELLS = [("kru128", "KRU"), ("rnn128", "tanh RNN"), ("gru128", "GRU"), ("lstm128", "LSTM")]
 LOG_CELLS = {"rnn128": "rnn_tanh", "gru128": "gru", "lstm128": "lstm"}  # the run names of the dense logs
+BENCH_RUNS = PLOTS / "kjv-speed-runs.json"
 ADDING_STAGES = [("a20", 20), ("a50", 50), ("a100", 100), ("a200", 200), ("a400", 400), ("adding400", 400)]
 
 
@@ -106,12 +115,12 @@ def kjv_frontier(models: list[dict[str, Any]]) -> dict[str, Any]:
     points.sort(key=lambda p: (p["recurrent"], p["bits_per_char"]))
     frontier, best = [], math.inf
     for point in points:
-        if point["bits_per_char"] < best:
+        if point["bits_per_char"] < best and not point["demonstration"]:
             frontier.append(point["name"])
             best = point["bits_per_char"]
     return {"about": "Test bits/char (kru score on data/kjv/test.txt) against recurrent parameters (kru params), "
                      "from models/zoo.json; frontier: no model with as few or fewer recurrent parameters does "
-                     "better.",
+                     "better (demonstration artefacts left out).",
             "points": points, "frontier": frontier}
 
 
@@ -166,6 +175,55 @@ def adding_curves(by_name: dict[str, dict[str, Any]]) -> dict[str, Any]:
             "baseline": rounded(1 / 6), "curves": curves}
 
 
+def bench_record(paths: list[str]) -> dict[str, Any]:
+    """The sampling speeds of zoo models in whole `kru-bench --json` outputs, with each run's command and load."""
+    runs = []
+    for path in paths:
+        try:
+            document = json.loads(read_limited(Path(path), 16 << 20).decode("utf-8"))
+            machine = document["machine"]
+            runs.append({"command": document["command"],
+                         "load_average_at_start": [round(x, 2) for x in machine["load_average_at_start"]],
+                         "load_average_at_end": [round(x, 2) for x in machine["load_average_at_end"]],
+                         "quick": document["settings"]["quick"],
+                         "sampling_tokens_per_second": {m["name"]: round(m["sampling_tokens_per_second"])
+                                                        for m in document["zoo_models"]}})
+        except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
+            raise ZooError(f"{path}: not a kru-bench --json document with --model rows ({error})") from None
+    return {"about": "Sampling speed (tokens/s, batch 1, kru-bench section 5) of the zoo's models in whole kru-bench "
+                     "runs, extracted by tools/zoo_plots.py --record-bench from each run's --json output.",
+            "runs": runs}
+
+
+def kjv_speed(models: list[dict[str, Any]]) -> dict[str, Any]:
+    """Test bits/char against the median sampling speed over the recorded kru-bench runs, and its frontier."""
+    record = json.loads(read_limited(BENCH_RUNS, 1 << 20).decode("utf-8"))
+    points = []
+    for model in models:
+        if model["task"] != "KJV characters":
+            continue
+        speeds = sorted(run["sampling_tokens_per_second"][model["name"]] for run in record["runs"]
+                        if model["name"] in run["sampling_tokens_per_second"])
+        if not speeds:
+            raise ZooError(f"{BENCH_RUNS.relative_to(REPO)}: no kru-bench run measured {model['name']}; run "
+                           f"kru-bench --json with every KJV model and --record-bench")
+        test = model["measured"]["test"]
+        points.append({"name": model["name"], "median_tokens_per_second": statistics.median(speeds),
+                       "min_tokens_per_second": speeds[0], "max_tokens_per_second": speeds[-1],
+                       "runs": len(speeds), "bits_per_char": test["bits_per_char"],
+                       "stderr": test["bits_per_char_stderr"], "demonstration": bool(model.get("demonstration"))})
+    points.sort(key=lambda p: (-p["median_tokens_per_second"], p["bits_per_char"]))
+    frontier, best = [], math.inf
+    for point in points:   # fastest first: on the frontier if better than every faster model
+        if point["bits_per_char"] < best and not point["demonstration"]:
+            frontier.append(point["name"])
+            best = point["bits_per_char"]
+    return {"about": "Test bits/char (zoo.json) against the median sampling speed of the kru-bench runs in "
+                     "kjv-speed-runs.json (min and max beside it); frontier: no faster model does better "
+                     "(demonstration artefacts left out).",
+            "points": points, "frontier": frontier}
+
+
 def plot_data() -> dict[str, dict[str, Any]]:
     manifest = load_manifest(REPO / MANIFEST)
     models = manifest["models"]
@@ -173,12 +231,19 @@ def plot_data() -> dict[str, dict[str, Any]]:
     if missing:
         raise ZooError(f"{', '.join(missing)} never measured; run python3 tools/zoo_cards.py first")
     by_name = {m["name"]: m for m in models}
-    return {"kjv-frontier": kjv_frontier(models), "copy-curves": copy_curves(by_name),
-            "adding-curves": adding_curves(by_name)}
+    return {"kjv-frontier": kjv_frontier(models), "kjv-speed": kjv_speed(models),
+            "copy-curves": copy_curves(by_name), "adding-curves": adding_curves(by_name)}
 
 
 def data_text(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Writes `text` to a temporary file beside `path`, then renames it over `path`."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -194,6 +259,8 @@ def draw(name: str, data: dict[str, Any], path: Path) -> None:
     figure, axes = plt.subplots(figsize=(8, 5), dpi=110)
     if name == "kjv-frontier":
         draw_frontier(axes, data)
+    elif name == "kjv-speed":
+        draw_speed(axes, data)
     else:
         draw_curves(axes, data, copy=name == "copy-curves")
     figure.tight_layout()
@@ -203,28 +270,45 @@ def draw(name: str, data: dict[str, Any], path: Path) -> None:
     temporary.replace(path)
 
 
-def draw_frontier(axes: Any, data: dict[str, Any]) -> None:
-    frontier = [p for p in data["points"] if p["name"] in data["frontier"]]
+def draw_points(axes: Any, data: dict[str, Any], x_key: str) -> None:
+    """The models as points (error bars: the test set's standard error, and for speeds the runs' range), labelled,
+    with the frontier as a step line."""
     placed: list[tuple[float, float]] = []
     for point in data["points"]:
-        on = point["name"] in data["frontier"]
-        x, y = point["recurrent"], point["bits_per_char"]
-        axes.errorbar(x, y, yerr=point["stderr"], fmt="o", color="C3" if on else "C0",
+        x, y = point[x_key], point["bits_per_char"]
+        xerr = ([[x - point["min_tokens_per_second"]], [point["max_tokens_per_second"] - x]]
+                if "min_tokens_per_second" in point else None)
+        axes.errorbar(x, y, xerr=xerr, yerr=point["stderr"], fmt="o",
+                      color="C3" if point["name"] in data["frontier"] else "C0",
                       mfc="none" if point["demonstration"] else None, ms=6)
         crowd = sum(abs(math.log10(x / px)) < 0.3 and abs(y - py) < 0.12 for px, py in placed)
         placed.append((x, y))
         offset, align = [((6, 4), "left"), ((6, -11), "left"), ((-6, 4), "right")][min(crowd, 2)]
         axes.annotate(point["name"], (x, y), textcoords="offset points", xytext=offset, ha=align, fontsize=7)
-    xs = [p["recurrent"] for p in frontier]
-    ys = [p["bits_per_char"] for p in frontier]
-    axes.step(xs + [max(p["recurrent"] for p in data["points"]) * 2], ys + ys[-1:], where="post", color="C3",
-              lw=1, label="Pareto frontier (no model with as few recurrent parameters is better)")
+    frontier = sorted((p for p in data["points"] if p["name"] in data["frontier"]), key=lambda p: p[x_key])
+    xs, ys = [p[x_key] for p in frontier], [p["bits_per_char"] for p in frontier]
+    if x_key == "recurrent":   # the best model with at most x recurrent parameters
+        axes.step(xs + [xs[-1] * 2], ys + ys[-1:], where="post", color="C3", lw=1,
+                  label="Pareto frontier (no model with as few recurrent parameters is better)")
+    else:                      # the best model at least x tokens/s fast
+        axes.step([xs[0] / 2] + xs, ys[:1] + ys, where="pre", color="C3", lw=1,
+                  label="frontier (no faster model is better)")
     axes.plot([], [], "o", mfc="none", color="C0", label="demonstration artefact (converted, not fine-tuned)")
     axes.set_xscale("log")
-    axes.set_xlabel("recurrent parameters (kru params), log scale")
     axes.set_ylabel("test bits per character (kru score, KJV test set)")
+    axes.legend(loc="lower left" if x_key == "recurrent" else "upper left", fontsize=8)
+
+
+def draw_frontier(axes: Any, data: dict[str, Any]) -> None:
+    draw_points(axes, data, "recurrent")
+    axes.set_xlabel("recurrent parameters (kru params), log scale")
     axes.set_title("KJV character models: quality against recurrent parameters")
-    axes.legend(loc="lower left", fontsize=8)
+
+
+def draw_speed(axes: Any, data: dict[str, Any]) -> None:
+    draw_points(axes, data, "median_tokens_per_second")
+    axes.set_xlabel("sampling speed, tokens/s (kru-bench, batch 1; median and range of the runs), log scale")
+    axes.set_title("KJV character models: quality against sampling speed (one 2-core machine, shared)")
 
 
 def draw_curves(axes: Any, data: dict[str, Any], copy: bool) -> None:
@@ -258,8 +342,14 @@ def draw_curves(axes: Any, data: dict[str, Any], copy: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a plot's data is stale")
+    parser.add_argument("--record-bench", nargs="+", metavar="RUN.json",
+                        help=f"write {BENCH_RUNS.relative_to(REPO)} from kru-bench --json outputs, then the plots")
     options = parser.parse_args(argv)
     try:
+        if options.record_bench:
+            PLOTS.mkdir(exist_ok=True)
+            write_atomically(BENCH_RUNS, data_text(bench_record(options.record_bench)))
+            print(f"zoo_plots: wrote {BENCH_RUNS.relative_to(REPO).as_posix()}")
         plots = plot_data()
         drift = []
         for name, data in plots.items():
@@ -277,9 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         PLOTS.mkdir(exist_ok=True)
         for name, data in plots.items():
             path = PLOTS / f"{name}.json"
-            temporary = path.with_name(f".{path.name}.tmp")
-            temporary.write_text(data_text(data), encoding="utf-8")
-            temporary.replace(path)
+            write_atomically(path, data_text(data))
             draw(name, data, PLOTS / f"{name}.png")
             print(f"zoo_plots: wrote {path.relative_to(REPO).as_posix()} and {name}.png")
         return 0
