@@ -9,8 +9,8 @@ import KRUTrain
 enum ExitStatus: Int32, CaseIterable, Sendable {
     /// Success.
     case success = 0
-    /// The command ran and what it checks does not hold (`kru zoo`: a model file missing or modified); the
-    /// report was printed.
+    /// The command ran and what it checks does not hold (`kru zoo`: a model file missing or modified; `kru train`:
+    /// the loss became NaN or infinite); the report was printed.
     case checkFailed = 1
     /// `EX_USAGE`: the command line is wrong — an unknown option, a missing argument, a value out of range,
     /// options that exclude each other.
@@ -63,7 +63,7 @@ struct CLIError: Error, CustomStringConvertible {
             case .noInput: .noInput
             case .io: .ioError
             case .cannotCreate: .cannotCreate
-            case .diverged: .software
+            case .diverged: .checkFailed  // the run failed, through its settings; not a bug in kru
             }
             self.init(status, "\(error)")
         case let error as KRUWriterError:

@@ -172,6 +172,19 @@ struct TrainCommandTests {
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 
+    /// A learning rate that is finite but absurd makes the loss non-finite: the run stops with one line, status 1
+    /// (the run failed; 70 is for bugs in kru) and no model is written.
+    @Test func aRunWhoseLossBecomesNonFiniteFailsWithStatus1() throws {
+        let out = Self.temporary("diverged.kru")
+        let result = try CLITests.kru("train", "--task", "copy", "--factors", "2x2x2", "--delay", "5", "--lr", "1e30",
+                                      "--steps", "50", "-o", out)
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].hasPrefix("kru: error: step ")
+                    && lines[0].contains("training loss became"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
     /// Without --factors a kru cell takes 2×2 factors from --hidden and says so on standard error; the model records
     /// the factors chosen.
     @Test func aKRUWithoutFactorsGetsTwoByTwoFactors() throws {
