@@ -38,13 +38,14 @@ typedef struct {
                               float *, float *);
     void (*portableExp)(ptrdiff_t, const double *, double *);
     void (*softmaxWeights)(ptrdiff_t, const float *, double, double, double *);
+    void (*packed)(ptrdiff_t, ptrdiff_t, const float *, const float *, float *, int);
 } kru_kernel_table;
 
 #define KRU_VARIANT_TABLE                                                                                     \
     {KRU_V(chain), KRU_V(dense_multiply), KRU_V(add), KRU_V(real_chain), KRU_V(real_kronecker_sum),            \
      KRU_V(complex_chain), KRU_V(tanh),                                                                         \
      KRU_V(sigmoid), KRU_V(rnn_tanh_cell), KRU_V(rnn_relu_cell), KRU_V(lstm_cell), KRU_V(gru_cell),             \
-     KRU_V(complex_activation), KRU_V(portable_exp), KRU_V(softmax_weights)}
+     KRU_V(complex_activation), KRU_V(portable_exp), KRU_V(softmax_weights), KRU_V(packed_multiply)}
 
 
 // Portable: 4 lanes for the chain, blocks of 4 registers per plane (8 of the 16 SSE registers hold data); dense
@@ -58,6 +59,7 @@ typedef struct {
 #define KRU_GEMM_ROWS 1
 #include "chain_variant.h"
 #include "dense_variant.h"
+#include "packed_variant.h"
 #include "mode_variant.h"
 #include "cell_variant.h"
 static const kru_kernel_table kru_portable_table = KRU_VARIANT_TABLE;
@@ -83,6 +85,7 @@ static const kru_kernel_table kru_portable_table = KRU_VARIANT_TABLE;
 #define KRU_GEMM_ROWS 2
 #include "chain_variant.h"
 #include "dense_variant.h"
+#include "packed_variant.h"
 #include "mode_variant.h"
 #include "cell_variant.h"
 static const kru_kernel_table kru_avx2_table = KRU_VARIANT_TABLE;
@@ -106,6 +109,7 @@ static const kru_kernel_table kru_avx2_table = KRU_VARIANT_TABLE;
 #define KRU_GEMM_ROWS 4
 #include "chain_variant.h"
 #include "dense_variant.h"
+#include "packed_variant.h"
 #include "mode_variant.h"
 #include "cell_variant.h"
 static const kru_kernel_table kru_avx512_table = KRU_VARIANT_TABLE;
@@ -179,6 +183,11 @@ void kru_dense_multiply(
     int variant, ptrdiff_t rows, ptrdiff_t columns, const float *weights, ptrdiff_t batch, const float *x,
     ptrdiff_t xStride, float *y, ptrdiff_t yStride, int accumulate) {
     kru_table(variant)->dense(rows, columns, weights, batch, x, xStride, y, yStride, accumulate);
+}
+
+void kru_packed_multiply(
+    int variant, ptrdiff_t rows, ptrdiff_t columns, const float *packed, const float *x, float *y, int accumulate) {
+    kru_table(variant)->packed(rows, columns, packed, x, y, accumulate);
 }
 
 void kru_add(int variant, ptrdiff_t count, float *y, const float *x) { kru_table(variant)->add(count, y, x); }

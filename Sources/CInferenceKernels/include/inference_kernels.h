@@ -69,6 +69,18 @@ void kru_dense_multiply(
     int variant, ptrdiff_t rows, ptrdiff_t columns, const float *weights, ptrdiff_t batch, const float *x,
     ptrdiff_t xStride, float *y, ptrdiff_t yStride, int accumulate);
 
+/// Floats per column of a column-packed matrix: `rows` rounded up to a multiple of 16.
+ptrdiff_t kru_packed_padded_rows(ptrdiff_t rows);
+
+/// Packs the row-major `rows` × `columns` matrix `weights` for kru_packed_multiply into `packed`
+/// (kru_packed_padded_rows(rows) × columns floats; the layout is described in packed_columns.c).
+void kru_pack_columns(ptrdiff_t rows, ptrdiff_t columns, const float *weights, float *packed);
+
+/// kru_dense_multiply for one stream with W packed by kru_pack_columns: the same floats, provided every entry of W
+/// is finite, but the columns whose x[k] is zero are skipped (not read). y must not overlap `packed` or x.
+void kru_packed_multiply(
+    int variant, ptrdiff_t rows, ptrdiff_t columns, const float *packed, const float *x, float *y, int accumulate);
+
 /// y[i] = y[i] + x[i] for i < count.
 void kru_add(int variant, ptrdiff_t count, float *y, const float *x);
 

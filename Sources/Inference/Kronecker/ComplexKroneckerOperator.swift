@@ -235,16 +235,18 @@ public struct ComplexKroneckerOperator: Sendable {
         _ x: SplitComplexSource, batchSize: Int, into y: SplitComplexDestination, stride: Int, accumulate: Bool,
         workspace: KroneckerWorkspace, chain: ComplexChainKernel?, variant: KernelVariant
     ) {
+        // Read before the closures, which would otherwise capture (and copy) self, retaining all its arrays.
+        let outputLength = shape.outputLength
         weights.0.withUnsafeBufferPointer { wr in
             weights.1.withUnsafeBufferPointer { wi in
                 if let chain {
                     // The chain kernel runs forward only (the adjoint passes no chain), so K's output length applies.
-                    let direct = !accumulate && stride == shape.outputLength
+                    let direct = !accumulate && stride == outputLength
                     let target = direct ? y : SplitComplexDestination(real: workspace.plane(2),
                                                                       imaginary: workspace.plane(3))
                     chain.apply(weights: SplitComplexSource(real: wr.baseAddress!, imaginary: wi.baseAddress!),
                                 batchSize: batchSize, source: x, destination: target)
-                    if !direct { Self.merge(target, batchSize: batchSize, length: shape.outputLength, into: y,
+                    if !direct { Self.merge(target, batchSize: batchSize, length: outputLength, into: y,
                                             stride: stride, accumulate: accumulate, variant: variant) }
                     return
                 }

@@ -28,6 +28,19 @@ extension UnsafeMutablePointer where Pointee == Float {
     }
 }
 
+extension LayerWeights {
+    /// One step of the layer for `batch` streams, on the state held in `buffers`.
+    func step(_ x: LayerInput, batch: Int, buffers: LayerBuffers, scratch: StepScratch, variant: KernelVariant) {
+        switch self {
+        case .kru(let w):
+            w.step(x, batch: batch, real: buffers.first, imaginary: buffers.second, output: buffers.output,
+                   scratch: scratch, variant: variant)
+        case .real(let w):
+            w.step(x, batch: batch, hidden: buffers.first, cell: buffers.second, scratch: scratch, variant: variant)
+        }
+    }
+}
+
 extension KRULayerWeights {
     /// z = U x + b for `batch` streams into split planes, stream b at offset b·stride of each.
     func projectInput(

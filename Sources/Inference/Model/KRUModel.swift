@@ -23,6 +23,8 @@ public final class KRUModel: Sendable {
     let layers: [LayerWeights]
     let readout: DenseMatrix  // K × D_out
     let readoutBias: [Float]
+    /// The readout packed for single-stream steps that skip zero inputs, or nil (see ``ColumnPackedMatrix``).
+    let packedReadout: ColumnPackedMatrix?
     /// The first layer's input projection for every token, or nil (vector models, very large vocabularies).
     let inputTable: InputTable?
     /// A hash of every weight: saved session states carry it, so a state is never restored into another model of
@@ -65,6 +67,7 @@ public final class KRUModel: Sendable {
         readout = try description.tiedReadout ? embedding!
             : loader.matrix(ModelTensorName.readoutWeight, rows: description.outputWidth, columns: width)
         readoutBias = try loader.real(ModelTensorName.readoutBias, shape: [description.outputWidth])
+        packedReadout = ColumnPackedMatrix(readout: readout, below: description.layers.last!)
         try loader.checkNothingUnused()
         self.description = description
         self.metadata = file.metadata

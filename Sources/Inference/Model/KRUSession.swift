@@ -208,17 +208,14 @@ public final class KRUSession {
 
     private func run(_ input: LayerInput) {
         var x = input
-        for l in 0..<layers.count {
-            let buffers = layers[l]
-            switch model.layers[l] {
-            case .kru(let w):
-                w.step(x, batch: batchSize, real: buffers.first, imaginary: buffers.second, output: buffers.output,
-                       scratch: scratch, variant: variant)
-            case .real(let w):
-                w.step(x, batch: batchSize, hidden: buffers.first, cell: buffers.second, scratch: scratch,
-                       variant: variant)
+        // Through a buffer pointer, whose elements are used in place: an array's subscript would copy the layer's
+        // weights, retaining each of their arrays every step.
+        model.layers.withUnsafeBufferPointer { weights in
+            for l in 0..<layers.count {
+                let buffers = layers[l]
+                weights[l].step(x, batch: batchSize, buffers: buffers, scratch: scratch, variant: variant)
+                x = .vectors(buffers.output, width: buffers.outputWidth)
             }
-            x = .vectors(buffers.output, width: buffers.outputWidth)
         }
         guard case .vectors(let top, let width) = x else { return }
         let k = model.description.outputWidth
@@ -226,8 +223,12 @@ public final class KRUSession {
         model.readoutBias.withUnsafeBufferPointer {
             out.fill(from: $0.baseAddress!, count: k, streams: batchSize, stride: k)
         }
-        model.readout.multiply(top, xStride: width, batch: batchSize, into: out, yStride: k, accumulate: true,
-                               variant: variant)
+        if batchSize == 1, let packed = model.packedReadout {
+            packed.multiply(top, into: out, accumulate: true, variant: variant)
+        } else {
+            model.readout.multiply(top, xStride: width, batch: batchSize, into: out, yStride: k, accumulate: true,
+                                   variant: variant)
+        }
         stepCount += 1
     }
 }

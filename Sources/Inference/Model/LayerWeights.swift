@@ -19,8 +19,12 @@ enum LayerWeights: Sendable {
     }
 }
 
+// The layers' weights are immutable classes rather than structs: a step binds a layer's weights from the model's
+// enum, and binding a struct would copy it, retaining each of its arrays (about twenty atomic operations a token
+// for a kru layer); binding a class reference retains one object.
+
 /// The complex KRU cell: h_t = act(R h_{t−1} + U x_t + b) (spec/MODEL.md §4).
-struct KRULayerWeights: Sendable {
+final class KRULayerWeights: Sendable {
     let hiddenSize: Int
     let activation: ModelDescription.Activation
     let input: ComplexDenseMatrix  // U, N × D
@@ -28,16 +32,37 @@ struct KRULayerWeights: Sendable {
     let biasImaginary: [Float]
     let modReLUBias: [Float]?  // β, present for modReLU only
     let recurrent: Recurrence
+
+    init(hiddenSize: Int, activation: ModelDescription.Activation, input: ComplexDenseMatrix, biasReal: [Float],
+         biasImaginary: [Float], modReLUBias: [Float]?, recurrent: Recurrence) {
+        self.hiddenSize = hiddenSize
+        self.activation = activation
+        self.input = input
+        self.biasReal = biasReal
+        self.biasImaginary = biasImaginary
+        self.modReLUBias = modReLUBias
+        self.recurrent = recurrent
+    }
 }
 
 /// PyTorch's RNN, LSTM and GRU cells with stacked gate blocks (spec/MODEL.md §4).
-struct RealLayerWeights: Sendable {
+final class RealLayerWeights: Sendable {
     let cell: ModelDescription.Cell
     let hiddenSize: Int
     let input: DenseMatrix  // W_ih, G·N × D
     let inputBias: [Float]?  // b_ih, G·N
     let recurrentBias: [Float]?  // b_hh, G·N
     let recurrent: Recurrence
+
+    init(cell: ModelDescription.Cell, hiddenSize: Int, input: DenseMatrix, inputBias: [Float]?,
+         recurrentBias: [Float]?, recurrent: Recurrence) {
+        self.cell = cell
+        self.hiddenSize = hiddenSize
+        self.input = input
+        self.inputBias = inputBias
+        self.recurrentBias = recurrentBias
+        self.recurrent = recurrent
+    }
 }
 
 extension WeightLoader {

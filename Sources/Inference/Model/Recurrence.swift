@@ -61,10 +61,14 @@ enum Recurrence: Sendable {
             matrix.multiplyAdd(real: hr, imaginary: hi, batch: batch, intoReal: zr, imaginary: zi, first: first,
                                second: second, variant: variant)
         case .complexKronecker(let terms):
-            for op in terms {
-                op.multiplyAdd(SplitComplexSource(real: hr, imaginary: hi), batchSize: batch,
-                               into: SplitComplexDestination(real: zr, imaginary: zi), stride: n,
-                               workspace: workspace, variant: variant)
+            // Through a pointer, whose elements are used in place: `for op in terms` (or an array's or buffer's
+            // subscript) would copy each operator, retaining every array it holds, each step.
+            terms.withUnsafeBufferPointer { operators in
+                for op in operators.indices {
+                    operators.baseAddress![op].multiplyAdd(SplitComplexSource(real: hr, imaginary: hi), batchSize: batch,
+                                              into: SplitComplexDestination(real: zr, imaginary: zi), stride: n,
+                                              workspace: workspace, variant: variant)
+                }
             }
         case .dense, .kronecker:
             preconditionFailure("a real recurrence in a complex cell; the loader prevents this")
