@@ -47,8 +47,9 @@ import Testing
     @Test func isBuiltOnlyForFiniteReadoutsAboveZeroEmittingLayers() throws {
         let finite = DenseMatrix(rows: 2, columns: 3, values: [1, 2, 3, 4, 5, 6])
         let infinite = DenseMatrix(rows: 2, columns: 3, values: [1, 2, 3, 4, .infinity, 6])
-        func layer(_ cell: ModelDescription.Cell, _ activation: ModelDescription.Activation?) -> ModelDescription.Layer {
-            ModelDescription.Layer(cell: cell, hiddenSize: 3, activation: activation, recurrent: .dense, inputSize: 4)
+        typealias Layer = ModelDescription.Layer
+        func layer(_ cell: ModelDescription.Cell, _ activation: ModelDescription.Activation?) -> Layer {
+            Layer(cell: cell, hiddenSize: 3, activation: activation, recurrent: .dense, inputSize: 4)
         }
         #expect(ColumnPackedMatrix(readout: finite, below: layer(.kru, .modReLU)) != nil)
         #expect(ColumnPackedMatrix(readout: finite, below: layer(.rnnReLU, nil)) != nil)
