@@ -70,9 +70,10 @@ check "POST /v1/score answers" test "$status" = 200
 check "GET /metrics counts the generated characters (200 + 50)" \
   grep -q '^kru_generated_tokens_total{model="kjv-kru512"} 250$' <(curl -sf "$url/metrics")
 
-# SIGTERM while a stream runs: the stream completes, /health turns to "draining", the process exits 0.
+# SIGTERM while a stream runs: the stream completes, /health turns to "draining", the process exits 0. The stream
+# must outlast the checks: kjv-lstm512 is the slowest model (10,000 characters take seconds even on an idle machine).
 curl -sN "$url/v1/completions" \
-  -d '{"model": "kjv-lstm128-k4x4x8", "prompt": "And", "max_tokens": 3000, "stream": true}' \
+  -d '{"model": "kjv-lstm512", "prompt": "And", "max_tokens": 10000, "stream": true}' \
   >"$work/draining.txt" &
 stream_pid=$!
 for _ in $(seq 1 100); do grep -q 'data: ' "$work/draining.txt" 2>/dev/null && break; sleep 0.05; done
@@ -80,7 +81,7 @@ kill -TERM "$server_pid"
 sleep 0.2
 check "/health says draining after SIGTERM" grep -q '"status":"draining"' <(curl -s "$url/health")
 wait "$stream_pid" || true
-check "the stream running at SIGTERM completed" test "$(streamed_characters "$work/draining.txt")" = 3000
+check "the stream running at SIGTERM completed" test "$(streamed_characters "$work/draining.txt")" = 10000
 exit_status=0
 wait "$server_pid" || exit_status=$?
 server_pid=""
