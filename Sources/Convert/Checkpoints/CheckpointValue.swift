@@ -41,8 +41,7 @@ extension CheckpointValue: CustomStringConvertible {
         case .int(let i): String(i)
         case .bigInteger(let text): text
         case .double(let d): String(d)
-        case .string(let s):
-            "'" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+        case .string(let s): Self.quoted(s)
         case .bytes(let count): "<\(count) bytes>"
         case .list(let items): "[" + items.map(\.description).joined(separator: ", ") + "]"
         case .tuple(let items): "(" + items.map(\.description).joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
@@ -50,5 +49,16 @@ extension CheckpointValue: CustomStringConvertible {
         case .tensor(let dtype, let shape): "<tensor \(dtype) \(shape)>"
         case .opaque(let text): "<\(text)>"
         }
+    }
+
+    /// `text` in single quotes with `\` and `'` escaped, as Python's repr writes it. Plain Swift, because the
+    /// checkpoint readers are also compiled without Foundation (tools/fuzz-format.sh).
+    private static func quoted(_ text: String) -> String {
+        var result = "'"
+        for character in text {
+            if character == "\\" || character == "'" { result.append("\\") }
+            result.append(character)
+        }
+        return result + "'"
     }
 }

@@ -31,10 +31,10 @@ enum TorchScriptCode {
 
     /// The mode the code of class `name` declares (`mode : Final[str] = "RNN_RELU"`) or calls (`torch.rnn_relu(`).
     static func mode(ofClass name: String, in code: String) -> String? {
-        guard let start = code.range(of: "class \(name)(") else { return nil }
+        guard let start = code.firstRange(of: "class \(name)(") else { return nil }
         let rest = code[start.upperBound...]
-        let body = rest[..<(rest.range(of: "\nclass ")?.lowerBound ?? rest.endIndex)]
-        if let declared = body.range(of: "mode : Final[str] = \"") {
+        let body = rest[..<(rest.firstRange(of: "\nclass ")?.lowerBound ?? rest.endIndex)]
+        if let declared = body.firstRange(of: "mode : Final[str] = \"") {
             let value = body[declared.upperBound...].prefix { $0 != "\"" }
             if ["RNN_TANH", "RNN_RELU", "LSTM", "GRU"].contains(value) { return String(value) }
         }
