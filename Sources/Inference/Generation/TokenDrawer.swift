@@ -16,7 +16,8 @@ struct TokenDrawer {
         guard session.stepCount > 0 else { return random.nextIndex(below: sampler.vocabularySize) }
         let k = sampler.vocabularySize
         return session.withOutputs { outputs in
-            sampler.sample(logits: UnsafeBufferPointer(rebasing: outputs[stream * k..<(stream + 1) * k]), using: &random)
+            let logits = UnsafeBufferPointer(rebasing: outputs[stream * k..<(stream + 1) * k])
+            return sampler.sample(logits: logits, using: &random)
         }
     }
 }

@@ -52,7 +52,8 @@ public final class KRUSession {
 
     deinit {
         layers.forEach { $0.deallocate() }
-        let buffers = [scratch.fromInput, scratch.fromState, scratch.first, scratch.second, outputs.baseAddress!, embedded]
+        let buffers = [scratch.fromInput, scratch.fromState, scratch.first, scratch.second, outputs.baseAddress!,
+                       embedded]
         buffers.forEach { $0.deallocate() }
         tokens.deallocate()
         inputRows.deallocate()

@@ -65,9 +65,10 @@ enum Recurrence: Sendable {
             // subscript) would copy each operator, retaining every array it holds, each step.
             terms.withUnsafeBufferPointer { operators in
                 for op in operators.indices {
-                    operators.baseAddress![op].multiplyAdd(SplitComplexSource(real: hr, imaginary: hi), batchSize: batch,
-                                              into: SplitComplexDestination(real: zr, imaginary: zi), stride: n,
-                                              workspace: workspace, variant: variant)
+                    operators.baseAddress![op].multiplyAdd(SplitComplexSource(real: hr, imaginary: hi),
+                                                           batchSize: batch,
+                                                           into: SplitComplexDestination(real: zr, imaginary: zi),
+                                                           stride: n, workspace: workspace, variant: variant)
                 }
             }
         case .dense, .kronecker:
