@@ -56,7 +56,8 @@ let package = Package(
         .target(name: "KRUInference", dependencies: ["KRUFormat", "CInferenceKernels"], path: "Sources/Inference"),
         // The umbrella module of the KRU product: re-exports KRUFormat and KRUInference.
         .target(name: "KRU", dependencies: ["KRUFormat", "KRUInference"], path: "Sources/KRU"),
-        .target(name: "KRUConvert", dependencies: ["KRUFormat", "KRUInference", "CZlib", "CLAPACK"], path: "Sources/Convert"),
+        .target(name: "KRUConvert", dependencies: ["KRUFormat", "KRUInference", "CZlib", "CLAPACK"],
+                path: "Sources/Convert"),
         // The trainer's single-precision kernels (Kronecker chain, cells), same dispatch style as the engine's.
         .target(name: "CTrainKernels", path: "Sources/CTrainKernels"),
         // KRUConvert for its NumPy reader (the classification and music data are .npy arrays).
@@ -96,7 +97,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "kru-serve",
-            dependencies: ["KRUServe", .product(name: "ArgumentParser", package: "swift-argument-parser", condition: tools)],
+            dependencies: ["KRUServe",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser", condition: tools)],
             path: "Sources/ServeCommand"
         ),
         // KRUConvert only for its strict JSON parser, which reads the spec vectors' expected results.

@@ -208,7 +208,8 @@ def main():
     print(f"model {args.model}: V = {v}, N = {n}; sampling {args.sample_length} tokens one at a time; scoring "
           f"{score_tokens.shape[1]} characters of {args.text}")
     print(f"{'':34s} {'sampling tok/s':>15s} {'scoring tok/s':>15s}")
-    rows = [("kru (1 thread), exact single stream", kru["sampling_tokens_per_second"], kru["scoring_tokens_per_second"]),
+    rows = [("kru (1 thread), exact single stream", kru["sampling_tokens_per_second"],
+             kru["scoring_tokens_per_second"]),
             (f"kru, {16} parallel streams / samples", kru["batched_sampling_tokens_per_second"],
              kru["parallel_scoring_tokens_per_second"])]
     rows += [(name, sampling, scoring) for name, (sampling, scoring) in results.items()]

@@ -29,7 +29,8 @@ enum Checks {
         let name = "zero heap allocations in KRUSession.feed(token:) + withOutputs and in operator applies"
         guard result.counterAvailable else {
             return Check(name: name, passed: false,
-                         detail: "allocation counter not working here (self-test saw \(result.counterSelfTestAllocations) of 100)")
+                         detail: "allocation counter not working here (self-test saw "
+                                  + "\(result.counterSelfTestAllocations) of 100)")
         }
         let offenders = result.counts.filter { $0.required && $0.allocations > 0 }
         guard offenders.isEmpty else {
@@ -51,7 +52,8 @@ enum Checks {
         var checks: [Check] = []
         for model in models where model.cell == "kru" {
             checks.append(Check(
-                name: "\(model.name) samples ≥ \(formatRate(requiredKRUSamplingRate)) tokens/s (batch 1, the full step)",
+                name: "\(model.name) samples ≥ \(formatRate(requiredKRUSamplingRate)) tokens/s "
+                    + "(batch 1, the full step)",
                 passed: model.samplingTokensPerSecond >= requiredKRUSamplingRate,
                 detail: "\(formatRate(model.samplingTokensPerSecond)) tokens/s"))
             for dense in models where dense.cell != "kru" && dense.hiddenSize == model.hiddenSize {
@@ -59,22 +61,26 @@ enum Checks {
                 checks.append(Check(
                     name: "\(model.name) samples ≥ \(Int(requiredKRUOverDense))× faster than \(dense.name)",
                     passed: ratio >= requiredKRUOverDense,
-                    detail: "\(formatRate(model.samplingTokensPerSecond)) / \(formatRate(dense.samplingTokensPerSecond)) tokens/s = \(formatRatio(ratio))"))
+                    detail: "\(formatRate(model.samplingTokensPerSecond)) / "
+                        + "\(formatRate(dense.samplingTokensPerSecond)) tokens/s = \(formatRatio(ratio))"))
             }
         }
         for model in models {
             if let gate = model.gateMatvec {
                 checks.append(Check(
-                    name: "\(model.name): kru's \(gate.rows)×\(gate.columns) gate product within \(allowedGateMatvecRatio)× of one-thread OpenBLAS sgemv",
+                    name: "\(model.name): kru's \(gate.rows)×\(gate.columns) gate product within "
+                        + "\(allowedGateMatvecRatio)× of one-thread OpenBLAS sgemv",
                     passed: gate.ratio <= allowedGateMatvecRatio,
-                    detail: "kru \(formatDuration(gate.kruSeconds)) / sgemv \(formatDuration(gate.openblasOneThreadSeconds)) = \(String(format: "%.2f", gate.ratio))"))
+                    detail: "kru \(formatDuration(gate.kruSeconds)) / sgemv "
+                        + "\(formatDuration(gate.openblasOneThreadSeconds)) = \(String(format: "%.2f", gate.ratio))"))
             }
             guard let source = model.source.map({ URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }),
                   source != model.name, let dense = models.first(where: { $0.name == source }) else { continue }
             checks.append(Check(
                 name: "\(model.name) (converted) samples faster than its dense source \(dense.name)",
                 passed: model.samplingTokensPerSecond > dense.samplingTokensPerSecond,
-                detail: "\(formatRate(model.samplingTokensPerSecond)) / \(formatRate(dense.samplingTokensPerSecond)) tokens/s = \(formatRatio(model.samplingTokensPerSecond / dense.samplingTokensPerSecond))"))
+                detail: "\(formatRate(model.samplingTokensPerSecond)) / \(formatRate(dense.samplingTokensPerSecond)) "
+                    + "tokens/s = \(formatRatio(model.samplingTokensPerSecond / dense.samplingTokensPerSecond))"))
         }
         return checks
     }
@@ -88,7 +94,10 @@ enum Checks {
             return Check(
                 name: "two \(probe.model) generations delay other async work by at most a token's time (median)",
                 passed: extra <= allowed,
-                detail: "a 20 ms sleep wakes \(formatDuration(probe.busyMedianExcessSeconds)) late (max \(formatDuration(probe.busyMaximumExcessSeconds))) vs \(formatDuration(probe.spinningMedianExcessSeconds)) beside two spinning threads; allowed extra \(formatDuration(allowed)); \(probe.tokensGenerated) tokens generated meanwhile")
+                detail: "a 20 ms sleep wakes \(formatDuration(probe.busyMedianExcessSeconds)) late "
+                    + "(max \(formatDuration(probe.busyMaximumExcessSeconds))) vs "
+                    + "\(formatDuration(probe.spinningMedianExcessSeconds)) beside two spinning threads; allowed extra "
+                    + "\(formatDuration(allowed)); \(probe.tokensGenerated) tokens generated meanwhile")
         }
     }
 }
