@@ -27,11 +27,12 @@ func runBenchmarks(_ options: BenchOptions) throws -> BenchReport {
 
     progress("whole-model throughput")
     let throughput = ModelThroughputBenchmark(policy: policy, tokensPerCall: options.quick ? 64 : 256)
-    let models = throughput.run([("KRU, \(hiddenSize.trailingZeroBitCount) complex 2×2 factors", kronecker), ("dense rnn_tanh", dense)])
+    let models = throughput.run([("KRU, \(hiddenSize.trailingZeroBitCount) complex 2×2 factors", kronecker),
+                                 ("dense rnn_tanh", dense)])
 
     progress("training throughput")
-    let training = try TrainingThroughputBenchmark(policy: policy, hiddenSize: 512, streams: 16, bptt: options.quick ? 20 : 100,
-                                                   threads: 2).run()
+    let training = try TrainingThroughputBenchmark(policy: policy, hiddenSize: 512, streams: 16,
+                                                   bptt: options.quick ? 20 : 100, threads: 2).run()
     var peers: [PeerTrainingThroughput] = []
     if let python = options.torch {
         progress("PyTorch training throughput (\(python))")
@@ -56,7 +57,8 @@ func runBenchmarks(_ options: BenchOptions) throws -> BenchReport {
     return BenchReport(
         command: (["kru-bench"] + arguments).joined(separator: " "),
         machine: .init(onlineProcessors: ProcessInfo.processInfo.activeProcessorCount, openblas: blas,
-                       kroneckerKernel: try KroneckerStep(size: hiddenSize, maxBatchSize: 1, random: &kernelProbe).kernelDescription,
+                       kroneckerKernel: try KroneckerStep(size: hiddenSize, maxBatchSize: 1,
+                                                          random: &kernelProbe).kernelDescription,
                        loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadAverages()),
         settings: .init(quick: options.quick, operatorSizes: sizes, batchSizes: batchSizes,
                         minimumSecondsPerMeasurement: policy.minimumSeconds, samplesPerMeasurement: policy.samples,

@@ -71,7 +71,8 @@ enum TextReport {
             "   sampling: TokenStream, temperature 1; scoring: KRUModel.score(tokens:); \(models.first?.tokensPerCall ?? 0) tokens per timed call",
         ] + formatTable(rows, leftAligned: 2).map { "   " + $0 }
         if models.count == 2 {
-            lines.append("   KRU / dense: sampling " + formatRatio(models[0].samplingTokensPerSecond / models[1].samplingTokensPerSecond)
+            lines.append("   KRU / dense: sampling "
+                + formatRatio(models[0].samplingTokensPerSecond / models[1].samplingTokensPerSecond)
                 + ", scoring " + formatRatio(models[0].scoringTokensPerSecond / models[1].scoringTokensPerSecond))
         }
         return lines
@@ -80,7 +81,8 @@ enum TextReport {
     private static func trainingSection(_ models: [TrainingThroughput], peers: [PeerTrainingThroughput]) -> [String] {
         var rows = [["model", "cell", "N", "recurrent params", "params", "chars/s"]]
         for model in models {
-            rows.append([model.name, model.cell, "\(model.hiddenSize)", "\(model.recurrentParameters)", "\(model.parameters)",
+            rows.append([model.name, model.cell, "\(model.hiddenSize)", "\(model.recurrentParameters)",
+                         "\(model.parameters)",
                          formatRate(model.charactersPerSecond)])
         }
         for peer in peers {
@@ -134,13 +136,15 @@ enum TextReport {
         for m in models {
             if let gate = m.gateMatvec {
                 lines.append("   \(m.name): the \(gate.rows)×\(gate.columns) recurrent product, kru \(gate.kernel) "
-                    + "\(formatDuration(gate.kruSeconds)) vs OpenBLAS sgemv 1 thread \(formatDuration(gate.openblasOneThreadSeconds)): "
+                    + "\(formatDuration(gate.kruSeconds)) vs OpenBLAS sgemv 1 thread "
+                    + "\(formatDuration(gate.openblasOneThreadSeconds)): "
                     + String(format: "%.2f", gate.ratio) + " (kru / sgemv)")
             }
         }
         for kru in models where kru.cell == "kru" {
             for other in models where other.cell != "kru" {
-                lines.append("   \(kru.name) / \(other.name): sampling " + formatRatio(kru.samplingTokensPerSecond / other.samplingTokensPerSecond)
+                lines.append("   \(kru.name) / \(other.name): sampling "
+                    + formatRatio(kru.samplingTokensPerSecond / other.samplingTokensPerSecond)
                     + ", scoring " + formatRatio(kru.scoringTokensPerSecond / other.scoringTokensPerSecond))
             }
         }
@@ -148,11 +152,13 @@ enum TextReport {
     }
 
     private static func poolSection(_ probes: [PoolLatencyResult]) -> [String] {
-        var rows = [["model", "token", "late, alone (median/max)", "beside 2 spinning threads", "beside 2 generations", "tokens meanwhile"]]
+        var rows = [["model", "token", "late, alone (median/max)", "beside 2 spinning threads", "beside 2 generations",
+                     "tokens meanwhile"]]
         for p in probes {
             rows.append([p.model, formatDuration(p.tokenSeconds),
                          "\(formatDuration(p.idleMedianExcessSeconds)) / \(formatDuration(p.idleMaximumExcessSeconds))",
-                         "\(formatDuration(p.spinningMedianExcessSeconds)) / \(formatDuration(p.spinningMaximumExcessSeconds))",
+                         "\(formatDuration(p.spinningMedianExcessSeconds)) / "
+                            + "\(formatDuration(p.spinningMaximumExcessSeconds))",
                          "\(formatDuration(p.busyMedianExcessSeconds)) / \(formatDuration(p.busyMaximumExcessSeconds))",
                          "\(p.tokensGenerated)"])
         }
