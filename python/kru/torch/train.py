@@ -87,7 +87,10 @@ class Process:
             print(message, flush=True)
 
     def close(self) -> None:
+        # The barrier keeps the other ranks from tearing the group down while rank 0 still validates and writes:
+        # a gloo peer that left first made rank 1 abort ("terminate called without an active exception").
         if self.world > 1:
+            dist.barrier()
             dist.destroy_process_group()
 
 
