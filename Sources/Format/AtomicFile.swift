@@ -80,7 +80,8 @@ public enum AtomicFile {
         var info = stat()
         guard lstat(target, &info) == 0 else { return nil }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw KRUFormatError(.io, at: 0, "\(target) is \(fileTypeName(info.st_mode)); only a regular file is replaced")
+            throw KRUFormatError(.io, at: 0,
+                                 "\(target) is \(fileTypeName(info.st_mode)); only a regular file is replaced")
         }
         return info
     }

@@ -34,7 +34,8 @@ public enum BoundedInflate {
         public var reason: String {
             switch self {
             case .tooLong(let declared): "the stream inflates to more than the declared \(declared) bytes"
-            case .tooShort(let produced, let declared): "the stream ends after \(produced) of the declared \(declared) bytes"
+            case .tooShort(let produced, let declared):
+                "the stream ends after \(produced) of the declared \(declared) bytes"
             case .trailing(let count): "\(count) bytes follow the end of the stream"
             case .presetDictionary: "the stream asks for a preset dictionary, which is not allowed"
             case .invalid(let message): "invalid compressed data: \(message)"
@@ -145,7 +146,9 @@ private final class Inflater {
         // windowBits 15 = zlib framing, −15 = raw DEFLATE. The init macros are not importable: call inflateInit2_
         // with the version and struct size they would pass.
         let windowBits: Int32 = framing == .zlib ? 15 : -15
-        let status = ZLIB_VERSION.withCString { inflateInit2_(stream, windowBits, $0, Int32(MemoryLayout<z_stream>.size)) }
+        let status = ZLIB_VERSION.withCString {
+            inflateInit2_(stream, windowBits, $0, Int32(MemoryLayout<z_stream>.size))
+        }
         guard status == Z_OK else {
             stream.deallocate()
             throw BoundedInflate.Failure.invalid("zlib could not start (out of memory)")

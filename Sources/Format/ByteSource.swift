@@ -58,7 +58,8 @@ public final class FileByteSource: KRUByteSource, @unchecked Sendable {
                 guard n > 0 else {
                     // The file shrank under us, or the disk failed: not a format fault, but never a crash.
                     throw KRUFormatError(.io, at: offset + UInt64(done),
-                                         "cannot read \(path) at byte \(offset + UInt64(done)) (file changed or I/O error)")
+                                         "cannot read \(path) at byte \(offset + UInt64(done)) "
+                                             + "(file changed or I/O error)")
                 }
                 done += n
             }

@@ -40,11 +40,13 @@ struct Directory {
         var names = Set<String>()
         for _ in 0..<tensorCount {
             let nameAt = cursor.fileOffset
-            let name = try Self.name(&cursor, what: "tensor name", invalid: .badTensorName, isAllowed: isValidTensorName)
+            let name = try Self.name(&cursor, what: "tensor name", invalid: .badTensorName,
+                                     isAllowed: isValidTensorName)
             guard names.insert(name).inserted else {
                 throw KRUFormatError(.duplicateTensor, at: nameAt, "tensor \"\(name)\" occurs twice")
             }
-            tensors.append(try Self.tensorEntry(&cursor, name: name, strict: strict, maximumTensorBytes: maximumTensorBytes))
+            tensors.append(try Self.tensorEntry(&cursor, name: name, strict: strict,
+                                                maximumTensorBytes: maximumTensorBytes))
         }
         guard cursor.isAtEnd else {
             throw KRUFormatError(.directoryTrailing, at: cursor.fileOffset,
@@ -65,7 +67,8 @@ struct Directory {
         let at = cursor.fileOffset
         let length = try cursor.u32("\(what) length")
         guard length >= 1 && length <= UInt32(KRUFormatLimits.maxNameLength) else {
-            throw KRUFormatError(invalid, at: at, "\(what) length \(length) is outside 1–\(KRUFormatLimits.maxNameLength)")
+            throw KRUFormatError(invalid, at: at,
+                                 "\(what) length \(length) is outside 1–\(KRUFormatLimits.maxNameLength)")
         }
         guard Int(length) <= cursor.remaining else {
             throw KRUFormatError(.directoryOverrun, at: at,
@@ -102,7 +105,8 @@ struct Directory {
         let reservedAt = cursor.fileOffset
         let reserved = try cursor.u8("reserved")
         guard !strict || reserved == 0 else {
-            throw KRUFormatError(.reservedNonzero, at: reservedAt, "tensor \"\(name)\": reserved byte is \(reserved) in a v1.0 file")
+            throw KRUFormatError(.reservedNonzero, at: reservedAt,
+                                 "tensor \"\(name)\": reserved byte is \(reserved) in a v1.0 file")
         }
         var shape: [Int] = []
         // The product of the non-zero dimensions must stay ≤ 2^40 too: a 0 dimension empties the tensor but
@@ -133,11 +137,13 @@ struct Directory {
         let expectedRaw = elementCount * UInt64(dtype.size)  // ≤ 2^44: no overflow.
         guard raw == expectedRaw else {
             throw KRUFormatError(.badRawLength, at: rawAt,
-                                 "tensor \"\(name)\" declares \(raw) raw bytes; \(shape) of \(dtype) needs \(expectedRaw)")
+                                 "tensor \"\(name)\" declares \(raw) raw bytes; \(shape) of \(dtype) "
+                                     + "needs \(expectedRaw)")
         }
         guard raw <= maximumTensorBytes else {
             throw KRUFormatError(.tensorTooLarge, at: rawAt,
-                                 "tensor \"\(name)\" has \(raw) bytes, over this reader's limit of \(maximumTensorBytes)")
+                                 "tensor \"\(name)\" has \(raw) bytes, over this reader's "
+                                     + "limit of \(maximumTensorBytes)")
         }
         switch compression {
         case .none where stored != raw:
@@ -145,7 +151,8 @@ struct Directory {
                                  "uncompressed tensor \"\(name)\" stores \(stored) bytes for \(raw) raw bytes")
         case .zlib where exceedsDeflateRatio(raw: raw, stored: stored):
             throw KRUFormatError(.badStoredLength, at: storedAt,
-                                 "zlib tensor \"\(name)\" claims \(raw) raw bytes from \(stored) stored: beyond DEFLATE's 1032:1")
+                                 "zlib tensor \"\(name)\" claims \(raw) raw bytes from \(stored) stored: "
+                                     + "beyond DEFLATE's 1032:1")
         default: break
         }
         let extensionAt = cursor.fileOffset
@@ -170,7 +177,9 @@ private func exceedsDeflateRatio(raw: UInt64, stored: UInt64) -> Bool {
 func isValidKey(_ key: String) -> Bool {
     let segments = key.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
     return segments.count >= 2 && segments.allSatisfy { segment in
-        !segment.isEmpty && segment.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
+        !segment.isEmpty && segment.allSatisfy {
+            ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F
+        }
     }
 }
 

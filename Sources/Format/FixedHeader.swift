@@ -34,16 +34,19 @@ struct FixedHeader {
             throw KRUFormatError(.reservedNonzero, at: 28, "the header's reserved field is \(reserved) in a v1.0 file")
         }
         if size < fileLength {
-            throw KRUFormatError(.truncated, at: size, "the file is \(size) bytes but its header says \(fileLength): truncated")
+            throw KRUFormatError(.truncated, at: size,
+                                 "the file is \(size) bytes but its header says \(fileLength): truncated")
         }
         if size > fileLength {
             throw KRUFormatError(.trailingData, at: fileLength,
-                                 "the file is \(size) bytes but its header says \(fileLength): \(size - fileLength) bytes of trailing data")
+                                 "the file is \(size) bytes but its header says \(fileLength): "
+                                     + "\(size - fileLength) bytes of trailing data")
         }
         guard directoryLength <= KRUFormatLimits.maxDirectoryLength,
               UInt64(KRUFormatLimits.fixedHeaderSize) + UInt64(directoryLength) <= fileLength else {
             throw KRUFormatError(.directoryTooLarge, at: 12,
-                                 "directory_length \(directoryLength) is over the 16 MiB limit or past the end of the file")
+                                 "directory_length \(directoryLength) is over the 16 MiB limit "
+                                     + "or past the end of the file")
         }
         version = KRUVersion(major: major, minor: minor)
     }
@@ -59,16 +62,19 @@ enum PayloadPlacement {
             let expected = KRUFormatLimits.align(end)
             guard info.offset == expected else {
                 throw KRUFormatError(.badOffset, at: info.offsetFieldPosition,
-                                     "tensor \"\(info.name)\" starts at \(info.offset); the layout puts it at \(expected)")
+                                     "tensor \"\(info.name)\" starts at \(info.offset); "
+                                         + "the layout puts it at \(expected)")
             }
             guard info.storedLength <= fileLength, info.offset <= fileLength - info.storedLength else {
                 throw KRUFormatError(.badOffset, at: info.offsetFieldPosition,
-                                     "tensor \"\(info.name)\" (\(info.storedLength) bytes at \(info.offset)) reaches past the end of the file")
+                                     "tensor \"\(info.name)\" (\(info.storedLength) bytes at \(info.offset)) "
+                                         + "reaches past the end of the file")
             }
             // Padding is under 64 bytes, always in bounds here because the payload after it is.
             let padding = try source.read(at: end, count: Int(expected - end))
             if let bad = padding.firstIndex(where: { $0 != 0 }) {
-                throw KRUFormatError(.badPadding, at: end + UInt64(bad), "padding byte before tensor \"\(info.name)\" is not zero")
+                throw KRUFormatError(.badPadding, at: end + UInt64(bad),
+                                     "padding byte before tensor \"\(info.name)\" is not zero")
             }
             end = info.offset + info.storedLength
         }

@@ -43,9 +43,11 @@ public final class KRUFile: Sendable {
     /// Opens and validates the file behind `source`.
     public init(source: any KRUByteSource, options: Options = Options()) throws {
         let header = try FixedHeader(source)
-        let directoryBytes = try source.read(at: UInt64(KRUFormatLimits.fixedHeaderSize), count: Int(header.directoryLength))
+        let directoryBytes = try source.read(at: UInt64(KRUFormatLimits.fixedHeaderSize),
+                                             count: Int(header.directoryLength))
         guard CRC32.checksum(directoryBytes) == header.directoryCRC32 else {
-            throw KRUFormatError(.directoryChecksum, at: 24, "the directory's CRC-32 does not match (header or directory damaged)")
+            throw KRUFormatError(.directoryChecksum, at: 24,
+                                 "the directory's CRC-32 does not match (header or directory damaged)")
         }
         let directory = try Directory(bytes: directoryBytes, minor: header.version.minor,
                                       maximumTensorBytes: options.maximumTensorBytes)
@@ -134,7 +136,8 @@ public final class KRUFile: Sendable {
     private func checkCRC(_ crc: UInt32, _ info: KRUTensorInfo) throws {
         guard crc == info.crc32 else {
             throw KRUFormatError(.tensorChecksum, at: info.offset,
-                                 "tensor \"\(info.name)\": CRC-32 of the data is \(hex(crc)), the directory says \(hex(info.crc32))")
+                                 "tensor \"\(info.name)\": CRC-32 of the data is \(hex(crc)), "
+                                     + "the directory says \(hex(info.crc32))")
         }
     }
 }

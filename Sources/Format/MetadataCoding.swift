@@ -2,7 +2,9 @@
 /// reported at the entry's `value_type` byte, `at`.
 enum MetadataValueDecoder {
     static func decode(_ type: MetadataTypeCode, _ bytes: [UInt8], key: String, at: UInt64) throws -> KRUMetadataValue {
-        func fault(_ message: String) -> KRUFormatError { KRUFormatError(.badValue, at: at, "metadata \"\(key)\": \(message)") }
+        func fault(_ message: String) -> KRUFormatError {
+            KRUFormatError(.badValue, at: at, "metadata \"\(key)\": \(message)")
+        }
         func fixed(_ length: Int) throws {
             guard bytes.count == length else { throw fault("a \(type) value is \(length) bytes, not \(bytes.count)") }
         }
@@ -43,7 +45,8 @@ enum MetadataValueDecoder {
         guard bytes.count >= 5 else { throw fault("an array value needs at least 5 bytes, has \(bytes.count)") }
         let elementCode = bytes[0]
         guard let elementType = MetadataTypeCode(rawValue: elementCode), elementType != .array else {
-            throw KRUFormatError(.badValueType, at: at, "metadata \"\(key)\": unknown array element type \(elementCode)")
+            throw KRUFormatError(.badValueType, at: at,
+                                 "metadata \"\(key)\": unknown array element type \(elementCode)")
         }
         let count = UInt32(littleEndian(bytes[1..<5]))
         guard count <= KRUFormatLimits.maxArrayCount else {
@@ -80,11 +83,15 @@ enum MetadataValueDecoder {
                 guard length <= Int(KRUFormatLimits.maxStringLength) else {
                     throw fault("array string of \(length) bytes is over the 1 MiB limit")
                 }
-                guard bytes.count - position >= length else { throw fault("array strings reach past the end of the value") }
+                guard bytes.count - position >= length else {
+                    throw fault("array strings reach past the end of the value")
+                }
                 strings.append(try utf8(Array(bytes[position..<position + length]), key: key, at: at))
                 position += length
             }
-            guard position == bytes.count else { throw fault("\(bytes.count - position) bytes follow the last array string") }
+            guard position == bytes.count else {
+                throw fault("\(bytes.count - position) bytes follow the last array string")
+            }
             return .stringArray(strings)
         case .array:
             fatalError("unreachable: nested arrays are refused above")
@@ -103,8 +110,10 @@ enum MetadataValueEncoder {
         case .float(let v): type = .float; body.u64(v.bitPattern)
         case .string(let v): type = .string; body.raw(v.utf8)
         case .boolArray(let v): type = .array; arrayHeader(.bool, v.count, &body); v.forEach { body.u8($0 ? 1 : 0) }
-        case .intArray(let v): type = .array; arrayHeader(.int, v.count, &body); v.forEach { body.u64(UInt64(bitPattern: $0)) }
-        case .floatArray(let v): type = .array; arrayHeader(.float, v.count, &body); v.forEach { body.u64($0.bitPattern) }
+        case .intArray(let v):
+            type = .array; arrayHeader(.int, v.count, &body); v.forEach { body.u64(UInt64(bitPattern: $0)) }
+        case .floatArray(let v):
+            type = .array; arrayHeader(.float, v.count, &body); v.forEach { body.u64($0.bitPattern) }
         case .stringArray(let v): type = .array; arrayHeader(.string, v.count, &body); v.forEach { body.string($0) }
         }
         buffer.u8(type.rawValue)

@@ -18,7 +18,8 @@ public struct KRUWriter: Sendable {
     public var tensors: [KRUTensor]
     public var compression: CompressionPolicy
 
-    public init(metadata: [KRUMetadataEntry] = [], tensors: [KRUTensor] = [], compression: CompressionPolicy = .automatic) {
+    public init(metadata: [KRUMetadataEntry] = [], tensors: [KRUTensor] = [],
+                compression: CompressionPolicy = .automatic) {
         self.metadata = metadata
         self.tensors = tensors
         self.compression = compression
@@ -109,17 +110,23 @@ public struct KRUWriter: Sendable {
         var keys = Set<String>()
         for entry in metadata {
             guard entry.key.utf8.count <= KRUFormatLimits.maxNameLength, isValidKey(entry.key) else {
-                throw KRUWriterError("metadata key \(entry.key.debugDescription) is not of the form namespace.name (a-z, 0-9, _)")
+                throw KRUWriterError("metadata key \(entry.key.debugDescription) is not of the form "
+                                     + "namespace.name (a-z, 0-9, _)")
             }
-            guard keys.insert(entry.key).inserted else { throw KRUWriterError("metadata key \"\(entry.key)\" occurs twice") }
+            guard keys.insert(entry.key).inserted else {
+                throw KRUWriterError("metadata key \"\(entry.key)\" occurs twice")
+            }
             try validateValue(entry)
         }
         var names = Set<String>()
         for tensor in tensors {
             guard tensor.name.utf8.count <= KRUFormatLimits.maxNameLength, isValidTensorName(tensor.name) else {
-                throw KRUWriterError("tensor name \(tensor.name.debugDescription) is not 1–255 characters of A-Z a-z 0-9 _ . -")
+                throw KRUWriterError("tensor name \(tensor.name.debugDescription) is not 1–255 characters of "
+                                     + "A-Z a-z 0-9 _ . -")
             }
-            guard names.insert(tensor.name).inserted else { throw KRUWriterError("tensor \"\(tensor.name)\" occurs twice") }
+            guard names.insert(tensor.name).inserted else {
+                throw KRUWriterError("tensor \"\(tensor.name)\" occurs twice")
+            }
             guard tensor.shape.count <= KRUFormatLimits.maxRank,
                   UInt64(tensor.elementCount) <= KRUFormatLimits.maxElementCount else {
                 throw KRUWriterError("tensor \"\(tensor.name)\" has shape \(tensor.shape), beyond the format's limits")
@@ -132,7 +139,8 @@ public struct KRUWriter: Sendable {
         let tooLong: Bool
         switch entry.value {
         case .string(let s): tooLong = s.utf8.count > maxString
-        case .stringArray(let a): tooLong = a.count > Int(KRUFormatLimits.maxArrayCount) || a.contains { $0.utf8.count > maxString }
+        case .stringArray(let a):
+            tooLong = a.count > Int(KRUFormatLimits.maxArrayCount) || a.contains { $0.utf8.count > maxString }
         case .boolArray(let a): tooLong = a.count > Int(KRUFormatLimits.maxArrayCount)
         case .intArray(let a): tooLong = a.count > Int(KRUFormatLimits.maxArrayCount)
         case .floatArray(let a): tooLong = a.count > Int(KRUFormatLimits.maxArrayCount)

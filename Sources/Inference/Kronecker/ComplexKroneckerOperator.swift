@@ -203,7 +203,8 @@ public struct ComplexKroneckerOperator: Sendable {
             "input planes hold \(inputReal.count) and \(inputImaginary.count) floats; the batch needs \(inputCount)")
         precondition(
             outputReal.count >= outputCount && outputImaginary.count >= outputCount,
-            "output planes hold \(outputReal.count) and \(outputImaginary.count) floats; the batch needs \(outputCount)")
+            "output planes hold \(outputReal.count) and \(outputImaginary.count) floats; "
+                + "the batch needs \(outputCount)")
         precondition(workspace.isComplex, "a complex operator needs a workspace made with isComplex: true")
         precondition(
             batchSize * plan.scratchElementsPerVector <= workspace.elementsPerPlane,

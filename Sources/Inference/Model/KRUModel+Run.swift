@@ -3,12 +3,15 @@ extension KRUModel {
     /// all streams at once, and returns the head's outputs: `batch × steps × K` values, or `batch × K` for a
     /// model whose output is at the last step only (logits for categorical heads).
     public func outputs(tokens: [Int], batch: Int, steps: Int) throws -> [Float] {
-        guard let vocabulary = description.vocabulary else { throw ModelInputError("this model takes vectors, not tokens") }
+        guard let vocabulary = description.vocabulary else {
+            throw ModelInputError("this model takes vectors, not tokens")
+        }
         guard batch >= 1, steps >= 1, tokens.count == batch * steps else {
             throw ModelInputError("\(tokens.count) token ids do not form \(batch) sequences of \(steps) steps")
         }
         if let bad = tokens.firstIndex(where: { $0 < 0 || $0 >= vocabulary.count }) {
-            throw ModelInputError("token id \(tokens[bad]) at position \(bad) is outside the vocabulary (0 ..< \(vocabulary.count))")
+            throw ModelInputError("token id \(tokens[bad]) at position \(bad) is outside the vocabulary "
+                                  + "(0 ..< \(vocabulary.count))")
         }
         var column = [Int](repeating: 0, count: batch)
         return collect(batch: batch, steps: steps) { session, t in
@@ -20,9 +23,12 @@ extension KRUModel {
     /// Runs `batch` sequences of `steps` input vectors (row-major `batch × steps × width` values) from the zero
     /// state and returns the head's outputs as ``outputs(tokens:batch:steps:)`` does.
     public func outputs(vectors: [Float], batch: Int, steps: Int) throws -> [Float] {
-        guard case .vectors(let width) = description.input else { throw ModelInputError("this model takes tokens, not vectors") }
+        guard case .vectors(let width) = description.input else {
+            throw ModelInputError("this model takes tokens, not vectors")
+        }
         guard batch >= 1, steps >= 1, vectors.count == batch * steps * width else {
-            throw ModelInputError("\(vectors.count) values do not form \(batch) sequences of \(steps) vectors of width \(width)")
+            throw ModelInputError("\(vectors.count) values do not form \(batch) sequences of \(steps) vectors "
+                                  + "of width \(width)")
         }
         var column = [Float](repeating: 0, count: batch * width)
         return collect(batch: batch, steps: steps) { session, t in

@@ -49,7 +49,9 @@ public final class KRUModel: Sendable {
     public init(file: KRUFile) throws {
         var loader = WeightLoader(file: file)
         let embeddingWidth = try file.tensorInfo(named: ModelTensorName.embedding).map { info -> Int in
-            guard info.shape.count == 2 else { throw ModelSchemaError("tensor input.embedding must be a matrix, has shape \(info.shape)") }
+            guard info.shape.count == 2 else {
+                throw ModelSchemaError("tensor input.embedding must be a matrix, has shape \(info.shape)")
+            }
             return info.shape[1]
         }
         let description = try ModelDescription(file: file, embeddingWidth: embeddingWidth)

@@ -74,12 +74,14 @@ extension WeightLoader {
             let activation = layer.activation!
             let beta = activation == .modReLU ? try real(ModelTensorName.modReLUBias(layer: l), shape: [n]) : nil
             return .kru(KRULayerWeights(
-                hiddenSize: n, activation: activation, input: try complexMatrix(ModelTensorName.inputWeight(layer: l), rows: n, columns: d),
+                hiddenSize: n, activation: activation,
+                input: try complexMatrix(ModelTensorName.inputWeight(layer: l), rows: n, columns: d),
                 biasReal: br, biasImaginary: bi, modReLUBias: beta, recurrent: recurrence))
         }
         let hasBiases = has(ModelTensorName.inputBias(layer: l)) || has(ModelTensorName.recurrentBias(layer: l))
         return .real(RealLayerWeights(
-            cell: layer.cell, hiddenSize: n, input: try matrix(ModelTensorName.inputWeight(layer: l), rows: g * n, columns: d),
+            cell: layer.cell, hiddenSize: n,
+            input: try matrix(ModelTensorName.inputWeight(layer: l), rows: g * n, columns: d),
             inputBias: hasBiases ? try real(ModelTensorName.inputBias(layer: l), shape: [g * n]) : nil,
             recurrentBias: hasBiases ? try real(ModelTensorName.recurrentBias(layer: l), shape: [g * n]) : nil,
             recurrent: recurrence))

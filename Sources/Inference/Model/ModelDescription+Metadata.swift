@@ -53,7 +53,9 @@ extension ModelDescription {
             let prefix = "kru.layer.\(l)."
             entries.append(.init(prefix + "cell", .string(layer.cell.rawValue)))
             entries.append(.init(prefix + "hidden_size", .int(Int64(layer.hiddenSize))))
-            if let activation = layer.activation { entries.append(.init(prefix + "activation", .string(activation.rawValue))) }
+            if let activation = layer.activation {
+                entries.append(.init(prefix + "activation", .string(activation.rawValue)))
+            }
             switch layer.recurrent {
             case .dense:
                 entries.append(.init(prefix + "recurrent", .string("dense")))

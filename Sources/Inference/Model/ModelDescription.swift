@@ -133,7 +133,8 @@ extension ModelDescription {
         outputSteps = try keys.choice("kru.output.steps", OutputSteps.self)
         if case .tokens(let vocabulary) = input, outputKind == .categorical, outputSteps == .every,
            vocabulary.count != outputWidth {
-            throw ModelSchemaError("kru.output.width is \(outputWidth) but the vocabulary has \(vocabulary.count) tokens")
+            throw ModelSchemaError("kru.output.width is \(outputWidth) but the vocabulary has "
+                                   + "\(vocabulary.count) tokens")
         }
         tiedReadout = file.metadata("kru.output.tied") == nil ? false : try keys.bool("kru.output.tied")
         if tiedReadout {
@@ -158,7 +159,8 @@ extension ModelDescription {
             recurrent = .kronecker(rank: Int(try keys.int(prefix + "recurrent_rank", in: 1...maxCount)),
                                    factors: Int(try keys.int(prefix + "recurrent_factors", in: 1...maxCount)))
         case let other:
-            throw ModelSchemaError("\(prefix)recurrent is \(other.debugDescription); expected \"dense\" or \"kronecker\"")
+            throw ModelSchemaError("\(prefix)recurrent is \(other.debugDescription); "
+                                   + "expected \"dense\" or \"kronecker\"")
         }
         return Layer(cell: cell, hiddenSize: hidden, activation: activation, recurrent: recurrent, inputSize: inputSize)
     }
@@ -175,7 +177,9 @@ struct MetadataReader {
 
     func int(_ key: String, in range: ClosedRange<Int64>) throws -> Int64 {
         guard case .int(let v) = try value(key) else { throw ModelSchemaError("metadata \(key) must be an int") }
-        guard range.contains(v) else { throw ModelSchemaError("metadata \(key) is \(v), outside \(range.lowerBound)…\(range.upperBound)") }
+        guard range.contains(v) else {
+            throw ModelSchemaError("metadata \(key) is \(v), outside \(range.lowerBound)…\(range.upperBound)")
+        }
         return v
     }
 
@@ -190,7 +194,9 @@ struct MetadataReader {
     }
 
     func strings(_ key: String) throws -> [String] {
-        guard case .stringArray(let v) = try value(key) else { throw ModelSchemaError("metadata \(key) must be an array of strings") }
+        guard case .stringArray(let v) = try value(key) else {
+            throw ModelSchemaError("metadata \(key) must be an array of strings")
+        }
         return v
     }
 

@@ -12,7 +12,9 @@ extension WeightLoader {
         case .kronecker(let rank, let factorCount):
             let names = (0..<gates).map { g in
                 (0..<rank).map { t in
-                    (0..<factorCount).map { f in ModelTensorName.recurrentFactor(layer: l, gate: g, term: t, factor: f) }
+                    (0..<factorCount).map { f in
+                        ModelTensorName.recurrentFactor(layer: l, gate: g, term: t, factor: f)
+                    }
                 }
             }
             for (g, terms) in names.enumerated() {
@@ -20,7 +22,8 @@ extension WeightLoader {
                     let shapes = try term.map { try matrixShape($0) }
                     let rows = shapes.reduce(1) { $0 * $1.rows }, columns = shapes.reduce(1) { $0 * $1.columns }
                     guard rows == n && columns == n else {
-                        throw ModelSchemaError("layer \(l) gate \(g) term \(t): factors multiply to \(rows)×\(columns), not \(n)×\(n)")
+                        throw ModelSchemaError("layer \(l) gate \(g) term \(t): factors multiply to "
+                                               + "\(rows)×\(columns), not \(n)×\(n)")
                     }
                 }
             }

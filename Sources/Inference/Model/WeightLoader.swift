@@ -35,7 +35,9 @@ struct WeightLoader {
     /// A complex tensor (complex64 or complex128) as split `Float` planes.
     mutating func complex(_ name: String, shape: [Int]) throws -> (real: [Float], imaginary: [Float]) {
         let t = try tensor(name, shape: shape)
-        guard t.dtype.isComplex else { throw ModelSchemaError("tensor \(name) is \(t.dtype); complex64 or complex128 is required") }
+        guard t.dtype.isComplex else {
+            throw ModelSchemaError("tensor \(name) is \(t.dtype); complex64 or complex128 is required")
+        }
         return try t.complexFloats()
     }
 

@@ -47,11 +47,14 @@ public enum ComparisonModel: Sendable, Hashable {
         let k = architecture.outputWidth
         switch self {
         case .kru: return ParameterCounts.kru(architecture, terms: kruTerms)
-        case let .dense(kind, biases): return try? ParameterCounts.dense(kind, hiddenSize: n, inputWidth: d, outputWidth: k, biases: biases)
+        case let .dense(kind, biases):
+            return try? ParameterCounts.dense(kind, hiddenSize: n, inputWidth: d, outputWidth: k, biases: biases)
         case .uRNN: return try? ParameterCounts.uRNN(hiddenSize: n, inputWidth: d, outputWidth: k)
-        case .fullCapacityURNN: return try? ParameterCounts.fullCapacityURNN(hiddenSize: n, inputWidth: d, outputWidth: k)
+        case .fullCapacityURNN:
+            return try? ParameterCounts.fullCapacityURNN(hiddenSize: n, inputWidth: d, outputWidth: k)
         case let .eurnn(layout, complex):
-            return try? ParameterCounts.eurnn(hiddenSize: n, inputWidth: d, outputWidth: k, layout: layout, complex: complex)
+            return try? ParameterCounts.eurnn(hiddenSize: n, inputWidth: d, outputWidth: k,
+                                              layout: layout, complex: complex)
         case .scoRNN: return try? ParameterCounts.scoRNN(hiddenSize: n, inputWidth: d, outputWidth: k)
         }
     }

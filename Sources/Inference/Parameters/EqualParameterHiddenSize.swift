@@ -18,7 +18,9 @@ extension ParameterCounts {
         try ParameterCountLimits.check("input width D", d)
         try ParameterCountLimits.check("output width K", k)
         let limit = ParameterCountLimits.maxDimension
-        func total(_ n: Int) -> Int { denseUnchecked(kind, hiddenSize: n, inputWidth: d, outputWidth: k, biases: biases).total }
+        func total(_ n: Int) -> Int {
+            denseUnchecked(kind, hiddenSize: n, inputWidth: d, outputWidth: k, biases: biases).total
+        }
 
         guard budget >= total(1) else { return nil }
         if total(limit) <= budget { return limit }

@@ -17,7 +17,9 @@ extension ParameterCounts {
     ///
     /// The paper's own totals count fewer terms than this project's cell; ``KRUCellTerms/paperPixelMNIST``
     /// explains which and reproduces its pixel-MNIST "≈11k".
-    public static func kru(_ architecture: RecurrentArchitecture, terms: KRUCellTerms = KRUCellTerms()) -> ParameterBreakdown {
+    public static func kru(
+        _ architecture: RecurrentArchitecture, terms: KRUCellTerms = KRUCellTerms()
+    ) -> ParameterBreakdown {
         let n = architecture.hiddenSize
         let d = architecture.inputWidth
         let k = architecture.outputWidth

@@ -53,8 +53,12 @@ public enum ParameterComparison {
         biases: BiasConvention = .pyTorch
     ) -> [ParameterComparisonRow] {
         let kru = ParameterCounts.kru(architecture, terms: kruTerms)
-        func row(_ model: ComparisonModel, _ sizing: ParameterComparisonRow.Sizing, _ n: Int) -> ParameterComparisonRow? {
-            guard let counts = model.counts(hiddenSize: n, architecture: architecture, kruTerms: kruTerms) else { return nil }
+        func row(
+            _ model: ComparisonModel, _ sizing: ParameterComparisonRow.Sizing, _ n: Int
+        ) -> ParameterComparisonRow? {
+            guard let counts = model.counts(hiddenSize: n, architecture: architecture, kruTerms: kruTerms) else {
+                return nil
+            }
             return ParameterComparisonRow(
                 model: model, sizing: sizing, hiddenSize: n, counts: counts,
                 recurrentRatioToKRU: Double(counts.recurrent) / Double(kru.recurrent),

@@ -42,7 +42,8 @@ public enum ParameterCountError: Error, Equatable, Sendable, CustomStringConvert
         case let .eurnnTunableNeedsEvenHiddenSize(hiddenSize):
             "tunable-style EURNN needs an even hidden size, not \(hiddenSize)"
         case let .eurnnCapacityOutOfRange(capacity, hiddenSize):
-            "tunable-style EURNN capacity is \(capacity); it must be even and between 2 and the hidden size \(hiddenSize)"
+            "tunable-style EURNN capacity is \(capacity); it must be even and between 2 "
+                + "and the hidden size \(hiddenSize)"
         }
     }
 }

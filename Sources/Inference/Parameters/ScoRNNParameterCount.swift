@@ -11,7 +11,9 @@ extension ParameterCounts {
     /// This follows the reference code (`SpartinStuff/scoRNN`, `scoRNNCell`: variables A, W, b, U; a dense
     /// readout). Check (pixel MNIST, D = 1, K = 10): N = 170, 360, 512 → 16,415, 68,950, 136,970, the
     /// paper's "≈16k", "≈69k", "≈137k".
-    public static func scoRNN(hiddenSize n: Int, inputWidth d: Int, outputWidth k: Int) throws(ParameterCountError) -> ParameterBreakdown {
+    public static func scoRNN(
+        hiddenSize n: Int, inputWidth d: Int, outputWidth k: Int
+    ) throws(ParameterCountError) -> ParameterBreakdown {
         try ParameterCountLimits.check(hiddenSize: n, inputWidth: d, outputWidth: k)
         return ParameterBreakdown(recurrent: n * (n - 1) / 2, input: n * d, cellBiases: n, readout: k * n + k)
     }

@@ -13,7 +13,9 @@ extension ParameterCounts {
     ///
     /// Convention: we count h_0 because Wisdom et al. 2016 do — their pixel-MNIST table gives the N = 512
     /// uRNN "≈16k", and 3,584 + 1,024 + 512 + 10,250 + 1,024 = 16,394 only reaches it with h_0 (15,370 without).
-    public static func uRNN(hiddenSize n: Int, inputWidth d: Int, outputWidth k: Int) throws(ParameterCountError) -> ParameterBreakdown {
+    public static func uRNN(
+        hiddenSize n: Int, inputWidth d: Int, outputWidth k: Int
+    ) throws(ParameterCountError) -> ParameterBreakdown {
         try ParameterCountLimits.check(hiddenSize: n, inputWidth: d, outputWidth: k)
         return unitaryCell(recurrent: 7 * n, hiddenSize: n, inputWidth: d, outputWidth: k)
     }
@@ -29,14 +31,19 @@ extension ParameterCounts {
     ///
     /// Check (pixel MNIST, D = 1, K = 10): N = 116 → 16,366 ("≈16k"), N = 512 → 274,954 ("≈270k" at two
     /// significant digits), as in the paper's MNIST table.
-    public static func fullCapacityURNN(hiddenSize n: Int, inputWidth d: Int, outputWidth k: Int) throws(ParameterCountError) -> ParameterBreakdown {
+    public static func fullCapacityURNN(
+        hiddenSize n: Int, inputWidth d: Int, outputWidth k: Int
+    ) throws(ParameterCountError) -> ParameterBreakdown {
         try ParameterCountLimits.check(hiddenSize: n, inputWidth: d, outputWidth: k)
         return unitaryCell(recurrent: n * n, hiddenSize: n, inputWidth: d, outputWidth: k)
     }
 
     /// The complex cell shared by the uRNN family: complex U, modReLU bias, readout over [Re h; Im h],
     /// trained h_0.
-    private static func unitaryCell(recurrent: Int, hiddenSize n: Int, inputWidth d: Int, outputWidth k: Int) -> ParameterBreakdown {
-        ParameterBreakdown(recurrent: recurrent, input: 2 * n * d, cellBiases: n, readout: k * 2 * n + k, initialState: 2 * n)
+    private static func unitaryCell(
+        recurrent: Int, hiddenSize n: Int, inputWidth d: Int, outputWidth k: Int
+    ) -> ParameterBreakdown {
+        ParameterBreakdown(recurrent: recurrent, input: 2 * n * d, cellBiases: n, readout: k * 2 * n + k,
+                           initialState: 2 * n)
     }
 }

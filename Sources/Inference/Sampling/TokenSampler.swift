@@ -2,8 +2,9 @@
 /// then one uniform mapped through the inverse CDF — the arithmetic of `spec/SAMPLING.md` §5, so a seed gives
 /// the same text on every platform.
 ///
-/// The sampler owns scratch space sized to the vocabulary, allocated once in ``init(vocabularySize:temperature:topK:topP:)``;
-/// `sample(logits:using:)` allocates nothing. The settings are plain properties and may change between calls.
+/// The sampler owns scratch space sized to the vocabulary, allocated once in
+/// ``init(vocabularySize:temperature:topK:topP:)``; `sample(logits:using:)` allocates nothing. The settings are plain
+/// properties and may change between calls.
 public struct TokenSampler: Sendable {
     /// The number of logits every call must pass.
     public let vocabularySize: Int
@@ -51,7 +52,8 @@ public struct TokenSampler: Sendable {
     /// stated in terms of this function.
     /// - Precondition: `logits.count == vocabularySize`, `0 ≤ u < 1`.
     public mutating func sample(logits: UnsafeBufferPointer<Float>, uniform u: Double) -> Int {
-        precondition(logits.count == vocabularySize, "TokenSampler: expected \(vocabularySize) logits, got \(logits.count)")
+        precondition(logits.count == vocabularySize,
+                     "TokenSampler: expected \(vocabularySize) logits, got \(logits.count)")
         precondition(u >= 0 && u < 1, "TokenSampler: the uniform must lie in [0, 1)")
         precondition(!temperature.isNaN && !topP.isNaN, "TokenSampler: temperature and topP must not be NaN")
         if isGreedy { return Self.argmax(logits) }

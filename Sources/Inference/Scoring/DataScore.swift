@@ -34,13 +34,17 @@ extension KRUModel {
         // Which prediction rows (of K outputs) count: all, or each sequence's first lengths[b] steps.
         var scoredRows: [Bool]? = nil
         if let lengths {
-            guard description.outputSteps == .every else { throw ModelInputError("lengths apply to models with an output at every step") }
+            guard description.outputSteps == .every else {
+                throw ModelInputError("lengths apply to models with an output at every step")
+            }
             let rows = outputs.count / k
             guard !lengths.isEmpty, rows % lengths.count == 0 else {
                 throw ModelInputError("\(lengths.count) lengths for \(rows) predictions")
             }
             let steps = rows / lengths.count
-            guard lengths.allSatisfy({ (0...steps).contains($0) }) else { throw ModelInputError("a length is outside 0…\(steps)") }
+            guard lengths.allSatisfy({ (0...steps).contains($0) }) else {
+                throw ModelInputError("a length is outside 0…\(steps)")
+            }
             scoredRows = (0..<rows).map { $0 % steps < lengths[$0 / steps] }
         }
         func counts(_ row: Int) -> Bool { scoredRows?[row] ?? true }
@@ -61,12 +65,16 @@ extension KRUModel {
                 }
             }
         case .bernoulli:
-            guard targets.count == outputs.count else { throw ModelInputError("\(targets.count) targets for \(outputs.count) outputs") }
+            guard targets.count == outputs.count else {
+                throw ModelInputError("\(targets.count) targets for \(outputs.count) outputs")
+            }
             for row in 0..<outputs.count / k where counts(row) {
                 var total = 0.0
                 for i in row * k..<(row + 1) * k {
                     let target = targets[i]
-                    guard target == 0 || target == 1 else { throw ModelInputError("Bernoulli target \(target) is not 0 or 1") }
+                    guard target == 0 || target == 1 else {
+                        throw ModelInputError("Bernoulli target \(target) is not 0 or 1")
+                    }
                     // −log σ(y) = softplus(−y), −log(1 − σ(y)) = softplus(y): stable for any logit.
                     let y = Double(outputs[i])
                     let value = target == 1 ? softplus(-y) : softplus(y)
@@ -78,7 +86,9 @@ extension KRUModel {
                 stepLoss.add(total)
             }
         case .regression:
-            guard targets.count == outputs.count else { throw ModelInputError("\(targets.count) targets for \(outputs.count) outputs") }
+            guard targets.count == outputs.count else {
+                throw ModelInputError("\(targets.count) targets for \(outputs.count) outputs")
+            }
             for (i, (prediction, target)) in zip(outputs, targets).enumerated() where counts(i / k) {
                 let error = Double(prediction) - target
                 loss.add(error * error)
@@ -86,8 +96,10 @@ extension KRUModel {
         }
         let bernoulli = description.outputKind == .bernoulli && stepLoss.count > 0
         return DataScore(count: loss.count, meanLoss: loss.value, lossStandardError: loss.standardError,
-                         accuracy: description.outputKind == .regression || judged == 0 ? nil : Double(correct) / Double(judged),
-                         meanStepLoss: bernoulli ? stepLoss.value : nil, stepLossStandardError: bernoulli ? stepLoss.standardError : nil)
+                         accuracy: description.outputKind == .regression || judged == 0
+                             ? nil : Double(correct) / Double(judged),
+                         meanStepLoss: bernoulli ? stepLoss.value : nil,
+                         stepLossStandardError: bernoulli ? stepLoss.standardError : nil)
     }
 }
 

@@ -56,7 +56,9 @@ struct RunningMean {
             + delta * delta * Double(count) * Double(other.count) / Double(result.count)
         return result
     }
-    var standardError: Double { count > 1 ? (squares / Double(count - 1)).squareRoot() / Double(count).squareRoot() : 0 }
+    var standardError: Double {
+        count > 1 ? (squares / Double(count - 1)).squareRoot() / Double(count).squareRoot() : 0
+    }
 }
 
 /// log softmax(logits)[k], in Double with the maximum subtracted.
