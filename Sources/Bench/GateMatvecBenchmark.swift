@@ -29,7 +29,9 @@ enum GateMatvecBenchmark {
         let timings = withOpenBLASThreads(1) {
             measureInterleaved(policy, [
                 { calls in
-                    for _ in 0..<calls { kru_dense_multiply(variant, rows, columns, matrix.base, 1, x.base, columns, y.base, rows, 0) }
+                    for _ in 0..<calls {
+                        kru_dense_multiply(variant, rows, columns, matrix.base, 1, x.base, columns, y.base, rows, 0)
+                    }
                 },
                 { calls in
                     for _ in 0..<calls {

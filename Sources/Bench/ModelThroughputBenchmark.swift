@@ -32,7 +32,9 @@ struct ModelThroughputBenchmark {
             { calls in
                 var checksum = 0
                 for _ in 0..<calls {
-                    for token in try! TokenStream(model: entry.model, prime: [], options: options) { checksum &+= token }
+                    for token in try! TokenStream(model: entry.model, prime: [], options: options) {
+                        checksum &+= token
+                    }
                 }
                 resultSink += Double(checksum)
             }

@@ -38,7 +38,8 @@ enum PoolLatencyProbe {
             let generations = (0..<2).map { g in
                 Task {
                     var count = 0
-                    for await _ in try model.generate(prime: "", options: GenerationOptions(length: nil, seed: UInt64(g))) {
+                    for await _ in try model.generate(prime: "",
+                                                      options: GenerationOptions(length: nil, seed: UInt64(g))) {
                         count += 1
                     }
                     await counter.add(count)

@@ -40,7 +40,8 @@ func runBenchmarks(_ options: BenchOptions) throws -> BenchReport {
             python: python, script: torchScript, quick: options.quick))
     }
 
-    let zooModels = try ZooModelBenchmark(policy: policy, tokensPerCall: options.quick ? 200 : 2000).run(paths: options.models)
+    let zooModels = try ZooModelBenchmark(policy: policy, tokensPerCall: options.quick ? 200 : 2000)
+        .run(paths: options.models)
     if !options.models.isEmpty { progress("cooperative pool probe") }
     let poolLatency = try zip(options.models, zooModels).map { path, result in
         PoolLatencyProbe.run(model: try KRUModel(path: path), name: result.name,

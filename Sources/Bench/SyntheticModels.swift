@@ -70,13 +70,16 @@ enum SyntheticModels {
             let gates = ["lstm": 4, "gru": 3][cell] ?? 1
             let complex = cell == "kru"
             let shapes: [(String, rank: Int, factors: [Int])] =
-                [("dense", 1, []), ("kronecker rank 2, 4x4 ⊗ 16x16", 2, [4, 16])] + (complex ? [("kronecker 2x2 chain", 1, Array(repeating: 2, count: 6))] : [])
+                [("dense", 1, []), ("kronecker rank 2, 4x4 ⊗ 16x16", 2, [4, 16])]
+                    + (complex ? [("kronecker 2x2 chain", 1, Array(repeating: 2, count: 6))] : [])
             for (label, rank, factors) in shapes {
                 func matrix(_ name: String, _ rows: Int, _ columns: Int) -> KRUTensor {
                     let scale = 1 / Float(columns).squareRoot()
-                    return complex ? KRUTensor(name: name, shape: [rows, columns], real: random.gaussian(rows * columns, standardDeviation: scale),
+                    return complex ? KRUTensor(name: name, shape: [rows, columns],
+                                               real: random.gaussian(rows * columns, standardDeviation: scale),
                                                imaginary: random.gaussian(rows * columns, standardDeviation: scale))
-                        : KRUTensor(name: name, shape: [rows, columns], floats: random.gaussian(rows * columns, standardDeviation: scale))
+                        : KRUTensor(name: name, shape: [rows, columns],
+                                    floats: random.gaussian(rows * columns, standardDeviation: scale))
                 }
                 var tensors = common(&random, readoutWidth: complex ? 2 * n : n)
                 tensors.append(matrix("layer.0.weight_ih", gates * n, embeddingWidth))
@@ -92,12 +95,16 @@ enum SyntheticModels {
                     }
                 }
                 if complex {
-                    tensors.append(KRUTensor(name: "layer.0.bias", shape: [n], real: random.gaussian(n, standardDeviation: 0.01),
+                    tensors.append(KRUTensor(name: "layer.0.bias", shape: [n],
+                                             real: random.gaussian(n, standardDeviation: 0.01),
                                              imaginary: random.gaussian(n, standardDeviation: 0.01)))
-                    tensors.append(KRUTensor(name: "layer.0.modrelu_bias", shape: [n], floats: random.uniform(n, -0.1, 0)))
+                    tensors.append(KRUTensor(name: "layer.0.modrelu_bias", shape: [n],
+                                             floats: random.uniform(n, -0.1, 0)))
                 } else {
-                    tensors.append(KRUTensor(name: "layer.0.bias_ih", shape: [gates * n], floats: random.gaussian(gates * n, standardDeviation: 0.1)))
-                    tensors.append(KRUTensor(name: "layer.0.bias_hh", shape: [gates * n], floats: random.gaussian(gates * n, standardDeviation: 0.1)))
+                    tensors.append(KRUTensor(name: "layer.0.bias_ih", shape: [gates * n],
+                                             floats: random.gaussian(gates * n, standardDeviation: 0.1)))
+                    tensors.append(KRUTensor(name: "layer.0.bias_hh", shape: [gates * n],
+                                             floats: random.gaussian(gates * n, standardDeviation: 0.1)))
                 }
                 var layer: [KRUMetadataEntry] = [
                     .init("kru.layer.0.cell", .string(cell)),

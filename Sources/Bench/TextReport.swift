@@ -51,8 +51,10 @@ enum TextReport {
         return [
             "1. Operator step y = W·x, time per vector (batch time / batch size)",
             "   KRU: ComplexKroneckerOperator.apply, log2(N) complex 2×2 factors, split planes, 1 thread",
-            "   dense real: N×N Float, cblas_sgemv (batch 1) / cblas_sgemm (batch 32), OpenBLAS default threads and 1 thread",
-            "   dense complex: N×N complex64 = the explicit Kronecker product, cblas_cgemv / cblas_cgemm, default threads",
+            "   dense real: N×N Float, cblas_sgemv (batch 1) / cblas_sgemm (batch 32), OpenBLAS default threads "
+                + "and 1 thread",
+            "   dense complex: N×N complex64 = the explicit Kronecker product, cblas_cgemv / cblas_cgemm, "
+                + "default threads",
             "   ratios > 1: the KRU step is that many times faster",
         ] + formatTable(rows, leftAligned: 0).map { "   " + $0 } + [
             "   KRU vs dense complex, max |Δy| / max |y|: " + agreement.joined(separator: ", "),
@@ -68,7 +70,8 @@ enum TextReport {
         }
         var lines = [
             "2. Whole-model throughput, N = \(hiddenSize), 64-token vocabulary, embedding 32 (this engine, 1 thread)",
-            "   sampling: TokenStream, temperature 1; scoring: KRUModel.score(tokens:); \(models.first?.tokensPerCall ?? 0) tokens per timed call",
+            "   sampling: TokenStream, temperature 1; scoring: KRUModel.score(tokens:); "
+                + "\(models.first?.tokensPerCall ?? 0) tokens per timed call",
         ] + formatTable(rows, leftAligned: 2).map { "   " + $0 }
         if models.count == 2 {
             lines.append("   KRU / dense: sampling "
@@ -113,7 +116,8 @@ enum TextReport {
                          count.required ? "" : "(information)"])
         }
         return [
-            "4. Heap allocations (malloc/calloc/realloc/aligned allocations, interposed; counted after uncounted warm-up runs)",
+            "4. Heap allocations (malloc/calloc/realloc/aligned allocations, interposed; "
+                + "counted after uncounted warm-up runs)",
             "   counter self-test: \(result.counterSelfTestAllocations) allocations seen for 100 new arrays"
                 + (result.counterAvailable ? "" : " — COUNTER NOT WORKING"),
         ] + formatTable(rows, leftAligned: 1).map { "   " + $0 }
@@ -163,8 +167,10 @@ enum TextReport {
                          "\(p.tokensGenerated)"])
         }
         return [
-            "6. Cooperative pool: a task sleeps 20 ms \(probes.first?.sleeps ?? 0) times alone, beside two threads spinning outside",
-            "   Swift concurrency, and beside two model.generate(…) loops; how late it wakes, median / max (TextGeneration",
+            "6. Cooperative pool: a task sleeps 20 ms \(probes.first?.sleeps ?? 0) times alone, "
+                + "beside two threads spinning outside",
+            "   Swift concurrency, and beside two model.generate(…) loops; how late it wakes, "
+                + "median / max (TextGeneration",
             "   yields every \(formatDuration(probes.first?.yieldIntervalSeconds ?? 0)) of work)",
         ] + formatTable(rows, leftAligned: 1).map { "   " + $0 }
     }

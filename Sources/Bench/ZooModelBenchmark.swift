@@ -61,7 +61,9 @@ struct ZooModelBenchmark {
         })
         let parallelScoring = measureInterleaved(policy, models.indices.map { i in
             { calls in
-                for _ in 0..<calls { resultSink += try! models[i].score(tokens: texts[i], streams: Self.streams).meanNLL }
+                for _ in 0..<calls {
+                    resultSink += try! models[i].score(tokens: texts[i], streams: Self.streams).meanNLL
+                }
             }
         })
         progress("zoo models: batched sampling")
@@ -69,7 +71,8 @@ struct ZooModelBenchmark {
             { calls in
                 var checksum = 0
                 for _ in 0..<calls {
-                    for step in try! BatchedTokenStream(model: model, prime: [], options: batchedOptions, count: Self.streams) {
+                    for step in try! BatchedTokenStream(model: model, prime: [], options: batchedOptions,
+                                                        count: Self.streams) {
                         checksum &+= step[0]
                     }
                 }
