@@ -10,7 +10,8 @@ import Testing
 struct BadInputTests {
     /// Files the rows refer to by name ($EMPTY, $FIFO, …), made once in a scratch directory.
     static let scratch: URL = {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kru-bad-input-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("kru-bad-input-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         func write(_ name: String, _ text: String) {
             try! Data(text.utf8).write(to: directory.appendingPathComponent(name))
@@ -22,9 +23,11 @@ struct BadInputTests {
         write("map-dup.json", "[\"a\", {\"k\": 1, \"k\": 2}]")
         try! Data([0x63, 0x61, 0x66, 0xe9]).write(to: directory.appendingPathComponent("latin1.txt"))
         mkfifo(directory.appendingPathComponent("fifo").path, 0o600)
-        try! FileManager.default.createDirectory(at: directory.appendingPathComponent("dir"), withIntermediateDirectories: true)
+        try! FileManager.default.createDirectory(at: directory.appendingPathComponent("dir"),
+                                                 withIntermediateDirectories: true)
         func array(_ name: String, _ shape: [Int], _ values: [Int64]) {
-            try! NumPyArray(shape: shape, values: .integer(values)).write(toPath: directory.appendingPathComponent(name).path)
+            try! NumPyArray(shape: shape, values: .integer(values))
+                .write(toPath: directory.appendingPathComponent(name).path)
         }
         array("ids.npy", [2, 3], [0, 1, 2, 3, 4, 5])
         array("targets.npy", [2, 3], [1, 2, 3, 4, 5, 6])
@@ -35,7 +38,8 @@ struct BadInputTests {
         // The fixture model with another vocabulary, for --compare.
         let original = try! KRUFile(path: CLITests.root.appendingPathComponent(lstm).path)
         let metadata = original.metadata.map {
-            $0.key == "kru.input.vocabulary" ? KRUMetadataEntry($0.key, .stringArray(["h", "i", "j", "k", "l", "m", "n"])) : $0
+            $0.key == "kru.input.vocabulary"
+                ? KRUMetadataEntry($0.key, .stringArray(["h", "i", "j", "k", "l", "m", "n"])) : $0
         }
         try! KRUWriter(metadata: metadata, tensors: try! original.tensors.map { try original.tensor($0) })
             .write(toPath: directory.appendingPathComponent("other-vocabulary.kru").path)
@@ -51,15 +55,19 @@ struct BadInputTests {
         ("inspect", 64, "Missing expected argument '<file>'"),
         ("inspect --bogus x.kru", 64, "Unknown option '--bogus'"),
         ("bogus", 64, "Unexpected argument 'bogus'"),
-        ("convert \(checkpoint) --factors 4294967296x4294967296 -o $S/x.kru", 64, "--factors 4294967296x4294967296 multiplies to more than"),
+        ("convert \(checkpoint) --factors 4294967296x4294967296 -o $S/x.kru", 64,
+         "--factors 4294967296x4294967296 multiplies to more than"),
         ("convert \(checkpoint) --factors 4x0 -o $S/x.kru", 64, "--factors 4x0 is not none, auto"),
-        ("convert \(checkpoint) --nonlinearity sigmoid -o $S/x.kru", 64, "The value 'sigmoid' is invalid for '--nonlinearity"),
+        ("convert \(checkpoint) --nonlinearity sigmoid -o $S/x.kru", 64,
+         "The value 'sigmoid' is invalid for '--nonlinearity"),
         ("convert \(checkpoint)", 64, "give -o OUT.kru (or --list)"),
         ("convert \(checkpoint) --list -o $S/x.kru", 64, "--list converts nothing"),
         ("convert \(checkpoint) --rank 0 -o $S/x.kru", 64, "--rank must be between 1 and 64"),
         ("convert \(checkpoint) --restarts 20000 -o $S/x.kru", 64, "--restarts must be between 0 and 10000"),
-        ("params --factors 99999999x99999999 --input 1 --output 10", 64, "--factors 99999999x99999999 multiplies to 9999999800000001"),
-        ("params --factors 4294967296x4294967296 --input 1 --output 10", 64, "--factors 4294967296x4294967296 multiplies to more than"),
+        ("params --factors 99999999x99999999 --input 1 --output 10", 64,
+         "--factors 99999999x99999999 multiplies to 9999999800000001"),
+        ("params --factors 4294967296x4294967296 --input 1 --output 10", 64,
+         "--factors 4294967296x4294967296 multiplies to more than"),
         ("params --factors 2x0 --input 1 --output 10", 64, "--factors 2x0 is not none, auto"),
         ("params \(lstm) --factors 2x2", 64, "give a model file or --hidden"),
         ("score \(lstm)", 64, "give a text file, or both --inputs and --targets"),
@@ -80,36 +88,58 @@ struct BadInputTests {
         ("convert \(checkpoint) --vocab $S/dir -o $S/x.kru", 66, "$S/dir is a directory"),
         // Inputs whose content is unusable.
         ("inspect spec/vectors/invalid/bad_magic.kru", 65, "spec/vectors/invalid/bad_magic.kru: bad_magic at byte 0"),
-        ("inspect spec/vectors/invalid/tensor_checksum.kru", 65, "spec/vectors/invalid/tensor_checksum.kru: tensor_checksum"),
+        ("inspect spec/vectors/invalid/tensor_checksum.kru", 65,
+         "spec/vectors/invalid/tensor_checksum.kru: tensor_checksum"),
         ("inspect Tests/Fixtures/memory/kru_declaring.kru", 65, "Tests/Fixtures/memory/kru_declaring.kru: bad_zlib"),
-        ("convert Tests/Fixtures/hostile/reduce_os_system.pt --list", 65, "Tests/Fixtures/hostile/reduce_os_system.pt: zip entry 'archive/data.pkl', byte 227: the pickle asks to call os.system"),
-        ("convert Tests/Fixtures/memory/expand_2pow30.pt --list", 65, "Tests/Fixtures/memory/expand_2pow30.pt: no recurrent layer found"),
+        ("convert Tests/Fixtures/hostile/reduce_os_system.pt --list", 65,
+         "Tests/Fixtures/hostile/reduce_os_system.pt: zip entry 'archive/data.pkl', byte 227: "
+             + "the pickle asks to call os.system"),
+        ("convert Tests/Fixtures/memory/expand_2pow30.pt --list", 65,
+         "Tests/Fixtures/memory/expand_2pow30.pt: no recurrent layer found"),
         ("convert \(lstm) --list", 65, "Tests/Fixtures/models/torch_lstm_l2.kru: byte 0: unrecognised format"),
-        ("convert \(checkpoint) --factors 4x4 --vocab-text $S/text.txt -o $S/x.kru", 65, "Tests/Fixtures/torch/lstm_l2.pt: factors 4x4 multiply to 16×16, but the recurrent matrices are 6×6"),
-        ("convert \(checkpoint) --factors none --vocab-text $S/text.txt --eval $S/one.txt -o $S/x.kru", 65, "$S/one.txt has 1 character(s) in the model's vocabulary; --eval needs at least 2"),
-        ("score \(lstm) $S/empty.txt", 65, "$S/empty.txt has 0 character(s); scoring predicts every character after the first"),
+        ("convert \(checkpoint) --factors 4x4 --vocab-text $S/text.txt -o $S/x.kru", 65,
+         "Tests/Fixtures/torch/lstm_l2.pt: factors 4x4 multiply to 16×16, but the recurrent matrices are 6×6"),
+        ("convert \(checkpoint) --factors none --vocab-text $S/text.txt --eval $S/one.txt -o $S/x.kru", 65,
+         "$S/one.txt has 1 character(s) in the model's vocabulary; --eval needs at least 2"),
+        ("score \(lstm) $S/empty.txt", 65,
+         "$S/empty.txt has 0 character(s); scoring predicts every character after the first"),
         ("score \(lstm) $S/one.txt", 65, "$S/one.txt has 1 character(s); scoring predicts"),
-        ("score \(lstm) $S/unknown.txt --skip-unknown", 65, "$S/unknown.txt has 0 character(s) after dropping 3 character(s) the vocabulary lacks"),
+        ("score \(lstm) $S/unknown.txt --skip-unknown", 65,
+         "$S/unknown.txt has 0 character(s) after dropping 3 character(s) the vocabulary lacks"),
         ("score \(lstm) $S/unknown.txt", 65, "characters not in the model's vocabulary: \"z\""),
         ("score \(lstm) $S/latin1.txt", 65, "$S/latin1.txt is not valid UTF-8 text"),
-        ("score \(lstm) $S/text.txt --compare $S/other-vocabulary.kru", 65, "$S/other-vocabulary.kru has a different vocabulary from \(lstm) (7 vs 7 characters; 7 character(s) only in"),
-        ("score \(lstm) $S/text.txt --compare Tests/Fixtures/models/kru_last_step_classifier.kru", 65, "Tests/Fixtures/models/kru_last_step_classifier.kru is not a categorical character model"),
-        ("score \(lstm) --inputs $S/ids.npy --targets $S/targets.npy --lengths $S/lengths-zero.npy", 65, "$S/lengths-zero.npy: length 0 at position 0 is outside 1 … 3"),
-        ("score \(lstm) --inputs $S/ids.npy --targets $S/targets.npy --lengths $S/lengths-many.npy", 65, "$S/lengths-many.npy holds 3 lengths but $S/ids.npy holds 2 sequence(s)"),
-        ("score \(lstm) --inputs $S/ids.npy --targets $S/targets.npy --lengths $S/lengths-long.npy", 65, "$S/lengths-long.npy: length 4 at position 0 is outside 1 … 3"),
-        ("score \(lstm) --inputs $S/ids.npy --targets $S/targets.npy --lengths $S/lengths-2d.npy", 65, "$S/lengths-2d.npy must be a 1-D array of integer lengths"),
-        ("score \(lstm) --inputs $S/ids.npy --targets $S/ids.npy --lengths Tests/Fixtures/hostile/npy_short_data.npy", 65, "Tests/Fixtures/hostile/npy_short_data.npy: byte"),
+        ("score \(lstm) $S/text.txt --compare $S/other-vocabulary.kru", 65,
+         "$S/other-vocabulary.kru has a different vocabulary from \(lstm) (7 vs 7 characters; 7 character(s) only in"),
+        ("score \(lstm) $S/text.txt --compare Tests/Fixtures/models/kru_last_step_classifier.kru", 65,
+         "Tests/Fixtures/models/kru_last_step_classifier.kru is not a categorical character model"),
+        ("score \(lstm) --inputs $S/ids.npy --targets $S/targets.npy --lengths $S/lengths-zero.npy", 65,
+         "$S/lengths-zero.npy: length 0 at position 0 is outside 1 … 3"),
+        ("score \(lstm) --inputs $S/ids.npy --targets $S/targets.npy --lengths $S/lengths-many.npy", 65,
+         "$S/lengths-many.npy holds 3 lengths but $S/ids.npy holds 2 sequence(s)"),
+        ("score \(lstm) --inputs $S/ids.npy --targets $S/targets.npy --lengths $S/lengths-long.npy", 65,
+         "$S/lengths-long.npy: length 4 at position 0 is outside 1 … 3"),
+        ("score \(lstm) --inputs $S/ids.npy --targets $S/targets.npy --lengths $S/lengths-2d.npy", 65,
+         "$S/lengths-2d.npy must be a 1-D array of integer lengths"),
+        ("score \(lstm) --inputs $S/ids.npy --targets $S/ids.npy "
+             + "--lengths Tests/Fixtures/hostile/npy_short_data.npy", 65,
+         "Tests/Fixtures/hostile/npy_short_data.npy: byte"),
         ("run \(lstm) --input $S/text.txt -o $S/y.npy", 65, "$S/text.txt: byte 0: not a .npy array"),
         ("convert \(checkpoint) --list --map /dev/zero", 65, "the map file /dev/zero is over 65536 bytes"),
         ("convert \(checkpoint) --list --map $S/text.txt", 65, "the map file $S/text.txt is not strict JSON: byte 0"),
-        ("convert \(checkpoint) --vocab $S/map-dup.json -o $S/x.kru", 65, "the vocabulary $S/map-dup.json is not strict JSON: byte"),
+        ("convert \(checkpoint) --vocab $S/map-dup.json -o $S/x.kru", 65,
+         "the vocabulary $S/map-dup.json is not strict JSON: byte"),
         // Outputs that must not be written.
-        ("convert \(checkpoint) --vocab-text $S/text.txt -o /dev/null", 73, "/dev/null is a character device; kru writes only regular files"),
-        ("convert \(checkpoint) --vocab-text $S/text.txt -o \(checkpoint)", 73, "\(checkpoint) is also an input of this command"),
-        ("convert \(checkpoint) --vocab-text $S/text.txt -o $S/dir", 73, "$S/dir is a directory; kru writes only regular files"),
-        ("convert \(checkpoint) --vocab-text $S/text.txt -o /nonexistent/x.kru", 73, "cannot create /nonexistent/x.kru: the directory /nonexistent does not exist"),
+        ("convert \(checkpoint) --vocab-text $S/text.txt -o /dev/null", 73,
+         "/dev/null is a character device; kru writes only regular files"),
+        ("convert \(checkpoint) --vocab-text $S/text.txt -o \(checkpoint)", 73,
+         "\(checkpoint) is also an input of this command"),
+        ("convert \(checkpoint) --vocab-text $S/text.txt -o $S/dir", 73,
+         "$S/dir is a directory; kru writes only regular files"),
+        ("convert \(checkpoint) --vocab-text $S/text.txt -o /nonexistent/x.kru", 73,
+         "cannot create /nonexistent/x.kru: the directory /nonexistent does not exist"),
         ("run \(lstm) --input $S/ids.npy -o $S/ids.npy", 73, "$S/ids.npy is also an input of this command"),
-        ("run \(lstm) --input $S/ids.npy --output $S/fifo", 73, "$S/fifo is a FIFO (named pipe); kru writes only regular files"),
+        ("run \(lstm) --input $S/ids.npy --output $S/fifo", 73,
+         "$S/fifo is a FIFO (named pipe); kru writes only regular files"),
     ]
 
     @Test(arguments: rows.indices)
@@ -129,7 +159,8 @@ struct BadInputTests {
     /// The outputs the refused rows named were never created or replaced.
     @Test func refusedOutputsAreLeftAlone() throws {
         let before = try Data(contentsOf: CLITests.root.appendingPathComponent(Self.checkpoint))
-        _ = try MeasuredRun.kru(["convert", Self.checkpoint, "--vocab-text", Self.scratch.path + "/text.txt", "-o", Self.checkpoint])
+        _ = try MeasuredRun.kru(["convert", Self.checkpoint, "--vocab-text", Self.scratch.path + "/text.txt",
+                                 "-o", Self.checkpoint])
         #expect(try Data(contentsOf: CLITests.root.appendingPathComponent(Self.checkpoint)) == before)
         var info = stat()
         #expect(stat("/dev/null", &info) == 0 && (info.st_mode & S_IFMT) == S_IFCHR)
@@ -183,21 +214,25 @@ struct CLIConventionTests {
     /// and in errors.
     @Test func controlCharactersInTensorNamesAreEscaped() throws {
         let name = "x.\u{1b}[31mred\nline"
-        let path = try Self.safetensors([("rnn.weight_ih_l0", [1, 2]), ("rnn.weight_hh_l0", [1, 1]), ("out.weight", [3, 1]),
-                                         (name, [1])])
+        let path = try Self.safetensors([("rnn.weight_ih_l0", [1, 2]), ("rnn.weight_hh_l0", [1, 1]),
+                                         ("out.weight", [3, 1]), (name, [1])])
         defer { unlink(path) }
         #expect(try Checkpoint.read(path: path).tensors.last?.name == name)
         let listing = try MeasuredRun.kru(["convert", path, "--list"])
         #expect(listing.status == 0, "\(listing.stderr)")
-        #expect(!listing.stdout.contains("\u{1b}") && listing.stdout.contains("x.\\u{1b}[31mred\\nline"), "\(listing.stdout)")
+        #expect(!listing.stdout.contains("\u{1b}") && listing.stdout.contains("x.\\u{1b}[31mred\\nline"),
+                "\(listing.stdout)")
 
-        let map = FileManager.default.temporaryDirectory.appendingPathComponent("kru-escape-\(UUID().uuidString).json").path
-        try Data("{\"embedding\": null, \"recurrent_prefix\": \"\\u001b[2J\", \"readout_weight\": \"x\", \"readout_bias\": null}".utf8)
+        let map = FileManager.default.temporaryDirectory
+            .appendingPathComponent("kru-escape-\(UUID().uuidString).json").path
+        try Data(("{\"embedding\": null, \"recurrent_prefix\": \"\\u001b[2J\", "
+                  + "\"readout_weight\": \"x\", \"readout_bias\": null}").utf8)
             .write(to: URL(fileURLWithPath: map))
         defer { unlink(map) }
         let result = try MeasuredRun.kru(["convert", path, "--list", "--map", map])
         #expect(result.status == 65)
-        #expect(!result.stderr.contains("\u{1b}") && result.stderr.contains("\\u{1b}[2J"), "\(result.stderr.debugDescription)")
+        #expect(!result.stderr.contains("\u{1b}") && result.stderr.contains("\\u{1b}[2J"),
+                "\(result.stderr.debugDescription)")
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
@@ -207,13 +242,17 @@ struct CLIConventionTests {
         let entries = tensors.map { name, shape -> String in
             let bytes = 4 * shape.reduce(1, *)
             defer { offset += bytes }
-            let escaped = name.unicodeScalars.map { $0.value < 0x20 ? String(format: "\\u%04x", $0.value) : String($0) }.joined()
-            return "\"\(escaped)\":{\"dtype\":\"F32\",\"shape\":\(shape),\"data_offsets\":[\(offset),\(offset + bytes)]}"
+            let escaped = name.unicodeScalars.map {
+                $0.value < 0x20 ? String(format: "\\u%04x", $0.value) : String($0)
+            }.joined()
+            return "\"\(escaped)\":{\"dtype\":\"F32\",\"shape\":\(shape),"
+                + "\"data_offsets\":[\(offset),\(offset + bytes)]}"
         }
         let header = "{" + entries.joined(separator: ",") + "}"
         let bytes = withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { Array($0) } + Array(header.utf8)
             + [UInt8](repeating: 0, count: offset)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kru-escape-\(UUID().uuidString).safetensors").path
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("kru-escape-\(UUID().uuidString).safetensors").path
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         return path
     }
@@ -250,11 +289,13 @@ struct CLIConventionTests {
         "params \(lstm)", "params --factors 2x2x2x2x2x2x2x2x2 --input 1 --output 10 --paper-terms",
         "run \(lstm) --input $S/ids.npy --output $S/readme-logits.npy",
         "convert \(BadInputTests.checkpoint) --list", "convert \(BadInputTests.checkpoint) --list --json",
-        "convert \(BadInputTests.checkpoint) --factors 2x3 --vocab-text $S/text.txt -o $S/readme-small.kru --eval $S/text.txt",
+        "convert \(BadInputTests.checkpoint) --factors 2x3 --vocab-text $S/text.txt -o $S/readme-small.kru "
+            + "--eval $S/text.txt",
         "zoo",
     ])
     func readmeCommandsSucceed(invocation: String) throws {
-        let arguments = invocation.replacingOccurrences(of: "$S", with: BadInputTests.scratch.path).split(separator: " ")
+        let arguments = invocation.replacingOccurrences(of: "$S", with: BadInputTests.scratch.path)
+            .split(separator: " ")
         let result = try MeasuredRun.kru(arguments.map(String.init))
         #expect(result.status == 0 && result.stderr.isEmpty, "kru \(invocation): \(result.stderr)")
         #expect(result.stdout.isEmpty == invocation.hasPrefix("run "), "kru \(invocation)")
@@ -262,7 +303,8 @@ struct CLIConventionTests {
 
     @Test func runAcceptsTheShortOutputFlag() throws {
         let output = BadInputTests.scratch.appendingPathComponent("short-\(UUID().uuidString).npy").path
-        let result = try MeasuredRun.kru(["run", Self.lstm, "--input", BadInputTests.scratch.path + "/ids.npy", "-o", output])
+        let result = try MeasuredRun.kru(["run", Self.lstm, "--input", BadInputTests.scratch.path + "/ids.npy",
+                                          "-o", output])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try NumPyArray.read(path: output).shape == [2, 3, 7])
     }

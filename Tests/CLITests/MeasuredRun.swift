@@ -51,7 +51,8 @@ struct MeasuredRun {
         posix_spawn_file_actions_addopen(&actions, 0, stdin == nil ? "/dev/null" : input, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let command = ["/usr/bin/env", "python3", "-c", launcher, report, CLITests.root.path, String(timeout), executable]
+        let command = ["/usr/bin/env", "python3", "-c", launcher, report,
+                       CLITests.root.path, String(timeout), executable]
             + arguments
         let argv = command.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }

@@ -27,7 +27,8 @@ struct MemoryBoundTests {
     func craftedFileStaysInsideTheBound(index: Int) throws {
         let (file, command, status, message) = Self.cases[index]
         let path = "Tests/Fixtures/memory/\(file)"
-        let size = try #require(try FileManager.default.attributesOfItem(atPath: CLITests.root.appendingPathComponent(path).path)[.size] as? Int)
+        let size = try #require(try FileManager.default
+            .attributesOfItem(atPath: CLITests.root.appendingPathComponent(path).path)[.size] as? Int)
         let arguments = command == "convert" ? ["convert", path, "--list"] : ["inspect", path]
         let run = try MeasuredRun.kru(arguments, timeout: 120)
         #expect(!run.timedOut)
@@ -51,7 +52,8 @@ struct MemoryBoundTests {
         let folders = ["Tests/Fixtures/hostile", "Tests/Fixtures/torch", "Tests/Fixtures/scripts"]
         var checked = 0
         for folder in folders {
-            let names = try FileManager.default.contentsOfDirectory(atPath: CLITests.root.appendingPathComponent(folder).path)
+            let names = try FileManager.default
+                .contentsOfDirectory(atPath: CLITests.root.appendingPathComponent(folder).path)
             let checkpoints = [".pt", ".ckpt", ".npz", ".npy", ".safetensors"]
             for name in names.sorted() where checkpoints.contains(where: name.hasSuffix) {
                 let path = "\(folder)/\(name)"

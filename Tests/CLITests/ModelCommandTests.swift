@@ -29,7 +29,8 @@ struct ModelCommandTests {
         let refused = try CLITests.kru("sample", Self.lstm, "--prime", "abz", "--length", "3")
         #expect(refused.status == 65)
         #expect(refused.stderr.contains("\"z\""))
-        let skipped = try CLITests.kru("sample", Self.lstm, "--prime", "abz", "--length", "3", "--seed", "1", "--skip-unknown")
+        let skipped = try CLITests.kru("sample", Self.lstm, "--prime", "abz", "--length", "3", "--seed", "1",
+                                       "--skip-unknown")
         #expect(skipped.status == 0 && skipped.stdout.hasPrefix("ab"))
     }
 
@@ -65,11 +66,13 @@ struct ModelCommandTests {
         #expect(result.status == 0, "\(result.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let counts = try #require(document["model_file"] as? [String: Int])
-        let inspect = try #require(try JSONSerialization.jsonObject(with: Data(try CLITests.kru("inspect", "--json", Self.lstm).stdout.utf8)) as? [String: Any])
+        let inspect = try #require(try JSONSerialization.jsonObject(
+            with: Data(try CLITests.kru("inspect", "--json", Self.lstm).stdout.utf8)) as? [String: Any])
         let tensors = try #require(inspect["tensors"] as? [[String: Any]])
         func elements(_ tensor: [String: Any]) -> Int { (tensor["shape"] as? [Int] ?? []).reduce(1, *) }
         #expect(counts["total"] == tensors.map(elements).reduce(0, +))
-        #expect(counts["recurrent"] == tensors.filter { ($0["name"] as? String ?? "").contains("weight_hh") }.map(elements).reduce(0, +))
+        #expect(counts["recurrent"]
+            == tensors.filter { ($0["name"] as? String ?? "").contains("weight_hh") }.map(elements).reduce(0, +))
         let text = try CLITests.kru("params", Self.lstm)
         #expect(text.status == 0 && text.stdout.contains("layer 1: lstm"))
     }
@@ -78,7 +81,8 @@ struct ModelCommandTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kru-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let input = directory.appendingPathComponent("ids.npy").path, output = directory.appendingPathComponent("y.npy").path
+        let input = directory.appendingPathComponent("ids.npy").path,
+            output = directory.appendingPathComponent("y.npy").path
         try NumPyArray(shape: [2, 3], values: .integer([0, 1, 2, 6, 5, 4])).write(toPath: input)
         let result = try CLITests.kru("run", Self.kru, "--input", input, "--output", output)
         #expect(result.status == 0, "\(result.stderr)")
@@ -95,7 +99,8 @@ struct ModelCommandTests {
 /// `kru convert` from the command line.
 struct ConvertCommandTests {
     @Test func convertsARealCheckpointAndReportsErrorsAndParameters() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kru-convert-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("kru-convert-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let vocab = directory.appendingPathComponent("vocab.json")

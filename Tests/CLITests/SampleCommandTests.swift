@@ -25,7 +25,8 @@ struct SampleCommandTests {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self),
+                String(decoding: stderr, as: UTF8.self))
     }
 
     static func temporaryPath(_ name: String) -> String {
@@ -67,7 +68,8 @@ struct SampleCommandTests {
 
     @Test func primeFromStandardInputEqualsThePrimeFlag() throws {
         let viaFlag = try CLITests.kru("sample", Self.model, "--prime", "abcab", "--seed", "9", "--length", "30")
-        let viaStdin = try Self.kru(["sample", Self.model, "--prime-file", "-", "--seed", "9", "--length", "30"], input: "abcab")
+        let viaStdin = try Self.kru(["sample", Self.model, "--prime-file", "-", "--seed", "9", "--length", "30"],
+                                    input: "abcab")
         #expect(viaStdin.status == 0 && viaStdin.stdout == viaFlag.stdout)
     }
 
@@ -78,32 +80,37 @@ struct SampleCommandTests {
         #expect(saved.status == 0)
         let continued = try CLITests.kru("sample", Self.model, "--load-state", state, "--prime", "ef", "--seed", "4",
                                          "--length", "40", "--no-echo")
-        let whole = try CLITests.kru("sample", Self.model, "--prime", "abcdef", "--seed", "4", "--length", "40", "--no-echo")
+        let whole = try CLITests.kru("sample", Self.model, "--prime", "abcdef", "--seed", "4", "--length", "40",
+                                     "--no-echo")
         #expect(continued.status == 0 && continued.stdout == whole.stdout)
         let foreign = try CLITests.kru("sample", "Tests/Fixtures/models/torch_gru_l1.kru", "--load-state", state)
-        #expect(foreign.status == 65 && foreign.stderr.hasPrefix("kru: error: ") && foreign.stderr.split(separator: "\n").count == 1)
+        #expect(foreign.status == 65 && foreign.stderr.hasPrefix("kru: error: ")
+            && foreign.stderr.split(separator: "\n").count == 1)
     }
 
     @Test func interactiveTurnsContinueFromTheModelsState() throws {
         let options = ["--seed", "11", "--length", "25", "--stop", "g"]
-        let interactive = try Self.kru(["sample", Self.model, "--prime", "ab", "--interactive"] + options, input: "cde\nfa\n")
+        let interactive = try Self.kru(["sample", Self.model, "--prime", "ab", "--interactive"] + options,
+                                       input: "cde\nfa\n")
         #expect(interactive.status == 0)
         // The same, one turn per run, the state carried from run to run in a file (each turn uses the next seed).
         let state = Self.temporaryPath("turns.kru")
         defer { try? FileManager.default.removeItem(atPath: state) }
-        var expected = try CLITests.kru(arguments: ["sample", Self.model, "--prime", "ab", "--save-state", state] + options).stdout
+        var expected = try CLITests.kru(
+            arguments: ["sample", Self.model, "--prime", "ab", "--save-state", state] + options).stdout
         // The fixture's vocabulary has no newline, so the lines are read without it; turn k samples with seed + k.
         for (turn, line) in ["cde", "fa"].enumerated() {
             let seed = String(11 + turn + 1)
-            expected += try CLITests.kru(arguments: ["sample", Self.model, "--load-state", state, "--prime", line, "--no-echo",
-                                                     "--save-state", state, "--seed", seed, "--length", "25", "--stop", "g"]).stdout
+            expected += try CLITests.kru(arguments: ["sample", Self.model, "--load-state", state, "--prime", line,
+                                                     "--no-echo", "--save-state", state, "--seed", seed,
+                                                     "--length", "25", "--stop", "g"]).stdout
         }
         #expect(interactive.stdout == expected)
     }
 
     @Test(arguments: [["--temperature", "nan"], ["--temperature", "-nan"], ["--temperature", "-0.5"],
-                      ["--top-k", "-2"], ["--top-k", "0"], ["--top-p", "0"], ["--top-p", "1.01"], ["--top-p", "nan"], ["--length", "-1"],
-                      ["--stop", ""]])
+                      ["--top-k", "-2"], ["--top-k", "0"], ["--top-p", "0"], ["--top-p", "1.01"], ["--top-p", "nan"],
+                      ["--length", "-1"], ["--stop", ""]])
     func impossibleSettingsAreOneLineUsageErrors(flags: [String]) throws {
         let result = try CLITests.kru(arguments: ["sample", Self.model, "--seed", "1"] + flags)
         #expect(result.status == 64)

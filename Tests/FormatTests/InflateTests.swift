@@ -32,21 +32,27 @@ struct InflateTests {
         let (raw, zlib) = stream(1 << 16)
         var produced = 0
         try BoundedInflate.stream(InMemoryByteSource(zlib), offset: 0, count: zlib.count, expectedCount: raw.count,
-                                  framing: .zlib, pieceSizes: (input: zlib.count, output: 1 << 12)) { produced += $0.count }
+                                  framing: .zlib, pieceSizes: (input: zlib.count, output: 1 << 12)) {
+            produced += $0.count
+        }
         #expect(produced == raw.count)
     }
 
     @Test func badStreamsAreNamed() {
         let (_, zlib) = stream(100)
         func failure(_ bytes: [UInt8], _ expected: Int) -> BoundedInflate.Failure? {
-            if case .failure(let f) = BoundedInflate.inflate(bytes, expectedCount: expected, framing: .zlib) { return f }
+            if case .failure(let f) = BoundedInflate.inflate(bytes, expectedCount: expected, framing: .zlib) {
+                return f
+            }
             return nil
         }
         #expect(failure(zlib, 99) == .tooLong(declared: 99))
         #expect(failure(zlib, 101) == .tooShort(produced: 100, declared: 101))
         #expect(failure(zlib + [0], 100) == .trailing(1))
         #expect(failure(Array(zlib.dropLast(5)), 100).map { if case .tooShort = $0 { true } else { false } } == true)
-        if case .invalid = failure([0x78, 0x9c, 0xff, 0xff, 0xff], 100) {} else { Issue.record("invalid data not named") }
+        if case .invalid = failure([0x78, 0x9c, 0xff, 0xff, 0xff], 100) {} else {
+            Issue.record("invalid data not named")
+        }
     }
 
     /// Random bytes that declare 4 GiB fail at once; the buffer only ever held what was produced.
@@ -62,7 +68,9 @@ struct InflateTests {
     @Test func crcContinuesAcrossPieces() {
         let bytes = Array("123456789".utf8)
         let first = bytes.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[..<4])) }
-        let whole = bytes.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[4...]), continuing: first) }
+        let whole = bytes.withUnsafeBytes {
+            CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[4...]), continuing: first)
+        }
         #expect(whole == 0xCBF4_3926)
     }
 

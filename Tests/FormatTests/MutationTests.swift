@@ -6,11 +6,13 @@ import Testing
 struct MutationTests {
     /// Small valid files that exercise every part of the format.
     static let bases: [[UInt8]] = {
-        let metadata = Array(RoundTripTests.metadata.prefix(6)) + [KRUMetadataEntry("kru.vocab", .stringArray(["a", "b"]))]
+        let metadata = Array(RoundTripTests.metadata.prefix(6))
+            + [KRUMetadataEntry("kru.vocab", .stringArray(["a", "b"]))]
         let compressible = KRUTensor(name: "zeros", shape: [64], floats: [Float](repeating: 0.5, count: 64))
         return [
             try! KRUWriter(metadata: metadata, tensors: Array(RoundTripTests.everyDType(seed: 11).prefix(4))).encode(),
-            try! KRUWriter(tensors: [compressible, KRUTensor(name: "s", shape: [], doubles: [2])], compression: .automatic).encode(),
+            try! KRUWriter(tensors: [compressible, KRUTensor(name: "s", shape: [], doubles: [2])],
+                           compression: .automatic).encode(),
             try! KRUWriter(metadata: [KRUMetadataEntry("general.name", .string("x"))]).encode(),
         ]
     }()

@@ -61,7 +61,8 @@ struct RoundTripTests {
     @Test func typedAccessorsDecodeKnownValues() throws {
         // f16 0x3C00 = 1, 0xC000 = -2, 0x0001 = 2^-24 (smallest subnormal), 0x7BFF = 65504 (largest finite);
         // bf16 0x3F80 = 1, 0x4049 = 3.140625.
-        let half = KRUTensor(name: "h", dtype: .f16, shape: [4], bytes: [0x00, 0x3C, 0x00, 0xC0, 0x01, 0x00, 0xFF, 0x7B])
+        let half = KRUTensor(name: "h", dtype: .f16, shape: [4],
+                             bytes: [0x00, 0x3C, 0x00, 0xC0, 0x01, 0x00, 0xFF, 0x7B])
         #expect(try half.doubles() == [1, -2, 0x1p-24, 65504])
         let brain = KRUTensor(name: "b", dtype: .bf16, shape: [2], bytes: [0x80, 0x3F, 0x49, 0x40])
         #expect(try brain.floats() == [1, 3.140625])

@@ -75,7 +75,9 @@ func decodedDocument(_ file: KRUFile) throws -> [String: Any] {
     }
     return [
         "version": [Int64(file.version.major), Int64(file.version.minor)],
-        "metadata": file.metadata.map { ["key": $0.key, "type": $0.value.typeName, "value": value($0.value)] as [String: Any] },
+        "metadata": file.metadata.map {
+            ["key": $0.key, "type": $0.value.typeName, "value": value($0.value)] as [String: Any]
+        },
         "tensors": try file.tensors.map { info -> [String: Any] in
             let tensor = try file.tensor(info)
             let data: [Any]
@@ -106,7 +108,9 @@ func jsonDifference(_ actual: Any, _ expected: JSONValue, path: String) -> Strin
         }
         return nil
     case let a as [Any]:
-        guard case .array(let e) = expected, e.count == a.count else { return "\(path): expected \(expected), got \(a)" }
+        guard case .array(let e) = expected, e.count == a.count else {
+            return "\(path): expected \(expected), got \(a)"
+        }
         for (i, (x, y)) in zip(a, e).enumerated() {
             if let d = jsonDifference(x, y, path: "\(path)[\(i)]") { return d }
         }

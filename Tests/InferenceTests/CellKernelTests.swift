@@ -12,7 +12,8 @@ import Testing
     /// tanh saturates, infinities and NaN, plus a dense sweep.
     static let inputs: [Float] = {
         var values: [Float] = [0, -0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, 1e-30, 1e-8, 0.0625,
-                               Float(0.0625).nextDown, Float(0.0625).nextUp, -0.0625, 0.5, 1, 9, 9.1, 10, 20, 44, 88, 89, 100,
+                               Float(0.0625).nextDown, Float(0.0625).nextUp, -0.0625, 0.5, 1, 9, 9.1, 10,
+                               20, 44, 88, 89, 100,
                                .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .infinity, -.infinity]
         var rng = SplitMix64(seed: 77)
         for _ in 0..<20_000 { values.append(Float(rng.nextDouble() * 40 - 20)) }
@@ -23,7 +24,9 @@ import Testing
     static func apply(_ kernel: (Int32, Int, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void,
                       _ x: [Float], variant: KernelVariant) -> [Float] {
         var y = [Float](repeating: .nan, count: x.count)
-        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { kernel(variant.rawValue, x.count, xp.baseAddress, $0.baseAddress) } }
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { kernel(variant.rawValue, x.count, xp.baseAddress, $0.baseAddress) }
+        }
         return y
     }
 
@@ -51,7 +54,8 @@ import Testing
         #expect(nan[0].isNaN)
     }
 
-    static func scalar(_ kernel: (Int32, Int, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void, _ x: Float) -> Float {
+    static func scalar(_ kernel: (Int32, Int, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void,
+                       _ x: Float) -> Float {
         apply(kernel, [x], variant: .portable)[0]
     }
 
@@ -72,10 +76,15 @@ import Testing
                             c.withUnsafeMutableBufferPointer { cp in
                                 let v = variant.rawValue
                                 switch cell {
-                                case "lstm": kru_lstm_cell(v, n, batch, i.baseAddress, s.baseAddress, stride, hp.baseAddress, cp.baseAddress)
-                                case "gru": kru_gru_cell(v, n, batch, i.baseAddress, s.baseAddress, stride, hp.baseAddress)
-                                case "tanh": kru_rnn_tanh_cell(v, n, batch, i.baseAddress, s.baseAddress, stride, hp.baseAddress)
-                                default: kru_rnn_relu_cell(v, n, batch, i.baseAddress, s.baseAddress, stride, hp.baseAddress)
+                                case "lstm":
+                                    kru_lstm_cell(v, n, batch, i.baseAddress, s.baseAddress, stride, hp.baseAddress,
+                                                  cp.baseAddress)
+                                case "gru":
+                                    kru_gru_cell(v, n, batch, i.baseAddress, s.baseAddress, stride, hp.baseAddress)
+                                case "tanh":
+                                    kru_rnn_tanh_cell(v, n, batch, i.baseAddress, s.baseAddress, stride, hp.baseAddress)
+                                default:
+                                    kru_rnn_relu_cell(v, n, batch, i.baseAddress, s.baseAddress, stride, hp.baseAddress)
                                 }
                             }
                         }
@@ -126,13 +135,16 @@ import Testing
                         case "modReLU":
                             let magnitude = (re * re + im * im).squareRoot()
                             let shifted = magnitude + beta[k]
-                            want = shifted > 0 && magnitude > 0 ? (re * (shifted / magnitude), im * (shifted / magnitude)) : (0, 0)
+                            want = shifted > 0 && magnitude > 0
+                                ? (re * (shifted / magnitude), im * (shifted / magnitude)) : (0, 0)
                         case "splitReLU": want = (max(re, 0), max(im, 0))
                         default: want = (Self.scalar(kru_tanh, re), Self.scalar(kru_tanh, im))
                         }
-                        #expect(hr[b * n + k].bitPattern == want.0.bitPattern && hi[b * n + k].bitPattern == want.1.bitPattern,
+                        #expect(hr[b * n + k].bitPattern == want.0.bitPattern
+                                    && hi[b * n + k].bitPattern == want.1.bitPattern,
                                 "\(name) n \(n) stream \(b) unit \(k)")
-                        #expect(out[b * 2 * n + k].bitPattern == want.0.bitPattern && out[b * 2 * n + n + k].bitPattern == want.1.bitPattern)
+                        #expect(out[b * 2 * n + k].bitPattern == want.0.bitPattern
+                                    && out[b * 2 * n + n + k].bitPattern == want.1.bitPattern)
                     }
                 }
             }

@@ -39,8 +39,8 @@ import Testing
                     w.withUnsafeBufferPointer { wp in
                         x.withUnsafeBufferPointer { xp in
                             y.withUnsafeMutableBufferPointer { yp in
-                                kru_dense_multiply(variant.rawValue, rows, columns, wp.baseAddress, batch, xp.baseAddress,
-                                                   xStride, yp.baseAddress, yStride, accumulate ? 1 : 0)
+                                kru_dense_multiply(variant.rawValue, rows, columns, wp.baseAddress, batch,
+                                                   xp.baseAddress, xStride, yp.baseAddress, yStride, accumulate ? 1 : 0)
                             }
                         }
                     }
@@ -49,14 +49,17 @@ import Testing
                         for r in 0..<rows {
                             let d = w.withUnsafeBufferPointer { wp in
                                 x.withUnsafeBufferPointer { xp in
-                                    Self.referenceDot(wp.baseAddress! + r * columns, xp.baseAddress! + b * xStride, count: columns)
+                                    Self.referenceDot(wp.baseAddress! + r * columns, xp.baseAddress! + b * xStride,
+                                                      count: columns)
                                 }
                             }
                             let want = accumulate ? start[b * yStride + r] + d : d
                             if y[b * yStride + r].bitPattern != want.bitPattern { mismatches += 1 }
                         }
                         // Nothing between rows and the stride is touched.
-                        if y[b * yStride + rows..<(b + 1) * yStride] != start[b * yStride + rows..<(b + 1) * yStride] { mismatches += 1 }
+                        if y[b * yStride + rows..<(b + 1) * yStride] != start[b * yStride + rows..<(b + 1) * yStride] {
+                            mismatches += 1
+                        }
                     }
                     #expect(mismatches == 0, "\(rows)×\(columns), accumulate \(accumulate)")
                 }

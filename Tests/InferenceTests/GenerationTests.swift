@@ -41,11 +41,14 @@ struct GenerationTests {
 
     @Test func temperatureZeroFollowsTheArgmax() throws {
         let model = try Self.model()
-        let greedy = Array(try TokenStream(model: model, prime: [2], options: GenerationOptions(length: 20, temperature: 0, seed: 1)))
+        let greedy = Array(try TokenStream(model: model, prime: [2],
+                                           options: GenerationOptions(length: 20, temperature: 0, seed: 1)))
         let session = model.session()
         try session.feed(token: 2)
         for token in greedy {
-            let best = session.withOutputs { logits in logits.indices.max { logits[$0] < logits[$1] || (logits[$0] == logits[$1] && $0 > $1) }! }
+            let best = session.withOutputs { logits in
+                logits.indices.max { logits[$0] < logits[$1] || (logits[$0] == logits[$1] && $0 > $1) }!
+            }
             #expect(token == best)
             try session.feed(token: token)
         }
@@ -58,14 +61,18 @@ struct GenerationTests {
         let model = try Self.model()
         let tokenizer = try #require(model.tokenizer)
         let options = GenerationOptions(length: 300, temperature: 1.3, seed: 5)
-        let full = tokenizer.decode(Array(try TokenStream(model: model, prime: try tokenizer.encode("b"), options: options)))
+        let full = tokenizer.decode(Array(try TokenStream(model: model, prime: try tokenizer.encode("b"),
+                                                          options: options)))
         let session = try GenerationSession(model: model)
         try session.append("b")
         var stopped = options
         stopped.stop = stops
         let tokens = Array(try session.tokens(stopped))
         let text = tokens.map(\.text).joined()
-        let cut = stops.compactMap { stop in full.range(of: stop).map { (full.distance(from: full.startIndex, to: $0.lowerBound), stop) } }
+        let cut = stops
+            .compactMap { stop in
+                full.range(of: stop).map { (full.distance(from: full.startIndex, to: $0.lowerBound), stop) }
+            }
             .min { $0.0 < $1.0 || ($0.0 == $1.0 && stops.firstIndex(of: $0.1)! < stops.firstIndex(of: $1.1)!) }
         if let (offset, stop) = cut {
             #expect(text == String(full.prefix(offset)))
@@ -172,7 +179,9 @@ struct GenerationTests {
                 #expect(error.errorDescription == expected.description)
             }
         }
-        #expect(throws: UnknownCharactersError.self) { try model.generate(prime: "xyz", options: GenerationOptions(seed: 1)) }
+        #expect(throws: UnknownCharactersError.self) {
+            try model.generate(prime: "xyz", options: GenerationOptions(seed: 1))
+        }
         #expect(throws: ModelInputError.self) { try session.append(tokens: [99]) }
         let vectorModel = try KRUModel(path: ModelFixtureTests.directory
             .appendingPathComponent("kru_rect_2x3_3x2_2x2_vectors_regression.kru").path)

@@ -19,7 +19,8 @@ import Testing
             let x = fixture.rng.floats(Self.batchSize * n)
             let batched = runReal(op, adjoint: adjoint, x, batchSize: Self.batchSize, workspace: workspace)
             for k in 0..<Self.batchSize {
-                let single = runReal(op, adjoint: adjoint, Array(x[k * n..<(k + 1) * n]), batchSize: 1, workspace: workspace)
+                let single = runReal(op, adjoint: adjoint, Array(x[k * n..<(k + 1) * n]), batchSize: 1,
+                                     workspace: workspace)
                 #expect(Array(batched[k * m..<(k + 1) * m]) == single, "adjoint: \(adjoint), vector \(k)")
             }
         }
@@ -43,7 +44,8 @@ import Testing
                     workspace: workspace)
                 #expect(Array(batched.real[k * m..<(k + 1) * m]) == single.real, "adjoint: \(adjoint), vector \(k)")
                 #expect(
-                    Array(batched.imaginary[k * m..<(k + 1) * m]) == single.imaginary, "adjoint: \(adjoint), vector \(k)")
+                    Array(batched.imaginary[k * m..<(k + 1) * m]) == single.imaginary,
+                    "adjoint: \(adjoint), vector \(k)")
             }
         }
     }

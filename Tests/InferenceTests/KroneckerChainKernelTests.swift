@@ -35,7 +35,8 @@ import Testing
             let workspace = try op.makeWorkspace(maxBatchSize: batchSize)
             for adjoint in [false, true] {
                 let (xr, xi) = (fixture.rng.floats(batchSize * n), fixture.rng.floats(batchSize * n))
-                let y = runComplex(op, adjoint: adjoint, real: xr, imaginary: xi, batchSize: batchSize, workspace: workspace)
+                let y = runComplex(op, adjoint: adjoint, real: xr, imaginary: xi, batchSize: batchSize,
+                                   workspace: workspace)
                 for k in 0..<batchSize {
                     let x = oracleVector(real: xr, imaginary: xi, k * n..<(k + 1) * n)
                     let expected = adjoint ? dense.adjointTimes(x) : dense.times(x)
@@ -89,7 +90,8 @@ import Testing
         for variant in Self.variants {
             #expect(ComplexChainKernel(shape: ten, selection: .variant(variant))?.variant == variant)
             let short = ComplexChainKernel.minimumFactorCount(variant) - 1
-            let tooShort = try KroneckerShape(rows: Array(repeating: 2, count: short), columns: Array(repeating: 2, count: short))
+            let tooShort = try KroneckerShape(rows: Array(repeating: 2, count: short),
+                                              columns: Array(repeating: 2, count: short))
             #expect(ComplexChainKernel(shape: tooShort, selection: .variant(variant)) == nil)
         }
         let mixed = try KroneckerShape(rows: [2, 2, 2, 2, 2, 2, 2, 4], columns: [2, 2, 2, 2, 2, 2, 2, 4])
@@ -98,7 +100,9 @@ import Testing
             #expect(ComplexChainKernel(shape: mixed, selection: .variant(variant)) == nil)
             #expect(ComplexChainKernel(shape: rectangular, selection: .variant(variant)) == nil)
         }
-        let factors = (0..<10).map { _ in ComplexKroneckerFactor(rows: 2, columns: 2, real: [1, 0, 0, 1], imaginary: [0, 0, 0, 0]) }
+        let factors = (0..<10).map { _ in
+            ComplexKroneckerFactor(rows: 2, columns: 2, real: [1, 0, 0, 1], imaginary: [0, 0, 0, 0])
+        }
         #expect(try ComplexKroneckerOperator(factors: factors, chain: .perPass).chainKernel == nil)
     }
 }

@@ -39,7 +39,10 @@ import Testing
                             #expect(y[b * stride + i].bitPattern == want.bitPattern,
                                     "batch \(batch), adjoint \(adjoint), vector \(b), element \(i)")
                         }
-                        if accumulate { #expect(y[b * stride + outLength..<(b + 1) * stride] == start[b * stride + outLength..<(b + 1) * stride]) }
+                        if accumulate {
+                            #expect(y[b * stride + outLength..<(b + 1) * stride]
+                                        == start[b * stride + outLength..<(b + 1) * stride])
+                        }
                     }
                 }
             }
@@ -55,7 +58,8 @@ import Testing
             for adjoint in [false, true] {
                 let plan = adjoint ? op.adjointPlan : op.forwardPlan
                 let weights = adjoint ? (op.adjointReal, op.adjointImaginary) : (op.forwardReal, op.forwardImaginary)
-                let transposed = adjoint ? (op.forwardReal, op.conjugateImaginary) : (op.transposedReal, op.transposedImaginary)
+                let transposed = adjoint
+                    ? (op.forwardReal, op.conjugateImaginary) : (op.transposedReal, op.transposedImaginary)
                 let inLength = adjoint ? op.shape.outputLength : op.shape.inputLength
                 let outLength = adjoint ? op.shape.inputLength : op.shape.outputLength
                 let (xr, xi) = (fixture.rng.floats(batch * inLength), fixture.rng.floats(batch * inLength))
@@ -70,9 +74,10 @@ import Testing
                                     op.multiply(plan, weights, transposed,
                                                 SplitComplexSource(real: xrp.baseAddress!, imaginary: xip.baseAddress!),
                                                 batchSize: batch,
-                                                into: SplitComplexDestination(real: yrp.baseAddress!, imaginary: yip.baseAddress!),
-                                                stride: stride, accumulate: accumulate, workspace: workspace, chain: nil,
-                                                variant: variant)
+                                                into: SplitComplexDestination(real: yrp.baseAddress!,
+                                                                              imaginary: yip.baseAddress!),
+                                                stride: stride, accumulate: accumulate, workspace: workspace,
+                                                chain: nil, variant: variant)
                                 }
                             }
                         }
@@ -82,7 +87,8 @@ import Testing
                             let (r, m) = (expected.real[b * outLength + i], expected.imaginary[b * outLength + i])
                             let wantR = accumulate ? startR[b * stride + i] + r : r
                             let wantI = accumulate ? startI[b * stride + i] + m : m
-                            #expect(yr[b * stride + i].bitPattern == wantR.bitPattern && yi[b * stride + i].bitPattern == wantI.bitPattern,
+                            #expect(yr[b * stride + i].bitPattern == wantR.bitPattern
+                                        && yi[b * stride + i].bitPattern == wantI.bitPattern,
                                     "batch \(batch), adjoint \(adjoint), vector \(b), element \(i)")
                         }
                     }
@@ -147,7 +153,8 @@ enum ReferenceChain {
                                         pass, batchSize: batch,
                                         weights: SplitComplexSource(real: wr.baseAddress!, imaginary: wi.baseAddress!),
                                         source: SplitComplexSource(real: srp.baseAddress!, imaginary: sip.baseAddress!),
-                                        destination: SplitComplexDestination(real: drp.baseAddress!, imaginary: dip.baseAddress!))
+                                        destination: SplitComplexDestination(real: drp.baseAddress!,
+                                                                             imaginary: dip.baseAddress!))
                                 }
                             }
                         }

@@ -30,10 +30,13 @@ import Testing
     @Test func chosenOrderIsTheCheapest() throws {
         let shape = try KroneckerShape(rows: [2, 8, 3], columns: [6, 2, 3])
         let plan = try KroneckerPlan(shape: shape)
-        let all = Self.permutations([0, 1, 2]).map { Self.formulaCost(rows: shape.rows, columns: shape.columns, order: $0) }
+        let all = Self.permutations([0, 1, 2]).map {
+            Self.formulaCost(rows: shape.rows, columns: shape.columns, order: $0)
+        }
         #expect(all.min() == 204 && all.max() == 1008)
         #expect(Self.cost(plan) == 204)
-        #expect(Self.cost(plan) == Self.formulaCost(rows: shape.rows, columns: shape.columns, order: plan.passes.map(\.factor)))
+        #expect(Self.cost(plan)
+            == Self.formulaCost(rows: shape.rows, columns: shape.columns, order: plan.passes.map(\.factor)))
     }
 
     /// For every dense-oracle shape, forward and adjoint, the plan's order is optimal among all orders.

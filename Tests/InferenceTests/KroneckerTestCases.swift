@@ -99,7 +99,9 @@ struct KroneckerFixture {
     }
 
     mutating func realFactors() -> [RealKroneckerFactor] {
-        testCase.sizes.map { RealKroneckerFactor(rows: $0.rows, columns: $0.columns, values: rng.floats($0.rows * $0.columns)) }
+        testCase.sizes.map {
+            RealKroneckerFactor(rows: $0.rows, columns: $0.columns, values: rng.floats($0.rows * $0.columns))
+        }
     }
 
     mutating func complexFactors() -> [ComplexKroneckerFactor] {

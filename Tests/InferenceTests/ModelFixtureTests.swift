@@ -22,7 +22,8 @@ struct ModelFixtureTests {
 
     @Test(arguments: names)
     func engineMatchesTheOracle(name: String) throws {
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.directory.appendingPathComponent(name + ".json")))
+        let json = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: Self.directory.appendingPathComponent(name + ".json")))
         let fixture = try #require(json as? [String: Any])
         let modelName = try #require(fixture["model"] as? String)
         let model = try KRUModel(path: Self.directory.appendingPathComponent(modelName).path)
@@ -63,9 +64,11 @@ struct ModelFixtureTests {
     /// All sequences at once through one batched session give the single-stream results.
     @Test(arguments: names)
     func batchedSessionMatchesSingleStreams(name: String) throws {
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.directory.appendingPathComponent(name + ".json")))
+        let json = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: Self.directory.appendingPathComponent(name + ".json")))
         let fixture = try #require(json as? [String: Any])
-        let model = try KRUModel(path: Self.directory.appendingPathComponent(try #require(fixture["model"] as? String)).path)
+        let model = try KRUModel(
+            path: Self.directory.appendingPathComponent(try #require(fixture["model"] as? String)).path)
         let inputs = try #require(fixture["inputs"] as? [Any])
         let steps = try #require(inputs.first as? [Any]).count
         let batched = model.session(batchSize: inputs.count)

@@ -138,11 +138,15 @@ struct ModelLoadingTests {
         let strayError = #expect(throws: ModelSchemaError.self) { try Self.load(metadata, stray) }
         #expect(strayError?.description.contains("layer.0.extra") == true)
 
-        let realBias = tensors.map { $0.name == "layer.0.bias" ? KRUTensor(name: "layer.0.bias", shape: [4], floats: [0, 0, 0, 0]) : $0 }
+        let realBias = tensors.map {
+            $0.name == "layer.0.bias" ? KRUTensor(name: "layer.0.bias", shape: [4], floats: [0, 0, 0, 0]) : $0
+        }
         let dtypeError = #expect(throws: ModelSchemaError.self) { try Self.load(metadata, realBias) }
         #expect(dtypeError?.description.contains("complex64 or complex128 is required") == true)
 
-        let wrongShape = tensors.map { $0.name == "readout.bias" ? KRUTensor(name: "readout.bias", shape: [3], floats: [0, 0, 0]) : $0 }
+        let wrongShape = tensors.map {
+            $0.name == "readout.bias" ? KRUTensor(name: "readout.bias", shape: [3], floats: [0, 0, 0]) : $0
+        }
         let shapeError = #expect(throws: ModelSchemaError.self) { try Self.load(metadata, wrongShape) }
         #expect(shapeError?.description.contains("has shape [3], expected [2]") == true)
     }

@@ -85,7 +85,8 @@ import Testing
         #expect(project.total == 12_370)
         #expect(!Published(value: 11_000, significantDigits: 2).isMatched(by: project.total))
         // Real U with a real bias gives the same total: the published number cannot tell them apart.
-        let realInput = ParameterCounts.kru(architecture, terms: KRUCellTerms(complexInputWeights: false, hiddenBias: .real))
+        let realInput = ParameterCounts.kru(architecture,
+                                            terms: KRUCellTerms(complexInputWeights: false, hiddenBias: .real))
         #expect(realInput.total == paper.total)
         // A modReLU bias on top of complex U would be 11,858: "≈12k", not "≈11k".
         let withModReLU = ParameterCounts.kru(architecture, terms: KRUCellTerms(hiddenBias: .none, modReLUBias: true))
@@ -166,31 +167,37 @@ import Testing
         #expect(try ParameterCounts.eurnn(hiddenSize: 4, inputWidth: 3, outputWidth: 2, complex: false)
             == ParameterBreakdown(recurrent: 4, input: 12, cellBiases: 4, readout: 10))
         // tunable L = 2, complex: (2 + 1) rotations × 2 + 4 = 10
-        #expect(try ParameterCounts.eurnn(hiddenSize: 4, inputWidth: 3, outputWidth: 2, layout: .tunable(capacity: 2)).recurrent == 10)
+        #expect(try ParameterCounts.eurnn(hiddenSize: 4, inputWidth: 3, outputWidth: 2,
+                                          layout: .tunable(capacity: 2)).recurrent == 10)
         // tunable L = 2, N = 8, real: 4 + 3 rotations
-        #expect(try ParameterCounts.eurnn(hiddenSize: 8, inputWidth: 1, outputWidth: 1, layout: .tunable(capacity: 2), complex: false).recurrent == 7)
+        #expect(try ParameterCounts.eurnn(hiddenSize: 8, inputWidth: 1, outputWidth: 1,
+                                          layout: .tunable(capacity: 2), complex: false).recurrent == 7)
     }
 
     @Test func kruSmallCase() throws {
         let complex = try RecurrentArchitecture(squareFactorSizes: [2, 2], inputWidth: 3, outputWidth: 2)
         // 2·(4 + 4) recurrent, 2·4·3 input, 2·4 complex bias, 2·(2·4) + 2 readout
-        #expect(ParameterCounts.kru(complex) == ParameterBreakdown(recurrent: 16, input: 24, cellBiases: 8, readout: 18))
+        #expect(ParameterCounts.kru(complex)
+            == ParameterBreakdown(recurrent: 16, input: 24, cellBiases: 8, readout: 18))
         #expect(ParameterCounts.kru(complex, terms: .projectCell(modReLU: true)).cellBiases == 12)
         #expect(ParameterCounts.kru(complex, terms: .paperPixelMNIST).total == 58)
         #expect(ParameterCounts.kru(complex, terms: KRUCellTerms(learnedInitialState: true)).initialState == 8)
 
-        let real = try RecurrentArchitecture(squareFactorSizes: [2, 2], inputWidth: 3, outputWidth: 2, complexFactors: false)
+        let real = try RecurrentArchitecture(squareFactorSizes: [2, 2], inputWidth: 3, outputWidth: 2,
+                                             complexFactors: false)
         // (4 + 4) recurrent, 4·3 input, 4 bias, 2·4 + 2 readout
         #expect(ParameterCounts.kru(real) == ParameterBreakdown(recurrent: 8, input: 12, cellBiases: 4, readout: 10))
 
-        let rankTwo = try RecurrentArchitecture(squareFactorSizes: [2, 2], inputWidth: 3, outputWidth: 2, kroneckerRank: 2)
+        let rankTwo = try RecurrentArchitecture(squareFactorSizes: [2, 2], inputWidth: 3, outputWidth: 2,
+                                                kroneckerRank: 2)
         #expect(ParameterCounts.kru(rankTwo).recurrent == 32)
 
         // Rectangular factors 2×3 ⊗ 3×2 (∏P = ∏Q = 6), D = K = 1: 2·(6 + 6), 2·6, 2·6, 12 + 1
         let rectangular = try RecurrentArchitecture(
             hiddenSize: 6, inputWidth: 1, outputWidth: 1,
             factors: [KroneckerFactorShape(rows: 2, columns: 3), KroneckerFactorShape(rows: 3, columns: 2)])
-        #expect(ParameterCounts.kru(rectangular) == ParameterBreakdown(recurrent: 24, input: 12, cellBiases: 12, readout: 13))
+        #expect(ParameterCounts.kru(rectangular)
+            == ParameterBreakdown(recurrent: 24, input: 12, cellBiases: 12, readout: 13))
     }
 
     // MARK: - Closed-form identities
@@ -211,7 +218,8 @@ import Testing
     func singleFactorIsTheStandardRNN(n: Int) throws {
         let complex = try RecurrentArchitecture(squareFactorSizes: [n], inputWidth: 5, outputWidth: 7)
         #expect(ParameterCounts.kru(complex).recurrent == 2 * n * n)
-        let real = try RecurrentArchitecture(squareFactorSizes: [n], inputWidth: 5, outputWidth: 7, complexFactors: false)
+        let real = try RecurrentArchitecture(squareFactorSizes: [n], inputWidth: 5, outputWidth: 7,
+                                             complexFactors: false)
         let dense = try ParameterCounts.denseRNN(hiddenSize: n, inputWidth: 5, outputWidth: 7, biases: .single)
         #expect(ParameterCounts.kru(real, terms: KRUCellTerms(hiddenBias: .real)) == dense)
     }
@@ -220,7 +228,8 @@ import Testing
     @Test(arguments: [1, 7, 128], [1, 50])
     func gatedCellsAreCopiesOfTheOneGateCell(n: Int, inputWidth: Int) throws {
         for biases in BiasConvention.allCases {
-            let rnn = try ParameterCounts.denseRNN(hiddenSize: n, inputWidth: inputWidth, outputWidth: 3, biases: biases)
+            let rnn = try ParameterCounts.denseRNN(hiddenSize: n, inputWidth: inputWidth, outputWidth: 3,
+                                                   biases: biases)
             let lstm = try ParameterCounts.lstm(hiddenSize: n, inputWidth: inputWidth, outputWidth: 3, biases: biases)
             let gru = try ParameterCounts.gru(hiddenSize: n, inputWidth: inputWidth, outputWidth: 3, biases: biases)
             #expect(lstm.total - lstm.readout == 4 * (rnn.total - rnn.readout))
@@ -233,7 +242,8 @@ import Testing
     /// FFT style costs N·log2 N + N.
     @Test(arguments: [2, 4, 8, 64, 512])
     func eurnnCapacityIdentities(n: Int) throws {
-        let tunableComplex = try ParameterCounts.eurnn(hiddenSize: n, inputWidth: 1, outputWidth: 1, layout: .tunable(capacity: n))
+        let tunableComplex = try ParameterCounts.eurnn(hiddenSize: n, inputWidth: 1, outputWidth: 1,
+                                                       layout: .tunable(capacity: n))
         let fullCapacity = try ParameterCounts.fullCapacityURNN(hiddenSize: n, inputWidth: 1, outputWidth: 1)
         #expect(tunableComplex.recurrent == n * n)
         #expect(tunableComplex.recurrent == fullCapacity.recurrent)
@@ -244,7 +254,8 @@ import Testing
         let fft = try ParameterCounts.eurnn(hiddenSize: n, inputWidth: 1, outputWidth: 1)
         #expect(fft.recurrent == n * n.trailingZeroBitCount + n)
         if n >= 4 {
-            let capacityTwo = try ParameterCounts.eurnn(hiddenSize: n, inputWidth: 1, outputWidth: 1, layout: .tunable(capacity: 2))
+            let capacityTwo = try ParameterCounts.eurnn(hiddenSize: n, inputWidth: 1, outputWidth: 1,
+                                                        layout: .tunable(capacity: 2))
             #expect(capacityTwo.recurrent == 2 * (n - 1) + n)  // L(N − 1) + N
         }
     }
@@ -266,7 +277,8 @@ import Testing
         }
         let smallest = try total(1)
         for budget in budgets {
-            let h = try ParameterCounts.largestHiddenSize(kind, withinBudget: budget, inputWidth: 3, outputWidth: 5, biases: biases)
+            let h = try ParameterCounts.largestHiddenSize(kind, withinBudget: budget, inputWidth: 3, outputWidth: 5,
+                                                          biases: biases)
             if budget < smallest {
                 #expect(h == nil, "budget \(budget)")
             } else {
@@ -276,19 +288,24 @@ import Testing
             }
         }
         // Exactly on a total: that size fits, one parameter less does not.
-        #expect(try ParameterCounts.largestHiddenSize(kind, withinBudget: try total(128), inputWidth: 3, outputWidth: 5, biases: biases) == 128)
-        #expect(try ParameterCounts.largestHiddenSize(kind, withinBudget: try total(128) - 1, inputWidth: 3, outputWidth: 5, biases: biases) == 127)
+        #expect(try ParameterCounts.largestHiddenSize(kind, withinBudget: try total(128),
+                                                      inputWidth: 3, outputWidth: 5, biases: biases) == 128)
+        #expect(try ParameterCounts.largestHiddenSize(kind, withinBudget: try total(128) - 1,
+                                                      inputWidth: 3, outputWidth: 5, biases: biases) == 127)
         // Beyond the largest size allowed, the cap comes back.
-        #expect(try ParameterCounts.largestHiddenSize(kind, withinBudget: .max, inputWidth: 3, outputWidth: 5, biases: biases)
+        #expect(try ParameterCounts.largestHiddenSize(kind, withinBudget: .max, inputWidth: 3, outputWidth: 5,
+                                                      biases: biases)
             == ParameterCountLimits.maxDimension)
     }
 
     /// Pixel MNIST, KRU N = 512 with this project's cell (12,370 parameters): the LSTM of equal size has
     /// N = 52 (4·52² + 22·52 + 10 = 11,970 ≤ 12,370 < 12,412 for N = 53).
     @Test func equalParameterLSTMForThePixelMNISTKRU() throws {
-        #expect(try ParameterCounts.largestHiddenSize(.lstm, withinBudget: 12_370, inputWidth: 1, outputWidth: 10) == 52)
+        #expect(try ParameterCounts.largestHiddenSize(.lstm, withinBudget: 12_370, inputWidth: 1, outputWidth: 10)
+            == 52)
         // The paper's 11,346: 4·50² + 22·50 + 10 = 11,110; N = 51 gives 11,536.
-        #expect(try ParameterCounts.largestHiddenSize(.lstm, withinBudget: 11_346, inputWidth: 1, outputWidth: 10) == 50)
+        #expect(try ParameterCounts.largestHiddenSize(.lstm, withinBudget: 11_346, inputWidth: 1, outputWidth: 10)
+            == 50)
     }
 
     // MARK: - Comparison rows
@@ -315,7 +332,8 @@ import Testing
         for row in equal {
             guard case let .dense(kind, biases) = row.model else { Issue.record("not dense: \(row.model)"); continue }
             #expect(row.totalParameters <= kru.totalParameters)
-            let next = try ParameterCounts.dense(kind, hiddenSize: row.hiddenSize + 1, inputWidth: 1, outputWidth: 10, biases: biases)
+            let next = try ParameterCounts.dense(kind, hiddenSize: row.hiddenSize + 1, inputWidth: 1, outputWidth: 10,
+                                                 biases: biases)
             #expect(next.total > kru.totalParameters)
         }
         #expect(equal.first { $0.name == "LSTM" }?.hiddenSize == 52)
@@ -335,10 +353,12 @@ import Testing
             try RecurrentArchitecture(hiddenSize: 4, inputWidth: 1, outputWidth: 1, factors: [])
         }
         #expect(throws: ParameterCountError.factorProductMismatch(rowProduct: 4, columnProduct: 4, hiddenSize: 8)) {
-            try RecurrentArchitecture(hiddenSize: 8, inputWidth: 1, outputWidth: 1, factors: [.init(square: 2), .init(square: 2)])
+            try RecurrentArchitecture(hiddenSize: 8, inputWidth: 1, outputWidth: 1,
+                                      factors: [.init(square: 2), .init(square: 2)])
         }
         #expect(throws: ParameterCountError.factorProductMismatch(rowProduct: 4, columnProduct: 2, hiddenSize: 4)) {
-            try RecurrentArchitecture(hiddenSize: 4, inputWidth: 1, outputWidth: 1, factors: [.init(rows: 2, columns: 1), .init(square: 2)])
+            try RecurrentArchitecture(hiddenSize: 4, inputWidth: 1, outputWidth: 1,
+                                      factors: [.init(rows: 2, columns: 1), .init(square: 2)])
         }
         #expect(throws: ParameterCountError.invalidFactor(index: 1, rows: 0, columns: 0)) {
             try RecurrentArchitecture(squareFactorSizes: [2, 0], inputWidth: 1, outputWidth: 1)
@@ -376,13 +396,15 @@ import Testing
         }
         for capacity in [0, 3, 10] {
             #expect(throws: ParameterCountError.eurnnCapacityOutOfRange(capacity: capacity, hiddenSize: 8)) {
-                try ParameterCounts.eurnn(hiddenSize: 8, inputWidth: 1, outputWidth: 1, layout: .tunable(capacity: capacity))
+                try ParameterCounts.eurnn(hiddenSize: 8, inputWidth: 1, outputWidth: 1,
+                                          layout: .tunable(capacity: capacity))
             }
         }
     }
 
     @Test func errorMessagesNameTheValues() {
-        let message = ParameterCountError.factorProductMismatch(rowProduct: 4, columnProduct: 4, hiddenSize: 8).description
+        let message = ParameterCountError.factorProductMismatch(rowProduct: 4, columnProduct: 4, hiddenSize: 8)
+            .description
         #expect(message.contains("4×4") && message.contains("8"))
         #expect(ParameterCountError.eurnnCapacityOutOfRange(capacity: 3, hiddenSize: 8).description.contains("3"))
     }

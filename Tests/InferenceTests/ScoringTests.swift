@@ -36,7 +36,9 @@ struct ScoringTests {
         let model = try TinyModels.constant(vocabulary: "xyz", bias: q)
         let comparison = try model.compare(with: reference, tokens: [0, 1, 2])
         let zp = p.map { exp(Double($0)) }.reduce(0, +), zq = q.map { exp(Double($0)) }.reduce(0, +)
-        let kl = (0..<3).map { i in exp(Double(p[i])) / zp * ((Double(p[i]) - log(zp)) - (Double(q[i]) - log(zq))) }.reduce(0, +)
+        let kl = (0..<3).map { i in
+            exp(Double(p[i])) / zp * ((Double(p[i]) - log(zp)) - (Double(q[i]) - log(zq)))
+        }.reduce(0, +)
         #expect(abs(comparison.meanKL - kl) < 1e-9)
         #expect(comparison.topOneAgreement == 0)
     }
@@ -68,11 +70,13 @@ struct DataScoringTests {
 extension DataScoringTests {
     static func fixture(_ name: String) throws -> (KRUModel, [Float], Int, Int) {
         let directory = ModelFixtureTests.directory
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent(name + ".json")))
+        let json = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: directory.appendingPathComponent(name + ".json")))
         let inputs = try #require((json as? [String: Any])?["inputs"] as? [[[NSNumber]]])
         let model = try KRUModel(path: directory.appendingPathComponent(name + ".kru").path)
         let steps = inputs[0].count
-        let outputs = try model.outputs(vectors: inputs.flatMap { $0.flatMap { $0.map(\.floatValue) } }, batch: inputs.count, steps: steps)
+        let outputs = try model.outputs(vectors: inputs.flatMap { $0.flatMap { $0.map(\.floatValue) } },
+                                        batch: inputs.count, steps: steps)
         return (model, outputs, inputs.count, steps)
     }
 
@@ -124,6 +128,8 @@ extension DataScoringTests {
         #expect(abs(score.meanLoss - truncated.meanLoss) < 1e-12)
         #expect(score.accuracy == truncated.accuracy)
         #expect(abs(score.meanStepLoss! - perStep.reduce(0, +) / Double(perStep.count)) < 1e-9)
-        #expect(throws: ModelInputError.self) { try model.score(outputs: outputs, targets: targets, lengths: [steps + 1] + lengths.dropFirst()) }
+        #expect(throws: ModelInputError.self) {
+            try model.score(outputs: outputs, targets: targets, lengths: [steps + 1] + lengths.dropFirst())
+        }
     }
 }

@@ -14,7 +14,8 @@ struct SessionStateTests {
         let model = try Self.model()
         let session = model.session()
         for token in [0, 3, 1, 2] { try session.feed(token: token) }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kru-state-\(UUID().uuidString).kru").path
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("kru-state-\(UUID().uuidString).kru").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try session.snapshot().write(toPath: path)
         let restored = model.session()
@@ -23,8 +24,12 @@ struct SessionStateTests {
         try session.feed(token: 1)
         try restored.feed(token: 1)
         #expect(restored.outputValues() == session.outputValues())
-        #expect(throws: ModelInputError.self) { try KRUSessionState(path: path, model: try Self.model("torch_gru_l1.kru")) }
-        #expect(throws: ModelInputError.self) { try model.session(batchSize: 2).restore(try KRUSessionState(path: path, model: model)) }
+        #expect(throws: ModelInputError.self) {
+            try KRUSessionState(path: path, model: try Self.model("torch_gru_l1.kru"))
+        }
+        #expect(throws: ModelInputError.self) {
+            try model.session(batchSize: 2).restore(try KRUSessionState(path: path, model: model))
+        }
     }
 
     @Test func streamsMoveInAndOutOfABatchedSession() throws {

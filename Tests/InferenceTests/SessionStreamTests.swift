@@ -70,7 +70,8 @@ struct SessionStreamTests {
         let k = model.description.outputWidth
         let a = Self.sequence(1, length: 9, vocabulary: v), b = Self.sequence(2, length: 9, vocabulary: v)
         let c = Self.sequence(3, length: 4, vocabulary: v)
-        let (expectedA, expectedB, expectedC) = (try Self.alone(model, a), try Self.alone(model, b), try Self.alone(model, c))
+        let (expectedA, expectedB, expectedC) = (try Self.alone(model, a), try Self.alone(model, b),
+                                                 try Self.alone(model, c))
 
         let pair = model.session(batchSize: 2)
         for t in 0..<3 { try pair.feed(tokens: [a[t], b[t]]) }

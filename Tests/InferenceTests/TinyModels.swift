@@ -21,8 +21,10 @@ enum TinyModels {
             .init("kru.output.steps", .string("every")),
         ]
         let tensors = [
-            KRUTensor(name: "layer.0.weight_ih", shape: [hidden, v], floats: (0..<hidden * v).map { Float($0 % 5) * 0.1 }),
-            KRUTensor(name: "layer.0.weight_hh", shape: [hidden, hidden], floats: [Float](repeating: 0.2, count: hidden * hidden)),
+            KRUTensor(name: "layer.0.weight_ih", shape: [hidden, v],
+                      floats: (0..<hidden * v).map { Float($0 % 5) * 0.1 }),
+            KRUTensor(name: "layer.0.weight_hh", shape: [hidden, hidden],
+                      floats: [Float](repeating: 0.2, count: hidden * hidden)),
             KRUTensor(name: "readout.weight", shape: [v, hidden], floats: [Float](repeating: 0, count: v * hidden)),
             KRUTensor(name: "readout.bias", shape: [v], floats: bias),
         ]
