@@ -247,7 +247,8 @@ def test_generate_then_check_then_detect_drift(zoo, capsys):
     assert run(zoo, "--check") == 1  # never measured: the empty blocks and missing `measured` drift
     assert run(zoo) == 0
     card = (root / "models" / "tiny.md").read_text()
-    assert "| file | `models/tiny.kru`: 3 bytes, sha256 `ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad` |" in card
+    assert ("| file | `models/tiny.kru`: 3 bytes, sha256 "
+            "`ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad` |") in card
     assert "| parameters | 16 recurrent, 51 in all — `kru params models/tiny.kru` |" in card
     assert "Test-set metrics from `kru score models/tiny.kru data/test.txt`" in card
     assert "| bits per character | 2.0120 ± 0.0049 |" in card
@@ -324,7 +325,8 @@ def test_the_committed_cards_agree_with_the_manifest_and_the_model_files():
 
 
 def test_bernoulli_scores_give_the_per_frame_nll_headline():
-    score = {"count": 10, "loss": "binary cross-entropy (nats/output)", "mean_loss": 0.1234567, "mean_loss_stderr": 0.01,
+    score = {"count": 10, "loss": "binary cross-entropy (nats/output)", "mean_loss": 0.1234567,
+             "mean_loss_stderr": 0.01,
              "accuracy": 0.9, "nll_per_step": 8.123456, "nll_per_step_stderr": 0.04321}
     metrics = zc.data_metrics(score)
     assert metrics["nll_per_step"] == 8.1235 and metrics["nll_per_step_stderr"] == 0.0432

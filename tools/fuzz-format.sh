@@ -23,10 +23,12 @@ build_format() {
 build_checkpoint() {
   # KRUFormat as a module of its own (the checkpoint readers import it), then the readers with the entry point.
   mkdir -p "$out/modules"
-  swiftc "${flags[@]}" -module-name KRUFormat -I Sources/CZlib -emit-module -emit-module-path "$out/modules/KRUFormat.swiftmodule" \
+  swiftc "${flags[@]}" -module-name KRUFormat -I Sources/CZlib -emit-module \
+    -emit-module-path "$out/modules/KRUFormat.swiftmodule" \
     -emit-library -static Sources/Format/*.swift -o "$out/modules/libKRUFormat.a"
   find Sources/Convert/Checkpoints -name '*.swift' -print0 | xargs -0 \
-    swiftc "${flags[@]}" -module-name KRUCheckpointFuzz -I "$out/modules" -I Sources/CZlib -L "$out/modules" -lKRUFormat -lz \
+    swiftc "${flags[@]}" -module-name KRUCheckpointFuzz -I "$out/modules" -I Sources/CZlib -L "$out/modules" \
+      -lKRUFormat -lz \
       fuzz/CheckpointFuzzer.swift -o "$out/checkpoint-fuzzer"
 }
 

@@ -59,7 +59,8 @@ def ordered_dict():
 
 
 def tensor(key, numel, size, stride, offset=0, storage="FloatStorage"):
-    """torch._utils._rebuild_tensor_v2(('storage', torch.<storage>, key, 'cpu', numel), offset, size, stride, False, OrderedDict())"""
+    """torch._utils._rebuild_tensor_v2(('storage', torch.<storage>, key, 'cpu', numel), offset, size, stride, False,
+    OrderedDict())"""
     pid = MARK + unicode("storage") + global_("torch", storage) + unicode(key) + unicode("cpu") + integer(numel) + TUPLE
     return (global_("torch._utils", "_rebuild_tensor_v2") + MARK + pid + BINPERSID + integer(offset)
             + int_tuple(size) + int_tuple(stride) + NEWFALSE + ordered_dict() + TUPLE + REDUCE)
@@ -162,7 +163,8 @@ def fixtures():
         "GLOBAL os.system + REDUCE inside a state dict", "refusedGlobal(os.system)")
     payload = global_("builtins", "eval") + MARK + unicode("__import__('os').system('echo pwned')") + TUPLE + REDUCE
     f["reduce_builtins_eval.pt"] = (
-        torch_zip(PROTO2 + checkpoint_dict([("state_dict", state_dict([WEIGHT])), ("hyper_parameters", payload)]) + STOP,
+        torch_zip(PROTO2 + checkpoint_dict([("state_dict", state_dict([WEIGHT])),
+                                            ("hyper_parameters", payload)]) + STOP,
                   {"0": FOUR_FLOATS}),
         "GLOBAL builtins.eval + REDUCE in Lightning-style hyper_parameters", "refusedGlobal(builtins.eval)")
     popen = (short_unicode("subprocess") + short_unicode("Popen") + b"\x93"
@@ -244,7 +246,8 @@ def fixtures():
     bomb = EMPTY_LIST + unicode("lol") + APPEND + b"r" + struct.pack("<I", 0xFFFFFF00) + POP
     for level in range(1, 41):
         previous = struct.pack("<I", 0xFFFFFF00 + level - 1)
-        bomb += EMPTY_LIST + MARK + b"j" + previous + b"j" + previous + APPENDS + b"r" + struct.pack("<I", 0xFFFFFF00 + level) + POP
+        bomb += (EMPTY_LIST + MARK + b"j" + previous + b"j" + previous + APPENDS
+                 + b"r" + struct.pack("<I", 0xFFFFFF00 + level) + POP)
     bomb += b"j" + struct.pack("<I", 0xFFFFFF00 + 40)
     f["memo_bomb.pt"] = (
         torch_zip(PROTO2 + checkpoint_dict([("state_dict", state_dict([WEIGHT])), ("laughs", bomb)]) + STOP,
@@ -313,7 +316,8 @@ def fixtures():
                                "shape (1000, 1000) of float64 with 16 data bytes", "dataSizeMismatch")
 
     # safetensors.
-    header = b'{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}'
+    header = (b'{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},'
+              b'"b":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}')
     f["safetensors_overlap.safetensors"] = (struct.pack("<Q", len(header)) + header + b"\0" * 8,
                                             "two tensors over the same 8 bytes", "safetensorsBadOffsets")
     f["safetensors_huge_header.safetensors"] = (struct.pack("<Q", 2 ** 60) + b'{"a":{}}',

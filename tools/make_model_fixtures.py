@@ -416,7 +416,8 @@ def torch_fixtures(manifest):
 
         doc = {
             "model": f"torch_{name}.kru",
-            "oracle": f"PyTorch {manifest['versions']['torch']} float32 CPU forward (Tests/Fixtures/torch/{spec['file']})",
+            "oracle": (f"PyTorch {manifest['versions']['torch']} float32 CPU forward "
+                       f"(Tests/Fixtures/torch/{spec['file']})"),
             "inputs": ids.tolist(),
             "outputs": tolist(z["logits"]),
             "final_states": tolist(z["h_n"]),

@@ -94,7 +94,8 @@ CONVENTIONS = {
     "gru_gate_order": "r, z, n (blocks of H rows stacked along dim 0)",
     "gru": ("r = sigmoid(W_ir x + b_ir + W_hr h + b_hr); z = sigmoid(W_iz x + b_iz + W_hz h + b_hz); "
             "n = tanh(W_in x + b_in + r*(W_hn h + b_hn)); h' = (1 - z)*n + z*h"),
-    "bias_false": "bias=False omits bias_ih_l*/bias_hh_l* from the state dict (treat as zero); out.bias is still present",
+    "bias_false": ("bias=False omits bias_ih_l*/bias_hh_l* from the state dict (treat as zero); "
+                   "out.bias is still present"),
     "h_n": "h_n[k] = final hidden state of layer k (layers x batch x H); c_n likewise for LSTM",
 }
 

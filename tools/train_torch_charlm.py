@@ -79,12 +79,14 @@ def main():
         optimizer.step()
         step += 1
         if step % 200 == 0:
-            print(f"step {step}  train {loss.item() / math.log(2):.3f} bits/char  {time.time() - start:.0f} s", flush=True)
+            print(f"step {step}  train {loss.item() / math.log(2):.3f} bits/char  "
+                  f"{time.time() - start:.0f} s", flush=True)
     out = pathlib.Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), out)
     print(f"saved {out}: {step} steps, {sum(p.numel() for p in model.parameters())} parameters, "
-          f"vocabulary {len(vocab)}, validation (first 50,000 chars) {bits_per_char(model, valid):.4f} bits/char (PyTorch)")
+          f"vocabulary {len(vocab)}, validation (first 50,000 chars) "
+          f"{bits_per_char(model, valid):.4f} bits/char (PyTorch)")
 
 
 if __name__ == "__main__":

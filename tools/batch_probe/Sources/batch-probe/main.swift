@@ -24,7 +24,8 @@ while let argument = arguments.popFirst() {
     }
 }
 guard !paths.isEmpty, batches.allSatisfy({ $0 >= 1 }), sequenceSteps >= 0, repeats >= 1 else {
-    FileHandle.standardError.write(Data("usage: batch-probe [--batch B] [--sequence-steps N] [--repeats R] MODEL.kru ...\n".utf8))
+    let usage = "usage: batch-probe [--batch B] [--sequence-steps N] [--repeats R] MODEL.kru ...\n"
+    FileHandle.standardError.write(Data(usage.utf8))
     exit(2)
 }
 print("| model | batch | µs per sequence-step | vs batch 1 |")
