@@ -22,17 +22,20 @@ struct ConversionReport {
     func text() -> String {
         var lines = ["wrote \(terminalSafe(output))"]
         if !result.blocks.isEmpty {
-            var table = [["layer", "gate", "factors", "rank", "rel. error", "captured energy", "optimum (2 factors)", "start (sequential)", "seconds"]]
+            var table = [["layer", "gate", "factors", "rank", "rel. error", "captured energy", "optimum (2 factors)",
+                          "start (sequential)", "seconds"]]
             for b in result.blocks {
                 table.append(["\(b.layer)", b.gate, b.shapes.map(\.description).joined(separator: " ⊗ "), "\(b.rank)",
                               String(format: "%.6f", b.relativeError), String(format: "%.6f", b.capturedEnergy),
                               b.optimalRelativeError.map { String(format: "%.6f", $0) } ?? "-",
-                              b.startRelativeError.map { String(format: "%.6f", $0) } ?? "-", String(format: "%.2f", b.seconds)])
+                              b.startRelativeError.map { String(format: "%.6f", $0) } ?? "-",
+                              String(format: "%.2f", b.seconds)])
             }
             lines += formatTable(table)
         }
         if result.description.tiedReadout { lines.append("readout tied to the embedding: stored once") }
-        lines.append("parameters: dense \(denseParameters) (recurrent \(denseRecurrent)) → converted \(convertedParameters) (recurrent \(convertedRecurrent))")
+        lines.append("parameters: dense \(denseParameters) (recurrent \(denseRecurrent)) → "
+                     + "converted \(convertedParameters) (recurrent \(convertedRecurrent))")
         if let e = evaluation {
             let unit = result.description.vocabulary!.unitName
             let short = unit == "character" ? "char" : unit
@@ -54,9 +57,10 @@ struct ConversionReport {
             "parameters": ["dense": denseParameters, "dense_recurrent": denseRecurrent,
                            "converted": convertedParameters, "converted_recurrent": convertedRecurrent],
             "blocks": result.blocks.map { b -> [String: Any] in
-                var block: [String: Any] = ["layer": b.layer, "gate": b.gate, "factors": b.shapes.map { [$0.rows, $0.columns] },
-                                            "rank": b.rank, "relative_error": b.relativeError,
-                                            "captured_energy": b.capturedEnergy, "seconds": b.seconds]
+                var block: [String: Any] = ["layer": b.layer, "gate": b.gate,
+                                            "factors": b.shapes.map { [$0.rows, $0.columns] }, "rank": b.rank,
+                                            "relative_error": b.relativeError, "captured_energy": b.capturedEnergy,
+                                            "seconds": b.seconds]
                 if let optimum = b.optimalRelativeError { block["optimal_relative_error"] = optimum }
                 if let start = b.startRelativeError { block["start_relative_error"] = start }
                 return block

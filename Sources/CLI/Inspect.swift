@@ -17,7 +17,9 @@ struct Inspect: ParsableCommand {
     func run() throws {
         try requireRegularFile(file)
         let kru = try reporting(file) { try KRUFile(path: file) }
-        let statuses = kru.tensors.map { info in noVerify ? TensorStatus.unchecked : TensorStatus(verifying: info, in: kru) }
+        let statuses = kru.tensors.map { info in
+            noVerify ? TensorStatus.unchecked : TensorStatus(verifying: info, in: kru)
+        }
         let report = InspectReport(path: file, file: kru, statuses: statuses)
         print(json ? report.json() : report.text())
         if let failure = statuses.lazy.compactMap(\.failure).first {
@@ -69,7 +71,8 @@ struct InspectReport {
         lines.append("tensors (\(file.tensors.count)):")
         var table = [["name", "dtype", "shape", "compression", "stored", "raw", "ratio", "crc32", "status"]]
         for (info, status) in zip(file.tensors, statuses) {
-            let ratio = info.storedLength == 0 ? "-" : String(format: "%.2f", Double(info.rawLength) / Double(info.storedLength))
+            let ratio = info.storedLength == 0
+                ? "-" : String(format: "%.2f", Double(info.rawLength) / Double(info.storedLength))
             table.append([info.name, info.dtype.name, "[" + info.shape.map(String.init).joined(separator: ", ") + "]",
                           info.compression.description, "\(info.storedLength)", "\(info.rawLength)", ratio,
                           String(format: "%08x", info.crc32), status.label])

@@ -26,14 +26,16 @@ struct CLITests {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self),
+                String(decoding: stderr, as: UTF8.self))
     }
 
     @Test func inspectPrintsTheTensorTable() throws {
         let result = try Self.kru("inspect", "spec/vectors/valid/all_dtypes.kru")
         #expect(result.status == 0)
         #expect(result.stdout.contains(".kru v1.0, 2519 bytes"))
-        #expect(result.stdout.contains("complex128.zlib    complex128  [2, 8]    zlib         22      256  11.64  8dc22f1f  ok"))
+        #expect(result.stdout.contains(
+            "complex128.zlib    complex128  [2, 8]    zlib         22      256  11.64  8dc22f1f  ok"))
     }
 
     @Test func inspectJSONIsMachineReadable() throws {
