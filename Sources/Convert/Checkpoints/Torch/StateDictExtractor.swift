@@ -75,7 +75,9 @@ struct StateDictExtractor {
         } else {
             let candidates = top.entries.compactMap { entry -> (String, PickleDict)? in
                 guard case .string(let key) = entry.key, case .dict(let d) = entry.value,
-                      d.entries.contains(where: { if case .tensor = $0.value { true } else { false } }) else { return nil }
+                      d.entries.contains(where: { if case .tensor = $0.value { true } else { false } }) else {
+                    return nil
+                }
                 return (key, d)
             }
             guard candidates.count == 1 else {
@@ -165,7 +167,8 @@ struct StateDictExtractor {
     private func finish(_ found: Result) throws -> Result {
         var result = found
         guard result.tensors.count <= options.limits.maxTensorCount else {
-            throw context.limit(.tensorCount, at: nil, "\(result.tensors.count) tensors exceed the limit of \(options.limits.maxTensorCount)")
+            throw context.limit(.tensorCount, at: nil,
+                                "\(result.tensors.count) tensors exceed the limit of \(options.limits.maxTensorCount)")
         }
         stripPrefixes(&result)
         var seen = Set<String>()
@@ -179,7 +182,8 @@ struct StateDictExtractor {
     private func collect(_ key: String, _ value: PickleValue, into result: inout Result) throws {
         let tensors = try tensorCount(in: value)
         if tensors > 0 {
-            result.skipped.append("\(key): holds \(tensors) tensor\(tensors == 1 ? "" : "s") that \(tensors == 1 ? "is" : "are") not weights")
+            result.skipped.append("\(key): holds \(tensors) tensor\(tensors == 1 ? "" : "s") that "
+                                      + "\(tensors == 1 ? "is" : "are") not weights")
         } else {
             let simple = try metadataValue(value, depth: 0, budget: &result.metadataBudget)
             result.metadata.append(CheckpointMetadataEntry(key: key, value: simple))
@@ -249,10 +253,12 @@ struct StateDictExtractor {
     /// that shares one list 2^40 times ("billion laughs") stops at the limit instead of expanding.
     private func metadataValue(_ value: PickleValue, depth: Int, budget: inout Int) throws -> CheckpointValue {
         guard depth < options.limits.maxNestingDepth else {
-            throw context.limit(.nestingDepth, at: nil, "metadata nested deeper than \(options.limits.maxNestingDepth) levels")
+            throw context.limit(.nestingDepth, at: nil,
+                                "metadata nested deeper than \(options.limits.maxNestingDepth) levels")
         }
         guard budget > 0 else {
-            throw context.limit(.metadataValues, at: nil, "the metadata expands to more than \(options.limits.maxMetadataValues) values")
+            throw context.limit(.metadataValues, at: nil,
+                                "the metadata expands to more than \(options.limits.maxMetadataValues) values")
         }
         budget -= 1
         switch value {
@@ -267,7 +273,8 @@ struct StateDictExtractor {
         case .list(let l): return .list(try l.items.map { try metadataValue($0, depth: depth + 1, budget: &budget) })
         case .dict(let d):
             return .dictionary(try d.entries.map {
-                CheckpointMetadataEntry(key: keyText($0.key), value: try metadataValue($0.value, depth: depth + 1, budget: &budget))
+                CheckpointMetadataEntry(key: keyText($0.key),
+                                        value: try metadataValue($0.value, depth: depth + 1, budget: &budget))
             })
         case .global(let g): return .opaque("reference to \(g.qualifiedName)")
         case .storage(let s): return .opaque("storage \(s.typeName) '\(s.key)'")

@@ -14,7 +14,8 @@ enum TorchLegacyReader {
         var prefixLength = min(source.size, max(firstPrefix, 1))
         while true {
             var attempt = memory
-            try attempt.charge(prefixLength, for: "the first \(prefixLength) bytes of the legacy pickles", context: context, at: 0)
+            try attempt.charge(prefixLength, for: "the first \(prefixLength) bytes of the legacy pickles",
+                               context: context, at: 0)
             let prefix = try source.read(at: 0, count: Int(prefixLength), "the legacy pickles", context)
             do {
                 let pickles = try readPickles(prefix, options: options, context: context, memory: &attempt)
@@ -44,7 +45,9 @@ enum TorchLegacyReader {
             if case .bigInt(let raw) = value { return raw == Array(magicLong1.dropFirst(2)) }
             return false
         }
-        guard magicOK else { throw context.error(.unknownFormat, at: 0, "the first pickle is not torch's legacy magic number") }
+        guard magicOK else {
+            throw context.error(.unknownFormat, at: 0, "the first pickle is not torch's legacy magic number")
+        }
         let versionAt = position
         let version = try TorchPickleLoader.plain(bytes, start: position, options: options, context: context,
                                                   end: &position, memory: &memory) { value -> Int64? in
@@ -52,7 +55,9 @@ enum TorchLegacyReader {
             return nil
         }
         guard version == protocolVersion else {
-            throw context.error(.torchMalformed, at: versionAt, "legacy protocol version \(version.map(String.init) ?? "missing") is not \(protocolVersion)")
+            throw context.error(.torchMalformed, at: versionAt,
+                                "legacy protocol version \(version.map(String.init) ?? "missing") "
+                                    + "is not \(protocolVersion)")
         }
         let sysInfoAt = position
         let littleEndian = try TorchPickleLoader.plain(bytes, start: position, options: options, context: context,
@@ -66,8 +71,8 @@ enum TorchLegacyReader {
         let objectAt = position
         let storages = TorchPickleLoader.StorageList()
         let found = try TorchPickleLoader.stateDict(bytes, start: position, options: options,
-                                                    context: context.inside("object pickle at byte \(objectAt)"), end: &position,
-                                                    memory: &memory, storages: storages)
+                                                    context: context.inside("object pickle at byte \(objectAt)"),
+                                                    end: &position, memory: &memory, storages: storages)
         let keysAt = position
         let keys = try TorchPickleLoader.plain(bytes, start: position, options: options, context: context,
                                                end: &position, memory: &memory) { value -> [String]? in
@@ -102,14 +107,19 @@ enum TorchLegacyReader {
             position += 8
             // The element size comes from the persistent id that named this storage in the object pickle.
             guard let storage = pickles.storages[key] else {
-                throw context.error(.torchMalformed, at: countAt, "storage '\(key)' is not named by the object pickle, so its element size is unknown")
+                throw context.error(.torchMalformed, at: countAt,
+                                    "storage '\(key)' is not named by the object pickle, "
+                                        + "so its element size is unknown")
             }
             guard count == Int64(storage.elementCount) else {
-                throw context.error(.torchMalformed, at: countAt, "storage '\(key)' holds \(count) elements but its persistent id says \(storage.elementCount)")
+                throw context.error(.torchMalformed, at: countAt,
+                                    "storage '\(key)' holds \(count) elements but its persistent id says "
+                                        + "\(storage.elementCount)")
             }
             let length = UInt64(storage.elementCount) * UInt64(storage.dtype.byteCount)  // both capped: no overflow
             guard size - position >= length else {
-                throw context.error(.truncated, at: position, "storage '\(key)' needs \(length) bytes but \(size - position) remain")
+                throw context.error(.truncated, at: position,
+                                    "storage '\(key)' needs \(length) bytes but \(size - position) remain")
             }
             ranges[key] = FileRangeStorage(source: source, offset: position, length: Int(length), context: context)
             position += length
@@ -120,7 +130,8 @@ enum TorchLegacyReader {
         return try TorchTensorViews.checkpoint(pickles.found, format: .torchLegacy, byteOrder: order,
                                                limits: options.limits, context: context) { storage in
             guard let range = ranges[storage.key] else {
-                throw context.error(.missingEntry(storage.key), at: nil, "the pickle refers to storage '\(storage.key)' but the key list does not name it")
+                throw context.error(.missingEntry(storage.key), at: nil,
+                                    "the pickle refers to storage '\(storage.key)' but the key list does not name it")
             }
             return (range, "storage '\(storage.key)'")
         }

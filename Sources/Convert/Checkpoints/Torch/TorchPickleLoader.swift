@@ -17,12 +17,16 @@ enum TorchPickleLoader {
         }
         let limits = options.limits
         var machine = PickleMachine(bytes: bytes, start: start, base: base, context: context, limits: limits,
-                                    calls: PickleCalls(limits: limits, unknownCalls: options.unknownCalls), arena: arena,
+                                    calls: PickleCalls(limits: limits, unknownCalls: options.unknownCalls),
+                                    arena: arena,
                                     persistentLoad: { pid, context, offset in
-                                        let value = try TorchStorageRef.persistentLoad(pid, limits: limits, context: context, at: offset)
+                                        let value = try TorchStorageRef.persistentLoad(pid, limits: limits,
+                                                                                       context: context, at: offset)
                                         if case .storage(let storage) = value {
                                             if let known = storages.byKey[storage.key], known != storage {
-                                                throw context.error(.torchMalformed, at: offset, "storage '\(storage.key)' is named with two different types or sizes")
+                                                throw context.error(.torchMalformed, at: offset,
+                                                                    "storage '\(storage.key)' is named with two "
+                                                                        + "different types or sizes")
                                             }
                                             storages.byKey[storage.key] = storage
                                         }
@@ -45,7 +49,8 @@ enum TorchPickleLoader {
         var machine = PickleMachine(bytes: bytes, start: start, base: 0, context: context, limits: options.limits,
                                     calls: PickleCalls(limits: options.limits, unknownCalls: .refuse), arena: arena,
                                     persistentLoad: { _, context, offset in
-                                        throw context.error(.torchMalformed, at: offset, "a persistent id outside the object pickle")
+                                        throw context.error(.torchMalformed, at: offset,
+                                                            "a persistent id outside the object pickle")
                                     })
         let value = try machine.run()
         end = machine.endPosition

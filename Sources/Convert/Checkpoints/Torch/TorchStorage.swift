@@ -29,18 +29,25 @@ struct TorchStorageRef: Equatable {
             throw bad("expected ('storage', type, key, location, numel), got \(f.count) fields")
         }
         guard case .global(let type) = f[1] else { throw bad("the storage type is a \(f[1].typeName)") }
-        guard case .string(let key) = f[2], !key.isEmpty, key.utf8.count <= 64 else { throw bad("the storage key is not a short string") }
+        guard case .string(let key) = f[2], !key.isEmpty, key.utf8.count <= 64 else {
+            throw bad("the storage key is not a short string")
+        }
         guard case .string = f[3] else { throw bad("the location is a \(f[3].typeName)") }
-        guard case .int(let numel) = f[4], numel >= 0 else { throw bad("the element count is not a non-negative integer") }
+        guard case .int(let numel) = f[4], numel >= 0 else {
+            throw bad("the element count is not a non-negative integer")
+        }
         if f.count == 6, case .none = f[5] {} else if f.count == 6 {
-            throw context.error(.torchMalformed, at: offset, "legacy storage views (a sixth persistent-id field other than None) are not supported")
+            throw context.error(.torchMalformed, at: offset,
+                                "legacy storage views (a sixth persistent-id field other than None) are not supported")
         }
         guard type.module == "torch" || type.module == "torch.cuda", let dtype = dtypes[type.name] else {
             throw context.error(.unsupportedStorage(type.qualifiedName), at: offset,
-                                "storage type \(type.qualifiedName) is not supported (float, double, half, bfloat16 and integer storages are)")
+                                "storage type \(type.qualifiedName) is not supported (float, double, half, bfloat16 "
+                                    + "and integer storages are)")
         }
         guard UInt64(numel) <= limits.maxTensorElements else {
-            throw context.limit(.tensorElements, at: offset, "a storage of \(numel) elements exceeds the limit of \(limits.maxTensorElements)")
+            throw context.limit(.tensorElements, at: offset,
+                                "a storage of \(numel) elements exceeds the limit of \(limits.maxTensorElements)")
         }
         return .storage(TorchStorageRef(key: key, typeName: type.name, dtype: dtype, elementCount: Int(numel)))
     }
@@ -64,16 +71,20 @@ enum TorchTensorRebuild {
         guard v2 ? (args.count == 6 || args.count == 7) : args.count == 4 else {
             throw bad("\(args.count) arguments")
         }
-        guard case .storage(let storage) = args[0] else { throw bad("the first argument is a \(args[0].typeName), not a storage") }
+        guard case .storage(let storage) = args[0] else {
+            throw bad("the first argument is a \(args[0].typeName), not a storage")
+        }
         guard case .int(let storageOffset) = args[1] else { throw bad("the storage offset is a \(args[1].typeName)") }
         let size = try integers(args[2], "size", bad)
         let stride = try integers(args[3], "stride", bad)
         let layout = try StridedLayout(shape: size, strides: stride, offset: storageOffset,
-                                       storageElements: storage.elementCount, limits: limits, context: context, at: offset)
+                                       storageElements: storage.elementCount, limits: limits, context: context,
+                                       at: offset)
         return TorchTensorRef(storage: storage, layout: layout, offset: offset)
     }
 
-    private static func integers(_ value: PickleValue, _ what: String, _ bad: (String) -> CheckpointError) throws -> [Int64] {
+    private static func integers(_ value: PickleValue, _ what: String,
+                                 _ bad: (String) -> CheckpointError) throws -> [Int64] {
         guard case .tuple(let tuple) = value else { throw bad("the \(what) is a \(value.typeName), not a tuple") }
         return try tuple.items.map {
             guard case .int(let n) = $0 else { throw bad("the \(what) holds a \($0.typeName)") }

@@ -20,7 +20,8 @@ struct ZipArchive: Sendable {
         self.limits = limits
         let end = try ZipEndRecord.locate(in: source, context: context, limits: limits)
         // Both values were capped by ZipEndRecord.check before this allocation.
-        let directory = try source.read(at: end.directoryOffset, count: Int(end.directorySize), "central directory", context)
+        let directory = try source.read(at: end.directoryOffset, count: Int(end.directorySize), "central directory",
+                                        context)
         var r = CheckpointByteReader(directory, base: end.directoryOffset, context: context)
         var entries: [ZipEntry] = []
         entries.reserveCapacity(Int(end.entryCount))
@@ -32,7 +33,8 @@ struct ZipArchive: Sendable {
                 throw context.error(.zipEncrypted, at: at, "entry \(quotedForMessage(entry.name)) is encrypted")
             }
             if indexByName[entry.name] != nil {
-                throw context.error(.zipDuplicateEntry(entry.name), at: at, "two entries are named \(quotedForMessage(entry.name))")
+                throw context.error(.zipDuplicateEntry(entry.name), at: at,
+                                    "two entries are named \(quotedForMessage(entry.name))")
             }
             indexByName[entry.name] = entries.count
             entries.append(entry)
@@ -52,7 +54,10 @@ struct ZipArchive: Sendable {
             guard !minimumEnd.overflow, !dataEnd.overflow, dataEnd.partialValue <= next else {
                 let kind: CheckpointError.Kind = next == end.directoryOffset ? .zipMalformed : .zipOverlappingEntries
                 throw context.error(kind, at: entries[i].localHeaderOffset,
-                                    "entry \(quotedForMessage(entries[i].name)) (\(entries[i].compressedSize) bytes at \(entries[i].localHeaderOffset)) runs past \(next == end.directoryOffset ? "the central directory" : "the next entry") at \(next)")
+                                    "entry \(quotedForMessage(entries[i].name)) (\(entries[i].compressedSize) bytes at "
+                                        + "\(entries[i].localHeaderOffset)) runs past "
+                                        + "\(next == end.directoryOffset ? "the central directory" : "the next entry") "
+                                        + "at \(next)")
             }
             entries[i].boundary = next
         }
@@ -81,7 +86,8 @@ struct ZipArchive: Sendable {
         }
         guard crc == entry.crc32 else {
             throw where_.error(.zipChecksumMismatch, at: dataStart,
-                               "CRC-32 is \(String(crc, radix: 16)) but the directory records \(String(entry.crc32, radix: 16))")
+                               "CRC-32 is \(String(crc, radix: 16)) but the directory records "
+                                   + "\(String(entry.crc32, radix: 16))")
         }
     }
 
@@ -91,7 +97,8 @@ struct ZipArchive: Sendable {
     func bytes(of entry: ZipEntry, in range: Range<Int>) throws -> [UInt8] {
         let where_ = context.inside("zip entry \(quotedForMessage(entry.name))")
         let dataStart = try checkedDataStart(entry, where_, countingInflatedBytes: false)
-        precondition(range.lowerBound >= 0 && UInt64(range.upperBound) <= entry.uncompressedSize, "range outside the entry")
+        precondition(range.lowerBound >= 0 && UInt64(range.upperBound) <= entry.uncompressedSize,
+                     "range outside the entry")
         if entry.method == 0 {
             return try source.read(at: dataStart + UInt64(range.lowerBound), count: range.count, "entry data", where_)
         }
@@ -122,23 +129,27 @@ struct ZipArchive: Sendable {
         }
         guard entry.uncompressedSize <= limits.maxBlobBytes else {
             throw where_.limit(.blobBytes, at: entry.localHeaderOffset,
-                               "the entry declares \(entry.uncompressedSize) bytes; the limit is \(limits.maxBlobBytes)")
+                               "the entry declares \(entry.uncompressedSize) bytes; "
+                                   + "the limit is \(limits.maxBlobBytes)")
         }
         let dataStart = try checkLocalHeader(entry, context: where_)
         guard dataStart <= entry.boundary, entry.compressedSize <= entry.boundary - dataStart else {
             throw where_.error(.zipOverlappingEntries, at: dataStart,
-                               "the entry's \(entry.compressedSize) bytes at \(dataStart) run past \(entry.boundary), where the next record starts")
+                               "the entry's \(entry.compressedSize) bytes at \(dataStart) run past \(entry.boundary), "
+                                   + "where the next record starts")
         }
         guard entry.method == 8 || entry.compressedSize == entry.uncompressedSize else {
             throw where_.error(.zipSizeMismatch, at: entry.localHeaderOffset,
-                               "a STORED entry with \(entry.compressedSize) stored bytes declares \(entry.uncompressedSize)")
+                               "a STORED entry with \(entry.compressedSize) stored bytes "
+                                   + "declares \(entry.uncompressedSize)")
         }
         if entry.method == 8 {
             // DEFLATE cannot expand more than 1032:1; a larger claim is a lie told to make us work.
             let (most, overflow) = entry.compressedSize.multipliedReportingOverflow(by: 1032)
             guard overflow || entry.uncompressedSize <= most + 64 else {
                 throw where_.error(.zipSizeMismatch, at: entry.localHeaderOffset,
-                                   "\(entry.compressedSize) DEFLATE bytes cannot inflate to the declared \(entry.uncompressedSize)")
+                                   "\(entry.compressedSize) DEFLATE bytes cannot inflate to the declared "
+                                       + "\(entry.uncompressedSize)")
             }
             if countingInflatedBytes {
                 try inflated.withLock { total in
@@ -174,11 +185,14 @@ struct ZipArchive: Sendable {
         } catch let failure as BoundedInflate.Failure {
             switch failure {
             case .tooLong(let declared):
-                throw where_.error(.zipSizeMismatch, at: dataStart, "the DEFLATE data inflates to more than the declared \(declared) bytes")
+                throw where_.error(.zipSizeMismatch, at: dataStart,
+                                   "the DEFLATE data inflates to more than the declared \(declared) bytes")
             case .tooShort(let produced, let declared):
-                throw where_.error(.zipSizeMismatch, at: dataStart, "the DEFLATE data ends after \(produced) of the declared \(declared) bytes")
+                throw where_.error(.zipSizeMismatch, at: dataStart,
+                                   "the DEFLATE data ends after \(produced) of the declared \(declared) bytes")
             case .trailing(let count):
-                throw where_.error(.zipInflateFailed, at: dataStart, "\(count) bytes follow the end of the DEFLATE stream")
+                throw where_.error(.zipInflateFailed, at: dataStart,
+                                   "\(count) bytes follow the end of the DEFLATE stream")
             case .invalid(let reason):
                 throw where_.error(.zipInflateFailed, at: dataStart, "invalid DEFLATE data: \(reason)")
             case .presetDictionary:
@@ -197,7 +211,8 @@ struct ZipArchive: Sendable {
         var r = CheckpointByteReader(try source.read(at: at, count: ZipEntry.localFixedSize, "local header", context),
                            base: at, context: context)
         guard try r.u32("local header signature") == ZipEntry.localSignature else {
-            throw context.error(.zipMalformed, at: at, "no local file header (PK\\3\\4) where the central directory points")
+            throw context.error(.zipMalformed, at: at,
+                                "no local file header (PK\\3\\4) where the central directory points")
         }
         _ = try r.u16("version needed")
         let flags = try r.u16("flags")
@@ -211,11 +226,14 @@ struct ZipArchive: Sendable {
         let variable = try source.read(at: at + UInt64(ZipEntry.localFixedSize), count: nameLength + extraLength,
                                        "local header name and extra field", context)
         guard Array(variable[0..<nameLength]) == entry.nameBytes else {
-            throw context.error(.zipHeaderMismatch, at: at, "the local header names \(quotedForMessage(String(decoding: variable[0..<nameLength], as: UTF8.self)))")
+            throw context.error(.zipHeaderMismatch, at: at,
+                                "the local header names "
+                                    + "\(quotedForMessage(String(decoding: variable[0..<nameLength], as: UTF8.self)))")
         }
         guard method == entry.method, (flags ^ entry.flags) & 0x2049 == 0 else {
             throw context.error(.zipHeaderMismatch, at: at,
-                                "local method \(method) / flags \(flags) differ from the central directory's \(entry.method) / \(entry.flags)")
+                                "local method \(method) / flags \(flags) differ from the central directory's "
+                                    + "\(entry.method) / \(entry.flags)")
         }
         var compressed = UInt64(compressed32), uncompressed = UInt64(uncompressed32)
         if compressed32 == .max || uncompressed32 == .max {
@@ -231,7 +249,9 @@ struct ZipArchive: Sendable {
         if !(flags & 0x0008 != 0 && zeroes) {
             guard crc == entry.crc32, compressed == entry.compressedSize, uncompressed == entry.uncompressedSize else {
                 throw context.error(.zipHeaderMismatch, at: at,
-                                    "local CRC/sizes \(String(crc, radix: 16))/\(compressed)/\(uncompressed) differ from the central directory's \(String(entry.crc32, radix: 16))/\(entry.compressedSize)/\(entry.uncompressedSize)")
+                                    "local CRC/sizes \(String(crc, radix: 16))/\(compressed)/\(uncompressed) differ "
+                                        + "from the central directory's \(String(entry.crc32, radix: 16))/"
+                                        + "\(entry.compressedSize)/\(entry.uncompressedSize)")
             }
         }
         return at + UInt64(ZipEntry.localFixedSize + nameLength + extraLength)

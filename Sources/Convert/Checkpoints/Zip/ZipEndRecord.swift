@@ -20,7 +20,8 @@ struct ZipEndRecord {
                        limits: CheckpointLimits) throws -> ZipEndRecord {
         let size = source.size
         guard size >= UInt64(fixedSize) else {
-            throw context.error(.zipEndRecordMissing, at: 0, "a ZIP archive has at least \(fixedSize) bytes; this file has \(size)")
+            throw context.error(.zipEndRecordMissing, at: 0,
+                                "a ZIP archive has at least \(fixedSize) bytes; this file has \(size)")
         }
         let tailCount = Int(min(size, UInt64(fixedSize + maxCommentSize)))
         let tailStart = size - UInt64(tailCount)
@@ -39,7 +40,8 @@ struct ZipEndRecord {
         }
         guard let at = found else {
             throw context.error(.zipEndRecordMissing, at: nil,
-                                "no end-of-central-directory record in the last \(tailCount) bytes: the archive is truncated or not a ZIP file")
+                                "no end-of-central-directory record in the last \(tailCount) bytes: "
+                                    + "the archive is truncated or not a ZIP file")
         }
         let recordOffset = tailStart + UInt64(at)
         var r = CheckpointByteReader(Array(tail[at..<(at + fixedSize)]), base: recordOffset, context: context)
@@ -61,7 +63,8 @@ struct ZipEndRecord {
         }
         guard disk == 0, directoryDisk == 0, entriesHere == entries else {
             throw context.error(.zipMultiDisk, at: recordOffset,
-                                "the archive spans several disks (disk \(disk), directory on disk \(directoryDisk), \(entriesHere) of \(entries) entries here)")
+                                "the archive spans several disks (disk \(disk), directory on disk \(directoryDisk), "
+                                    + "\(entriesHere) of \(entries) entries here)")
         }
         let record = ZipEndRecord(entryCount: UInt64(entries), directoryOffset: UInt64(directoryOffset),
                                   directorySize: UInt64(directorySize), directoryEnd: recordOffset)
@@ -82,12 +85,14 @@ struct ZipEndRecord {
         // The fixed ZIP64 record is 56 bytes and must end before the locator.
         guard recordOffset <= locatorOffset, locatorOffset - recordOffset >= 56 else {
             throw context.error(.zipMalformed, at: locatorOffset,
-                                "the ZIP64 end record offset \(recordOffset) does not leave room for the record before the locator at \(locatorOffset)")
+                                "the ZIP64 end record offset \(recordOffset) does not leave room for the record "
+                                    + "before the locator at \(locatorOffset)")
         }
         var r = CheckpointByteReader(try source.read(at: recordOffset, count: 56, "ZIP64 end record", context),
                            base: recordOffset, context: context)
         guard try r.u32("signature") == zip64RecordSignature else {
-            throw context.error(.zipMalformed, at: recordOffset, "no ZIP64 end-of-central-directory record where the locator points")
+            throw context.error(.zipMalformed, at: recordOffset,
+                                "no ZIP64 end-of-central-directory record where the locator points")
         }
         let recordSize = try r.u64("ZIP64 record size")
         guard recordSize >= 44, recordSize <= locatorOffset - recordOffset - 12 else {
@@ -104,7 +109,8 @@ struct ZipEndRecord {
         let directoryOffset = try r.u64("central directory offset")
         guard disk == 0, directoryDisk == 0, entriesHere == entries else {
             throw context.error(.zipMultiDisk, at: recordOffset,
-                                "the archive spans several disks (disk \(disk), directory on disk \(directoryDisk), \(entriesHere) of \(entries) entries here)")
+                                "the archive spans several disks (disk \(disk), directory on disk \(directoryDisk), "
+                                    + "\(entriesHere) of \(entries) entries here)")
         }
         let record = ZipEndRecord(entryCount: entries, directoryOffset: directoryOffset,
                                   directorySize: directorySize, directoryEnd: recordOffset)
@@ -116,11 +122,13 @@ struct ZipEndRecord {
     private func check(context: CheckpointContext, limits: CheckpointLimits, at offset: UInt64) throws {
         guard entryCount <= limits.maxZipEntries else {
             throw context.limit(.zipEntries, at: offset,
-                                "the central directory claims \(entryCount) entries; the limit is \(limits.maxZipEntries)")
+                                "the central directory claims \(entryCount) entries; "
+                                    + "the limit is \(limits.maxZipEntries)")
         }
         guard directorySize <= limits.maxCentralDirectoryBytes else {
             throw context.limit(.zipCentralDirectoryBytes, at: offset,
-                                "the central directory claims \(directorySize) bytes; the limit is \(limits.maxCentralDirectoryBytes)")
+                                "the central directory claims \(directorySize) bytes; "
+                                    + "the limit is \(limits.maxCentralDirectoryBytes)")
         }
         // Each central record is at least 46 bytes, so the count must fit in the size.
         guard entryCount <= directorySize / 46 else {
@@ -129,7 +137,8 @@ struct ZipEndRecord {
         }
         guard directoryOffset <= directoryEnd, directorySize == directoryEnd - directoryOffset else {
             throw context.error(.zipMalformed, at: offset,
-                                "the central directory (\(directorySize) bytes at \(directoryOffset)) does not end where the end records start (\(directoryEnd))")
+                                "the central directory (\(directorySize) bytes at \(directoryOffset)) does not end "
+                                    + "where the end records start (\(directoryEnd))")
         }
     }
 }

@@ -45,7 +45,8 @@ struct ZipEntry {
 
         guard nameLength <= limits.maxEntryNameBytes else {
             throw r.context.limit(.zipEntryNameBytes, at: start,
-                                  "an entry name of \(nameLength) bytes exceeds the limit of \(limits.maxEntryNameBytes)")
+                                  "an entry name of \(nameLength) bytes exceeds the limit of "
+                                      + "\(limits.maxEntryNameBytes)")
         }
         let nameBytes = Array(try r.take(nameLength, "entry name"))
         guard let name = strictUTF8String(nameBytes) else {
