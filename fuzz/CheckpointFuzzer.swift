@@ -31,11 +31,13 @@ private func check(_ bytes: [UInt8], format: CheckpointFormat?) -> CheckpointFor
             for tensor in checkpoint.tensors {
                 do {
                     let values = try tensor.values()
-                    precondition(values.count == tensor.elementCount, "decoded \(values.count) values for shape \(tensor.shape)")
+                    precondition(values.count == tensor.elementCount,
+                                 "decoded \(values.count) values for shape \(tensor.shape)")
                 } catch let error as CheckpointError {
                     // Only the decoding budget and the uint64 range may refuse a tensor the reader accepted.
                     switch error.kind {
-                    case .limitExceeded(.materializedElements), .limitExceeded(.totalTensorBytes), .unsupportedDType("uint64"): break
+                    case .limitExceeded(.materializedElements), .limitExceeded(.totalTensorBytes),
+                         .unsupportedDType("uint64"): break
                     default: fatalError("a checked tensor failed to decode: \(error)")
                     }
                 }

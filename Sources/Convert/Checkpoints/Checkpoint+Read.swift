@@ -25,7 +25,8 @@ extension Checkpoint {
         let source = try openCheckpointFile(path)
         let context = CheckpointContext(file: path)
         switch try CheckpointSniffer.container(source, context: context) {
-        case .zip: return try CheckpointSniffer.zipFormat(ZipArchive(source: source, context: context, limits: .standard))
+        case .zip:
+            return try CheckpointSniffer.zipFormat(ZipArchive(source: source, context: context, limits: .standard))
         case .torchLegacy: return .torchLegacy
         case .safetensors: return .safetensors
         case .npy: return .npy
@@ -52,7 +53,8 @@ extension Checkpoint {
         }
         switch chosen {
         case .torchZip:
-            return try TorchZipReader.read(archive ?? ZipArchive(source: source, context: context, limits: options.limits),
+            return try TorchZipReader.read(archive ?? ZipArchive(source: source, context: context,
+                                                                 limits: options.limits),
                                            options: options, memory: &memory)
         case .npz:
             return try NPZReader.read(archive ?? ZipArchive(source: source, context: context, limits: options.limits))
@@ -63,7 +65,8 @@ extension Checkpoint {
         case .npy:
             let tensorName = npyTensorName(name)
             let found = try NumPyDecoding.layout(source, length: source.size, context: context, limits: options.limits)
-            let storage = FileRangeStorage(source: source, offset: found.dataOffset, length: found.dataLength, context: context)
+            let storage = FileRangeStorage(source: source, offset: found.dataOffset, length: found.dataLength,
+                                           context: context)
             let tensor = NumPyDecoding.tensor(found, name: tensorName, storage: storage, storageName: tensorName,
                                               budget: MaterializationBudget(limits: options.limits), context: context)
             return Checkpoint(format: .npy, tensors: [tensor])

@@ -57,7 +57,9 @@ func hexPreview<C: Collection>(_ bytes: C, count: Int = 8) -> String where C.Ele
 
 /// A short quoted, printable rendering of untrusted text for error messages.
 func quotedForMessage(_ text: String, limit: Int = 80) -> String {
-    var shown = String(text.unicodeScalars.prefix(limit).map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f ? Character($0) : "?" })
+    var shown = String(text.unicodeScalars.prefix(limit).map {
+        $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f ? Character($0) : "?"
+    })
     if text.unicodeScalars.count > limit { shown += "…" }
     return "'\(shown)'"
 }

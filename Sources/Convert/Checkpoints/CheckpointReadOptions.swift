@@ -14,7 +14,8 @@ public struct CheckpointReadOptions: Sendable, Equatable {
     /// Caps on every size.
     public var limits: CheckpointLimits = .standard
     /// Wrapper prefixes removed from tensor names, each only when every tensor name starts with it, repeatedly
-    /// (at most 16 removals in all) and in this order: `module.` (DataParallel/DDP), `model.` (Lightning), `_orig_mod.` (`torch.compile`).
+    /// (at most 16 removals in all) and in this order: `module.` (DataParallel/DDP), `model.` (Lightning),
+    /// `_orig_mod.` (`torch.compile`).
     public var prefixesToStrip: [String] = ["module.", "model.", "_orig_mod."]
     /// The key of the state dict inside a larger checkpoint dict; nil chooses `state_dict` (Lightning) if present,
     /// else the top-level dict if it holds tensors, else its only entry that is a dict of tensors.

@@ -12,16 +12,20 @@ enum CheckpointSniffer {
         if head.starts(with: NumPyDecoding.magic) { return .npy }
         if isLegacyTorch(head) { return .torchLegacy }
         if looksLikeSafetensors(head, size: source.size) { return .safetensors }
-        let hint = head.first == 0x80 ? " (a bare pickle, not torch.save output: only torch's zip and legacy layouts are read)" : ""
+        let hint = head.first == 0x80
+            ? " (a bare pickle, not torch.save output: only torch's zip and legacy layouts are read)" : ""
         throw context.error(.unknownFormat, at: 0,
-                            "unrecognised format\(hint): the file starts with \(head.isEmpty ? "nothing (it is empty)" : hexPreview(head, count: 12)); expected a ZIP archive (torch.save, .npz), a legacy torch.save file, safetensors or .npy")
+                            "unrecognised format\(hint): the file starts with "
+                                + "\(head.isEmpty ? "nothing (it is empty)" : hexPreview(head, count: 12)); expected "
+                                + "a ZIP archive (torch.save, .npz), a legacy torch.save file, safetensors or .npy")
     }
 
     /// A pickle (PROTO) whose first value is torch's legacy magic number, possibly after a FRAME header.
     static func isLegacyTorch(_ head: [UInt8]) -> Bool {
         guard head.first == 0x80, head.count >= TorchLegacyReader.magicLong1.count + 2 else { return false }
         let magic = TorchLegacyReader.magicLong1
-        return head[2...].starts(with: magic) || (head.count >= 11 + magic.count && head[2] == 0x95 && head[11...].starts(with: magic))
+        return head[2...].starts(with: magic)
+            || (head.count >= 11 + magic.count && head[2] == 0x95 && head[11...].starts(with: magic))
     }
 
     /// Eight bytes of header length followed by `{` (leading JSON whitespace allowed, as the reference reader
@@ -36,7 +40,9 @@ enum CheckpointSniffer {
     static func zipFormat(_ archive: ZipArchive) throws -> CheckpointFormat {
         if archive.entries.contains(where: { TorchZipReader.isDataPickle($0.name) }) { return .torchZip }
         if archive.entries.isEmpty || archive.entries.contains(where: { $0.name.hasSuffix(".npy") }) { return .npz }
-        throw archive.context.error(.unknownFormat, at: nil,
-                                    "the ZIP archive holds neither a torch data.pkl nor .npy arrays (first entries: \(archive.entries.prefix(4).map { quotedForMessage($0.name) }.joined(separator: ", ")))")
+        throw archive.context.error(
+            .unknownFormat, at: nil,
+            "the ZIP archive holds neither a torch data.pkl nor .npy arrays (first entries: "
+                + "\(archive.entries.prefix(4).map { quotedForMessage($0.name) }.joined(separator: ", ")))")
     }
 }

@@ -9,7 +9,8 @@ enum ElementDecoding {
         // The layout was validated against the storage's declared length; make sure the bytes are really there.
         guard storage.count / dtype.byteCount >= layout.storageElementsNeeded else {
             throw context.error(.dataSizeMismatch, at: nil,
-                                "the tensor needs \(layout.storageElementsNeeded) \(dtype.rawValue) elements but its storage holds \(storage.count) bytes")
+                                "the tensor needs \(layout.storageElementsNeeded) \(dtype.rawValue) elements but its "
+                                    + "storage holds \(storage.count) bytes")
         }
         return try storage.withUnsafeBytes { raw in
             let reader = ElementLoader(raw: raw, byteOrder: byteOrder)
@@ -46,7 +47,8 @@ enum ElementDecoding {
                     return Int64(truncatingIfNeeded: v)
                 }
                 if let tooLarge {
-                    throw context.error(.unsupportedDType("uint64"), at: nil, "uint64 value \(tooLarge) does not fit in Int64")
+                    throw context.error(.unsupportedDType("uint64"), at: nil,
+                                        "uint64 value \(tooLarge) does not fit in Int64")
                 }
                 return .integer(values)
             }

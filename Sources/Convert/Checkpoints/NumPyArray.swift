@@ -30,11 +30,13 @@ public struct NumPyArray: Sendable, Equatable {
     /// Reads a `.npy` file (versions 1.0–3.0; little- or big-endian numbers; C or Fortran order).
     public static func read(path: String, limits: CheckpointLimits = .standard) throws -> NumPyArray {
         let source = try openCheckpointFile(path)
-        return try NumPyDecoding.decode(source, length: source.size, context: CheckpointContext(file: path), limits: limits)
+        return try NumPyDecoding.decode(source, length: source.size, context: CheckpointContext(file: path),
+                                        limits: limits)
     }
 
     /// Decodes the bytes of a `.npy` file; `name` labels errors.
-    public static func decode(_ bytes: [UInt8], name: String = "<memory>", limits: CheckpointLimits = .standard) throws -> NumPyArray {
+    public static func decode(_ bytes: [UInt8], name: String = "<memory>",
+                              limits: CheckpointLimits = .standard) throws -> NumPyArray {
         try NumPyDecoding.decode(InMemoryByteSource(bytes), length: UInt64(bytes.count),
                                  context: CheckpointContext(file: name), limits: limits)
     }

@@ -43,7 +43,9 @@ struct StridedLayout: Equatable {
         var count: UInt64 = 1
         var overflow = false
         for dim in shape {
-            guard dim >= 0 else { throw context.error(.torchMalformed, at: offset, "negative dimension \(dim) in shape \(shape)") }
+            guard dim >= 0 else {
+                throw context.error(.torchMalformed, at: offset, "negative dimension \(dim) in shape \(shape)")
+            }
             let (product, over) = count.multipliedReportingOverflow(by: UInt64(dim))
             overflow = overflow || over
             count = product
@@ -52,7 +54,8 @@ struct StridedLayout: Equatable {
         let absurd = shape.contains { UInt64($0) > limits.maxTensorElements }
         guard !overflow, !absurd, count <= limits.maxTensorElements else {
             throw context.limit(.tensorElements, at: offset,
-                                "shape \(shape) has \(overflow ? "more than 2^64" : String(count)) elements; the limit is \(limits.maxTensorElements)")
+                                "shape \(shape) has \(overflow ? "more than 2^64" : String(count)) elements; "
+                                    + "the limit is \(limits.maxTensorElements)")
         }
         return Int(count)
     }
@@ -62,10 +65,12 @@ struct StridedLayout: Equatable {
          limits: CheckpointLimits, context: CheckpointContext, at position: UInt64?) throws {
         let count = try StridedLayout.elementCount(of: shape, limits: limits, context: context, at: position)
         guard strides.count == shape.count else {
-            throw context.error(.torchMalformed, at: position, "shape \(shape) has \(shape.count) dimensions but the stride has \(strides.count)")
+            throw context.error(.torchMalformed, at: position,
+                                "shape \(shape) has \(shape.count) dimensions but the stride has \(strides.count)")
         }
         guard offset >= 0, strides.allSatisfy({ $0 >= 0 }) else {
-            throw context.error(.tensorOutOfBounds, at: position, "negative storage offset \(offset) or stride \(strides)")
+            throw context.error(.tensorOutOfBounds, at: position,
+                                "negative storage offset \(offset) or stride \(strides)")
         }
         var needed = 0
         if count > 0 {
@@ -80,7 +85,9 @@ struct StridedLayout: Equatable {
             }
             guard !overflow, last < UInt64(storageElements) else {
                 throw context.error(.tensorOutOfBounds, at: position,
-                                    "size \(shape) with stride \(strides) at offset \(offset) reaches element \(overflow ? "past 2^64" : String(last)) of a storage of \(storageElements) elements")
+                                    "size \(shape) with stride \(strides) at offset \(offset) reaches element "
+                                        + "\(overflow ? "past 2^64" : String(last)) of a storage of "
+                                        + "\(storageElements) elements")
             }
             needed = Int(last) + 1
         }

@@ -6,20 +6,27 @@ enum NumPyEncoding {
         var count = 1
         for dim in array.shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: dim)
-            guard dim >= 0, !overflow else { throw context.error(.dataSizeMismatch, at: nil, "invalid shape \(array.shape)") }
+            guard dim >= 0, !overflow else {
+                throw context.error(.dataSizeMismatch, at: nil, "invalid shape \(array.shape)")
+            }
             count = product
         }
         guard array.values.count == count else {
-            throw context.error(.dataSizeMismatch, at: nil, "shape \(array.shape) needs \(count) values but \(array.values.count) were given")
+            throw context.error(.dataSizeMismatch, at: nil,
+                                "shape \(array.shape) needs \(count) values but \(array.values.count) were given")
         }
 
         var out: [UInt8] = NumPyDecoding.magic + [1, 0, 0, 0]
         let shapeText = array.shape.count == 1 ? "(\(array.shape[0]),)"
                                                : "(" + array.shape.map(String.init).joined(separator: ", ") + ")"
-        var header = Array("{'descr': '\(try descr(array.dtype, context))', 'fortran_order': False, 'shape': \(shapeText), }".utf8)
+        var header = Array(
+            "{'descr': '\(try descr(array.dtype, context))', 'fortran_order': False, 'shape': \(shapeText), }".utf8)
         let unpadded = out.count + header.count + 1
         header += [UInt8](repeating: 0x20, count: (64 - unpadded % 64) % 64) + [0x0a]
-        guard header.count <= Int(UInt16.max) else { throw context.error(.dataSizeMismatch, at: nil, "shape \(array.shape) needs a header longer than version 1.0 allows") }
+        guard header.count <= Int(UInt16.max) else {
+            throw context.error(.dataSizeMismatch, at: nil,
+                                "shape \(array.shape) needs a header longer than version 1.0 allows")
+        }
         out[8] = UInt8(header.count & 0xff)
         out[9] = UInt8(header.count >> 8)
         out += header
@@ -42,7 +49,8 @@ enum NumPyEncoding {
         case .uint8: "|u1"
         case .bool: "|b1"
         case .float16, .bfloat16:
-            throw context.error(.unsupportedDType(dtype.rawValue), at: nil, "writing \(dtype.rawValue) .npy arrays is not supported")
+            throw context.error(.unsupportedDType(dtype.rawValue), at: nil,
+                                "writing \(dtype.rawValue) .npy arrays is not supported")
         }
     }
 
@@ -78,7 +86,8 @@ enum NumPyEncoding {
             }
         default:
             throw context.error(.unsupportedDType(array.dtype.rawValue), at: nil,
-                                "\(array.dtype.rawValue) cannot be written from these values (floating values need a floating dtype, integer values an integer dtype)")
+                                "\(array.dtype.rawValue) cannot be written from these values (floating values need a "
+                                    + "floating dtype, integer values an integer dtype)")
         }
     }
 }

@@ -37,7 +37,9 @@ struct NumPyHeaderParser {
 
     private mutating func expect(_ byte: UInt8) throws {
         skipSpace()
-        guard i < text.count, text[i] == byte else { throw fail("expected '\(Character(Unicode.Scalar(byte)))' but found \(describeHere())") }
+        guard i < text.count, text[i] == byte else {
+            throw fail("expected '\(Character(Unicode.Scalar(byte)))' but found \(describeHere())")
+        }
         i += 1
     }
 
@@ -99,12 +101,16 @@ struct NumPyHeaderParser {
     /// A quoted string without escapes (NumPy's dtype strings never need them).
     private mutating func string() throws -> String {
         skipSpace()
-        guard i < text.count, text[i] == 0x27 || text[i] == 0x22 else { throw fail("expected a quoted string but found \(describeHere())") }
+        guard i < text.count, text[i] == 0x27 || text[i] == 0x22 else {
+            throw fail("expected a quoted string but found \(describeHere())")
+        }
         let quote = text[i]
         let start = i + 1
         var j = start
         while j < text.count, text[j] != quote {
-            guard text[j] != 0x5c, text[j] >= 0x20, text[j] < 0x7f else { throw fail("unsupported character in a string", at: j) }
+            guard text[j] != 0x5c, text[j] >= 0x20, text[j] < 0x7f else {
+                throw fail("unsupported character in a string", at: j)
+            }
             j += 1
         }
         guard j < text.count, j - start <= 64 else { throw fail("unterminated or over-long string", at: i) }
@@ -153,7 +159,9 @@ struct NumPyHeaderParser {
         }
         guard i > start else { throw fail("expected a dimension (a non-negative integer) but found \(describeHere())") }
         if i < text.count, text[i] == 0x4c { i += 1 }  // L
-        guard i == text.count || !isWordByte(text[i]) else { throw fail("expected a dimension but found \(describeHere())", at: start) }
+        guard i == text.count || !isWordByte(text[i]) else {
+            throw fail("expected a dimension but found \(describeHere())", at: start)
+        }
         return value
     }
 

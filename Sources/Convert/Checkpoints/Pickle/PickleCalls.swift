@@ -37,7 +37,9 @@ struct PickleCalls {
         guard case .global(let function) = callable else {
             throw context.error(.pickleMalformed, at: offset, "REDUCE calls a \(callable.typeName), not a global")
         }
-        let malformed = { (why: String) in context.error(.pickleMalformed, at: offset, "\(function.qualifiedName): \(why)") }
+        let malformed = { (why: String) in
+            context.error(.pickleMalformed, at: offset, "\(function.qualifiedName): \(why)")
+        }
         switch function.qualifiedName {
         case "collections.OrderedDict", "builtins.dict", "__builtin__.dict":
             let pairs = try args.first.map { try iterable($0, malformed) } ?? []
@@ -57,11 +59,15 @@ struct PickleCalls {
             return args[0]
         case "torch._tensor._rebuild_from_type_v2":
             // (func, new_type, args, state): the tensor comes from func(*args); new_type is only a label.
-            guard args.count == 4, case .tuple(let inner) = args[2] else { throw malformed("expects (func, type, args, state)") }
+            guard args.count == 4, case .tuple(let inner) = args[2] else {
+                throw malformed("expects (func, type, args, state)")
+            }
             // Real files wrap once; a pickle nesting this call in itself must not exhaust the stack.
             guard depth < 4 else { throw malformed("nested more than 4 times") }
             let result = try call(args[0], inner.items, arena: arena, context: context, at: offset, depth: depth + 1)
-            guard case .tensor = result else { throw malformed("the rebuilt value is a \(result.typeName), not a tensor") }
+            guard case .tensor = result else {
+                throw malformed("the rebuilt value is a \(result.typeName), not a tensor")
+            }
             return result
         case "torch.Size":
             let dims = try args.first.map { try iterable($0, malformed) } ?? []
@@ -153,7 +159,9 @@ struct PickleCalls {
                                      items: args.count))
         }
         throw context.error(.refusedGlobal(global.qualifiedName), at: offset,
-                            "the pickle asks to \(verb) \(global.qualifiedName), which is not on the allow-list (torch tensor rebuilding, collections.OrderedDict and a few inert constructors); nothing was executed and the file is refused")
+                            "the pickle asks to \(verb) \(global.qualifiedName), which is not on the allow-list "
+                                + "(torch tensor rebuilding, collections.OrderedDict and a few inert constructors); "
+                                + "nothing was executed and the file is refused")
     }
 
     private func adopt<C: PickleContainer>(_ container: C, _ arena: PickleArena, _ context: CheckpointContext,

@@ -1,8 +1,8 @@
 /// A pickle interpreter that builds values and never executes anything. It knows the binary opcodes
 /// (protocols 1–5) that `torch.save` state dicts and Lightning checkpoints use; text-protocol opcodes (INT,
-/// STRING, PUT, INST, OBJ, ...), the extension registry and out-of-band buffers are refused. Calls (REDUCE, NEWOBJ) and BUILD go to ``PickleCalls``, which only
-/// describes allow-listed torch rebuilds and refuses everything else. Every stack, memo, string and object
-/// count is capped.
+/// STRING, PUT, INST, OBJ, ...), the extension registry and out-of-band buffers are refused. Calls (REDUCE,
+/// NEWOBJ) and BUILD go to ``PickleCalls``, which only describes allow-listed torch rebuilds and refuses
+/// everything else. Every stack, memo, string and object count is capped.
 struct PickleMachine {
     private let bytes: [UInt8]
     /// File offset of `bytes[0]` (for messages).
@@ -50,7 +50,9 @@ struct PickleMachine {
 
     private mutating func take(_ count: Int, _ what: String) throws -> ArraySlice<UInt8> {
         guard count >= 0, count <= bytes.count - position else {
-            throw context.error(.truncated, at: here, "\(PickleOpcode.name(bytes[opcodeOffset])) needs \(count) bytes for \(what) but the pickle has \(bytes.count - position) left")
+            throw context.error(.truncated, at: here,
+                                "\(PickleOpcode.name(bytes[opcodeOffset])) needs \(count) bytes for \(what) but the "
+                                    + "pickle has \(bytes.count - position) left")
         }
         defer { position += count }
         return bytes[position..<position + count]
@@ -63,14 +65,17 @@ struct PickleMachine {
     private mutating func length(_ width: Int) throws -> Int {
         let n = try uint(width)
         guard n <= UInt64(limits.maxPickleStringBytes) else {
-            throw context.limit(.pickleStringBytes, at: here, "a \(n)-byte string exceeds the limit of \(limits.maxPickleStringBytes)")
+            throw context.limit(.pickleStringBytes, at: here,
+                                "a \(n)-byte string exceeds the limit of \(limits.maxPickleStringBytes)")
         }
         try arena.charge(n + 32, for: "a \(n)-byte string", context: context, at: here)
         return Int(n)
     }
 
     private mutating func text(_ count: Int) throws -> String {
-        guard let s = strictUTF8String(try take(count, "a string")) else { throw malformed("the string is not valid UTF-8") }
+        guard let s = strictUTF8String(try take(count, "a string")) else {
+            throw malformed("the string is not valid UTF-8")
+        }
         return s
     }
 
@@ -78,7 +83,9 @@ struct PickleMachine {
     private mutating func line() throws -> String {
         var end = position
         while end < bytes.count, bytes[end] != 0x0a {
-            guard end - position < 256, bytes[end] >= 0x20, bytes[end] < 0x7f else { throw malformed("invalid module or class name") }
+            guard end - position < 256, bytes[end] >= 0x20, bytes[end] < 0x7f else {
+                throw malformed("invalid module or class name")
+            }
             end += 1
         }
         guard end < bytes.count else { throw context.error(.truncated, at: here, "GLOBAL: the name is not terminated") }
@@ -90,7 +97,8 @@ struct PickleMachine {
 
     private mutating func push(_ value: PickleValue) throws {
         guard stack.count < limits.maxPickleStackItems else {
-            throw context.limit(.pickleStackItems, at: here, "more than \(limits.maxPickleStackItems) items on the pickle stack")
+            throw context.limit(.pickleStackItems, at: here,
+                                "more than \(limits.maxPickleStackItems) items on the pickle stack")
         }
         if stack.count == stackPeak {
             try chargeItems(1)
@@ -146,9 +154,11 @@ struct PickleMachine {
         let value = try top()
         if memo[index] == nil {
             guard memo.count < limits.maxPickleMemoEntries else {
-                throw context.limit(.pickleMemoEntries, at: here, "more than \(limits.maxPickleMemoEntries) memo entries")
+                throw context.limit(.pickleMemoEntries, at: here,
+                                    "more than \(limits.maxPickleMemoEntries) memo entries")
             }
-            try arena.charge(PickleArena.memoEntryBytes, for: "memo entry \(memo.count + 1)", context: context, at: here)
+            try arena.charge(PickleArena.memoEntryBytes, for: "memo entry \(memo.count + 1)", context: context,
+                             at: here)
         }
         memo[index] = value
     }
@@ -175,7 +185,10 @@ struct PickleMachine {
                 guard version <= 5 else { throw malformed("pickle protocol \(version) is newer than 5") }
             case 0x95:  // FRAME: a length hint only; the bytes follow inline.
                 let n = try uint(8)
-                guard n <= UInt64(bytes.count - position) else { throw context.error(.truncated, at: here, "FRAME announces \(n) bytes but \(bytes.count - position) remain") }
+                guard n <= UInt64(bytes.count - position) else {
+                    throw context.error(.truncated, at: here,
+                                        "FRAME announces \(n) bytes but \(bytes.count - position) remain")
+                }
             case 0x2e:  // STOP
                 guard marks.isEmpty, stack.count == 1 else {
                     throw malformed("STOP with \(stack.count) items on the stack and \(marks.count) open MARKs")
@@ -217,7 +230,8 @@ struct PickleMachine {
             // Containers
             case 0x28:  // MARK
                 guard marks.count < limits.maxPickleMarkDepth else {
-                    throw context.limit(.pickleMarkDepth, at: here, "more than \(limits.maxPickleMarkDepth) nested MARKs")
+                    throw context.limit(.pickleMarkDepth, at: here,
+                                        "more than \(limits.maxPickleMarkDepth) nested MARKs")
                 }
                 marks.append(stack.count)
             case 0x29: try push(.tuple(try adopt(PickleTuple([]))))  // EMPTY_TUPLE
@@ -236,18 +250,24 @@ struct PickleMachine {
                 try push(.list(try adopt(PickleList(items), items: items.count)))
             case 0x61:  // APPEND
                 let value = try pop()
-                guard case .list(let list) = try top(), !list.isSet else { throw malformed("APPEND to a \(try top().typeName)") }
+                guard case .list(let list) = try top(), !list.isSet else {
+                    throw malformed("APPEND to a \(try top().typeName)")
+                }
                 try chargeItems(1)
                 list.items.append(value)
             case 0x65:  // APPENDS
                 let items = try popMark()
-                guard case .list(let list) = try top(), !list.isSet else { throw malformed("APPENDS to a \(try top().typeName)") }
+                guard case .list(let list) = try top(), !list.isSet else {
+                    throw malformed("APPENDS to a \(try top().typeName)")
+                }
                 try chargeItems(items.count)
                 list.items.append(contentsOf: items)
             case 0x8f: try push(.list(try adopt(PickleList(isSet: true))))  // EMPTY_SET
             case 0x90:  // ADDITEMS
                 let items = try popMark()
-                guard case .list(let set) = try top(), set.isSet else { throw malformed("ADDITEMS to a \(try top().typeName)") }
+                guard case .list(let set) = try top(), set.isSet else {
+                    throw malformed("ADDITEMS to a \(try top().typeName)")
+                }
                 try chargeItems(items.count)
                 set.items.append(contentsOf: items)
             case 0x91:  // FROZENSET
@@ -292,19 +312,27 @@ struct PickleMachine {
                 guard case .string(let n) = name, case .string(let m) = module else {
                     throw malformed("STACK_GLOBAL needs two strings, not \(module.typeName) and \(name.typeName)")
                 }
-                guard m.utf8.count <= 256, n.utf8.count <= 256 else { throw malformed("over-long module or class name") }
+                guard m.utf8.count <= 256, n.utf8.count <= 256 else {
+                    throw malformed("over-long module or class name")
+                }
                 try push(.global(PickleGlobal(module: m, name: n)))
             case 0x52:  // REDUCE
                 let args = try pop(), callable = try pop()
-                guard case .tuple(let tuple) = args else { throw malformed("REDUCE arguments are a \(args.typeName), not a tuple") }
+                guard case .tuple(let tuple) = args else {
+                    throw malformed("REDUCE arguments are a \(args.typeName), not a tuple")
+                }
                 try push(try calls.call(callable, tuple.items, arena: arena, context: context, at: here))
             case 0x81:  // NEWOBJ
                 let args = try pop(), cls = try pop()
-                guard case .tuple(let tuple) = args else { throw malformed("NEWOBJ arguments are a \(args.typeName), not a tuple") }
+                guard case .tuple(let tuple) = args else {
+                    throw malformed("NEWOBJ arguments are a \(args.typeName), not a tuple")
+                }
                 try push(try calls.newObject(cls, tuple.items, arena: arena, context: context, at: here))
             case 0x92:  // NEWOBJ_EX
                 let kwargs = try pop(), args = try pop(), cls = try pop()
-                guard case .tuple(let tuple) = args, case .dict = kwargs else { throw malformed("NEWOBJ_EX needs a tuple and a dict") }
+                guard case .tuple(let tuple) = args, case .dict = kwargs else {
+                    throw malformed("NEWOBJ_EX needs a tuple and a dict")
+                }
                 try push(try calls.newObject(cls, tuple.items, arena: arena, context: context, at: here))
             case 0x62:  // BUILD
                 let state = try pop()
@@ -315,7 +343,8 @@ struct PickleMachine {
 
             default:
                 throw context.error(.pickleUnsupportedOpcode(op), at: here,
-                                    "opcode \(PickleOpcode.name(op)) (0x\(String(op, radix: 16))) is not supported by this reader")
+                                    "opcode \(PickleOpcode.name(op)) (0x\(String(op, radix: 16))) is not supported "
+                                        + "by this reader")
             }
         }
     }

@@ -204,8 +204,8 @@ final class PickleArena {
         keyBytesHashed += key.hashCost
         guard keyBytesHashed <= keyByteLimit else {
             throw context.limit(.pickleKeyBytes, at: offset,
-                                "the pickle's dict keys would be hashed over \(keyByteLimit) bytes in all (a long key set "
-                                    + "again and again)")
+                                "the pickle's dict keys would be hashed over \(keyByteLimit) bytes in all "
+                                    + "(a long key set again and again)")
         }
     }
 
@@ -218,7 +218,8 @@ final class PickleArena {
         guard containers.count < limit else {
             throw context.limit(.pickleObjects, at: offset, "the pickle creates more than \(limit) objects")
         }
-        try charge(Self.containerBytes + UInt64(items) * Self.itemBytes, for: "another container", context: context, at: offset)
+        try charge(Self.containerBytes + UInt64(items) * Self.itemBytes, for: "another container", context: context,
+                   at: offset)
         containers.append(container)
         return container
     }

@@ -10,7 +10,8 @@ indirect enum JSONValue: Equatable {
 
     static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
-        case (.object(let x), .object(let y)): x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        case (.object(let x), .object(let y)):
+            x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
         case (.array(let x), .array(let y)): x == y
         case (.string(let x), .string(let y)), (.number(let x), .number(let y)): x == y
         case (.bool(let x), .bool(let y)): x == y
@@ -21,7 +22,9 @@ indirect enum JSONValue: Equatable {
 
     /// The value as a non-negative integer that fits in `UInt64`, or nil (fractions, exponents, signs, overflow).
     var unsignedInteger: UInt64? {
-        guard case .number(let text) = self, !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        guard case .number(let text) = self, !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            return nil
+        }
         return UInt64(text)
     }
 }
@@ -62,7 +65,8 @@ struct StrictJSONParser {
     }
 
     /// ``parse(_:base:maxDepth:)`` for a checkpoint's JSON header: failures are `CheckpointError`s in `context`.
-    static func parse(_ bytes: [UInt8], base: UInt64, context: CheckpointContext, maxDepth: Int = 64) throws -> JSONValue {
+    static func parse(_ bytes: [UInt8], base: UInt64, context: CheckpointContext,
+                      maxDepth: Int = 64) throws -> JSONValue {
         do {
             return try parse(bytes, base: base, maxDepth: maxDepth)
         } catch {
@@ -146,7 +150,11 @@ struct StrictJSONParser {
 
     private mutating func number() throws(StrictJSONError) -> String {
         let start = i
-        func digits() -> Int { let s = i; while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 { i += 1 }; return i - s }
+        func digits() -> Int {
+            let s = i
+            while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 { i += 1 }
+            return i - s
+        }
         if bytes[i] == 0x2d { i += 1 }
         let intStart = i
         guard digits() > 0 else { throw fail("a number needs digits", at: start) }
@@ -190,7 +198,9 @@ struct StrictJSONParser {
                     var scalar = try hex4()
                     if (0xd800..<0xdc00).contains(scalar) {
                         // A high surrogate must be followed by an escaped low one.
-                        guard i + 1 < bytes.count, bytes[i] == 0x5c, bytes[i + 1] == 0x75 else { throw fail("unpaired surrogate") }
+                        guard i + 1 < bytes.count, bytes[i] == 0x5c, bytes[i + 1] == 0x75 else {
+                            throw fail("unpaired surrogate")
+                        }
                         i += 2
                         let low = try hex4()
                         guard (0xdc00..<0xe000).contains(low) else { throw fail("unpaired surrogate") }
