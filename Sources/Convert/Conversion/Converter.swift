@@ -58,7 +58,8 @@ public enum Converter {
     ///
     /// A readout tied to the embedding in the checkpoint (one storage) is stored once, as a tied readout.
     public static func convert(_ dense: DenseRecurrentCheckpoint, vocabulary: Vocabulary,
-                               factors: FactorSpecification, rank: Int = 1, options: ConversionOptions = ConversionOptions(),
+                               factors: FactorSpecification, rank: Int = 1,
+                               options: ConversionOptions = ConversionOptions(),
                                source: String, progress: ((Double) -> Void)? = nil) throws -> ConversionResult {
         let v = vocabulary.count
         let unit = vocabulary.unitName
@@ -81,8 +82,10 @@ public enum Converter {
             tensors.append(KRUTensor(name: ModelTensorName.inputWeight(layer: l), shape: [gates * n, layer.inputSize],
                                      floats: layer.inputWeight.map { Float($0) }))
             if let bih = layer.inputBias, let bhh = layer.recurrentBias {
-                tensors.append(KRUTensor(name: ModelTensorName.inputBias(layer: l), shape: [gates * n], floats: bih.map { Float($0) }))
-                tensors.append(KRUTensor(name: ModelTensorName.recurrentBias(layer: l), shape: [gates * n], floats: bhh.map { Float($0) }))
+                tensors.append(KRUTensor(name: ModelTensorName.inputBias(layer: l), shape: [gates * n],
+                                         floats: bih.map { Float($0) }))
+                tensors.append(KRUTensor(name: ModelTensorName.recurrentBias(layer: l), shape: [gates * n],
+                                         floats: bhh.map { Float($0) }))
             }
             let chosen: [KroneckerFactorShape]?
             do { chosen = try factors.shapes(for: n) } catch { throw ConversionError("\(error)") }
@@ -106,18 +109,21 @@ public enum Converter {
                 }
                 for (t, term) in result.terms.enumerated() {
                     for (f, factor) in term.factors.enumerated() {
-                        tensors.append(KRUTensor(name: ModelTensorName.recurrentFactor(layer: l, gate: g, term: t, factor: f),
-                                                 shape: [factor.rows, factor.columns], floats: factor.elements.map { Float($0) }))
+                        tensors.append(KRUTensor(
+                            name: ModelTensorName.recurrentFactor(layer: l, gate: g, term: t, factor: f),
+                            shape: [factor.rows, factor.columns], floats: factor.elements.map { Float($0) }))
                     }
                 }
                 let norm = result.inputNorm
                 blocks.append(BlockReport(
-                    layer: l, gate: gateName(dense.cell, g), shapes: shapes, rank: rank, relativeError: result.relativeError,
+                    layer: l, gate: gateName(dense.cell, g), shapes: shapes, rank: rank,
+                    relativeError: result.relativeError,
                     capturedEnergy: result.capturedEnergy, optimalRelativeError: result.relativeOptimalError,
                     startRelativeError: result.startError.map { norm > 0 ? $0 / norm : 0 },
                     seconds: Date().timeIntervalSince(start)))
             }
-            layers.append(.init(cell: dense.cell, hiddenSize: n, recurrent: .kronecker(rank: rank, factors: shapes.count)))
+            layers.append(.init(cell: dense.cell, hiddenSize: n,
+                                recurrent: .kronecker(rank: rank, factors: shapes.count)))
         }
         if let embedding = dense.embedding {
             tensors.insert(KRUTensor(name: ModelTensorName.embedding, shape: [embedding.rows, embedding.columns],
@@ -129,7 +135,8 @@ public enum Converter {
             tensors.append(KRUTensor(name: ModelTensorName.readoutWeight, shape: [v, width],
                                      floats: dense.readoutWeight.map { Float($0) }))
         }
-        tensors.append(KRUTensor(name: ModelTensorName.readoutBias, shape: [v], floats: dense.readoutBias.map { Float($0) }))
+        tensors.append(KRUTensor(name: ModelTensorName.readoutBias, shape: [v],
+                                 floats: dense.readoutBias.map { Float($0) }))
         progress?(1)
 
         let description = ModelDescription(input: .tokens(vocabulary: vocabulary),
@@ -142,7 +149,8 @@ public enum Converter {
             KRUMetadataEntry("kru.convert.factors", .string(factors.description)),
             KRUMetadataEntry("kru.convert.rank", .int(Int64(rank))),
             KRUMetadataEntry("kru.convert.tensor_map", .stringArray([
-                dense.map.embedding ?? "", dense.map.recurrentPrefix, dense.map.readoutWeight, dense.map.readoutBias ?? "",
+                dense.map.embedding ?? "", dense.map.recurrentPrefix, dense.map.readoutWeight,
+                dense.map.readoutBias ?? "",
             ])),
         ] + options.general + (blocks.isEmpty ? [] : [
             KRUMetadataEntry("kru.convert.relative_errors", .floatArray(blocks.map(\.relativeError))),

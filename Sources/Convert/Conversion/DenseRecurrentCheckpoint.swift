@@ -48,7 +48,8 @@ public struct DenseRecurrentCheckpoint: Sendable {
     ///   (the default) or `.rnnReLU`.
     public static func recognize(_ checkpoint: Checkpoint, map: TensorMap? = nil,
                                  nonlinearity: ModelDescription.Cell? = nil) throws -> DenseRecurrentCheckpoint {
-        try DenseRecurrentCheckpoint(checkpoint, structure: DenseRecurrentStructure(checkpoint, map: map, nonlinearity: nonlinearity))
+        try DenseRecurrentCheckpoint(
+            checkpoint, structure: DenseRecurrentStructure(checkpoint, map: map, nonlinearity: nonlinearity))
     }
 
     /// Decodes the weights of a model already found in `checkpoint`.
@@ -62,10 +63,12 @@ public struct DenseRecurrentCheckpoint: Sendable {
         }
         let prefix = structure.map.recurrentPrefix
         layers = try structure.hiddenSizes.indices.map { l in
-            Layer(inputWeight: try values("\(prefix)weight_ih_l\(l)"), recurrentWeight: try values("\(prefix)weight_hh_l\(l)"),
+            Layer(inputWeight: try values("\(prefix)weight_ih_l\(l)"),
+                  recurrentWeight: try values("\(prefix)weight_hh_l\(l)"),
                   inputBias: structure.hasBiases ? try values("\(prefix)bias_ih_l\(l)") : nil,
                   recurrentBias: structure.hasBiases ? try values("\(prefix)bias_hh_l\(l)") : nil,
-                  hiddenSize: structure.hiddenSizes[l], inputSize: l == 0 ? structure.inputWidth : structure.hiddenSizes[l - 1])
+                  hiddenSize: structure.hiddenSizes[l],
+                  inputSize: l == 0 ? structure.inputWidth : structure.hiddenSizes[l - 1])
         }
         embedding = try structure.embedding.map { ($0.rows, $0.columns, try values(structure.map.embedding!)) }
         readoutWeight = try values(structure.map.readoutWeight)

@@ -24,7 +24,8 @@ public struct TensorMap: Equatable, Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case embedding, recurrentPrefix = "recurrent_prefix", readoutWeight = "readout_weight", readoutBias = "readout_bias"
+        case embedding, recurrentPrefix = "recurrent_prefix", readoutWeight = "readout_weight",
+             readoutBias = "readout_bias"
     }
 
     /// Reads a map from a JSON file (at most 64 KiB).

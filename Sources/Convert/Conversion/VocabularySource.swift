@@ -80,7 +80,9 @@ public enum VocabularySource {
         func search(_ entries: [CheckpointMetadataEntry]) -> Vocabulary? {
             for entry in entries {
                 if keys.contains(entry.key), case .list(let items) = entry.value {
-                    let strings = items.compactMap { item -> String? in if case .string(let s) = item { s } else { nil } }
+                    let strings = items.compactMap { item -> String? in
+                        if case .string(let s) = item { s } else { nil }
+                    }
                     if strings.count == items.count, let found = (try? Vocabulary(strings, tokenizer: .characters))
                         ?? (try? Vocabulary(strings, tokenizer: .words)) {
                         return found

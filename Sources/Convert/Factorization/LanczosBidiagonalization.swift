@@ -205,7 +205,8 @@ extension NearestKronecker {
                 basis.withUnsafeBufferPointer { v in
                     result.withUnsafeMutableBufferPointer { r in
                         S.gemm(.transpose, .none, m: keep, n: length, k: order, alpha: S(real: 1), c.baseAddress!,
-                               lda: columnsStride, v.baseAddress!, ldb: length, beta: .zero, r.baseAddress!, ldc: length)
+                               lda: columnsStride, v.baseAddress!, ldb: length, beta: .zero, r.baseAddress!,
+                               ldc: length)
                     }
                 }
             }

@@ -36,7 +36,8 @@ extension NearestKronecker {
         // One term on tensor e: sequential SVD, then (if refining) HOPM from it; progress over [0, 1].
         func fitOneTerm(
             _ e: UnsafeBufferPointer<S>, progress: (Double) -> Void
-        ) throws(KroneckerFactorizationError) -> (sequential: UnitTerms<S>, refined: AlternatingRefinement<S>.Outcome?) {
+        ) throws(KroneckerFactorizationError)
+            -> (sequential: UnitTerms<S>, refined: AlternatingRefinement<S>.Outcome?) {
             let fit = try sequentialSVD(
                 e, modes: modes, options: options, progress: { progress($0 * (refining ? 0.2 : 1)) })
             var sequential = UnitTerms<S>.empty()

@@ -33,7 +33,8 @@ extension NearestKronecker {
 
         return try t.withUnsafeBufferPointer { t throws(KroneckerFactorizationError) in
             if order == 2 {
-                let (terms, triples) = try kroneckerSVD(t, modes: modes, rank: rank, options: options, reporter: reporter)
+                let (terms, triples) = try kroneckerSVD(
+                    t, modes: modes, rank: rank, options: options, reporter: reporter)
                 let error = residualNorm(t, modes: modes, terms: terms) * rescale
                 let captured = triples.values.reduce(0) { $0 + $1 * $1 }
                 return KroneckerFactorization(
