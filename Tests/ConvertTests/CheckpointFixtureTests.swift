@@ -163,9 +163,13 @@ struct CheckpointFixtureTests {
     }
 
     @Test func forcedFormatMismatchIsATypedError() throws {
-        let error = expectCheckpointError { try Checkpoint.read(path: CheckpointFixtures.torchPath("gru_l2.pt"), format: .safetensors) }
+        let error = expectCheckpointError {
+            try Checkpoint.read(path: CheckpointFixtures.torchPath("gru_l2.pt"), format: .safetensors)
+        }
         #expect(error?.kind == .limitExceeded(.safetensorsHeaderBytes))
-        let npz = expectCheckpointError { try Checkpoint.read(path: CheckpointFixtures.torchPath("gru_l2.npz"), format: .torchZip) }
+        let npz = expectCheckpointError {
+            try Checkpoint.read(path: CheckpointFixtures.torchPath("gru_l2.npz"), format: .torchZip)
+        }
         #expect(npz?.kind == .missingEntry("data.pkl"))
     }
 }

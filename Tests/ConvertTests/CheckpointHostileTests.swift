@@ -74,7 +74,9 @@ struct CheckpointHostileTests {
     func codeExecutionRefusedEvenWhenInertObjectsAllowed(file: String) throws {
         var options = CheckpointReadOptions()
         options.unknownCalls = .keepInert
-        let error = expectCheckpointError { try Checkpoint.read(path: CheckpointFixtures.hostilePath(file), options: options) }
+        let error = expectCheckpointError {
+            try Checkpoint.read(path: CheckpointFixtures.hostilePath(file), options: options)
+        }
         #expect(error?.kind == Self.expected[file])
     }
 
@@ -89,7 +91,9 @@ struct CheckpointHostileTests {
     }
 
     @Test func refusalNamesTheGlobalTheEntryAndTheOffset() throws {
-        let error = expectCheckpointError { try Checkpoint.read(path: CheckpointFixtures.hostilePath("reduce_os_system.pt")) }
+        let error = expectCheckpointError {
+            try Checkpoint.read(path: CheckpointFixtures.hostilePath("reduce_os_system.pt"))
+        }
         #expect(error?.location == "zip entry 'archive/data.pkl', byte 227")
         #expect(error?.message.contains("os.system") == true)
         #expect(error?.description.contains("reduce_os_system.pt") == true)
@@ -103,7 +107,9 @@ struct CheckpointHostileTests {
     }
 
     @Test func bombsStopAtTheirDeclaredSize() throws {
-        let error = expectCheckpointError { try Checkpoint.read(path: CheckpointFixtures.hostilePath("deflate_bomb.npz")) }
+        let error = expectCheckpointError {
+            try Checkpoint.read(path: CheckpointFixtures.hostilePath("deflate_bomb.npz"))
+        }
         #expect(error?.message.contains("more than the declared 1000 bytes") == true)
     }
 
@@ -112,11 +118,15 @@ struct CheckpointHostileTests {
         var options = CheckpointReadOptions()
         options.limits.maxPickleMarkDepth = 10
         options.limits.maxTensorElements = 3
-        let error = expectCheckpointError { try Checkpoint.read(path: CheckpointFixtures.torchPath("gru_l2.pt"), options: options) }
+        let error = expectCheckpointError {
+            try Checkpoint.read(path: CheckpointFixtures.torchPath("gru_l2.pt"), options: options)
+        }
         #expect(error?.kind == .limitExceeded(.tensorElements))
         options = CheckpointReadOptions()
         options.limits.maxZipEntries = 3
-        let zip = expectCheckpointError { try Checkpoint.read(path: CheckpointFixtures.torchPath("gru_l2.pt"), options: options) }
+        let zip = expectCheckpointError {
+            try Checkpoint.read(path: CheckpointFixtures.torchPath("gru_l2.pt"), options: options)
+        }
         #expect(zip?.kind == .limitExceeded(.zipEntries))
     }
 }

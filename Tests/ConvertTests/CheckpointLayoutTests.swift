@@ -54,8 +54,8 @@ struct CheckpointLayoutTests {
 
     /// A dimension of size 1 may carry any stride (PyTorch does this); stepping past it must not overflow.
     @Test func hugeStrideOnASizeOneDimension() throws {
-        let layout = try StridedLayout(shape: [1, 2, 1], strides: [Int64.max, 1, Int64.max], offset: 3, storageElements: 5,
-                                       limits: .standard, context: context, at: nil)
+        let layout = try StridedLayout(shape: [1, 2, 1], strides: [Int64.max, 1, Int64.max], offset: 3,
+                                       storageElements: 5, limits: .standard, context: context, at: nil)
         var gathered: [Int] = []
         layout.forEachStorageIndex { gathered.append($0) }
         #expect(gathered == [3, 4])
@@ -81,8 +81,12 @@ struct CheckpointLayoutTests {
     #endif
 
     @Test func decodingChecksThatTheBytesArePresent() throws {
-        let layout = try StridedLayout(shape: [4], strides: [1], offset: 0, storageElements: 4, limits: .standard, context: context, at: nil)
-        let error = expectCheckpointError { try ElementDecoding.decode(floatBytes([1, 2]), dtype: .float32, byteOrder: .little, layout: layout, context: context) }
+        let layout = try StridedLayout(shape: [4], strides: [1], offset: 0, storageElements: 4, limits: .standard,
+                                       context: context, at: nil)
+        let error = expectCheckpointError {
+            try ElementDecoding.decode(floatBytes([1, 2]), dtype: .float32, byteOrder: .little, layout: layout,
+                                       context: context)
+        }
         #expect(error?.kind == .dataSizeMismatch)
     }
 }

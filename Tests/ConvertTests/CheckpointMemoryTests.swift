@@ -67,7 +67,9 @@ struct CheckpointMemoryTests {
     @Test func pickleObjectsAreChargedInBytes() {
         var options = CheckpointReadOptions()
         options.limits.maxPickleObjects = .max
-        let error = expectCheckpointError { try Checkpoint.read(path: CheckpointFixtures.memoryPath("pickle_list_bomb.pt"), options: options) }
+        let error = expectCheckpointError {
+            try Checkpoint.read(path: CheckpointFixtures.memoryPath("pickle_list_bomb.pt"), options: options)
+        }
         #expect(error?.kind == .limitExceeded(.memoryBudget))
         #expect(error?.message.contains("containers so far") == true)
     }
@@ -78,7 +80,8 @@ struct CheckpointMemoryTests {
         let path = CheckpointFixtures.torchPath("gru_l2.legacy.pt")
         let source = try FileByteSource(path: path)
         var memory = MemoryBudget(limits: .standard, fileSize: source.size)
-        let grown = try TorchLegacyReader.read(source, options: CheckpointReadOptions(), context: CheckpointContext(file: path),
+        let grown = try TorchLegacyReader.read(source, options: CheckpointReadOptions(),
+                                               context: CheckpointContext(file: path),
                                                memory: &memory, firstPrefix: firstPrefix)
         let whole = try Checkpoint.read(path: path)
         #expect(grown.tensors.map(\.name) == whole.tensors.map(\.name))

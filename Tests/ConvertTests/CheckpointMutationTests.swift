@@ -14,7 +14,8 @@ struct CheckpointMutationTests {
         do {
             let checkpoint = try Checkpoint.read(bytes: bytes, name: label)
             for tensor in checkpoint.tensors {
-                #expect(try tensor.values().count == tensor.shape.reduce(1, *), "\(label): \(tensor.name)", sourceLocation: sourceLocation)
+                #expect(try tensor.values().count == tensor.shape.reduce(1, *), "\(label): \(tensor.name)",
+                        sourceLocation: sourceLocation)
             }
         } catch is CheckpointError {
         } catch {
@@ -59,10 +60,13 @@ struct CheckpointMutationTests {
     @Test(arguments: ["gru_l2.lightning.ckpt", "lstm_l2.params.pt", "gru_l2.noncontig.pt"])
     func pickleEditsBehindAValidChecksum(file: String) throws {
         let original = try CheckpointFixtures.bytes(CheckpointFixtures.torchPath(file))
-        let archive = try ZipArchive(source: InMemoryByteSource(original), context: CheckpointContext(file: file), limits: .standard)
+        let archive = try ZipArchive(source: InMemoryByteSource(original), context: CheckpointContext(file: file),
+                                     limits: .standard)
         let entry = try #require(archive.entries.first { $0.name.hasSuffix("/data.pkl") })
-        let localNameLength = Int(original[Int(entry.localHeaderOffset) + 26]) | Int(original[Int(entry.localHeaderOffset) + 27]) << 8
-        let localExtraLength = Int(original[Int(entry.localHeaderOffset) + 28]) | Int(original[Int(entry.localHeaderOffset) + 29]) << 8
+        let localNameLength = Int(original[Int(entry.localHeaderOffset) + 26])
+            | Int(original[Int(entry.localHeaderOffset) + 27]) << 8
+        let localExtraLength = Int(original[Int(entry.localHeaderOffset) + 28])
+            | Int(original[Int(entry.localHeaderOffset) + 29]) << 8
         let start = Int(entry.localHeaderOffset) + 30 + localNameLength + localExtraLength
         let range = start..<(start + Int(entry.uncompressedSize))
         let crcAt = try #require(centralRecordOffset(of: entry.nameBytes, in: original)) + 16
@@ -74,8 +78,10 @@ struct CheckpointMutationTests {
             for _ in 0...random.below(3) {
                 let at = range.lowerBound + random.below(range.count)
                 // Half the edits change a byte at random; half swap in an opcode, to reach more of the machine.
-                let opcodes: [UInt8] = Array("()t}]aeusqhjcRbQ0123.NKJMXGr".utf8) + [0x80, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8c, 0x93, 0x94, 0x95]
-                bytes[at] = random.below(2) == 0 ? UInt8(truncatingIfNeeded: random.next()) : opcodes[random.below(opcodes.count)]
+                let opcodes: [UInt8] = Array("()t}]aeusqhjcRbQ0123.NKJMXGr".utf8)
+                    + [0x80, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8c, 0x93, 0x94, 0x95]
+                bytes[at] = random.below(2) == 0 ? UInt8(truncatingIfNeeded: random.next())
+                                                 : opcodes[random.below(opcodes.count)]
             }
             let crc = CRC32.checksum(Array(bytes[range]))
             for i in 0..<4 { bytes[crcAt + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
@@ -94,7 +100,8 @@ struct CheckpointMutationTests {
     /// Edits inside the .npy of an npz entry, read directly (the entry's CRC would catch them otherwise).
     @Test func npyEdits() throws {
         let npz = try CheckpointFixtures.bytes(CheckpointFixtures.torchPath("gru_l2.npz"))
-        let archive = try ZipArchive(source: InMemoryByteSource(npz), context: CheckpointContext(file: "npz"), limits: .standard)
+        let archive = try ZipArchive(source: InMemoryByteSource(npz), context: CheckpointContext(file: "npz"),
+                                     limits: .standard)
         let original = try archive.read(try #require(archive.entry(named: "rnn.weight_hh_l0.npy")))
         var random = SplitMix64(state: 42)
         for round in 0..<2000 {
@@ -121,7 +128,8 @@ struct CheckpointMutationTests {
         for round in 0..<2000 {
             var bytes = original
             let at = random.below(headerEnd)
-            bytes[at] = random.below(2) == 0 ? tokens[random.below(tokens.count)] : UInt8(truncatingIfNeeded: random.next())
+            bytes[at] = random.below(2) == 0 ? tokens[random.below(tokens.count)]
+                                             : UInt8(truncatingIfNeeded: random.next())
             readSurvives(bytes, "safetensors edit \(round)")
         }
     }

@@ -82,7 +82,10 @@ struct CheckpointNumPyTests {
     }
 
     @Test func structuredDTypeIsRefused() throws {
-        let error = expectCheckpointError { try NumPyArray.decode(npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", floatBytes([1]))) }
+        let error = expectCheckpointError {
+            try NumPyArray.decode(npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }",
+                                      floatBytes([1])))
+        }
         #expect(error?.kind == .unsupportedDType("structured"))
     }
 
@@ -105,7 +108,9 @@ struct CheckpointNumPyTests {
         #expect(expectCheckpointError { try NumPyArray.decode(long) }?.kind == .truncated)
         var limits = CheckpointLimits()
         limits.maxNpyHeaderBytes = 32
-        #expect(expectCheckpointError { try NumPyArray.decode(npy(header("<f4", "(1,)"), floatBytes([1])), limits: limits) }?.kind == .limitExceeded(.npyHeaderBytes))
+        #expect(expectCheckpointError {
+            try NumPyArray.decode(npy(header("<f4", "(1,)"), floatBytes([1])), limits: limits)
+        }?.kind == .limitExceeded(.npyHeaderBytes))
     }
 
     // MARK: - Writer
@@ -141,10 +146,18 @@ struct CheckpointNumPyTests {
     }
 
     @Test func writerRefusesValuesThatDoNotFit() throws {
-        #expect(expectCheckpointError { try NumPyArray(shape: [1], values: .integer([300]), dtype: .uint8).encoded() }?.kind == .dataSizeMismatch)
-        #expect(expectCheckpointError { try NumPyArray(shape: [3], values: .float([1])).encoded() }?.kind == .dataSizeMismatch)
-        #expect(expectCheckpointError { try NumPyArray(shape: [1], values: .float([1]), dtype: .int32).encoded() }?.kind == .unsupportedDType("int32"))
-        #expect(expectCheckpointError { try NumPyArray(shape: [1], values: .float([1]), dtype: .bfloat16).encoded() }?.kind == .unsupportedDType("bfloat16"))
+        #expect(expectCheckpointError {
+            try NumPyArray(shape: [1], values: .integer([300]), dtype: .uint8).encoded()
+        }?.kind == .dataSizeMismatch)
+        #expect(expectCheckpointError {
+            try NumPyArray(shape: [3], values: .float([1])).encoded()
+        }?.kind == .dataSizeMismatch)
+        #expect(expectCheckpointError {
+            try NumPyArray(shape: [1], values: .float([1]), dtype: .int32).encoded()
+        }?.kind == .unsupportedDType("int32"))
+        #expect(expectCheckpointError {
+            try NumPyArray(shape: [1], values: .float([1]), dtype: .bfloat16).encoded()
+        }?.kind == .unsupportedDType("bfloat16"))
     }
 
     @Test func writeIsAtomicAndReadsBack() throws {
@@ -159,7 +172,9 @@ struct CheckpointNumPyTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["logits.npy"])
         // Checkpoint.read names a lone array after its file.
         #expect(try Checkpoint.read(path: path).tensors.map(\.name) == ["logits"])
-        let missing = expectCheckpointError { try array.write(toPath: directory.appendingPathComponent("no/such/dir.npy").path) }
+        let missing = expectCheckpointError {
+            try array.write(toPath: directory.appendingPathComponent("no/such/dir.npy").path)
+        }
         #expect(missing?.kind == .io)
     }
 }

@@ -13,7 +13,8 @@ struct CheckpointPickleTests {
         var machine = PickleMachine(bytes: bytes, context: CheckpointContext(file: "test.pkl"), limits: limits,
                                     calls: PickleCalls(limits: limits, unknownCalls: unknownCalls), arena: arena,
                                     persistentLoad: { pid, context, offset in
-                                        try TorchStorageRef.persistentLoad(pid, limits: limits, context: context, at: offset)
+                                        try TorchStorageRef.persistentLoad(pid, limits: limits, context: context,
+                                                                           at: offset)
                                     })
         try inspect(try machine.run())
     }
@@ -55,7 +56,8 @@ struct CheckpointPickleTests {
 
     @Test func bigIntegerText() {
         #expect(BigIntegerText.decimal([0xff]) == "-1")
-        #expect(BigIntegerText.decimal([0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]) == "119547037146038801333356")
+        #expect(BigIntegerText.decimal([0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19])
+            == "119547037146038801333356")
         #expect(BigIntegerText.decimal([0, 0, 0, 0, 0, 0, 0, 0, 0x80]) == "-2361183241434822606848")
         #expect(BigIntegerText.decimal([]) == "0")
         #expect(BigIntegerText.decimal([UInt8](repeating: 7, count: 1 << 20)) == "(an integer of 1048576 bytes)")
@@ -88,17 +90,24 @@ struct CheckpointPickleTests {
         let bytes = P.proto2 + P.emptyDict + P.str("k") + P.emptyList + [0x71, 1] + P.setitem
             + [0x68, 1] + P.int(5) + P.append + [0x30] + P.stop
         try run(bytes) { value in
-            guard case .dict(let d) = value, case .list(let l)? = d.value(forString: "k") else { Issue.record("shape"); return }
+            guard case .dict(let d) = value, case .list(let l)? = d.value(forString: "k") else {
+                Issue.record("shape")
+                return
+            }
             #expect(l.items.count == 1)
         }
     }
 
     @Test func protocol4FramesMemoizeAndStackGlobal() throws {
-        var body = [0x8c, 11] + Array("collections".utf8) + [0x94] + [0x8c, 11] + Array("OrderedDict".utf8) + [0x94, 0x93, 0x94]
+        var body = [0x8c, 11] + Array("collections".utf8) + [0x94]
+            + [0x8c, 11] + Array("OrderedDict".utf8) + [0x94, 0x93, 0x94]
         body += P.emptyTuple + P.reduce + [0x94] + [0x8c, 1, 0x61] + P.int(1) + P.setitem + P.stop
         let bytes: [UInt8] = [0x80, 4, 0x95] + TestZip.le(body.count, 8) + body
         try run(bytes) { value in
-            guard case .dict(let d) = value, case .int(1)? = d.value(forString: "a") else { Issue.record("shape"); return }
+            guard case .dict(let d) = value, case .int(1)? = d.value(forString: "a") else {
+                Issue.record("shape")
+                return
+            }
         }
     }
 
@@ -108,8 +117,10 @@ struct CheckpointPickleTests {
         #expect(kind(P.proto2 + P.mark + P.int(1) + P.stop) == .pickleMalformed)          // open MARK
         #expect(kind(P.proto2 + [0x68, 9] + P.stop) == .pickleMalformed)                  // memo entry never stored
         #expect(kind(P.proto2 + P.int(1) + P.append + P.stop) == .pickleMalformed)        // APPEND to an int
-        #expect(kind(P.proto2 + P.emptyDict + P.emptyList + P.int(1) + P.setitem + P.stop) == .pickleMalformed)  // unhashable key
-        #expect(kind(P.proto2 + P.emptyDict + P.mark + P.int(1) + P.setitems + P.stop) == .pickleMalformed)      // odd items
+        // unhashable key
+        #expect(kind(P.proto2 + P.emptyDict + P.emptyList + P.int(1) + P.setitem + P.stop) == .pickleMalformed)
+        // odd items
+        #expect(kind(P.proto2 + P.emptyDict + P.mark + P.int(1) + P.setitems + P.stop) == .pickleMalformed)
         #expect(kind(P.proto2 + P.mark + P.emptyList + P.mark + P.append) == .pickleMalformed)  // APPEND across a MARK
         #expect(kind(P.proto2 + [0x80, 6] + P.stop) == .pickleMalformed)                  // protocol 6
         #expect(kind(P.proto2 + [0x58, 2, 0, 0, 0, 0xc3, 0x28] + P.stop) == .pickleMalformed)  // bad UTF-8
@@ -129,7 +140,8 @@ struct CheckpointPickleTests {
 
     @Test func refusedCallsNameTheGlobal() {
         for (module, name) in [("os", "system"), ("posix", "system"), ("builtins", "exec"), ("builtins", "getattr"),
-                               ("subprocess", "check_output"), ("torch", "load"), ("numpy", "load"), ("__main__", "Model")] {
+                               ("subprocess", "check_output"), ("torch", "load"), ("numpy", "load"),
+                               ("__main__", "Model")] {
             let bytes = P.proto2 + P.global(module, name) + P.mark + P.str("x") + P.tuple + P.reduce + P.stop
             #expect(kind(bytes) == .refusedGlobal("\(module).\(name)"))
         }
@@ -173,10 +185,12 @@ struct CheckpointPickleTests {
         #expect(PickleCalls.isDenied(PickleGlobal(module: "os.path", name: "join")))
         #expect(PickleCalls.isDenied(PickleGlobal(module: "torch.hub", name: "load")))
         #expect(!PickleCalls.isDenied(PickleGlobal(module: "argparse", name: "Namespace")))
-        let bytes = P.proto2 + P.global("functools", "partial") + P.mark + P.global("os", "system") + P.tuple + P.reduce + P.stop
+        let bytes = P.proto2 + P.global("functools", "partial") + P.mark + P.global("os", "system") + P.tuple
+            + P.reduce + P.stop
         let error = expectCheckpointError { try run(bytes, unknownCalls: .keepInert) }
         #expect(error?.kind == .refusedGlobal("functools.partial"))
-        try run(P.proto2 + P.global("omegaconf", "DictConfig") + P.emptyTuple + [0x81] + P.emptyDict + P.build + P.stop, unknownCalls: .keepInert) { value in
+        try run(P.proto2 + P.global("omegaconf", "DictConfig") + P.emptyTuple + [0x81] + P.emptyDict + P.build + P.stop,
+                unknownCalls: .keepInert) { value in
             guard case .object(let o) = value else { Issue.record("not an object"); return }
             #expect(o.type.qualifiedName == "omegaconf.DictConfig")
         }
@@ -187,11 +201,15 @@ struct CheckpointPickleTests {
             + P.global("_codecs", "encode") + P.mark + P.str("\u{ff}A") + P.str("latin1") + P.tuple + P.reduce
             + P.global("torch", "Size") + P.mark + P.ints([2, 3]) + P.tuple + P.reduce
             + P.global("builtins", "set") + P.mark + P.emptyList + P.tuple + P.reduce
-            + P.global("collections", "OrderedDict") + P.mark + P.emptyList + P.mark + P.str("a") + P.int(1) + P.tuple + P.append + P.tuple + P.reduce
+            + P.global("collections", "OrderedDict") + P.mark + P.emptyList
+            + P.mark + P.str("a") + P.int(1) + P.tuple + P.append + P.tuple + P.reduce
             + P.tuple + P.stop
         try run(bytes) { value in
             guard case .tuple(let t) = value, case .bytes(let b) = t.items[0], case .tuple(let size) = t.items[1],
-                  case .list(let set) = t.items[2], case .dict(let d) = t.items[3] else { Issue.record("shape"); return }
+                  case .list(let set) = t.items[2], case .dict(let d) = t.items[3] else {
+                Issue.record("shape")
+                return
+            }
             #expect(b == [0xff, 0x41])
             #expect(size.items.count == 2)
             #expect(set.isSet)
@@ -202,16 +220,21 @@ struct CheckpointPickleTests {
     @Test func limits() {
         var limits = CheckpointLimits()
         limits.maxPickleStackItems = 10
-        #expect(kind(P.proto2 + [UInt8](repeating: 0x4e, count: 11) + P.stop, limits: limits) == .limitExceeded(.pickleStackItems))
+        #expect(kind(P.proto2 + [UInt8](repeating: 0x4e, count: 11) + P.stop, limits: limits)
+            == .limitExceeded(.pickleStackItems))
         limits = CheckpointLimits()
         limits.maxPickleMemoEntries = 3
         let puts: [UInt8] = (0..<4).flatMap { [UInt8(0x71), UInt8($0)] }
         #expect(kind(P.proto2 + P.none + puts + P.stop, limits: limits) == .limitExceeded(.pickleMemoEntries))
         // Re-putting the same index does not grow the memo.
-        #expect(expectCheckpointError { try run(P.proto2 + P.none + Array(repeating: [UInt8]([0x71, 0]), count: 10).flatMap { $0 } + P.int(1), limits: limits) }?.kind == .truncated)
+        #expect(expectCheckpointError {
+            try run(P.proto2 + P.none + Array(repeating: [UInt8]([0x71, 0]), count: 10).flatMap { $0 } + P.int(1),
+                    limits: limits)
+        }?.kind == .truncated)
         limits = CheckpointLimits()
         limits.maxPickleObjects = 5
-        #expect(kind(P.proto2 + P.mark + [UInt8](repeating: 0x5d, count: 6) + P.tuple + P.stop, limits: limits) == .limitExceeded(.pickleObjects))
+        #expect(kind(P.proto2 + P.mark + [UInt8](repeating: 0x5d, count: 6) + P.tuple + P.stop, limits: limits)
+            == .limitExceeded(.pickleObjects))
         limits = CheckpointLimits()
         limits.maxPickleStringBytes = 4
         #expect(kind(P.proto2 + P.str("hello") + P.stop, limits: limits) == .limitExceeded(.pickleStringBytes))
@@ -220,11 +243,16 @@ struct CheckpointPickleTests {
 
     @Test func persistentIDsAreValidated() {
         let storage = { (fields: [UInt8]) in P.proto2 + P.mark + fields + P.tuple + P.persid + P.stop }
-        #expect(kind(storage(P.str("storage") + P.global("torch", "FloatStorage") + P.str("0") + P.str("cpu"))) == .torchMalformed)
-        #expect(kind(storage(P.str("module") + P.global("torch", "FloatStorage") + P.str("0") + P.str("cpu") + P.int(1))) == .torchMalformed)
-        #expect(kind(storage(P.str("storage") + P.global("torch", "FloatStorage") + P.str("0") + P.str("cpu") + P.int(-1))) == .torchMalformed)
-        #expect(kind(storage(P.str("storage") + P.global("os", "FloatStorage") + P.str("0") + P.str("cpu") + P.int(1))) == .unsupportedStorage("os.FloatStorage"))
-        #expect(kind(storage(P.str("storage") + P.global("torch", "FloatStorage") + P.str("0") + P.str("cpu") + P.int(1) + P.ints([0, 1]))) == .torchMalformed)
+        #expect(kind(storage(P.str("storage") + P.global("torch", "FloatStorage") + P.str("0") + P.str("cpu")))
+            == .torchMalformed)
+        #expect(kind(storage(P.str("module") + P.global("torch", "FloatStorage") + P.str("0") + P.str("cpu")
+                                 + P.int(1))) == .torchMalformed)
+        #expect(kind(storage(P.str("storage") + P.global("torch", "FloatStorage") + P.str("0") + P.str("cpu")
+                                 + P.int(-1))) == .torchMalformed)
+        #expect(kind(storage(P.str("storage") + P.global("os", "FloatStorage") + P.str("0") + P.str("cpu")
+                                 + P.int(1))) == .unsupportedStorage("os.FloatStorage"))
+        #expect(kind(storage(P.str("storage") + P.global("torch", "FloatStorage") + P.str("0") + P.str("cpu")
+                                 + P.int(1) + P.ints([0, 1]))) == .torchMalformed)
         #expect(kind(P.proto2 + P.int(3) + P.persid + P.stop) == .torchMalformed)
     }
 }

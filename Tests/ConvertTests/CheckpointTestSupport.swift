@@ -12,7 +12,9 @@ enum CheckpointFixtures {
 
     static func torchPath(_ name: String) -> String { torch.appendingPathComponent(name).path }
     static func hostilePath(_ name: String) -> String { hostile.appendingPathComponent(name).path }
-    static func memoryPath(_ name: String) -> String { root.appendingPathComponent("memory").appendingPathComponent(name).path }
+    static func memoryPath(_ name: String) -> String {
+        root.appendingPathComponent("memory").appendingPathComponent(name).path
+    }
 
     static func bytes(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
 
@@ -75,7 +77,8 @@ func roundedToFloat16(_ x: Float) -> Float {
 func bitPatterns(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
 
 /// Runs `body` and returns the CheckpointError it throws; records an issue if it throws something else or nothing.
-func expectCheckpointError(_ body: () throws -> Any, sourceLocation: SourceLocation = #_sourceLocation) -> CheckpointError? {
+func expectCheckpointError(_ body: () throws -> Any,
+                           sourceLocation: SourceLocation = #_sourceLocation) -> CheckpointError? {
     do {
         _ = try body()
         Issue.record("expected a CheckpointError, but reading succeeded", sourceLocation: sourceLocation)
@@ -119,9 +122,12 @@ enum TestZip {
 /// Pickle opcodes as bytes, for hand-written test pickles.
 enum P {
     static let proto2: [UInt8] = [0x80, 2]
-    static let mark: [UInt8] = Array("(".utf8), tuple = Array("t".utf8), reduce = Array("R".utf8), stop = Array(".".utf8)
-    static let emptyDict: [UInt8] = Array("}".utf8), emptyList: [UInt8] = Array("]".utf8), emptyTuple: [UInt8] = Array(")".utf8)
-    static let setitem: [UInt8] = Array("s".utf8), setitems: [UInt8] = Array("u".utf8), append: [UInt8] = Array("a".utf8)
+    static let mark: [UInt8] = Array("(".utf8), tuple = Array("t".utf8), reduce = Array("R".utf8),
+               stop = Array(".".utf8)
+    static let emptyDict: [UInt8] = Array("}".utf8), emptyList: [UInt8] = Array("]".utf8),
+               emptyTuple: [UInt8] = Array(")".utf8)
+    static let setitem: [UInt8] = Array("s".utf8), setitems: [UInt8] = Array("u".utf8),
+               append: [UInt8] = Array("a".utf8)
     static let appends: [UInt8] = Array("e".utf8), build: [UInt8] = Array("b".utf8), none: [UInt8] = Array("N".utf8)
     static let newTrue: [UInt8] = [0x88], newFalse: [UInt8] = [0x89], persid: [UInt8] = Array("Q".utf8)
 
@@ -132,10 +138,11 @@ enum P {
     static let orderedDict: [UInt8] = global("collections", "OrderedDict") + emptyTuple + reduce
 
     /// `_rebuild_tensor_v2(('storage', torch.<type>, key, 'cpu', numel), offset, size, stride, False, OrderedDict())`.
-    static func tensor(key: String, numel: Int, size: [Int], stride: [Int], offset: Int = 0, type: String = "FloatStorage") -> [UInt8] {
+    static func tensor(key: String, numel: Int, size: [Int], stride: [Int], offset: Int = 0,
+                       type: String = "FloatStorage") -> [UInt8] {
         let pid = mark + str("storage") + global("torch", type) + str(key) + str("cpu") + int(numel) + tuple
-        return global("torch._utils", "_rebuild_tensor_v2") + mark + pid + persid + int(offset) + ints(size) + ints(stride)
-            + newFalse + orderedDict + tuple + reduce
+        return global("torch._utils", "_rebuild_tensor_v2") + mark + pid + persid + int(offset) + ints(size)
+            + ints(stride) + newFalse + orderedDict + tuple + reduce
     }
 
     /// An OrderedDict state dict of `entries`, as a complete protocol-2 pickle.

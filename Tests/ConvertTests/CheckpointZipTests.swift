@@ -11,7 +11,8 @@ struct CheckpointZipTests {
     }
 
     @Test func commentAfterTheEndRecordIsFine() throws {
-        let checkpoint = try Checkpoint.read(bytes: TestZip.stored([("w.npy", npy)], comment: Array("made by hand".utf8)))
+        let checkpoint = try Checkpoint.read(bytes: TestZip.stored([("w.npy", npy)],
+                                                                   comment: Array("made by hand".utf8)))
         #expect(checkpoint.format == .npz)
         #expect(try checkpoint["w"]?.floats() == [1, 2])
     }
@@ -54,14 +55,14 @@ struct CheckpointZipTests {
         #expect(kind(patched(central + 10, [9, 0])) == .zipUnsupportedMethod(9))               // both say method 9
         #expect(kind(patched(central, [0, 0, 0, 0])) == .zipMalformed)                          // central signature
         #expect(kind(patched(0, [0x50, 0x4b, 9, 9])) == .zipMalformed)                          // local signature
-        #expect(kind(patched(central + 42, [0xff, 0, 0, 0])) == .zipMalformed)                  // data would run into the directory
-        #expect(kind(patched(central + 20, [0xff, 0xff, 0, 0])) == .zipMalformed)              // compressed size past the directory
-        #expect(kind(patched(central + 24, [1, 0, 0, 0])) == .zipHeaderMismatch)                // local and central sizes differ
+        #expect(kind(patched(central + 42, [0xff, 0, 0, 0])) == .zipMalformed)     // data would run into the directory
+        #expect(kind(patched(central + 20, [0xff, 0xff, 0, 0])) == .zipMalformed)  // compressed size past the directory
+        #expect(kind(patched(central + 24, [1, 0, 0, 0])) == .zipHeaderMismatch)   // local and central sizes differ
         var storedMismatch = patched(central + 24, [1, 0, 0, 0])
         storedMismatch.replaceSubrange(22..<26, with: [1, 0, 0, 0])
-        #expect(kind(storedMismatch) == .zipSizeMismatch)                                      // STORED: stored ≠ declared
+        #expect(kind(storedMismatch) == .zipSizeMismatch)                          // STORED: stored ≠ declared
         #expect(kind(patched(central + 28, [0xff, 0xff])) == .limitExceeded(.zipEntryNameBytes))
-        #expect(kind(patched(central + 28, [0x10, 0])) == .truncated)                           // name past the directory
+        #expect(kind(patched(central + 28, [0x10, 0])) == .truncated)              // name past the directory
     }
 
     @Test func deflateClaimsBeyond1032To1AreRefusedBeforeInflating() {
@@ -78,24 +79,50 @@ struct CheckpointZipTests {
     @Test func inflationHonoursTheGlobalCap() throws {
         var options = CheckpointReadOptions()
         options.limits.maxTotalInflatedBytes = 1000
-        let error = expectCheckpointError { try Checkpoint.read(path: CheckpointFixtures.torchPath("gru_l2.weights.npz"), options: options) }
+        let error = expectCheckpointError {
+            try Checkpoint.read(path: CheckpointFixtures.torchPath("gru_l2.weights.npz"), options: options)
+        }
         #expect(error?.kind == .limitExceeded(.totalInflatedBytes))
     }
 
     @Test func rawInflateReportsEachFailure() {
         // A stored DEFLATE block holding "abc".
         let block: [UInt8] = [0x01, 0x03, 0x00, 0xfc, 0xff, 0x61, 0x62, 0x63]
-        if case .success(let bytes) = BoundedInflate.inflate(block, expectedCount: 3, framing: .raw) { #expect(bytes == Array("abc".utf8)) } else { Issue.record("inflate") }
-        guard case .failure(.tooLong) = BoundedInflate.inflate(block, expectedCount: 2, framing: .raw) else { Issue.record("too long"); return }
-        guard case .failure(.tooShort) = BoundedInflate.inflate(block, expectedCount: 4, framing: .raw) else { Issue.record("too short"); return }
-        guard case .failure(.trailing) = BoundedInflate.inflate(block + [0], expectedCount: 3, framing: .raw) else { Issue.record("trailing"); return }
-        guard case .failure(.invalid) = BoundedInflate.inflate([0xff, 0xff], expectedCount: 3, framing: .raw) else { Issue.record("invalid"); return }
-        guard case .failure(.tooShort) = BoundedInflate.inflate(Array(block.prefix(6)), expectedCount: 3, framing: .raw) else { Issue.record("cut"); return }
+        if case .success(let bytes) = BoundedInflate.inflate(block, expectedCount: 3, framing: .raw) {
+            #expect(bytes == Array("abc".utf8))
+        } else {
+            Issue.record("inflate")
+        }
+        guard case .failure(.tooLong) = BoundedInflate.inflate(block, expectedCount: 2, framing: .raw) else {
+            Issue.record("too long")
+            return
+        }
+        guard case .failure(.tooShort) = BoundedInflate.inflate(block, expectedCount: 4, framing: .raw) else {
+            Issue.record("too short")
+            return
+        }
+        guard case .failure(.trailing) = BoundedInflate.inflate(block + [0], expectedCount: 3, framing: .raw) else {
+            Issue.record("trailing")
+            return
+        }
+        guard case .failure(.invalid) = BoundedInflate.inflate([0xff, 0xff], expectedCount: 3, framing: .raw) else {
+            Issue.record("invalid")
+            return
+        }
+        guard case .failure(.tooShort) = BoundedInflate.inflate(Array(block.prefix(6)), expectedCount: 3,
+                                                                framing: .raw) else {
+            Issue.record("cut")
+            return
+        }
     }
 
     @Test func sniffingNeverTrustsTheExtension() {
         #expect(expectCheckpointError { try Checkpoint.read(bytes: [], name: "x.pt") }?.kind == .unknownFormat)
-        #expect(expectCheckpointError { try Checkpoint.read(bytes: Array("hello world".utf8), name: "x.safetensors") }?.kind == .unknownFormat)
-        #expect(expectCheckpointError { try Checkpoint.read(bytes: P.proto2 + P.none + P.stop, name: "x.pkl") }?.message.contains("bare pickle") == true)
+        #expect(expectCheckpointError {
+            try Checkpoint.read(bytes: Array("hello world".utf8), name: "x.safetensors")
+        }?.kind == .unknownFormat)
+        #expect(expectCheckpointError {
+            try Checkpoint.read(bytes: P.proto2 + P.none + P.stop, name: "x.pkl")
+        }?.message.contains("bare pickle") == true)
     }
 }

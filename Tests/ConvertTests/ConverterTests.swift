@@ -20,7 +20,8 @@ struct ConverterTests {
         return (inputs, outputs.flatMap { $0.flatMap { $0.map(\.floatValue) } })
     }
 
-    static func convert(_ file: String, factors: FactorSpecification, rank: Int = 1, nonlinearity: ModelDescription.Cell = .rnnTanh) throws -> ConversionResult {
+    static func convert(_ file: String, factors: FactorSpecification, rank: Int = 1,
+                        nonlinearity: ModelDescription.Cell = .rnnTanh) throws -> ConversionResult {
         let checkpoint = try Checkpoint.read(path: fixtures.appendingPathComponent("torch/\(file)").path)
         let dense = try DenseRecurrentCheckpoint.recognize(checkpoint, nonlinearity: nonlinearity)
         return try Converter.convert(dense, vocabulary: vocabulary, factors: factors, rank: rank, source: file)
@@ -28,8 +29,9 @@ struct ConverterTests {
 
     static let layouts: [(file: String, model: String)] = [
         ("rnn_tanh_l1.pt", "rnn_tanh_l1"), ("rnn_tanh_l2.pt", "rnn_tanh_l2"), ("rnn_relu_l1.pt", "rnn_relu_l1"),
-        ("rnn_relu_l2.pt", "rnn_relu_l2"), ("lstm_l1.pt", "lstm_l1"), ("lstm_l2.pt", "lstm_l2"), ("gru_l1.pt", "gru_l1"),
-        ("gru_l2.pt", "gru_l2"), ("lstm_nobias_l2.pt", "lstm_nobias_l2"), ("gru_h8_l3.pt", "gru_h8_l3"),
+        ("rnn_relu_l2.pt", "rnn_relu_l2"), ("lstm_l1.pt", "lstm_l1"), ("lstm_l2.pt", "lstm_l2"),
+        ("gru_l1.pt", "gru_l1"), ("gru_l2.pt", "gru_l2"), ("lstm_nobias_l2.pt", "lstm_nobias_l2"),
+        ("gru_h8_l3.pt", "gru_h8_l3"),
         ("lstm_l2.lightning.ckpt", "lstm_l2"), ("lstm_l2.module.pt", "lstm_l2"), ("lstm_l2.legacy.pt", "lstm_l2"),
         ("lstm_l2.noncontig.pt", "lstm_l2"), ("lstm_l2.safetensors", "lstm_l2"), ("gru_l2.weights.npz", "gru_l2"),
         ("gru_l2.params.pt", "gru_l2"),
@@ -77,12 +79,18 @@ struct ConverterTests {
         let checkpoint = Checkpoint(format: .safetensors, tensors: [
             tensor("emb.weight", [7, 5], values(35)), tensor("rnn.weight_ih_l0", [24, 5], values(120)),
             tensor("rnn.weight_hh_l0", [24, 6], whh), tensor("rnn.bias_ih_l0", [24], values(24)),
-            tensor("rnn.bias_hh_l0", [24], values(24)), tensor("out.weight", [7, 6], values(42)), tensor("out.bias", [7], values(7)),
+            tensor("rnn.bias_hh_l0", [24], values(24)), tensor("out.weight", [7, 6], values(42)),
+            tensor("out.bias", [7], values(7)),
         ])
         let dense = try DenseRecurrentCheckpoint.recognize(checkpoint)
-        let factored = try Converter.convert(dense, vocabulary: Self.vocabulary, factors: .shapes([.init(rows: 2, columns: 3), .init(rows: 3, columns: 2)]), source: "synthetic")
-        for block in factored.blocks { #expect(block.relativeError < 1e-6, "gate \(block.gate): \(block.relativeError)") }
-        let reference = try Converter.convert(dense, vocabulary: Self.vocabulary, factors: .none, source: "synthetic").model()
+        let factored = try Converter.convert(dense, vocabulary: Self.vocabulary,
+                                             factors: .shapes([.init(rows: 2, columns: 3), .init(rows: 3, columns: 2)]),
+                                             source: "synthetic")
+        for block in factored.blocks {
+            #expect(block.relativeError < 1e-6, "gate \(block.gate): \(block.relativeError)")
+        }
+        let reference = try Converter.convert(dense, vocabulary: Self.vocabulary, factors: .none,
+                                              source: "synthetic").model()
         let tokens = [0, 3, 6, 2, 2, 5, 1, 4]
         let a = try factored.model().outputs(tokens: tokens, batch: 1, steps: tokens.count)
         let b = try reference.outputs(tokens: tokens, batch: 1, steps: tokens.count)
@@ -101,14 +109,16 @@ struct ConverterTests {
         let checkpoint = try Checkpoint.read(path: Self.fixtures.appendingPathComponent("torch/lstm_l1.pt").path)
         let dense = try DenseRecurrentCheckpoint.recognize(checkpoint)
         #expect(throws: ConversionError("factors 2x2 multiply to 4×4, but the recurrent matrices are 6×6")) {
-            try Converter.convert(dense, vocabulary: Self.vocabulary, factors: .shapes([.square(2), .square(2)]), source: "x")
+            try Converter.convert(dense, vocabulary: Self.vocabulary, factors: .shapes([.square(2), .square(2)]),
+                                  source: "x")
         }
         #expect(throws: ConversionError("the vocabulary has 3 characters but the model takes 7 tokens")) {
             try Converter.convert(dense, vocabulary: Vocabulary(characters: Array("abc".unicodeScalars)),
                                   factors: .none, source: "x")
         }
         #expect(throws: FactorSpecificationError.self) { try FactorSpecification(parsing: "4y4") }
-        #expect(try FactorSpecification(parsing: "2:3x3:2") == .shapes([.init(rows: 2, columns: 3), .init(rows: 3, columns: 2)]))
+        #expect(try FactorSpecification(parsing: "2:3x3:2")
+            == .shapes([.init(rows: 2, columns: 3), .init(rows: 3, columns: 2)]))
         #expect(VocabularySource.checkpoint(checkpoint) == nil)
         #expect(VocabularySource.hint(for: checkpoint) == nil)
     }

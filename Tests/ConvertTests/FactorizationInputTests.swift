@@ -42,8 +42,9 @@ struct FactorizationInputTests {
                     a, shapes: factorShapes([(2, 3), (2, 2)]), options: .init(tolerance: -1))
             } == .invalidOption(name: "tolerance", reason: "must be a finite number ≥ 0"))
         #expect(
-            error { _ = try NearestKronecker.Matrix<NearestKronecker.Complex>(rows: 2, columns: 2, interleaved: [1, 2, 3]) }
-                == .elementCountMismatch(expected: 8, actual: 3))
+            error {
+                _ = try NearestKronecker.Matrix<NearestKronecker.Complex>(rows: 2, columns: 2, interleaved: [1, 2, 3])
+            } == .elementCountMismatch(expected: 8, actual: 3))
     }
 
     @Test func complexStorageConversions() throws {
@@ -73,12 +74,18 @@ struct FactorizationInputTests {
         #expect(try NearestKronecker.autoShapes(size: 1024, rule: .balancedPair) == [.square(32), .square(32)])
         #expect(try NearestKronecker.autoShapes(size: 96, rule: .balancedPair) == [.square(8), .square(12)])
         #expect(try NearestKronecker.autoShapes(size: 13, rule: .balancedPair) == [.square(1), .square(13)])
-        #expect(try NearestKronecker.autoShapes(size: 1024, rule: .twoByTwoChain) == Array(repeating: .square(2), count: 10))
-        #expect(throws: KroneckerFactorizationError.self) { try NearestKronecker.autoShapes(size: 96, rule: .twoByTwoChain) }
+        #expect(try NearestKronecker.autoShapes(size: 1024, rule: .twoByTwoChain)
+            == Array(repeating: .square(2), count: 10))
+        #expect(throws: KroneckerFactorizationError.self) {
+            try NearestKronecker.autoShapes(size: 96, rule: .twoByTwoChain)
+        }
         #expect(try NearestKronecker.autoShapes(size: 12, rule: .primeChain) == [.square(2), .square(2), .square(3)])
-        #expect(try NearestKronecker.autoShapes(size: 1024, rule: .balanced(factorCount: 3)) == [.square(8), .square(8), .square(16)])
-        #expect(try NearestKronecker.autoShapes(size: 4096, rule: .balanced(factorCount: 3)) == [.square(16), .square(16), .square(16)])
-        #expect(try NearestKronecker.autoShapes(size: 210, rule: .balanced(factorCount: 2)) == [.square(14), .square(15)])
+        #expect(try NearestKronecker.autoShapes(size: 1024, rule: .balanced(factorCount: 3))
+            == [.square(8), .square(8), .square(16)])
+        #expect(try NearestKronecker.autoShapes(size: 4096, rule: .balanced(factorCount: 3))
+            == [.square(16), .square(16), .square(16)])
+        #expect(try NearestKronecker.autoShapes(size: 210, rule: .balanced(factorCount: 2))
+            == [.square(14), .square(15)])
         #expect(throws: KroneckerFactorizationError.self) {
             try NearestKronecker.autoShapes(size: 12, rule: .balanced(factorCount: 4))
         }
@@ -89,7 +96,8 @@ struct FactorizationInputTests {
     @Test(arguments: [[(4, 4), (4, 4)], [(2, 2), (2, 2), (4, 4)]])
     func progressIsMonotone(pairs: [(Int, Int)]) throws {
         var rng = SplitMix64(state: 6)
-        let a = FactorizationOracle.real(rng.matrix(pairs.reduce(1) { $0 * $1.0 }, pairs.reduce(1) { $0 * $1.1 }, complex: false))
+        let a = FactorizationOracle.real(
+            rng.matrix(pairs.reduce(1) { $0 * $1.0 }, pairs.reduce(1) { $0 * $1.1 }, complex: false))
         var reports: [NearestKronecker.Progress] = []
         _ = try NearestKronecker.factorize(
             a, shapes: factorShapes(pairs), rank: 2, options: .init(restarts: 2, singularSolver: .lanczos),

@@ -14,7 +14,8 @@ struct FactorizationMetamorphicTests {
         for pairs in Self.shapeLists {
             let a = rng.matrix(pairs.reduce(1) { $0 * $1.0 }, pairs.reduce(1) { $0 * $1.1 }, complex: complex)
             let base = try factorizeForTest(a, complex: complex, shapes: factorShapes(pairs))
-            let scaled = try factorizeForTest(FactorizationOracle.scaled(a, by: c), complex: complex, shapes: factorShapes(pairs))
+            let scaled = try factorizeForTest(
+                FactorizationOracle.scaled(a, by: c), complex: complex, shapes: factorShapes(pairs))
             #expect(abs(scaled.scales[0] - c.magnitude * base.scales[0]) <= 1e-10 * scaled.scales[0])
             #expect(abs(scaled.error - c.magnitude * base.error) <= 1e-10 * scaled.inputNorm)
             #expect(abs(scaled.relativeError - base.relativeError) < 1e-10)
@@ -31,7 +32,8 @@ struct FactorizationMetamorphicTests {
         let a = rng.matrix(12, 12, complex: false)
         let base = try factorizeForTest(a, complex: false, shapes: factorShapes(pairs))
         for c in [1e200, 1e-200] {
-            let fit = try factorizeForTest(FactorizationOracle.scaled(a, by: FactorComplex(c)), complex: false, shapes: factorShapes(pairs))
+            let fit = try factorizeForTest(
+                FactorizationOracle.scaled(a, by: FactorComplex(c)), complex: false, shapes: factorShapes(pairs))
             #expect(abs(fit.relativeError - base.relativeError) < 1e-12)
             #expect(abs(fit.scales[0] / c - base.scales[0]) <= 1e-12 * base.scales[0])
         }
@@ -45,7 +47,8 @@ struct FactorizationMetamorphicTests {
             let a = rng.matrix(pairs.reduce(1) { $0 * $1.0 }, pairs.reduce(1) { $0 * $1.1 }, complex: complex)
             let base = try factorizeForTest(a, complex: complex, shapes: factorShapes(pairs))
             let swapped = pairs.map { ($0.1, $0.0) }
-            let t = try factorizeForTest(FactorizationOracle.transpose(a), complex: complex, shapes: factorShapes(swapped))
+            let t = try factorizeForTest(
+                FactorizationOracle.transpose(a), complex: complex, shapes: factorShapes(swapped))
             #expect(abs(t.error - base.error) <= 1e-10 * base.inputNorm)
             for f in pairs.indices {
                 let p = FactorizationOracle.parallelism(t.factors[f], FactorizationOracle.transpose(base.factors[f]))

@@ -24,19 +24,24 @@ struct FactorizationMultiFactorTests {
             let noise = rng.matrix(rows, columns, complex: complex)
             let scale = 0.5 * FactorizationOracle.norm(product) / FactorizationOracle.norm(noise)
             for a in [FactorizationOracle.add(product, noise, scale: scale), noise] {
-                let sequential = try factorizeForTest(a, complex: complex, shapes: shapes, options: .init(refine: false))
+                let sequential = try factorizeForTest(
+                    a, complex: complex, shapes: shapes, options: .init(refine: false))
                 let refined = try factorizeForTest(
                     a, complex: complex, shapes: shapes, options: .init(computeLowerBound: true))
                 let label = "\(pairs)"
                 // The explicit residual is what is reported.
-                #expect(abs(FactorizationOracle.distance(refined.reconstruction, a) - refined.error) <= 1e-12 * refined.inputNorm)
-                #expect(abs(FactorizationOracle.distance(sequential.reconstruction, a) - sequential.error) <= 1e-12 * sequential.inputNorm)
+                #expect(abs(FactorizationOracle.distance(refined.reconstruction, a) - refined.error)
+                    <= 1e-12 * refined.inputNorm)
+                #expect(abs(FactorizationOracle.distance(sequential.reconstruction, a) - sequential.error)
+                    <= 1e-12 * sequential.inputNorm)
                 // Sequential error is exactly √(‖A‖² − λ²) (orthogonal per-step errors).
-                let predicted = (sequential.inputNorm * sequential.inputNorm - sequential.scales[0] * sequential.scales[0]).squareRoot()
+                let predicted = (sequential.inputNorm * sequential.inputNorm
+                    - sequential.scales[0] * sequential.scales[0]).squareRoot()
                 #expect(abs(sequential.error - predicted) <= 1e-9 * sequential.inputNorm, "\(label)")
                 // Refinement starts from the sequential solution and never loses.
                 #expect(abs(refined.startError! - sequential.error) <= 1e-12 * refined.inputNorm)
-                #expect(refined.error <= sequential.error * (1 + 1e-13), "\(label): \(refined.error) > \(sequential.error)")
+                #expect(refined.error <= sequential.error * (1 + 1e-13),
+                        "\(label): \(refined.error) > \(sequential.error)")
                 // lower bound ≤ refined ≤ sequential ≤ √(F−1) · refined (since refined ≥ the global optimum).
                 #expect(refined.lowerBound! <= refined.error * (1 + 1e-12), "\(label): bound \(refined.lowerBound!)")
                 #expect(sequential.error <= (Double(pairs.count - 1)).squareRoot() * refined.error * (1 + 1e-12))

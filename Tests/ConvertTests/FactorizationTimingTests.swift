@@ -29,9 +29,13 @@ struct FactorizationTimingTests {
                 r.relativeError, r.iterations, r.converged ? "yes" : "no", "\(r.algorithm)"))
         }
         try time("real Gaussian 1024 -> 32x32 (x) 32x32") { try NearestKronecker.factorize(real, shapes: pair) }
-        try time("real near-Kronecker 1024 -> 32x32 (x) 32x32") { try NearestKronecker.factorize(structured, shapes: pair) }
+        try time("real near-Kronecker 1024 -> 32x32 (x) 32x32") {
+            try NearestKronecker.factorize(structured, shapes: pair)
+        }
         try time("complex Gaussian 1024 -> 32x32 (x) 32x32") { try NearestKronecker.factorize(gaussian, shapes: pair) }
-        try time("real Gaussian 1024 -> 32x32 (x) 32x32, rank 4") { try NearestKronecker.factorize(real, shapes: pair, rank: 4) }
+        try time("real Gaussian 1024 -> 32x32 (x) 32x32, rank 4") {
+            try NearestKronecker.factorize(real, shapes: pair, rank: 4)
+        }
         try time("real Gaussian 1024 -> ten 2x2") { try NearestKronecker.factorize(real, shapes: chain) }
         try time("real near-Kronecker 1024 -> ten 2x2") { try NearestKronecker.factorize(structured, shapes: chain) }
         try time("complex Gaussian 1024 -> ten 2x2") { try NearestKronecker.factorize(gaussian, shapes: chain) }

@@ -134,8 +134,8 @@ struct ScriptCheckpointTests {
         #expect(try DenseRecurrentStructure(module).cell == .rnnReLU)
         // Run as tanh, the model would be another model: PyTorch's logits are far away.
         let oracle = Oracle("wlm_rnn_relu")
-        let asTanh = try Converter.convert(DenseRecurrentCheckpoint.recognize(state), vocabulary: oracle.modelVocabulary,
-                                           factors: .none, source: "state dict")
+        let asTanh = try Converter.convert(DenseRecurrentCheckpoint.recognize(state),
+                                           vocabulary: oracle.modelVocabulary, factors: .none, source: "state dict")
         let inputs = oracle.inputs
         let tanhLogits = try asTanh.model().outputs(tokens: inputs.flatMap { $0 }, batch: inputs.count,
                                                     steps: inputs[0].count)
