@@ -61,7 +61,8 @@ enum RealCell {
                          gates: UnsafePointer<Double>, extra: UnsafePointer<Double>, h: UnsafePointer<Double>,
                          previousH: UnsafePointer<Double>, previousC: UnsafePointer<Double>?,
                          cCarry: UnsafeMutablePointer<Double>?, hCarry: UnsafeMutablePointer<Double>,
-                         inputGradient ax: UnsafeMutablePointer<Double>, recurrentGradient ah: UnsafeMutablePointer<Double>) {
+                         inputGradient ax: UnsafeMutablePointer<Double>,
+                         recurrentGradient ah: UnsafeMutablePointer<Double>) {
         switch cell {
         case .rnnTanh:
             for k in 0..<n {

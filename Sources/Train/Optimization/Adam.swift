@@ -20,7 +20,8 @@ public struct Adam: Optimizer {
     }
 
     public mutating func update(_ parameters: inout [Double], gradient: [Double]) {
-        precondition(parameters.count == gradient.count, "\(gradient.count) gradient values for \(parameters.count) parameters")
+        precondition(parameters.count == gradient.count,
+                     "\(gradient.count) gradient values for \(parameters.count) parameters")
         if firstMoment.count != parameters.count {
             firstMoment = [Double](repeating: 0, count: parameters.count)
             secondMoment = firstMoment
@@ -44,7 +45,9 @@ public struct Adam: Optimizer {
         }
     }
 
-    public var state: OptimizerState { OptimizerState(stepCount: stepCount, buffers: ["m": firstMoment, "v": secondMoment]) }
+    public var state: OptimizerState {
+        OptimizerState(stepCount: stepCount, buffers: ["m": firstMoment, "v": secondMoment])
+    }
 
     public mutating func restore(_ state: OptimizerState, parameterCount: Int) throws(OptimizerStateError) {
         let (m, v) = (try state.buffer("m", count: parameterCount), try state.buffer("v", count: parameterCount))

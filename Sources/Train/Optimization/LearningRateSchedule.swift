@@ -23,7 +23,8 @@ public struct LearningRateSchedule: Sendable, Equatable {
     public var totalSteps: Int
 
     public init(peak: Double, decay: Decay = .constant, warmup: Int = 0, totalSteps: Int) {
-        precondition(peak > 0 && warmup >= 0 && totalSteps >= 1, "a schedule needs a positive peak and at least one step")
+        precondition(peak > 0 && warmup >= 0 && totalSteps >= 1,
+                     "a schedule needs a positive peak and at least one step")
         self.peak = peak
         self.decay = decay
         self.warmup = warmup

@@ -14,7 +14,8 @@ public struct RMSprop: Optimizer {
     }
 
     public mutating func update(_ parameters: inout [Double], gradient: [Double]) {
-        precondition(parameters.count == gradient.count, "\(gradient.count) gradient values for \(parameters.count) parameters")
+        precondition(parameters.count == gradient.count,
+                     "\(gradient.count) gradient values for \(parameters.count) parameters")
         if meanSquare.count != parameters.count { meanSquare = [Double](repeating: 0, count: parameters.count) }
         stepCount += 1
         let (rho, lr, eps) = (decay, learningRate, epsilon)

@@ -27,7 +27,8 @@ public enum UnitaryPenalty {
 
     /// Adds λ·∂R/∂parameters to `gradient` (flat layout) and returns λ·R.
     @discardableResult
-    public static func addGradient(of network: KRUNetwork, strength lambda: Double, to gradient: inout [Double]) -> Double {
+    public static func addGradient(of network: KRUNetwork, strength lambda: Double,
+                                   to gradient: inout [Double]) -> Double {
         precondition(gradient.count == network.parameterCount, "the gradient does not fit the network")
         guard lambda != 0 else { return 0 }
         var total = 0.0
@@ -42,7 +43,8 @@ public enum UnitaryPenalty {
                     for q in 0..<columns {
                         var sr = 0.0, si = 0.0
                         for j in 0..<columns {
-                            let (wr, wi) = (w[tensor.realOffset + p * columns + j], imaginary(w, tensor, p * columns + j))
+                            let (wr, wi) = (w[tensor.realOffset + p * columns + j],
+                                            imaginary(w, tensor, p * columns + j))
                             let (ar, ai) = (a.re[j * columns + q], a.im[j * columns + q])
                             sr += wr * ar - wi * ai
                             si += wr * ai + wi * ar

@@ -1,7 +1,8 @@
 import KRUInference
 
-/// A trainable recurrent model — complex KRU layers and PyTorch's real cells, dense or Kronecker: a ``KRUArchitecture`` and all its parameters in one flat `[Double]`
-/// (see ``ParameterLayout`` for where each tensor sits).
+/// A trainable recurrent model — complex KRU layers and PyTorch's real cells, dense or Kronecker: a
+/// ``KRUArchitecture`` and all its parameters in one flat `[Double]` (see ``ParameterLayout`` for where each
+/// tensor sits).
 ///
 /// A value type: copying a network copies its parameters. Compute losses and gradients with
 /// ``lossAndGradient(on:from:threads:)``, run it with ``outputs(for:from:threads:)``, train it with
@@ -60,7 +61,8 @@ public struct KRUNetwork: Sendable {
                 var scale = 1.0
                 switch initialization.factors {
                 case .randomUnitary:
-                    (re, im) = RandomUnitary.make(rows: shape.rows, columns: shape.columns, real: !layer.isComplex, random: &random)
+                    (re, im) = RandomUnitary.make(rows: shape.rows, columns: shape.columns, real: !layer.isComplex,
+                                                  random: &random)
                     // r independent unitary terms add like random vectors: 1/√r keeps the sum near-norm-preserving.
                     scale = f == 0 ? 1 / rank.squareRoot() : 1
                 case .identity:
@@ -91,6 +93,7 @@ public struct KRUNetwork: Sendable {
     public func values(of tensor: ParameterTensor) -> (real: [Double], imaginary: [Double]?) {
         let n = tensor.elementCount
         let re = Array(parameters[tensor.realOffset..<tensor.realOffset + n])
-        return tensor.isComplex ? (re, Array(parameters[tensor.imaginaryOffset..<tensor.imaginaryOffset + n])) : (re, nil)
+        return tensor.isComplex ? (re, Array(parameters[tensor.imaginaryOffset..<tensor.imaginaryOffset + n]))
+                                : (re, nil)
     }
 }

@@ -89,7 +89,8 @@ public struct ParameterLayout: Sendable {
                     ? add(ModelTensorName.recurrentWeight(layer: l), .recurrentWeight(layer: l), [gates * n, n],
                           complex: false) : nil
                 let factors = dense == nil ? factorTensors(gateCount: gates) : []
-                layers.append(.real(RealLayerSlots(inputWeight: w, biases: biases, denseRecurrent: dense, factors: factors)))
+                layers.append(.real(RealLayerSlots(inputWeight: w, biases: biases, denseRecurrent: dense,
+                                                   factors: factors)))
             }
         }
         let top = architecture.layers.last!.outputSize

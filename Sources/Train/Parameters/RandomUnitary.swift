@@ -13,7 +13,8 @@ enum RandomUnitary {
     /// A `rows × columns` matrix as split planes (row-major). Square: unitary. Tall (P > Q): orthonormal columns,
     /// WᴴW = I. Wide (P < Q): orthonormal rows, WWᴴ = I. With `real`, a Haar-random orthogonal matrix (the same
     /// Gram–Schmidt on a real Gaussian matrix; the imaginary plane is zero).
-    static func make(rows: Int, columns: Int, real: Bool = false, random: inout KRURandom) -> (real: [Double], imaginary: [Double]) {
+    static func make(rows: Int, columns: Int, real: Bool = false,
+                     random: inout KRURandom) -> (real: [Double], imaginary: [Double]) {
         var re = [Double](repeating: 0, count: rows * columns)
         var im = re
         var i = 0

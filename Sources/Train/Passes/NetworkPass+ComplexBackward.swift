@@ -35,10 +35,12 @@ extension NetworkPass {
                     ComplexActivation.backward(activation, z: tape.z.pointer(at: first), h: tape.h.pointer(at: first),
                                                gradH: zBar, gradZ: zBar, batch: count, units: n, beta: beta,
                                                gradBeta: betaGradient)
-                    let previous = t == 0 ? tape.initial.pointer(at: range.lowerBound * n) : tape.h.pointer(at: first - b * n)
+                    let previous = t == 0 ? tape.initial.pointer(at: range.lowerBound * n)
+                                          : tape.h.pointer(at: first - b * n)
                     carry.zero()
                     for (factors, factorGradients) in zip(terms, termGradients) {
-                        chain.backward(factors: factors, factorGradients: factorGradients, x: previous, gradOutput: zBar,
+                        chain.backward(factors: factors, factorGradients: factorGradients, x: previous,
+                                       gradOutput: zBar,
                                        gradInput: t > 0 ? carry.pointer() : nil, batch: count,
                                        intermediates: intermediates.map { $0.pointer() },
                                        deltas: (deltas.0.pointer(), deltas.1.pointer()))
@@ -57,7 +59,8 @@ extension NetworkPass {
 
     /// Adds Ū (and the embedding's gradient) from z̄; returns the gradient of the layer's real input rows when a
     /// layer below needs it.
-    func backwardInput(layer l: Int, preactivationGradient zBar: SplitBuffer, into gradient: DoubleBuffer) -> DoubleBuffer? {
+    func backwardInput(layer l: Int, preactivationGradient zBar: SplitBuffer,
+                       into gradient: DoubleBuffer) -> DoubleBuffer? {
         let slots = complexSlots(l)
         let n = architecture.layers[l].hiddenSize, d = architecture.inputWidth(ofLayer: l)
         let (gr, gi) = (gradient.base + slots.inputWeight.realOffset, gradient.base + slots.inputWeight.imaginaryOffset)
@@ -79,7 +82,8 @@ extension NetworkPass {
         guard needsInputGradient(ofLayer: l) else { return nil }
         // x̄ = Re(Uᴴ z̄) = U_reᵀ z̄_re + U_imᵀ z̄_im, as rows: X̄ = Z̄_re·U_re + Z̄_im·U_im.
         let inputGradient = pool.buffer(rows * d, zeroed: false)  // GEMM with β = 0 overwrites it
-        let (ur, ui) = (parameters.base + slots.inputWeight.realOffset, parameters.base + slots.inputWeight.imaginaryOffset)
+        let (ur, ui) = (parameters.base + slots.inputWeight.realOffset,
+                        parameters.base + slots.inputWeight.imaginaryOffset)
         Gemm.multiply(transposeA: false, transposeB: false, m: rows, n: d, k: n, a: zBar.re.base, lda: n, b: ur, ldb: d,
                       beta: 0, c: inputGradient.base, ldc: d)
         Gemm.multiply(transposeA: false, transposeB: false, m: rows, n: d, k: n, a: zBar.im.base, lda: n, b: ui, ldb: d,

@@ -8,7 +8,9 @@ extension NetworkPass {
 
     /// Pointers to the factors of term `t` of `kru` layer `l` inside `buffer` (parameters or a gradient).
     func factorPointers(_ buffer: DoubleBuffer, layer l: Int, term t: Int) -> [SplitPointer] {
-        complexSlots(l).factors[t].map { SplitPointer(re: buffer.base + $0.realOffset, im: buffer.base + $0.imaginaryOffset) }
+        complexSlots(l).factors[t].map {
+            SplitPointer(re: buffer.base + $0.realOffset, im: buffer.base + $0.imaginaryOffset)
+        }
     }
 
     /// z ← b + U x_t for every row.
@@ -16,7 +18,8 @@ extension NetworkPass {
         let slots = complexSlots(l)
         let n = architecture.layers[l].hiddenSize, d = architecture.inputWidth(ofLayer: l)
         let (br, bi) = (parameters.base + slots.bias.realOffset, parameters.base + slots.bias.imaginaryOffset)
-        let (ur, ui) = (parameters.base + slots.inputWeight.realOffset, parameters.base + slots.inputWeight.imaginaryOffset)
+        let (ur, ui) = (parameters.base + slots.inputWeight.realOffset,
+                        parameters.base + slots.inputWeight.imaginaryOffset)
         for row in 0..<rows {
             (tape.z.re.base + row * n).update(from: br, count: n)
             (tape.z.im.base + row * n).update(from: bi, count: n)
@@ -53,7 +56,8 @@ extension NetworkPass {
             withExtendedLifetime(scratch) {
                 for t in 0..<steps {
                     let first = (t * b + range.lowerBound) * n
-                    let previous = t == 0 ? tape.initial.pointer(at: range.lowerBound * n) : tape.h.pointer(at: first - b * n)
+                    let previous = t == 0 ? tape.initial.pointer(at: range.lowerBound * n)
+                                          : tape.h.pointer(at: first - b * n)
                     let z = tape.z.pointer(at: first), h = tape.h.pointer(at: first)
                     for factors in terms {
                         chain.apply(factors: factors, x: previous, y: z, batch: count,

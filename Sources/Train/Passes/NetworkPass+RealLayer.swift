@@ -40,19 +40,24 @@ extension NetworkPass {
         let bias = gruRecurrentBias(l)
         partition.run { _, range in
             let count = range.count
-            let recurrence = RealRecurrence(layer: layer, slots: slots, chain: chain, parameters: parameters.base, count: count)
+            let recurrence = RealRecurrence(layer: layer, slots: slots, chain: chain, parameters: parameters.base,
+                                            count: count)
             let products = DoubleBuffer(count: count * gn)
             withExtendedLifetime(products) {
                 for t in 0..<steps {
                     let first = t * b + range.lowerBound
-                    recurrence.apply(h: tape.previousH(step: t, stream: range.lowerBound, batchSize: b, units: n), into: products.base)
+                    recurrence.apply(h: tape.previousH(step: t, stream: range.lowerBound, batchSize: b, units: n),
+                                     into: products.base)
                     for v in 0..<count {
                         let row = first + v
                         RealCell.forward(
-                            layer.cell, units: n, inputPart: tape.inputPart.base + row * gn, recurrent: products.base + v * gn,
-                            gruRecurrentBias: bias, previousH: tape.previousH(step: t, stream: range.lowerBound + v, batchSize: b, units: n),
-                            previousC: tape.initialC == nil ? nil : tape.previousC(step: t, stream: range.lowerBound + v, batchSize: b, units: n),
-                            gates: tape.gates.base + row * gn, extra: tape.extra.base + row * n, h: tape.h.base + row * n)
+                            layer.cell, units: n, inputPart: tape.inputPart.base + row * gn,
+                            recurrent: products.base + v * gn, gruRecurrentBias: bias,
+                            previousH: tape.previousH(step: t, stream: range.lowerBound + v, batchSize: b, units: n),
+                            previousC: tape.initialC == nil
+                                ? nil : tape.previousC(step: t, stream: range.lowerBound + v, batchSize: b, units: n),
+                            gates: tape.gates.base + row * gn, extra: tape.extra.base + row * n,
+                            h: tape.h.base + row * n)
                     }
                 }
             }
@@ -61,17 +66,21 @@ extension NetworkPass {
 
     /// Backpropagation through real layer `l`: adds every gradient of the layer and returns the gradient of its
     /// input rows when a layer below (or the embedding) needs it.
-    func backwardRealLayer(_ l: Int, tape: RealLayerTape, outputGradient: DoubleBuffer, into gradient: DoubleBuffer) -> DoubleBuffer? {
+    func backwardRealLayer(_ l: Int, tape: RealLayerTape, outputGradient: DoubleBuffer,
+                           into gradient: DoubleBuffer) -> DoubleBuffer? {
         let layer = architecture.layers[l], slots = realSlots(l), chain = chains[l]
         let n = layer.hiddenSize, gn = layer.gateCount * n, b = batchSize, d = architecture.inputWidth(ofLayer: l)
         // ā of the input side and of the recurrent products (different only in the GRU's n gate).
         let inputSide = pool.buffer(rows * gn, zeroed: false)
         let recurrentSide = layer.cell == .gru ? pool.buffer(rows * gn, zeroed: false) : inputSide
         // Factor gradients are summed per worker and added in worker order: the result does not depend on timing.
-        let workerGradients = partition.ranges.map { _ in chain == nil ? nil : pool.buffer(layout.scalarCount, zeroed: true) }
+        let workerGradients = partition.ranges.map { _ in
+            chain == nil ? nil : pool.buffer(layout.scalarCount, zeroed: true)
+        }
         partition.run { w, range in
             let count = range.count
-            let recurrence = RealRecurrence(layer: layer, slots: slots, chain: chain, parameters: parameters.base, count: count)
+            let recurrence = RealRecurrence(layer: layer, slots: slots, chain: chain, parameters: parameters.base,
+                                            count: count)
             let carry = DoubleBuffer(count: count * n)  // the gradient reaching h_t from step t + 1
             let gradH = DoubleBuffer(count: n)
             let cCarry = layer.cell == .lstm ? DoubleBuffer(count: count * n) : nil
@@ -86,7 +95,8 @@ extension NetworkPass {
                             layer.cell, units: n, gradH: gradH.base, gates: tape.gates.base + row * gn,
                             extra: tape.extra.base + row * n, h: tape.h.base + row * n,
                             previousH: tape.previousH(step: t, stream: stream, batchSize: b, units: n),
-                            previousC: tape.initialC == nil ? nil : tape.previousC(step: t, stream: stream, batchSize: b, units: n),
+                            previousC: tape.initialC == nil
+                                ? nil : tape.previousC(step: t, stream: stream, batchSize: b, units: n),
                             cCarry: cCarry.map { $0.base + v * n }, hCarry: carry.base + v * n,
                             inputGradient: inputSide.base + row * gn, recurrentGradient: recurrentSide.base + row * gn)
                     }
@@ -118,7 +128,8 @@ extension NetworkPass {
             return nil
         }
         // W̄_ih = Āᵀ X; X̄ = Ā W_ih.
-        Gemm.multiply(transposeA: true, transposeB: false, m: gn, n: d, k: rows, a: inputSide.base, lda: gn, b: x, ldb: d,
+        Gemm.multiply(transposeA: true, transposeB: false, m: gn, n: d, k: rows, a: inputSide.base, lda: gn,
+                      b: x, ldb: d,
                       beta: 1, c: w, ldc: d)
         guard needsInputGradient(ofLayer: l) else { return nil }
         let inputGradient = pool.buffer(rows * d, zeroed: false)  // GEMM with β = 0 overwrites it

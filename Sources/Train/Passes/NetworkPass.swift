@@ -52,7 +52,8 @@ final class NetworkPass {
     }
 
     /// The real rows layer 0 reads: the vectors themselves, or the embedding rows of the tokens.
-    private static func layerZeroInput(_ architecture: KRUArchitecture, _ layout: ParameterLayout, _ batch: SequenceBatch,
+    private static func layerZeroInput(_ architecture: KRUArchitecture, _ layout: ParameterLayout,
+                                       _ batch: SequenceBatch,
                                        _ parameters: DoubleBuffer, _ pool: BufferPool<Double>) -> DoubleBuffer? {
         switch (batch.inputs, architecture.input) {
         case (.vectors(let values, let width), .vectors(let expected)):

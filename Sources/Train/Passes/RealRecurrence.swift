@@ -22,7 +22,8 @@ final class RealRecurrence {
     private let scratch: (SplitBuffer, SplitBuffer)
     private let intermediates: [SplitBuffer]
 
-    init(layer: LayerArchitecture, slots: RealLayerSlots, chain: KroneckerChain?, parameters: UnsafePointer<Double>, count: Int) {
+    init(layer: LayerArchitecture, slots: RealLayerSlots, chain: KroneckerChain?, parameters: UnsafePointer<Double>,
+         count: Int) {
         units = layer.hiddenSize
         gateCount = layer.gateCount
         self.count = count
@@ -40,7 +41,8 @@ final class RealRecurrence {
     }
 
     private func real(_ p: UnsafeMutablePointer<Double>) -> SplitPointer { SplitPointer(re: p, im: zeros.base) }
-    private func factors(gate g: Int, term t: Int, in base: UnsafePointer<Double>, imaginary: UnsafeMutablePointer<Double>) -> [SplitPointer] {
+    private func factors(gate g: Int, term t: Int, in base: UnsafePointer<Double>,
+                         imaginary: UnsafeMutablePointer<Double>) -> [SplitPointer] {
         factorOffsets[g][t].map { SplitPointer(re: UnsafeMutablePointer(mutating: base + $0), im: imaginary) }
     }
 
