@@ -45,8 +45,12 @@ public struct KRUArchitecture: Hashable, Sendable {
         let limit = ModelLimits.maxSize
         switch input {
         case .tokens(let vocabulary, let embeddingWidth):
-            guard (1...limit).contains(vocabulary.count) else { throw ArchitectureError("the vocabulary needs 1…2^24 tokens") }
-            guard Set(vocabulary).count == vocabulary.count else { throw ArchitectureError("the vocabulary has duplicate tokens") }
+            guard (1...limit).contains(vocabulary.count) else {
+                throw ArchitectureError("the vocabulary needs 1…2^24 tokens")
+            }
+            guard Set(vocabulary).count == vocabulary.count else {
+                throw ArchitectureError("the vocabulary has duplicate tokens")
+            }
             if let width = embeddingWidth, !(1...limit).contains(width) {
                 throw ArchitectureError("embedding width \(width) is outside 1…2^24")
             }
@@ -62,7 +66,9 @@ public struct KRUArchitecture: Hashable, Sendable {
             throw ArchitectureError("\(layers.count) layers; 1…\(ModelLimits.maxLayers) are allowed")
         }
         for (l, layer) in layers.enumerated() { try layer.validate(layer: l) }
-        guard (1...limit).contains(output.width) else { throw ArchitectureError("output width \(output.width) is outside 1…2^24") }
+        guard (1...limit).contains(output.width) else {
+            throw ArchitectureError("output width \(output.width) is outside 1…2^24")
+        }
         self.input = input
         self.layers = layers
         self.output = output

@@ -32,7 +32,8 @@ public struct LayerArchitecture: Hashable, Sendable {
 
     /// A real cell.
     public init(cell: ModelDescription.Cell, hiddenSize: Int, recurrence: Recurrence, hasBias: Bool = true) {
-        precondition(cell != .kru, "a kru layer needs an activation: use init(hiddenSize:activation:factorShapes:rank:)")
+        precondition(cell != .kru,
+                     "a kru layer needs an activation: use init(hiddenSize:activation:factorShapes:rank:)")
         self.cell = cell
         self.hiddenSize = hiddenSize
         self.activation = nil
@@ -41,7 +42,8 @@ public struct LayerArchitecture: Hashable, Sendable {
     }
 
     /// A complex `kru` layer: h_t = act(Σ_{t<r} (⊗_f W_{t,f}) h_{t−1} + U x_t + b).
-    public init(hiddenSize: Int, activation: ModelDescription.Activation, factorShapes: [KroneckerFactorShape], rank: Int = 1) {
+    public init(hiddenSize: Int, activation: ModelDescription.Activation, factorShapes: [KroneckerFactorShape],
+                rank: Int = 1) {
         self.cell = .kru
         self.hiddenSize = hiddenSize
         self.activation = activation
@@ -90,15 +92,20 @@ public struct LayerArchitecture: Hashable, Sendable {
         }
         switch recurrence {
         case .dense:
-            guard cell != .kru else { throw ArchitectureError("layer \(l): the trainer's kru layers are Kronecker-factored") }
+            guard cell != .kru else {
+                throw ArchitectureError("layer \(l): the trainer's kru layers are Kronecker-factored")
+            }
             // G·N² must stay addressable: the dense block is one tensor.
-            guard hiddenSize <= 1 << 14 else { throw ArchitectureError("layer \(l): a dense recurrence of \(hiddenSize) units is too large") }
+            guard hiddenSize <= 1 << 14 else {
+                throw ArchitectureError("layer \(l): a dense recurrence of \(hiddenSize) units is too large")
+            }
         case .kronecker(let shapes, let rank):
             try Self.validate(shapes: shapes, rank: rank, hiddenSize: hiddenSize, layer: l)
         }
     }
 
-    private static func validate(shapes: [KroneckerFactorShape], rank: Int, hiddenSize: Int, layer l: Int) throws(ArchitectureError) {
+    private static func validate(shapes: [KroneckerFactorShape], rank: Int, hiddenSize: Int,
+                                 layer l: Int) throws(ArchitectureError) {
         let limit = ModelLimits.maxSize
         guard (1...ModelLimits.maxRank).contains(rank) else {
             throw ArchitectureError("layer \(l): rank \(rank) is outside 1…\(ModelLimits.maxRank)")
@@ -117,7 +124,8 @@ public struct LayerArchitecture: Hashable, Sendable {
         }
         guard rows == hiddenSize, columns == hiddenSize else {
             let text = shapes.map(\.description).joined(separator: " ⊗ ")
-            throw ArchitectureError("layer \(l): factors \(text) multiply to \(rows)×\(columns), not \(hiddenSize)×\(hiddenSize)")
+            throw ArchitectureError(
+                "layer \(l): factors \(text) multiply to \(rows)×\(columns), not \(hiddenSize)×\(hiddenSize)")
         }
     }
 }

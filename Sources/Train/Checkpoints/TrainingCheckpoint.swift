@@ -11,8 +11,9 @@ import KRUInference
 /// Tensors: the model's (f64/complex128), `checkpoint.optimizer.{buffer}` (f64), `checkpoint.state.{l}.{real,
 /// imaginary,cell}` (f64, B × N). Metadata: `kru.checkpoint.step`, `.random` (the four xoshiro256** words as
 /// two's-complement ints), `.position`, `.items`, `.last_loss`, `.seconds`, `.history`, `.optimizer_steps`,
-/// `.state_batch` (absent without a carried state), `.best_step` and `.best_validation` with the tensor `checkpoint.best_parameters` (the
-/// flat parameter vector at the best validation, with early stopping), plus the configuration entries.
+/// `.state_batch` (absent without a carried state), `.best_step` and `.best_validation` with the tensor
+/// `checkpoint.best_parameters` (the flat parameter vector at the best validation, with early stopping), plus the
+/// configuration entries.
 public struct TrainingCheckpoint: Sendable {
     public var network: KRUNetwork
     public var optimizer: OptimizerState
@@ -20,7 +21,8 @@ public struct TrainingCheckpoint: Sendable {
     /// The run's settings (the `kru.train.*` entries of the model it will write).
     public var configuration: [KRUMetadataEntry]
 
-    public init(network: KRUNetwork, optimizer: OptimizerState, progress: TrainingProgress, configuration: [KRUMetadataEntry]) {
+    public init(network: KRUNetwork, optimizer: OptimizerState, progress: TrainingProgress,
+                configuration: [KRUMetadataEntry]) {
         self.network = network
         self.optimizer = optimizer
         self.progress = progress
@@ -37,7 +39,8 @@ public struct TrainingCheckpoint: Sendable {
         let random = progress.random.state
         metadata += [
             .init("kru.checkpoint.step", .int(Int64(progress.step))),
-            .init("kru.checkpoint.random", .intArray([random.0, random.1, random.2, random.3].map { Int64(bitPattern: $0) })),
+            .init("kru.checkpoint.random",
+                  .intArray([random.0, random.1, random.2, random.3].map { Int64(bitPattern: $0) })),
             .init("kru.checkpoint.position", .int(Int64(progress.position))),
             .init("kru.checkpoint.items", .int(Int64(progress.items))),
             .init("kru.checkpoint.last_loss", .float(progress.lastLoss)),
@@ -48,13 +51,16 @@ public struct TrainingCheckpoint: Sendable {
         if let best = progress.best {
             metadata.append(.init("kru.checkpoint.best_step", .int(Int64(best.step))))
             metadata.append(.init("kru.checkpoint.best_validation", .float(best.validation)))
-            tensors.append(KRUTensor(name: "checkpoint.best_parameters", shape: [best.parameters.count], doubles: best.parameters))
+            tensors.append(KRUTensor(name: "checkpoint.best_parameters", shape: [best.parameters.count],
+                                     doubles: best.parameters))
         }
         if let state = progress.state {
             metadata.append(.init("kru.checkpoint.state_batch", .int(Int64(state.batchSize))))
             for (l, layer) in state.layers.enumerated() {
-                for (plane, values) in [("real", layer.real), ("imaginary", layer.imaginary), ("cell", layer.cell)] where !values.isEmpty {
-                    tensors.append(KRUTensor(name: "checkpoint.state.\(l).\(plane)", shape: [state.batchSize, values.count / state.batchSize],
+                for (plane, values) in [("real", layer.real), ("imaginary", layer.imaginary),
+                                        ("cell", layer.cell)] where !values.isEmpty {
+                    tensors.append(KRUTensor(name: "checkpoint.state.\(l).\(plane)",
+                                             shape: [state.batchSize, values.count / state.batchSize],
                                              doubles: values))
                 }
             }
@@ -105,7 +111,8 @@ public struct TrainingCheckpoint: Sendable {
                     guard let info = file.tensorInfo(named: "checkpoint.state.\(l).\(name)") else { return [] }
                     return try file.tensor(info).doubles()
                 }
-                return RecurrentState.Layer(real: try plane("real"), imaginary: try plane("imaginary"), cell: try plane("cell"))
+                return RecurrentState.Layer(real: try plane("real"), imaginary: try plane("imaginary"),
+                                            cell: try plane("cell"))
             })
             guard state!.fits(architecture, batchSize: batch) else {
                 throw TrainingCheckpointError("the carried state does not fit the model")
@@ -113,19 +120,23 @@ public struct TrainingCheckpoint: Sendable {
         }
         var best: (step: Int, validation: Double, parameters: [Double])?
         if file.metadata("kru.checkpoint.best_step") != nil {
-            guard let info = file.tensorInfo(named: "checkpoint.best_parameters"), info.shape == [parameters.count] else {
+            guard let info = file.tensorInfo(named: "checkpoint.best_parameters"),
+                  info.shape == [parameters.count] else {
                 throw TrainingCheckpointError(
                     "checkpoint.best_parameters is missing or does not fit the \(parameters.count) parameters")
             }
-            best = (try int("kru.checkpoint.best_step"), try float("kru.checkpoint.best_validation"), try file.tensor(info).doubles())
+            best = (try int("kru.checkpoint.best_step"), try float("kru.checkpoint.best_validation"),
+                    try file.tensor(info).doubles())
         }
         let random = KRURandom(state: (UInt64(bitPattern: words[0]), UInt64(bitPattern: words[1]),
                                        UInt64(bitPattern: words[2]), UInt64(bitPattern: words[3])))
         network = KRUNetwork(architecture: architecture, parameters: parameters)
         optimizer = OptimizerState(stepCount: try int("kru.checkpoint.optimizer_steps"), buffers: buffers)
-        progress = TrainingProgress(step: try int("kru.checkpoint.step"), random: random, position: try int("kru.checkpoint.position"),
+        progress = TrainingProgress(step: try int("kru.checkpoint.step"), random: random,
+                                    position: try int("kru.checkpoint.position"),
                                     state: state, history: history, items: try int("kru.checkpoint.items"),
-                                    lastLoss: try float("kru.checkpoint.last_loss"), seconds: try float("kru.checkpoint.seconds"),
+                                    lastLoss: try float("kru.checkpoint.last_loss"),
+                                    seconds: try float("kru.checkpoint.seconds"),
                                     best: best)
         self.configuration = configuration
     }

@@ -31,7 +31,8 @@ public struct SequenceBatch: Sendable {
     public let lengths: [Int]?
 
     /// - Precondition: the arrays have the sizes above.
-    public init(length: Int, batchSize: Int, inputs: Inputs, targets: Targets, scoredSteps: [Bool], lengths: [Int]? = nil) {
+    public init(length: Int, batchSize: Int, inputs: Inputs, targets: Targets, scoredSteps: [Bool],
+                lengths: [Int]? = nil) {
         precondition(length >= 1 && batchSize >= 1, "a batch needs at least one step and one sequence")
         precondition(lengths.map { $0.count == batchSize && $0.allSatisfy { (0...length).contains($0) } } ?? true,
                      "lengths must give 0…\(length) steps for each of the \(batchSize) sequences")
@@ -40,11 +41,13 @@ public struct SequenceBatch: Sendable {
         switch inputs {
         case .tokens(let tokens): precondition(tokens.count == rows, "\(tokens.count) tokens for \(rows) rows")
         case .vectors(let values, let width):
-            precondition(width >= 1 && values.count == rows * width, "\(values.count) input values for \(rows) rows of width \(width)")
+            precondition(width >= 1 && values.count == rows * width,
+                         "\(values.count) input values for \(rows) rows of width \(width)")
         }
         switch targets {
         case .classes(let classes): precondition(classes.count == rows, "\(classes.count) classes for \(rows) rows")
-        case .values(let values): precondition(values.count % rows == 0, "\(values.count) target values for \(rows) rows")
+        case .values(let values): precondition(values.count % rows == 0,
+                                               "\(values.count) target values for \(rows) rows")
         }
         self.length = length
         self.batchSize = batchSize
@@ -58,12 +61,14 @@ public struct SequenceBatch: Sendable {
     public init(length: Int, batchSize: Int, inputs: Inputs, targets: Targets, steps: ModelDescription.OutputSteps,
                 lengths: [Int]? = nil) {
         let scored = (0..<length).map { steps == .every || $0 == length - 1 }
-        self.init(length: length, batchSize: batchSize, inputs: inputs, targets: targets, scoredSteps: scored, lengths: lengths)
+        self.init(length: length, batchSize: batchSize, inputs: inputs, targets: targets, scoredSteps: scored,
+                  lengths: lengths)
     }
 
     /// Steps `range` of every sequence: a chunk for truncated backpropagation through time.
     public func steps(_ range: Range<Int>) -> SequenceBatch {
-        precondition(range.lowerBound >= 0 && range.upperBound <= length && !range.isEmpty, "steps \(range) of \(length)")
+        precondition(range.lowerBound >= 0 && range.upperBound <= length && !range.isEmpty,
+                     "steps \(range) of \(length)")
         let rows = range.lowerBound * batchSize..<range.upperBound * batchSize
         let inputs: Inputs
         switch self.inputs {
@@ -89,6 +94,8 @@ public struct SequenceBatch: Sendable {
     /// The number of (step, sequence) pairs that count in the loss.
     public var scoredCount: Int {
         guard let lengths else { return scoredSteps.filter { $0 }.count * batchSize }
-        return scoredSteps.indices.reduce(0) { total, t in total + (scoredSteps[t] ? lengths.filter { t < $0 }.count : 0) }
+        return scoredSteps.indices.reduce(0) { total, t in
+            total + (scoredSteps[t] ? lengths.filter { t < $0 }.count : 0)
+        }
     }
 }

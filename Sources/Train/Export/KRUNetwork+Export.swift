@@ -38,7 +38,8 @@ extension KRUNetwork {
             input: input, embeddingWidth: embeddingWidth,
             layers: architecture.layers.map {
                 .init(cell: $0.cell, hiddenSize: $0.hiddenSize, activation: $0.activation,
-                      recurrent: $0.recurrence == .dense ? .dense : .kronecker(rank: $0.rank, factors: $0.factorShapes.count))
+                      recurrent: $0.recurrence == .dense ? .dense : .kronecker(rank: $0.rank,
+                                                                               factors: $0.factorShapes.count))
             },
             outputKind: architecture.output.kind, outputWidth: architecture.output.width,
             outputSteps: architecture.output.steps)
@@ -54,7 +55,8 @@ extension KRUNetwork {
             switch (precision.isDouble(tensor), im) {
             case (false, nil): return KRUTensor(name: tensor.name, shape: tensor.shape, floats: re.map { Float($0) })
             case (false, let im?):
-                return KRUTensor(name: tensor.name, shape: tensor.shape, real: re.map { Float($0) }, imaginary: im.map { Float($0) })
+                return KRUTensor(name: tensor.name, shape: tensor.shape, real: re.map { Float($0) },
+                                 imaginary: im.map { Float($0) })
             case (true, nil): return KRUTensor(name: tensor.name, shape: tensor.shape, doubles: re)
             case (true, let im?):
                 // complex128: interleaved (re, im) binary64, little-endian.
@@ -77,12 +79,14 @@ extension KRUNetwork {
     }
 
     /// The complete `.kru` file.
-    public func encodedModel(precision: ExportPrecision = .single, metadata: [KRUMetadataEntry] = []) throws -> [UInt8] {
+    public func encodedModel(precision: ExportPrecision = .single,
+                             metadata: [KRUMetadataEntry] = []) throws -> [UInt8] {
         try modelWriter(precision: precision, metadata: metadata).encode()
     }
 
     /// Writes the model to `path` atomically (spec/FORMAT.md; the old file survives an interrupted write).
-    public func write(toPath path: String, precision: ExportPrecision = .single, metadata: [KRUMetadataEntry] = []) throws {
+    public func write(toPath path: String, precision: ExportPrecision = .single,
+                      metadata: [KRUMetadataEntry] = []) throws {
         try modelWriter(precision: precision, metadata: metadata).write(toPath: path)
     }
 }

@@ -15,7 +15,9 @@ extension KRUNetwork {
             let recurrence: LayerArchitecture.Recurrence
             switch layer.recurrent {
             case .dense:
-                guard layer.cell != .kru else { throw ArchitectureError("layer \(l): the trainer's kru layers are Kronecker-factored") }
+                guard layer.cell != .kru else {
+                    throw ArchitectureError("layer \(l): the trainer's kru layers are Kronecker-factored")
+                }
                 recurrence = .dense
             case .kronecker(let rank, let count):
                 let shapes = try (0..<count).map { f -> KroneckerFactorShape in
@@ -39,7 +41,8 @@ extension KRUNetwork {
                                                 factorShapes: shapes, rank: rank))
             } else {
                 let hasBias = file.tensorInfo(named: ModelTensorName.inputBias(layer: l)) != nil
-                layers.append(LayerArchitecture(cell: layer.cell, hiddenSize: layer.hiddenSize, recurrence: recurrence, hasBias: hasBias))
+                layers.append(LayerArchitecture(cell: layer.cell, hiddenSize: layer.hiddenSize, recurrence: recurrence,
+                                                hasBias: hasBias))
             }
         }
         let input: KRUArchitecture.Input
@@ -66,9 +69,12 @@ extension KRUNetwork {
         let layout = ParameterLayout(architecture: architecture)
         var parameters = [Double](repeating: 0, count: layout.scalarCount)
         for tensor in layout.tensors {
-            guard let info = file.tensorInfo(named: tensor.name) else { throw ArchitectureError("tensor \(tensor.name) is missing") }
+            guard let info = file.tensorInfo(named: tensor.name) else {
+                throw ArchitectureError("tensor \(tensor.name) is missing")
+            }
             guard info.shape == tensor.shape else {
-                throw ArchitectureError("tensor \(tensor.name) has shape \(info.shape), the model needs \(tensor.shape)")
+                throw ArchitectureError(
+                    "tensor \(tensor.name) has shape \(info.shape), the model needs \(tensor.shape)")
             }
             let stored = try file.tensor(info)
             if tensor.isComplex {

@@ -36,7 +36,8 @@ public struct AddingTask: Sendable {
             inputs[(second * size + b) * 2 + 1] = 1
             targets[(length - 1) * size + b] = inputs[(first * size + b) * 2] + inputs[(second * size + b) * 2]
         }
-        return SequenceBatch(length: length, batchSize: size, inputs: .vectors(inputs, width: 2), targets: .values(targets),
+        return SequenceBatch(length: length, batchSize: size, inputs: .vectors(inputs, width: 2),
+                             targets: .values(targets),
                              steps: .last)
     }
 }

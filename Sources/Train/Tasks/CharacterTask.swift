@@ -37,7 +37,9 @@ public struct CharacterTask: Sendable {
 
     public struct UnknownCharacter: Error, CustomStringConvertible {
         public let scalar: Unicode.Scalar
-        public var description: String { "U+\(String(scalar.value, radix: 16, uppercase: true)) is not in the training text's vocabulary" }
+        public var description: String {
+            "U+\(String(scalar.value, radix: 16, uppercase: true)) is not in the training text's vocabulary"
+        }
     }
 
     /// A model for the task: tokens in (optionally through an embedding of `embeddingWidth`), a categorical output
@@ -55,7 +57,8 @@ public struct CharacterTask: Sendable {
     /// - Precondition: `start + length <= streamLength(tokenCount:streams:)`.
     public static func batch(tokens: [Int], streams: Int, start: Int, length: Int) -> SequenceBatch {
         let streamLength = Self.streamLength(tokenCount: tokens.count, streams: streams)
-        precondition(length >= 1 && start >= 0 && start + length <= streamLength, "chunk \(start)+\(length) of \(streamLength)")
+        precondition(length >= 1 && start >= 0 && start + length <= streamLength,
+                     "chunk \(start)+\(length) of \(streamLength)")
         var inputs = [Int](repeating: 0, count: length * streams)
         var targets = inputs
         for t in 0..<length {

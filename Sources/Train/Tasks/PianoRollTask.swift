@@ -16,7 +16,8 @@ public struct PianoRollTask: Sendable {
     /// - Precondition: `rolls.count == lengths.sum · keys`, every piece at least 2 frames.
     public init(rolls: [UInt8], lengths: [Int], keys: Int) {
         precondition(keys >= 1 && !lengths.isEmpty && lengths.allSatisfy { $0 >= 2 }, "pieces need at least two frames")
-        precondition(rolls.count == lengths.reduce(0, +) * keys, "\(rolls.count) roll values for \(lengths.reduce(0, +)) frames of \(keys) keys")
+        precondition(rolls.count == lengths.reduce(0, +) * keys,
+                     "\(rolls.count) roll values for \(lengths.reduce(0, +)) frames of \(keys) keys")
         self.rolls = rolls
         self.lengths = lengths
         self.keys = keys
@@ -32,7 +33,8 @@ public struct PianoRollTask: Sendable {
 
     /// A model for the task: frames of K keys in, K Bernoulli logits out at every step.
     public func architecture(layers: [LayerArchitecture]) throws -> KRUArchitecture {
-        try KRUArchitecture(input: .vectors(width: keys), layers: layers, output: .init(kind: .bernoulli, width: keys, steps: .every))
+        try KRUArchitecture(input: .vectors(width: keys), layers: layers,
+                            output: .init(kind: .bernoulli, width: keys, steps: .every))
     }
 
     /// The pieces at `indices` as one batch, padded to the longest; each piece of n frames gives n − 1 scored steps.
@@ -50,7 +52,8 @@ public struct PianoRollTask: Sendable {
                 }
             }
         }
-        return SequenceBatch(length: length, batchSize: b, inputs: .vectors(inputs, width: k), targets: .values(targets),
+        return SequenceBatch(length: length, batchSize: b, inputs: .vectors(inputs, width: k),
+                             targets: .values(targets),
                              steps: .every, lengths: steps)
     }
 

@@ -43,7 +43,8 @@ public struct SequenceClassificationTask: Sendable {
         }
         // Classes are read at the last step only; earlier rows repeat the label (ignored: the steps are unscored).
         let classes = (0..<length).flatMap { _ in indices.map { labels[$0] } }
-        return SequenceBatch(length: length, batchSize: b, inputs: .vectors(values, width: d), targets: .classes(classes), steps: .last)
+        return SequenceBatch(length: length, batchSize: b, inputs: .vectors(values, width: d),
+                             targets: .classes(classes), steps: .last)
     }
 
     /// `size` examples drawn uniformly with replacement.
