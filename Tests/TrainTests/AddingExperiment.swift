@@ -36,7 +36,8 @@ struct AddingExperiment {
         for i in 1...iterations {
             let report = trainer.train(on: task.batch(size: batchSize, random: &random))
             if i % 100 == 0 || i == iterations {
-                print(String(format: "%5d  train %.5f  test MSE %.5f  |g| %.3f  %.1fs", i, report.loss, trainer.evaluate(test),
+                print(String(format: "%5d  train %.5f  test MSE %.5f  |g| %.3f  %.1fs", i, report.loss,
+                             trainer.evaluate(test),
                              report.gradientNorm, Date().timeIntervalSince(start)))
             }
         }

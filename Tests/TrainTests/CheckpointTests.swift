@@ -8,29 +8,36 @@ import Testing
 struct CheckpointTests {
     /// An LSTM with a Kronecker recurrence and a carried state, trained with Adam: every piece of state matters.
     private func setup() throws -> (KRUArchitecture, KRUNetwork, [SequenceBatch]) {
-        let layer = LayerArchitecture(cell: .lstm, hiddenSize: 24, recurrence: .kronecker(factorShapes: TestNetworks.rectangularShapes, rank: 2))
+        let layer = LayerArchitecture(cell: .lstm, hiddenSize: 24,
+                                      recurrence: .kronecker(factorShapes: TestNetworks.rectangularShapes, rank: 2))
         let architecture = try TestNetworks.architecture(input: .embedding, layers: [layer], output: .categorical)
         let network = TestNetworks.randomNetwork(architecture, seed: 91)
         let batches = (0..<6).map { TestNetworks.batch(architecture, length: 4, batchSize: 3, seed: 92 + UInt64($0)) }
         return (architecture, network, batches)
     }
 
-    private let configuration = [KRUMetadataEntry("kru.train.lr", .float(0.01)), KRUMetadataEntry("kru.train.task", .string("test"))]
+    private let configuration = [KRUMetadataEntry("kru.train.lr", .float(0.01)),
+                                 KRUMetadataEntry("kru.train.task", .string("test"))]
 
     @Test(arguments: ["adam", "rmsprop"])
     func resumedTrainingEqualsUninterruptedTraining(_ optimizerName: String) throws {
         let (architecture, network, batches) = try setup()
-        func optimizer() -> any Optimizer { optimizerName == "adam" ? Adam(learningRate: 0.01) : RMSprop(learningRate: 0.01) }
-        let straight = KRUTrainer(network: network, optimizer: optimizer(), configuration: .init(unitaryPenalty: 0.01, clipNorm: 1))
+        func optimizer() -> any Optimizer {
+            optimizerName == "adam" ? Adam(learningRate: 0.01) : RMSprop(learningRate: 0.01)
+        }
+        let straight = KRUTrainer(network: network, optimizer: optimizer(),
+                                  configuration: .init(unitaryPenalty: 0.01, clipNorm: 1))
         var state: RecurrentState?
         for batch in batches { state = straight.train(on: batch, from: state).finalState }
 
-        let first = KRUTrainer(network: network, optimizer: optimizer(), configuration: .init(unitaryPenalty: 0.01, clipNorm: 1))
+        let first = KRUTrainer(network: network, optimizer: optimizer(),
+                               configuration: .init(unitaryPenalty: 0.01, clipNorm: 1))
         state = nil
         for batch in batches[..<3] { state = first.train(on: batch, from: state).finalState }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kru-ckpt-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let progress = TrainingProgress(step: 3, random: KRURandom(seed: 5), position: 12, state: state, history: [1.5, 0.5],
+        let progress = TrainingProgress(step: 3, random: KRURandom(seed: 5), position: 12, state: state,
+                                        history: [1.5, 0.5],
                                         items: 36, lastLoss: 0.25, seconds: 1.5,
                                         best: (2, 0.5, first.network.parameters.map { $0 + 1 }))
         try TrainingCheckpoint(network: first.network, optimizer: first.optimizer.state, progress: progress,
@@ -40,7 +47,8 @@ struct CheckpointTests {
         #expect(restored.progress == progress)
         #expect(restored.network.parameters == first.network.parameters)
         #expect(restored.optimizer == first.optimizer.state)
-        let second = KRUTrainer(network: restored.network, optimizer: optimizer(), configuration: .init(unitaryPenalty: 0.01, clipNorm: 1))
+        let second = KRUTrainer(network: restored.network, optimizer: optimizer(),
+                                configuration: .init(unitaryPenalty: 0.01, clipNorm: 1))
         try second.optimizer.restore(restored.optimizer, parameterCount: network.parameterCount)
         state = restored.progress.state
         for batch in batches[3...] { state = second.train(on: batch, from: state).finalState }
@@ -51,16 +59,22 @@ struct CheckpointTests {
         let (architecture, network, _) = try setup()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kru-ckpt-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try TrainingCheckpoint(network: network, optimizer: Adam().state, progress: TrainingProgress(random: KRURandom(seed: 1)),
+        try TrainingCheckpoint(network: network, optimizer: Adam().state,
+                               progress: TrainingProgress(random: KRURandom(seed: 1)),
                                configuration: configuration).write(toPath: path)
         let other = [KRUMetadataEntry("kru.train.lr", .float(0.02)), configuration[1]]
-        #expect { try TrainingCheckpoint(path: path, architecture: architecture, configuration: other) } throws: { error in
+        #expect {
+            try TrainingCheckpoint(path: path, architecture: architecture, configuration: other)
+        } throws: { error in
             "\(error)".contains("kru.train.lr")
         }
         // A checkpoint of a smaller model does not fit this architecture: refused, naming a tensor.
-        let small = try TestNetworks.architecture(input: .embedding, layers: [LayerArchitecture(cell: .lstm, hiddenSize: 6, recurrence: .dense)],
-                                                  output: .categorical)
-        #expect { try TrainingCheckpoint(path: path, architecture: small, configuration: configuration) } throws: { error in
+        let small = try TestNetworks.architecture(
+            input: .embedding, layers: [LayerArchitecture(cell: .lstm, hiddenSize: 6, recurrence: .dense)],
+            output: .categorical)
+        #expect {
+            try TrainingCheckpoint(path: path, architecture: small, configuration: configuration)
+        } throws: { error in
             "\(error)".contains("layer.0.")
         }
     }

@@ -13,7 +13,9 @@ import Testing
 /// USCALE / VSCALE (U and V deviations; default per KRUInitialization), BETA0 (initial β), SEED (1), THREADS (2).
 struct CopyMemoryExperiment {
     static var enabled: Bool { ProcessInfo.processInfo.environment["KRU_COPY_EXPERIMENT"] == "1" }
-    static func setting(_ name: String, _ fallback: String) -> String { ProcessInfo.processInfo.environment[name] ?? fallback }
+    static func setting(_ name: String, _ fallback: String) -> String {
+        ProcessInfo.processInfo.environment[name] ?? fallback
+    }
 
     @Test(.enabled(if: CopyMemoryExperiment.enabled))
     func run() throws {
@@ -39,10 +41,12 @@ struct CopyMemoryExperiment {
         let initialization = KRUInitialization(factors: factorInit == "identity" ? .identity : .randomUnitary,
                                                inputScale: inputScale > 0 ? inputScale : nil,
                                                readoutScale: readoutScale > 0 ? readoutScale : nil, modReLUBias: beta0)
-        let network = KRUNetwork(architecture: try task.architecture(layers: [layer]), initialization: initialization, random: &random)
+        let network = KRUNetwork(architecture: try task.architecture(layers: [layer]), initialization: initialization,
+                                 random: &random)
         let optimizer: any Optimizer = optimizerName == "rmsprop" ? RMSprop(learningRate: lr) : Adam(learningRate: lr)
         let trainer = KRUTrainer(network: network, optimizer: optimizer,
-                                 configuration: .init(unitaryPenalty: penalty, clipNorm: clip > 0 ? clip : nil, threads: threads))
+                                 configuration: .init(unitaryPenalty: penalty, clipNorm: clip > 0 ? clip : nil,
+                                                      threads: threads))
         var evaluation = KRURandom(seed: 999)
         let test = task.batch(size: 256, random: &evaluation)
         print("copy T=\(delay) N=\(layer.hiddenSize) factors \(factors) \(activation.rawValue) B=\(batchSize) lr=\(lr)",
@@ -53,7 +57,8 @@ struct CopyMemoryExperiment {
             if i % 50 == 0 || i == iterations {
                 let outputs = trainer.network.outputs(for: test)
                 let bits = CopyMemoryTask.bits(fromNats: trainer.evaluate(test))
-                print(String(format: "%5d  train %.5f  test %.5f bits (%.2f%% of baseline)  recall %.3f  |g| %.3f  %.1fs", i,
+                print(String(format: "%5d  train %.5f  test %.5f bits (%.2f%% of baseline)  " +
+                                     "recall %.3f  |g| %.3f  %.1fs", i,
                              CopyMemoryTask.bits(fromNats: report.loss), bits, 100 * bits / task.baselineBits,
                              task.recallAccuracy(outputs, test), report.gradientNorm, Date().timeIntervalSince(start)))
                 fflush(nil)

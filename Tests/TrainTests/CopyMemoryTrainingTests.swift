@@ -37,7 +37,8 @@ struct CopyMemoryTrainingTests {
         let seconds = Date().timeIntervalSince(start)
         let testBits = CopyMemoryTask.bits(fromNats: trainer.evaluate(test))
         let recall = task.recallAccuracy(trainer.network.outputs(for: test), test)
-        print(String(format: "copy memory T=100: %d updates in %.1f s; test %.5f bits/step = %.3f%% of the baseline %.3f; recall %.4f",
+        print(String(format: "copy memory T=100: %d updates in %.1f s; test %.5f bits/step = " +
+                             "%.3f%% of the baseline %.3f; recall %.4f",
                      updates, seconds, testBits, 100 * testBits / baseline, baseline, recall))
         #expect(testBits < 0.01 * baseline)
         #expect(recall > 0.99)

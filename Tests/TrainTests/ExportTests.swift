@@ -22,8 +22,10 @@ struct ExportTests {
 
     @Test(arguments: cases)
     func engineMatchesTrainer(_ c: Case) throws {
-        let lower = LayerArchitecture(hiddenSize: 24, activation: c.activation, factorShapes: TestNetworks.rectangularShapes, rank: 2)
-        let upper = LayerArchitecture(hiddenSize: 6, activation: .splitTanh, factorShapes: TestNetworks.smallShapes, rank: 1)
+        let lower = LayerArchitecture(hiddenSize: 24, activation: c.activation,
+                                      factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let upper = LayerArchitecture(hiddenSize: 6, activation: .splitTanh,
+                                      factorShapes: TestNetworks.smallShapes, rank: 1)
         let architecture = try TestNetworks.architecture(input: c.input, layers: [lower, upper], output: c.output)
         try Self.compareWithEngine(architecture, seed: 51, label: c.testDescription)
     }
@@ -33,11 +35,14 @@ struct ExportTests {
     @Test(arguments: TestNetworks.realLayers.indices)
     func engineMatchesTrainerOnRealCells(_ i: Int) throws {
         let real = TestNetworks.realLayers[i]
-        let kru = LayerArchitecture(hiddenSize: 6, activation: .modReLU, factorShapes: TestNetworks.smallShapes, rank: 1)
+        let kru = LayerArchitecture(hiddenSize: 6, activation: .modReLU,
+                                    factorShapes: TestNetworks.smallShapes, rank: 1)
         let layers = i % 2 == 0 ? [real, kru] : [kru, real]
         let output = ModelDescription.OutputKind.allCases[i % 3]
-        let architecture = try TestNetworks.architecture(input: TestNetworks.InputKind.allCases[i % 3], layers: layers, output: output)
-        try Self.compareWithEngine(architecture, seed: 53 + UInt64(i), label: "\(real.cell.rawValue) \(real.recurrence == .dense ? "dense" : "kronecker")")
+        let architecture = try TestNetworks.architecture(input: TestNetworks.InputKind.allCases[i % 3],
+                                                         layers: layers, output: output)
+        try Self.compareWithEngine(architecture, seed: 53 + UInt64(i),
+                                   label: "\(real.cell.rawValue) \(real.recurrence == .dense ? "dense" : "kronecker")")
     }
 
     /// Runs `architecture` with random parameters for 7 steps of 3 streams in the trainer and, written as `.kru`, in
@@ -96,10 +101,12 @@ struct ExportTests {
 
     /// Double-precision export and import give back the parameters bit for bit; the metadata is the schema's.
     @Test func doublePrecisionRoundTrip() throws {
-        let layer = LayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let layer = LayerArchitecture(hiddenSize: 24, activation: .modReLU,
+                                      factorShapes: TestNetworks.rectangularShapes, rank: 2)
         let architecture = try TestNetworks.architecture(input: .embedding, layers: [layer], output: .categorical)
         let network = TestNetworks.randomNetwork(architecture, seed: 61)
-        let extra = [KRUMetadataEntry("general.name", .string("round trip")), KRUMetadataEntry("kru.train.steps", .int(0))]
+        let extra = [KRUMetadataEntry("general.name", .string("round trip")),
+                     KRUMetadataEntry("kru.train.steps", .int(0))]
         let file = try KRUFile(bytes: network.encodedModel(precision: .double, metadata: extra))
         let back = try KRUNetwork(file: file)
         #expect(back.architecture == network.architecture)
@@ -113,7 +120,8 @@ struct ExportTests {
     /// What the training commands write: Kronecker factors (complex for a kru layer, real for a Kronecker LSTM) in
     /// double precision, bit for bit; every other tensor in single precision, each value its nearest Float.
     @Test func trainedModelsKeepTheirFactorsInDoublePrecision() throws {
-        let kru = LayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let kru = LayerArchitecture(hiddenSize: 24, activation: .modReLU,
+                                    factorShapes: TestNetworks.rectangularShapes, rank: 2)
         let lstm = try #require(TestNetworks.realLayers.first { $0.cell == .lstm && $0.recurrence != .dense })
         let architecture = try TestNetworks.architecture(input: .embedding, layers: [kru, lstm], output: .categorical)
         let network = TestNetworks.randomNetwork(architecture, seed: 63)

@@ -9,7 +9,9 @@ struct GradientCheck {
         /// max |numeric − analytic| / max(|numeric|, |analytic|) over the checked entries of the tensor.
         let relativeError: Double
         let largestGradient: Double
-        var description: String { "\(name): \(checked) entries, relative error \(relativeError), |g|max \(largestGradient)" }
+        var description: String {
+            "\(name): \(checked) entries, relative error \(relativeError), |g|max \(largestGradient)"
+        }
     }
 
     let network: KRUNetwork
@@ -56,7 +58,8 @@ struct GradientCheck {
                 largest = max(largest, abs(numeric), abs(analytic[i]))
             }
             for (numeric, exact) in differences { worst = max(worst, abs(numeric - exact)) }
-            return TensorResult(name: tensor.name, checked: indices.count, relativeError: largest > 0 ? worst / largest : worst,
+            return TensorResult(name: tensor.name, checked: indices.count,
+                                relativeError: largest > 0 ? worst / largest : worst,
                                 largestGradient: largest)
         }
     }

@@ -27,8 +27,10 @@ struct GradientCheckTests {
     /// One layer with rectangular factors, rank 2, a carried nonzero state, 5 steps, 3 sequences, the penalty on.
     @Test(arguments: cases)
     func oneLayer(_ c: Case) throws {
-        let layer = LayerArchitecture(hiddenSize: 24, activation: c.activation, factorShapes: TestNetworks.rectangularShapes, rank: 2)
-        let architecture = try TestNetworks.architecture(input: c.input, layers: [layer], output: c.output, steps: c.steps)
+        let layer = LayerArchitecture(hiddenSize: 24, activation: c.activation,
+                                      factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let architecture = try TestNetworks.architecture(input: c.input, layers: [layer], output: c.output,
+                                                         steps: c.steps)
         let network = TestNetworks.randomNetwork(architecture, seed: 11)
         let batch = TestNetworks.batch(architecture, length: 5, batchSize: 3, seed: 12)
         let state = TestNetworks.randomState(architecture, batchSize: 3, seed: 13)
@@ -38,19 +40,23 @@ struct GradientCheckTests {
     /// Two layers of different activations (the lower one's [Re h; Im h] feeds the upper one), 4 steps.
     @Test(arguments: ModelDescription.Activation.allCases)
     func twoLayers(_ activation: ModelDescription.Activation) throws {
-        let lower = LayerArchitecture(hiddenSize: 24, activation: activation, factorShapes: TestNetworks.rectangularShapes, rank: 1)
+        let lower = LayerArchitecture(hiddenSize: 24, activation: activation,
+                                      factorShapes: TestNetworks.rectangularShapes, rank: 1)
         let upperActivation = ModelDescription.Activation.allCases.first { $0 != activation }!
-        let upper = LayerArchitecture(hiddenSize: 6, activation: upperActivation, factorShapes: TestNetworks.smallShapes, rank: 2)
+        let upper = LayerArchitecture(hiddenSize: 6, activation: upperActivation,
+                                      factorShapes: TestNetworks.smallShapes, rank: 2)
         let architecture = try TestNetworks.architecture(input: .oneHot, layers: [lower, upper], output: .categorical)
         let network = TestNetworks.randomNetwork(architecture, seed: 21)
         let batch = TestNetworks.batch(architecture, length: 4, batchSize: 3, seed: 22)
-        Self.check(GradientCheck(network: network, batch: batch, state: TestNetworks.randomState(architecture, batchSize: 3, seed: 23),
+        Self.check(GradientCheck(network: network, batch: batch,
+                                 state: TestNetworks.randomState(architecture, batchSize: 3, seed: 23),
                             penalty: 0.05), "two layers, \(activation.rawValue) under \(upperActivation.rawValue)")
     }
 
     /// The soft unitary penalty alone: its gradient 4·W(WᴴW − I) against finite differences of R.
     @Test func unitaryPenaltyGradient() throws {
-        let layer = LayerArchitecture(hiddenSize: 24, activation: .splitTanh, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let layer = LayerArchitecture(hiddenSize: 24, activation: .splitTanh,
+                                      factorShapes: TestNetworks.rectangularShapes, rank: 2)
         let architecture = try TestNetworks.architecture(input: .vectors, layers: [layer], output: .regression)
         let network = TestNetworks.randomNetwork(architecture, seed: 31)
         var gradient = [Double](repeating: 0, count: network.parameterCount)
@@ -77,7 +83,8 @@ struct GradientCheckTests {
 
     /// Splitting the batch over worker threads changes nothing but the order of a few sums.
     @Test func threadsAgree() throws {
-        let layer = LayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let layer = LayerArchitecture(hiddenSize: 24, activation: .modReLU,
+                                      factorShapes: TestNetworks.rectangularShapes, rank: 2)
         let architecture = try TestNetworks.architecture(input: .oneHot, layers: [layer, layer], output: .categorical)
         let network = TestNetworks.randomNetwork(architecture, seed: 41)
         let batch = TestNetworks.batch(architecture, length: 6, batchSize: 5, seed: 42)
@@ -95,7 +102,8 @@ struct GradientCheckTests {
         let worst = results.map(\.relativeError).max()!
         print("gradient check [\(label)]: worst relative error \(worst)")
         for result in results {
-            #expect(result.largestGradient > 0, "\(label): \(result.name) has an all-zero gradient; the check would be vacuous")
+            #expect(result.largestGradient > 0,
+                    "\(label): \(result.name) has an all-zero gradient; the check would be vacuous")
             #expect(result.relativeError < Self.tolerance, "\(label): \(result)")
         }
     }

@@ -35,7 +35,8 @@ struct InitializationTests {
         // For square factors the other Gram matrix is the identity too (unitary).
         var random = KRURandom(seed: 92)
         let (re, im) = RandomUnitary.make(rows: 4, columns: 4, random: &random)
-        let transposedRe = (0..<16).map { re[($0 % 4) * 4 + $0 / 4] }, transposedIm = (0..<16).map { im[($0 % 4) * 4 + $0 / 4] }
+        let transposedRe = (0..<16).map { re[($0 % 4) * 4 + $0 / 4] },
+            transposedIm = (0..<16).map { im[($0 % 4) * 4 + $0 / 4] }
         #expect(Self.isometryDefect(transposedRe, transposedIm, rows: 4, columns: 4) < 1e-14)
     }
 
@@ -58,24 +59,30 @@ struct InitializationTests {
 
     @Test func identityInitialisationCarriesTheState() throws {
         // Rectangular factors start as partial identities; with rank r, factor 0 of each term is scaled by 1/r.
-        let layer = LayerArchitecture(hiddenSize: 24, activation: .splitTanh, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let layer = LayerArchitecture(hiddenSize: 24, activation: .splitTanh,
+                                      factorShapes: TestNetworks.rectangularShapes, rank: 2)
         let architecture = try TestNetworks.architecture(input: .vectors, layers: [layer], output: .regression)
         var random = KRURandom(seed: 6)
-        let rectangular = KRUNetwork(architecture: architecture, initialization: .init(factors: .identity), random: &random)
-        #expect(rectangular.values(of: rectangular.layout.tensor(named: "layer.0.weight_hh.0.1.0")!).real == [0.5, 0, 0, 0, 0.5, 0])
+        let rectangular = KRUNetwork(architecture: architecture, initialization: .init(factors: .identity),
+                                     random: &random)
+        #expect(rectangular.values(of: rectangular.layout.tensor(named: "layer.0.weight_hh.0.1.0")!).real
+                    == [0.5, 0, 0, 0, 0.5, 0])
 
         // Square identity factors, rank 3: W = I. With zero inputs and zero bias z_t = h_{t−1}, and split ReLU keeps
         // a non-negative state unchanged.
         let square = try TestNetworks.architecture(
-            input: .vectors, layers: [LayerArchitecture(squareFactors: [2, 3], activation: .splitReLU, rank: 3)], output: .regression)
+            input: .vectors, layers: [LayerArchitecture(squareFactors: [2, 3], activation: .splitReLU, rank: 3)],
+            output: .regression)
         let network = KRUNetwork(architecture: square, initialization: .init(factors: .identity), random: &random)
         var state = TestNetworks.randomState(square, batchSize: 1, seed: 8)
         state.layers[0].real = state.layers[0].real.map(abs)
         state.layers[0].imaginary = state.layers[0].imaginary.map(abs)
-        let batch = SequenceBatch(length: 3, batchSize: 1, inputs: .vectors([Double](repeating: 0, count: 12), width: 4),
+        let batch = SequenceBatch(length: 3, batchSize: 1,
+                                  inputs: .vectors([Double](repeating: 0, count: 12), width: 4),
                                   targets: .values([Double](repeating: 0, count: 9)), steps: .every)
         let after = network.outputs(for: batch, from: state).finalState
-        for (x, y) in zip(after.layers[0].real + after.layers[0].imaginary, state.layers[0].real + state.layers[0].imaginary) {
+        for (x, y) in zip(after.layers[0].real + after.layers[0].imaginary,
+                          state.layers[0].real + state.layers[0].imaginary) {
             #expect(abs(x - y) < 1e-14)
         }
     }

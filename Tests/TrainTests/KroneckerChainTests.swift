@@ -47,8 +47,10 @@ struct KroneckerChainTests {
     }
 
     static let shapeSets: [[KroneckerFactorShape]] = [
-        [KroneckerFactorShape(rows: 2, columns: 3), KroneckerFactorShape(rows: 3, columns: 4), KroneckerFactorShape(rows: 4, columns: 2)],
-        [KroneckerFactorShape(rows: 3, columns: 2), KroneckerFactorShape(rows: 2, columns: 5), KroneckerFactorShape(rows: 5, columns: 3)],
+        [KroneckerFactorShape(rows: 2, columns: 3), KroneckerFactorShape(rows: 3, columns: 4),
+         KroneckerFactorShape(rows: 4, columns: 2)],
+        [KroneckerFactorShape(rows: 3, columns: 2), KroneckerFactorShape(rows: 2, columns: 5),
+         KroneckerFactorShape(rows: 5, columns: 3)],
         [KroneckerFactorShape(rows: 6, columns: 6)],
         [KroneckerFactorShape(rows: 1, columns: 2), KroneckerFactorShape(rows: 4, columns: 2)],
     ]
@@ -68,7 +70,8 @@ struct KroneckerChainTests {
 
         // Forward: y = K x.
         let y = SplitBuffer(count: batch * rows)
-        chain.apply(factors: w, x: x.pointer(), y: y.pointer(), batch: batch, scratch: (scratch.0.pointer(), scratch.1.pointer()),
+        chain.apply(factors: w, x: x.pointer(), y: y.pointer(), batch: batch,
+                    scratch: (scratch.0.pointer(), scratch.1.pointer()),
                     accumulate: false)
         var worst = 0.0
         for b in 0..<batch {
@@ -88,7 +91,8 @@ struct KroneckerChainTests {
         let xBar = SplitBuffer(count: batch * columns)
         let gradients = shapes.map { SplitBuffer(count: $0.entryCount) }
         let intermediates = (0..<max(shapes.count - 1, 0)).map { _ in SplitBuffer(count: batch * chain.maxLength) }
-        chain.backward(factors: w, factorGradients: gradients.map { $0.pointer() }, x: x.pointer(), gradOutput: yBar.pointer(),
+        chain.backward(factors: w, factorGradients: gradients.map { $0.pointer() }, x: x.pointer(),
+                       gradOutput: yBar.pointer(),
                        gradInput: xBar.pointer(), batch: batch, intermediates: intermediates.map { $0.pointer() },
                        deltas: (scratch.0.pointer(), scratch.1.pointer()))
         worst = 0
@@ -112,13 +116,15 @@ struct KroneckerChainTests {
                     // (ȳ xᴴ)[i, j] summed over the batch.
                     var a: Complex = (0, 0)
                     for b in 0..<batch {
-                        let (gr, gi, xr, xi) = (yBar.re[b * rows + i], yBar.im[b * rows + i], x.re[b * columns + j], x.im[b * columns + j])
+                        let (gr, gi, xr, xi) = (yBar.re[b * rows + i], yBar.im[b * rows + i],
+                                                x.re[b * columns + j], x.im[b * columns + j])
                         a = (a.re + gr * xr + gi * xi, a.im + gi * xr - gr * xi)
                     }
                     let other = factors.entry(i, j, skipping: f)
                     let p = Factors.digits(i, shapes.map(\.rows))[f], q = Factors.digits(j, shapes.map(\.columns))[f]
                     let k = p * shape.columns + q
-                    expected[k] = (expected[k].re + a.re * other.re + a.im * other.im, expected[k].im + a.im * other.re - a.re * other.im)
+                    expected[k] = (expected[k].re + a.re * other.re + a.im * other.im,
+                                   expected[k].im + a.im * other.re - a.re * other.im)
                 }
             }
             for k in 0..<shape.entryCount {

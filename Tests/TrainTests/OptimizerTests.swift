@@ -36,7 +36,8 @@ struct OptimizerTests {
     /// Both optimizers drive the training loss of a small fixed batch down (every parameter kind moves).
     @Test(arguments: ["adam", "rmsprop"])
     func trainingReducesTheLoss(_ name: String) throws {
-        let layer = LayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let layer = LayerArchitecture(hiddenSize: 24, activation: .modReLU,
+                                      factorShapes: TestNetworks.rectangularShapes, rank: 2)
         let architecture = try TestNetworks.architecture(input: .embedding, layers: [layer], output: .categorical)
         var random = KRURandom(seed: 101)
         let network = KRUNetwork(architecture: architecture, random: &random)
@@ -49,7 +50,8 @@ struct OptimizerTests {
         let after = trainer.evaluate(batch)
         #expect(after < 0.5 * before, "\(name): \(before) → \(after)")
         for tensor in network.layout.tensors {
-            #expect(trainer.network.parameters[tensor.range] != network.parameters[tensor.range], "\(tensor.name) did not move")
+            #expect(trainer.network.parameters[tensor.range] != network.parameters[tensor.range],
+                    "\(tensor.name) did not move")
         }
     }
 
@@ -75,7 +77,8 @@ struct OptimizerTests {
 struct RecurrentLearningRateScaleTests {
     @Test(arguments: [0.0, 0.25])
     func recurrentStepsShrinkByTheScale(_ scale: Double) throws {
-        let layer = LayerArchitecture(cell: .gru, hiddenSize: 24, recurrence: .kronecker(factorShapes: TestNetworks.rectangularShapes, rank: 1))
+        let layer = LayerArchitecture(cell: .gru, hiddenSize: 24,
+                                      recurrence: .kronecker(factorShapes: TestNetworks.rectangularShapes, rank: 1))
         let architecture = try TestNetworks.architecture(input: .vectors, layers: [layer], output: .regression)
         let network = TestNetworks.randomNetwork(architecture, seed: 111)
         let batch = TestNetworks.batch(architecture, length: 4, batchSize: 2, seed: 112)
@@ -87,7 +90,8 @@ struct RecurrentLearningRateScaleTests {
         for tensor in network.layout.tensors {
             let recurrent = if case .recurrentFactor = tensor.role { true } else { false }
             for i in tensor.range {
-                let full = plain.network.parameters[i] - network.parameters[i], got = scaled.network.parameters[i] - network.parameters[i]
+                let full = plain.network.parameters[i] - network.parameters[i],
+                    got = scaled.network.parameters[i] - network.parameters[i]
                 #expect(abs(got - (recurrent ? scale : 1) * full) < 1e-15, "\(tensor.name)")
             }
         }
@@ -98,14 +102,16 @@ struct RecurrentLearningRateScaleTests {
 /// the undecayed step put it, and biases and Kronecker factors sit exactly where it put them.
 struct WeightDecayTests {
     @Test func weightMatricesShrinkByLearningRateTimesDecay() throws {
-        let kru = LayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 1)
+        let kru = LayerArchitecture(hiddenSize: 24, activation: .modReLU,
+                                    factorShapes: TestNetworks.rectangularShapes, rank: 1)
         let lstm = LayerArchitecture(cell: .lstm, hiddenSize: 8, recurrence: .dense)
         let architecture = try TestNetworks.architecture(input: .embedding, layers: [kru, lstm], output: .categorical)
         let network = TestNetworks.randomNetwork(architecture, seed: 113)
         let batch = TestNetworks.batch(architecture, length: 4, batchSize: 2, seed: 114)
         let (lr, decay) = (0.01, 0.5)
         let plain = KRUTrainer(network: network, optimizer: Adam(learningRate: lr), configuration: .init(threads: 1))
-        let decayed = KRUTrainer(network: network, optimizer: Adam(learningRate: lr), configuration: .init(threads: 1, weightDecay: decay))
+        let decayed = KRUTrainer(network: network, optimizer: Adam(learningRate: lr),
+                                 configuration: .init(threads: 1, weightDecay: decay))
         plain.train(on: batch)
         decayed.train(on: batch)
         var roles = Set<String>()

@@ -16,7 +16,8 @@ struct RealCellGradientTests {
 
     /// Every real cell × {dense, Kronecker}, cycling through the losses and input kinds.
     static let cases: [Case] = TestNetworks.realLayers.enumerated().map { i, layer in
-        Case(layer: layer, output: ModelDescription.OutputKind.allCases[i % 3], input: TestNetworks.InputKind.allCases[(i / 2) % 3])
+        Case(layer: layer, output: ModelDescription.OutputKind.allCases[i % 3],
+             input: TestNetworks.InputKind.allCases[(i / 2) % 3])
     }
 
     @Test(arguments: cases)
@@ -25,25 +26,30 @@ struct RealCellGradientTests {
         let network = TestNetworks.randomNetwork(architecture, seed: 81)
         let batch = TestNetworks.batch(architecture, length: 5, batchSize: 3, seed: 82)
         let state = TestNetworks.randomState(architecture, batchSize: 3, seed: 83)
-        GradientCheckTests.check(GradientCheck(network: network, batch: batch, state: state, penalty: 0.05), c.testDescription)
+        GradientCheckTests.check(GradientCheck(network: network, batch: batch, state: state, penalty: 0.05),
+                                 c.testDescription)
     }
 
     /// Without biases (PyTorch's bias=False): the layout has no bias_ih/bias_hh and the rest still checks.
     @Test(arguments: [ModelDescription.Cell.rnnTanh, .lstm, .gru])
     func withoutBiases(_ cell: ModelDescription.Cell) throws {
-        let layer = LayerArchitecture(cell: cell, hiddenSize: 6, recurrence: .kronecker(factorShapes: TestNetworks.smallShapes, rank: 1),
+        let layer = LayerArchitecture(cell: cell, hiddenSize: 6,
+                                      recurrence: .kronecker(factorShapes: TestNetworks.smallShapes, rank: 1),
                                       hasBias: false)
         let architecture = try TestNetworks.architecture(input: .vectors, layers: [layer], output: .regression)
         let network = TestNetworks.randomNetwork(architecture, seed: 84)
         #expect(network.layout.tensor(named: "layer.0.bias_ih") == nil)
         let batch = TestNetworks.batch(architecture, length: 4, batchSize: 2, seed: 85)
-        GradientCheckTests.check(GradientCheck(network: network, batch: batch, state: nil, penalty: 0), "\(cell.rawValue) without biases")
+        GradientCheckTests.check(GradientCheck(network: network, batch: batch, state: nil, penalty: 0),
+                                 "\(cell.rawValue) without biases")
     }
 
     /// Mixed stacks: a kru layer's [Re h; Im h] feeding an LSTM, and a GRU's h feeding a kru layer.
     @Test func mixedStacks() throws {
-        let kru = LayerArchitecture(hiddenSize: 6, activation: .modReLU, factorShapes: TestNetworks.smallShapes, rank: 1)
-        let lstm = LayerArchitecture(cell: .lstm, hiddenSize: 24, recurrence: .kronecker(factorShapes: TestNetworks.rectangularShapes, rank: 1))
+        let kru = LayerArchitecture(hiddenSize: 6, activation: .modReLU,
+                                    factorShapes: TestNetworks.smallShapes, rank: 1)
+        let lstm = LayerArchitecture(cell: .lstm, hiddenSize: 24,
+                                     recurrence: .kronecker(factorShapes: TestNetworks.rectangularShapes, rank: 1))
         let gru = LayerArchitecture(cell: .gru, hiddenSize: 5, recurrence: .dense)
         for (name, layers) in [("kru under lstm", [kru, lstm]), ("gru under kru", [gru, kru])] {
             let architecture = try TestNetworks.architecture(input: .embedding, layers: layers, output: .categorical)

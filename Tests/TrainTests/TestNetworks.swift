@@ -5,7 +5,9 @@ import KRUInference
 /// (square or equal shapes hide transposition bugs), rank 2, several steps.
 enum TestNetworks {
     /// N = 24 = (2×3)(3×4)(4×2): ∏P = 2·3·4, ∏Q = 3·4·2, every P and Q distinct within its factor.
-    static let rectangularShapes = [KroneckerFactorShape(rows: 2, columns: 3), KroneckerFactorShape(rows: 3, columns: 4), KroneckerFactorShape(rows: 4, columns: 2)]
+    static let rectangularShapes = [KroneckerFactorShape(rows: 2, columns: 3),
+                                    KroneckerFactorShape(rows: 3, columns: 4),
+                                    KroneckerFactorShape(rows: 4, columns: 2)]
     /// N = 6 = (3×2)(2×3).
     static let smallShapes = [KroneckerFactorShape(rows: 3, columns: 2), KroneckerFactorShape(rows: 2, columns: 3)]
 
@@ -23,7 +25,8 @@ enum TestNetworks {
         }
         // Token models with categorical outputs at every step predict tokens: K = vocabulary size.
         let width = kind == .categorical && input != .vectors ? vocabulary.count : 3
-        return try KRUArchitecture(input: inputSpec, layers: layers, output: .init(kind: kind, width: width, steps: steps))
+        return try KRUArchitecture(input: inputSpec, layers: layers,
+                                   output: .init(kind: kind, width: width, steps: steps))
     }
 
     /// A network with every parameter drawn at random (not at its initial values: zero biases or exactly unitary
@@ -48,8 +51,10 @@ enum TestNetworks {
         let rows = length * batchSize
         let inputs: SequenceBatch.Inputs
         switch architecture.input {
-        case .tokens(let vocabulary, _): inputs = .tokens((0..<rows).map { _ in random.nextIndex(below: vocabulary.count) })
-        case .vectors(let width): inputs = .vectors((0..<rows * width).map { _ in random.nextStandardNormalPair().0 }, width: width)
+        case .tokens(let vocabulary, _):
+            inputs = .tokens((0..<rows).map { _ in random.nextIndex(below: vocabulary.count) })
+        case .vectors(let width):
+            inputs = .vectors((0..<rows * width).map { _ in random.nextStandardNormalPair().0 }, width: width)
         }
         let k = architecture.output.width
         let targets: SequenceBatch.Targets
@@ -67,14 +72,19 @@ enum TestNetworks {
         var random = KRURandom(seed: seed)
         return RecurrentState(batchSize: batchSize, layers: architecture.layers.map { layer in
             let count = batchSize * layer.hiddenSize
-            func draw(_ wanted: Bool) -> [Double] { wanted ? (0..<count).map { _ in 0.5 * random.nextStandardNormalPair().0 } : [] }
-            return RecurrentState.Layer(real: draw(true), imaginary: draw(layer.isComplex), cell: draw(layer.cell == .lstm))
+            func draw(_ wanted: Bool) -> [Double] {
+                wanted ? (0..<count).map { _ in 0.5 * random.nextStandardNormalPair().0 } : []
+            }
+            return RecurrentState.Layer(real: draw(true), imaginary: draw(layer.isComplex),
+                                        cell: draw(layer.cell == .lstm))
         })
     }
 
     /// The real cells, each with a dense and a rank-2 rectangular Kronecker recurrence (N = 24).
-    static let realLayers: [LayerArchitecture] = [ModelDescription.Cell.rnnTanh, .rnnReLU, .lstm, .gru].flatMap { cell in
+    static let realLayers: [LayerArchitecture] =
+        [ModelDescription.Cell.rnnTanh, .rnnReLU, .lstm, .gru].flatMap { cell in
         [LayerArchitecture(cell: cell, hiddenSize: 24, recurrence: .dense),
-         LayerArchitecture(cell: cell, hiddenSize: 24, recurrence: .kronecker(factorShapes: rectangularShapes, rank: 2))]
+         LayerArchitecture(cell: cell, hiddenSize: 24,
+                           recurrence: .kronecker(factorShapes: rectangularShapes, rank: 2))]
     }
 }

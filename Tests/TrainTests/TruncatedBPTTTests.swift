@@ -6,7 +6,8 @@ struct TruncatedBPTTTests {
     /// Running a sequence in chunks, carrying the state, gives the outputs of one run over the whole sequence (to
     /// rounding: BLAS blocks a GEMM of fewer rows differently).
     @Test func carriedStateContinuesTheSequence() throws {
-        let layer = LayerArchitecture(hiddenSize: 24, activation: .modReLU, factorShapes: TestNetworks.rectangularShapes, rank: 2)
+        let layer = LayerArchitecture(hiddenSize: 24, activation: .modReLU,
+                                      factorShapes: TestNetworks.rectangularShapes, rank: 2)
         let architecture = try TestNetworks.architecture(input: .oneHot, layers: [layer, layer], output: .categorical)
         let network = TestNetworks.randomNetwork(architecture, seed: 121)
         let batch = TestNetworks.batch(architecture, length: 9, batchSize: 3, seed: 122)
