@@ -112,21 +112,8 @@ public final class KRUModel: Sendable {
     }
 
     /// Recurrent parameters (real numbers) stored by the layers: what Kronecker factorization shrinks.
-    public var recurrentParameterCount: Int {
-        layers.reduce(0) { $0 + $1.recurrence.parameterCount }
-    }
+    public var recurrentParameterCount: Int { storedParameters.recurrent }
 
     /// Every parameter (real numbers) of the model.
-    public var parameterCount: Int {
-        let layerParameters = layers.reduce(0) { total, layer in
-            switch layer {
-            case .kru(let w):
-                total + 2 * w.input.real.values.count + 2 * w.hiddenSize + (w.modReLUBias?.count ?? 0)
-            case .real(let w):
-                total + w.input.values.count + (w.inputBias?.count ?? 0) + (w.recurrentBias?.count ?? 0)
-            }
-        }
-        return layerParameters + recurrentParameterCount + (embedding?.values.count ?? 0)
-            + (description.tiedReadout ? 0 : readout.values.count) + readoutBias.count
-    }
+    public var parameterCount: Int { storedParameters.total }
 }

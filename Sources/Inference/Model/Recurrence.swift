@@ -19,17 +19,6 @@ enum Recurrence: Sendable {
         }
     }
 
-    /// Recurrent parameters (real numbers) stored.
-    var parameterCount: Int {
-        switch self {
-        case .dense(let m): m.values.count
-        case .complexDense(let m): 2 * m.real.values.count
-        case .kronecker(let gates):
-            gates.operators.joined().reduce(0) { $0 + $1.factors.reduce(0) { $0 + $1.values.count } }
-        case .complexKronecker(let terms): terms.reduce(0) { $0 + $1.factors.reduce(0) { $0 + 2 * $1.real.count } }
-        }
-    }
-
     /// For each of `batch` real states h_b (contiguous N-vectors), adds R_g·h_b to gate g's N values, which start
     /// at `gates + b·stride + g·N`.
     func multiplyAdd(
