@@ -10,11 +10,15 @@ struct Inspect: ParsableCommand {
             + "could be read); a missing file or one that is not a regular file gives 66."
     )
 
-    @Argument(help: "The .kru file.", completion: .file(extensions: ["kru"])) var file: String
+    @Argument(help: "The .kru file: a path, or a model name in the models directory.",
+              completion: .file(extensions: ["kru"]))
+    var file: String
     @Flag(help: "Print JSON instead of tables.") var json = false
     @Flag(help: "Skip decoding the tensors (no checksum verification).") var noVerify = false
+    @OptionGroup var lookup: ModelsOption
 
     func run() throws {
+        let file = try lookup.path(of: file)
         try requireRegularFile(file)
         let kru = try reporting(file) { try KRUFile(path: file) }
         let statuses = kru.tensors.map { info in

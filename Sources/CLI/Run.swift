@@ -12,12 +12,16 @@ struct Run: ParsableCommand {
             + "starts from the zero state; the B sequences run together as one batch."
     )
 
-    @Argument(help: "The .kru model.", completion: .file(extensions: ["kru"])) var model: String
+    @Argument(help: "The model: a .kru path, or a name in the models directory (kjv-lstm512).",
+              completion: .file(extensions: ["kru"]))
+    var model: String
+    @OptionGroup var lookup: ModelsOption
     @Option(help: "Input .npy file.", completion: .file(extensions: ["npy"])) var input: String
     @Option(name: .shortAndLong, help: "Output .npy file (written atomically).", completion: .file(extensions: ["npy"]))
     var output: String
 
     func run() throws {
+        let model = try lookup.path(of: model)
         try checkOutput(output, notOverwriting: [model, input])
         let kru = try loadModel(model)
         let outputs = try runModel(kru, onArrayAt: input)

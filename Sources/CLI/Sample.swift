@@ -22,7 +22,10 @@ struct Sample: ParsableCommand {
             """
     )
 
-    @Argument(help: "The .kru model.", completion: .file(extensions: ["kru"])) var model: String
+    @Argument(help: "The model: a .kru path, or a name in the models directory (kjv-lstm512).",
+              completion: .file(extensions: ["kru"]))
+    var model: String
+    @OptionGroup var lookup: ModelsOption
     @Option(help: "Text to start from.") var prime: String?
     @Option(help: "Read the prime from a file (UTF-8); - reads standard input.", completion: .file())
     var primeFile: String?
@@ -55,7 +58,7 @@ struct Sample: ParsableCommand {
     }
 
     func run() throws {
-        let kru = try loadModel(model)
+        let kru = try loadModel(lookup.path(of: model))
         let options = GenerationOptions(length: untilStop ? nil : length, temperature: temperature, topK: topK ?? 0,
                                         topP: topP, seed: seed ?? 0, stop: stop)
         try reporting { try options.validate() }

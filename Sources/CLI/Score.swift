@@ -18,7 +18,9 @@ struct Score: ParsableCommand {
             + "accuracy."
     )
 
-    @Argument(help: "The .kru model.", completion: .file(extensions: ["kru"])) var model: String
+    @Argument(help: "The model: a .kru path, or a name in the models directory (kjv-lstm512).",
+              completion: .file(extensions: ["kru"]))
+    var model: String
     @Argument(help: "A UTF-8 text (character models); - reads standard input.", completion: .file()) var text: String?
     @Option(help: "Input array (.npy) for data scoring.", completion: .file(extensions: ["npy"])) var inputs: String?
     @Option(help: "Target array (.npy) for data scoring.", completion: .file(extensions: ["npy"])) var targets: String?
@@ -26,13 +28,14 @@ struct Score: ParsableCommand {
                                + "sequence b is scored at its first lengths[b] steps (1 … T)."),
             completion: .file(extensions: ["npy"]))
     var lengths: String?
-    @Option(help: "A reference model with the same vocabulary to compare against.",
+    @Option(help: "A reference model with the same vocabulary to compare against (a path or a model name).",
             completion: .file(extensions: ["kru"]))
     var compare: String?
     @Option(help: "Score the text as this many pieces side by side (1 = the exact single stream).") var streams = 1
     @Flag(help: "Drop characters the vocabulary lacks instead of failing (the report says how many).")
     var skipUnknown = false
     @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var lookup: ModelsOption
 
     func validate() throws {
         guard (text != nil) != (inputs != nil && targets != nil), (inputs == nil) == (targets == nil) else {
@@ -50,7 +53,7 @@ struct Score: ParsableCommand {
     }
 
     func run() throws {
-        let kru = try loadModel(model)
+        let kru = try loadModel(lookup.path(of: model))
         if let inputs, let targets {
             return try scoreData(kru, inputs: inputs, targets: targets)
         }
@@ -118,7 +121,7 @@ struct Score: ParsableCommand {
 
     /// The --compare model, which must predict the same characters as `kru`.
     private func comparableReference(_ path: String, to kru: KRUModel) throws -> KRUModel {
-        let reference = try loadModel(path)
+        let reference = try loadModel(lookup.path(of: path))
         guard reference.description.outputKind == .categorical, let theirs = reference.description.vocabulary else {
             throw CLIError(.dataError,
                            "\(path) is not a categorical character model, so it cannot be compared with \(model)")

@@ -11,14 +11,26 @@ struct CLITests {
         try kru(arguments: arguments)
     }
 
-    /// ``kru(_:)`` with an array of arguments.
-    static func kru(arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        // The test runner is .build/<triple>/<configuration>/kruPackageTests.xctest; `kru` is built beside it.
-        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    /// The built `kru`: the test runner is .build/<triple>/<configuration>/kruPackageTests.xctest, and `kru` is built
+    /// beside it.
+    static var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kru")
+    }
+
+    /// ``kru(_:)`` with an array of arguments, run in `directory` (default: the repository root) with the test's
+    /// environment changed by `environment` (a nil value removes the variable), from `executable` (a copy or a link
+    /// of ``executable``). `KRU_MODELS` is removed unless given, so the caller's shell cannot change where a model
+    /// name is looked up.
+    static func kru(arguments: [String], in directory: URL = root, environment: [String: String?] = [:],
+                    executable: URL = executable) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
-        process.executableURL = products.appendingPathComponent("kru")
+        process.executableURL = executable
         process.arguments = arguments
-        process.currentDirectoryURL = root
+        process.currentDirectoryURL = directory
+        var variables = ProcessInfo.processInfo.environment
+        variables["KRU_MODELS"] = nil
+        for (name, value) in environment { variables[name] = value }
+        process.environment = variables
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
