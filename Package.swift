@@ -26,6 +26,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `kru zoo` checks model files' SHA-256. The range admits 4.x, which swift-nio-extras (the server's) resolves.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         // The server's only (kru-serve and KRUServeTests); Hummingbird brings the NIO packages and swift-log.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -68,6 +70,7 @@ let package = Package(
             dependencies: [
                 "KRUFormat", "KRUInference", "KRUConvert", "KRUTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser", condition: tools),
+                .product(name: "Crypto", package: "swift-crypto", condition: tools),
             ],
             path: "Sources/CLI"
         ),

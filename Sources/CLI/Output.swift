@@ -90,3 +90,14 @@ func jsonString(_ object: Any, compact: Bool = false) -> String {
     let data = try! JSONSerialization.data(withJSONObject: object, options: options)
     return String(decoding: data, as: UTF8.self)
 }
+
+/// 93087 -> "93,087".
+func grouped(_ n: Int) -> String {
+    let digits = String(n.magnitude)
+    var out = ""
+    for (i, c) in digits.enumerated() {
+        if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(c)
+    }
+    return (n < 0 ? "-" : "") + out
+}

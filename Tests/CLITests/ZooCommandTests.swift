@@ -19,7 +19,7 @@ struct ZooCommandTests {
           "summary": "a crafted entry", "fetch": "true", "score": ["x.txt"], "headline": "bits_per_char"\(extra),
           "measured": {"bytes": \(bytes), "sha256": "\(sha256)", "architecture": "none",
                        "parameters": {"recurrent": 12, "total": 3456, "embedding": 0},
-                       "headline": "1.2345 ± 0.0100 bits/char"}}]}
+                       "headline": "1.2345 ± 0.0100 bits/char", "test": {"kind": "text", "bits_per_char": 1.2345}}}]}
         """
     }
 
@@ -36,16 +36,43 @@ struct ZooCommandTests {
         #expect(lines.contains { $0.hasPrefix("kjv-kru512 ") && $0.contains("72 / 100,967") && $0.hasSuffix("  ok") })
     }
 
-    @Test func realZooAsJSONAgreesWithTheManifest() throws {
-        let result = try CLITests.kru("zoo", "--dir", "models", "--json")
+    /// The index of models/README.md, which tools/zoo_cards.py writes from the manifest: (name, mark) per row, in
+    /// its order (by task, best headline first).
+    static func readmeIndex() throws -> [(name: String, mark: String)] {
+        let readme = try String(contentsOf: CLITests.root.appendingPathComponent("models/README.md"), encoding: .utf8)
+        return readme.split(separator: "\n").filter { $0.hasPrefix("| `") || $0.hasPrefix("| **`") }.map { row in
+            let cell = row.split(separator: "|")[0]
+            let name = cell.split(separator: "`")[1].replacingOccurrences(of: ".kru", with: "")
+            let mark = cell.contains("(recommended)") ? "recommended"
+                : cell.contains("(demonstration)") ? "demonstration" : ""
+            return (name, mark)
+        }
+    }
+
+    static func jsonModels(_ output: String) throws -> [[String: Any]] {
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        return try #require(document["models"] as? [[String: Any]])
+    }
+
+    /// The order and the marks agree with models/README.md's index (written by the Python script, an independent
+    /// implementation of the ranking); sizes and sha256 with the manifest (measured by Python's hashlib).
+    @Test func realZooAsJSONFollowsTheIndexAndTheManifest() throws {
+        let result = try CLITests.kru("zoo", "--models", "models", "--json")
         #expect(result.status == 0, "\(result.stderr)")
-        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        let models = try #require(document["models"] as? [[String: Any]])
+        let models = try Self.jsonModels(result.stdout)
+        let index = try Self.readmeIndex()
+        #expect(models.map { $0["name"] as? String } == index.map(\.name))
+        for (model, row) in zip(models, index) {
+            let mark = model["recommended"] as? Bool == true ? "recommended"
+                : model["demonstration"] as? Bool == true ? "demonstration" : ""
+            #expect(mark == row.mark, "\(row.name)")
+        }
         let manifestData = try Data(contentsOf: CLITests.root.appendingPathComponent("models/zoo.json"))
         let manifest = try #require(try JSONSerialization.jsonObject(with: manifestData) as? [String: Any])
         let entries = try #require(manifest["models"] as? [[String: Any]])
-        #expect(models.map { $0["name"] as? String } == entries.map { $0["name"] as? String })
-        for (model, entry) in zip(models, entries) {
+        #expect(models.count == entries.count)
+        for entry in entries {
+            let model = try #require(models.first { $0["name"] as? String == entry["name"] as? String })
             #expect(model["status"] as? String == "ok")
             let recorded = try #require(model["recorded"] as? [String: Any])
             let measured = try #require(entry["measured"] as? [String: Any])
@@ -53,6 +80,44 @@ struct ZooCommandTests {
             #expect(recorded["headline"] as? String == measured["headline"] as? String)
             #expect(model["bytes"] as? Int == measured["bytes"] as? Int)
         }
+    }
+
+    /// FILTER (substring of name, task or summary; a glob on the name), --task, --cell and --recurrence, each
+    /// checked against the manifest's own text or the zoo's naming, in the index's order.
+    @Test func filtersKeepTheMatchingModelsInTheIndexOrder() throws {
+        let manifestData = try Data(contentsOf: CLITests.root.appendingPathComponent("models/zoo.json"))
+        let manifest = try #require(try JSONSerialization.jsonObject(with: manifestData) as? [String: Any])
+        let entries = try #require(manifest["models"] as? [[String: Any]])
+        func text(_ name: String, _ key: String) -> String {
+            entries.first { $0["name"] as? String == name }?[key] as? String ?? ""
+        }
+        let order = try Self.readmeIndex().map(\.name)
+        func names(_ arguments: String...) throws -> [String] {
+            let result = try CLITests.kru(arguments: ["zoo", "--json"] + arguments)
+            #expect(result.status == 0, "\(result.stderr)")
+            return try Self.jsonModels(result.stdout).compactMap { $0["name"] as? String }
+        }
+        let kjv = order.filter { name in ["name", "task", "summary"].contains { key in
+            (key == "name" ? name : text(name, key)).lowercased().contains("kjv") } }
+        #expect(kjv.count >= 10)
+        #expect(try names("KJV") == kjv)
+        #expect(try names("copy*-kru*") == order.filter { $0.hasPrefix("copy") && $0.contains("-kru") })
+        #expect(try names("--task", "adding") == order.filter { text($0, "task").hasPrefix("adding") })
+        let gru = order.filter { $0.contains("gru") }
+        #expect(!gru.isEmpty)
+        #expect(try names("--cell", "gru") == gru)
+        // The zoo's Kronecker-gated LSTMs are those whose summary shows a ⊗ and an LSTM.
+        let kroneckerLSTMs = order.filter { text($0, "summary").contains("⊗") && text($0, "summary").contains("LSTM") }
+        #expect(kroneckerLSTMs.count >= 5)
+        #expect(try names("--cell", "lstm", "--recurrence", "kronecker") == kroneckerLSTMs)
+        let denseCopy = Set(["copy1000-gru128", "copy1000-lstm128", "copy1000-rnn128"])
+        #expect(try names("--recurrence", "dense", "--task", "copy memory, T = 1000")
+                == order.filter(denseCopy.contains))
+
+        let none = try CLITests.kru("zoo", "no-such-model")
+        #expect(none.status == 0 && none.stdout.hasPrefix("no model of models/zoo.json matches"))
+        let bad = try CLITests.kru("zoo", "--cell", "transformer")
+        #expect(bad.status == 64 && bad.stderr.contains("transformer"))
     }
 
     @Test func craftedManifestTableAndJSON() throws {
@@ -65,7 +130,7 @@ struct ZooCommandTests {
         let table = try CLITests.kru("zoo", "--dir", directory.path)
         #expect(table.status == 0, "\(table.stderr)")
         let row = try #require(table.stdout.split(separator: "\n").last)
-        #expect(row.hasPrefix("tiny  test task  a crafted entry  12 / 3,456"))
+        #expect(row.hasPrefix("tiny (recommended)  test task  a crafted entry  12 / 3,456"))
         #expect(row.contains("1.2345 ± 0.0100 bits/char  0.0 KB  \(directory.path)/tiny.md  ok"))
 
         let json = try CLITests.kru("zoo", "--dir", directory.path, "--json")
@@ -118,6 +183,8 @@ struct ZooCommandTests {
         (ZooCommandTests.manifest().replacingOccurrences(of: "\"tiny\"", with: "\"Tiny Model\""), "models[0].name: not a model name"),
         (ZooCommandTests.manifest(sha256: "xyz"), "models[0].measured.sha256: not 64 lower-case hex digits"),
         (ZooCommandTests.manifest(bytes: -1), "models[0].measured: negative or inconsistent counts"),
+        (ZooCommandTests.manifest().replacingOccurrences(of: "\"bits_per_char\": 1.2345", with: "\"perplexity\": 3"),
+         "models[0].measured.test.bits_per_char: missing or not a number"),
         (ZooCommandTests.manifest().replacingOccurrences(of: "\"recurrent\": 12", with: "\"recurrent\": true"),
          "models[0].measured.parameters.recurrent: expected an integer"),
         (String(repeating: "[", count: 5_000), "not strict JSON: byte 64: nested deeper than 64 levels"),
