@@ -12,7 +12,7 @@ struct KRUCommand: ParsableCommand {
             + "cannot be created, 74 I/O error.",
         version: "0.1.0",
         subcommands: [Inspect.self, Sample.self, Score.self, Params.self, Run.self, Convert.self, Train.self,
-                      Finetune.self, Zoo.self, Serve.self]
+                      Finetune.self, Zoo.self, Serve.self, Quantize.self]
     )
 
     /// Parses and runs a command, and turns every failure into one line on standard error and the exit status
