@@ -216,23 +216,25 @@ def int8_estimate(kru: str, model: dict[str, Any], revision: str | None, scratch
         else:
             dequantized.append((name, array))
             stored.append((name, array))
-    simulated, layout, f16 = scratch / "int8-dequantized.kru", scratch / "int8-layout.kru", scratch / "f16.kru"
+    simulated, layout = scratch / "int8-dequantized.kru", scratch / "int8-layout.kru"
     kf.write_kru(simulated, metadata, dequantized)
     kf.write_kru(layout, metadata, stored)
-    quantize(kru, source, narrowable(source), "f16", f16)
-    full, count = score(kru, source, model)
-    half = score(kru, f16, model)[0]
-    eight = score(kru, simulated, model)[0]
     headline = model["headline"]
-    lines = [
-        f"{model['name']}: embedding and readout, {headline.replace('_', ' ')} on the test set",
-        f"  f32   {fmt_value(headline, full.value)}  {zc.fmt_int(full.bytes)} bytes",
-        f"  f16   {fmt_value(headline, half.value)} ({fmt_change(headline, full.value, half.value)})  "
-        f"{zc.fmt_int(half.bytes)} bytes",
-        f"  int8  {fmt_value(headline, eight.value)} ({fmt_change(headline, full.value, eight.value)})  "
-        f"{zc.fmt_int(layout.stat().st_size)} bytes (int8 rows + f32 scales; "
-        f"{100 * (layout.stat().st_size - half.bytes) / half.bytes:+.1f}% against f16)",
-    ]
+    full = score(kru, source, model)[0]
+    lines = [f"{model['name']}: embedding and readout, {headline.replace('_', ' ')} on the test set",
+             f"  f32   {fmt_value(headline, full.value)}  {zc.fmt_int(full.bytes)} bytes"]
+    sixteen = {}
+    for target in TARGETS:
+        copy = scratch / f"{target}.kru"
+        quantize(kru, source, narrowable(source), target, copy)
+        sixteen[target] = score(kru, copy, model)[0]
+        lines.append(f"  {target:<5} {fmt_value(headline, sixteen[target].value)} "
+                     f"({fmt_change(headline, full.value, sixteen[target].value)})  "
+                     f"{zc.fmt_int(sixteen[target].bytes)} bytes")
+    eight, size = score(kru, simulated, model)[0], layout.stat().st_size
+    against = ", ".join(f"{100 * (size - sixteen[t].bytes) / sixteen[t].bytes:+.1f}% against {t}" for t in TARGETS)
+    lines.append(f"  int8  {fmt_value(headline, eight.value)} ({fmt_change(headline, full.value, eight.value)})  "
+                 f"{zc.fmt_int(size)} bytes (int8 rows + f32 scales; {against})")
     return "\n".join(lines)
 
 
