@@ -38,15 +38,18 @@ public struct ModelNarrowing: Sendable {
     /// The types a tensor can be narrowed to.
     public static let targets: [KRUDType] = [.f16, .bf16]
 
-    /// The narrowed file, ready to write (``KRUWriter/write(toPath:)`` is atomic).
+    /// The narrowed file, ready to write (`KRUWriter.write(toPath:)` is atomic).
     public let writer: KRUWriter
     /// One entry per narrowed tensor, in the order asked.
     public let changes: [Change]
 
     /// Narrows `tensors` of the model in `file` to `dtype`.
     ///
-    /// - Parameter tensors: ``Group`` names or exact tensor names of this model; each must name a real
-    ///   floating-point tensor that the model has.
+    /// - Parameters:
+    ///   - file: The model to copy, an open `.kru` file.
+    ///   - tensors: ``Group`` names or exact tensor names of this model; each must name a real floating-point
+    ///     tensor that the model has.
+    ///   - dtype: f16 or bf16.
     /// - Throws: ``ModelSchemaError`` when `file` is not a valid model, ``ModelNarrowingError`` for a name that
     ///   does not fit the model or a type that is not f16/bf16, `KRUNarrowingError` for a value beyond f16's
     ///   range, `KRUFormatError` for a damaged tensor.
