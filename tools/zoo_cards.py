@@ -180,7 +180,8 @@ def metric_rows(metrics: dict[str, Any]) -> list[tuple[str, str]]:
     if "accuracy" in metrics:
         rows.append(("accuracy", fmt_percent(metrics["accuracy"])))
     if "nll_per_step" in metrics:
-        rows.append(("negative log-likelihood per frame (nats)", fmt_pm(metrics["nll_per_step"], metrics["nll_per_step_stderr"], 4)))
+        rows.append(("negative log-likelihood per frame (nats)",
+                     fmt_pm(metrics["nll_per_step"], metrics["nll_per_step_stderr"], 4)))
     return rows
 
 
@@ -481,7 +482,8 @@ def field_drift(old: Any, new: Any, where: str) -> list[str]:
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         return [line for i, (a, b) in enumerate(zip(old, new)) for line in field_drift(a, b, f"{where}[{i}]")]
     if old != new:
-        return [f"{where}: recorded {json.dumps(old, ensure_ascii=False)}, measured {json.dumps(new, ensure_ascii=False)}"]
+        return [f"{where}: recorded {json.dumps(old, ensure_ascii=False)}, "
+                f"measured {json.dumps(new, ensure_ascii=False)}"]
     return []
 
 
@@ -501,7 +503,8 @@ def run_kru(kru: str, args: list[str], root: Path) -> str:
     try:
         done = subprocess.run([kru, *args], cwd=root, capture_output=True, text=True)
     except OSError as error:
-        raise ZooError(f"cannot run {kru}: {error.strerror} (build it: swift build -c release, or pass --kru)") from None
+        raise ZooError(f"cannot run {kru}: {error.strerror} "
+                       "(build it: swift build -c release, or pass --kru)") from None
     if done.returncode != 0:
         message = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit status {done.returncode}"
         raise ZooError(f"`kru {' '.join(args)}` failed: {message}")
@@ -572,7 +575,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kru", help="the kru binary (default: .build/release/kru in the repository)")
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a card or zoo.json drifted")
     parser.add_argument("--only", metavar="NAME", help="measure only this model (the others keep their records)")
-    parser.add_argument("--fetch-commands", action="store_true", help="print the commands that fetch the missing test data, one a line")
+    parser.add_argument("--fetch-commands", action="store_true",
+                        help="print the commands that fetch the missing test data, one a line")
     parser.add_argument("--root", default=str(REPO), help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     root = Path(options.root)
@@ -605,7 +609,8 @@ def main(argv: list[str] | None = None) -> int:
             text = card.read_text(encoding="utf-8") if card.is_file() else ""
             if not text:
                 raise ZooError(f"{model['name']}: card {model_path(directory, model['card'])} is missing")
-            outputs[card] = replace_block(text, card_block(directory, model, by_name), model_path(directory, model["card"]))
+            outputs[card] = replace_block(text, card_block(directory, model, by_name),
+                                          model_path(directory, model["card"]))
         index = root / directory / INDEX
         outputs[index] = replace_block(index.read_text(encoding="utf-8"), index_block(updated["models"]),
                                        model_path(directory, INDEX))

@@ -31,7 +31,8 @@ struct ZooCommandTests {
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.first?.hasPrefix("name ") == true)
         let lstm = try #require(lines.first { $0.hasPrefix("kjv-lstm128 ") })
-        #expect(lstm.contains("65,536 / 93,087") && lstm.contains("bits/char") && lstm.contains("models/kjv-lstm128.md"))
+        #expect(lstm.contains("65,536 / 93,087") && lstm.contains("bits/char")
+                && lstm.contains("models/kjv-lstm128.md"))
         #expect(lstm.hasSuffix("  ok"))
         #expect(lines.contains { $0.hasPrefix("kjv-kru512 ") && $0.contains("72 / 100,967") && $0.hasSuffix("  ok") })
     }
@@ -158,13 +159,15 @@ struct ZooCommandTests {
         try Self.write("abd", to: directory.appendingPathComponent("tiny.kru"))
         let modified = try CLITests.kru("zoo", "--dir", directory.path, "--json")
         #expect(modified.status == 1)
-        let document = try #require(try JSONSerialization.jsonObject(with: Data(modified.stdout.utf8)) as? [String: Any])
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(modified.stdout.utf8)) as? [String: Any])
         #expect((document["models"] as? [[String: Any]])?.first?["status"] as? String == "modified")
         #expect(modified.stderr.contains("tiny (modified)"))
 
         // A directory where the file should be is not a model file.
         try FileManager.default.removeItem(at: directory.appendingPathComponent("tiny.kru"))
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("tiny.kru"), withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("tiny.kru"),
+                                                withIntermediateDirectories: false)
         #expect(try CLITests.kru("zoo", "--dir", directory.path).stdout.contains("  missing"))
     }
 
@@ -172,7 +175,8 @@ struct ZooCommandTests {
         ("", "not strict JSON: byte 0: unexpected end"),
         ("{\"models\": [", "not strict JSON: byte 12: unexpected end"),
         ("{\"models\": [], \"models\": [{}]}", "not strict JSON: byte 15: duplicate key 'models'"),
-        (ZooCommandTests.manifest().replacingOccurrences(of: "\"name\": \"tiny\"", with: "\"name\": \"tiny\", \"name\": \"other\""),
+        (ZooCommandTests.manifest().replacingOccurrences(of: "\"name\": \"tiny\"",
+                                                         with: "\"name\": \"tiny\", \"name\": \"other\""),
          "duplicate key 'name'"),
         ("[]", "expected an object"),
         ("{}", "models: missing"),
@@ -180,7 +184,8 @@ struct ZooCommandTests {
         ("{\"models\": [{\"name\": 1}]}", "models[0].name: expected a string"),
         (ZooCommandTests.manifest(extra: "").replacingOccurrences(of: "\"tiny.kru\"", with: "\"../../etc/passwd\""),
          "models[0].file: must be a plain file name"),
-        (ZooCommandTests.manifest().replacingOccurrences(of: "\"tiny\"", with: "\"Tiny Model\""), "models[0].name: not a model name"),
+        (ZooCommandTests.manifest().replacingOccurrences(of: "\"tiny\"", with: "\"Tiny Model\""),
+         "models[0].name: not a model name"),
         (ZooCommandTests.manifest(sha256: "xyz"), "models[0].measured.sha256: not 64 lower-case hex digits"),
         (ZooCommandTests.manifest(bytes: -1), "models[0].measured: negative or inconsistent counts"),
         (ZooCommandTests.manifest().replacingOccurrences(of: "\"bits_per_char\": 1.2345", with: "\"perplexity\": 3"),

@@ -24,7 +24,8 @@ struct ModelNarrowingTests {
             let before = try file.tensor(info), after = try written.tensor(named: info.name)
             if ["input.embedding", "readout.weight"].contains(info.name) {
                 #expect(after.dtype == dtype && after.shape == before.shape)
-                let rounded = try KRUTensor(name: info.name, shape: info.shape, floats: before.floats(), storedAs: dtype)
+                let rounded = try KRUTensor(name: info.name, shape: info.shape, floats: before.floats(),
+                                            storedAs: dtype)
                 #expect(after.bytes == rounded.bytes)
                 let change = try #require(narrowing.changes.first { $0.tensor == info.name })
                 #expect(change.from == .f32 && change.to == dtype && change.bytesAfter * 2 == change.bytesBefore)

@@ -13,7 +13,8 @@ struct PianoRollTaskTests {
     }
 
     static func network(for task: PianoRollTask) throws -> KRUNetwork {
-        let layer = LayerArchitecture(cell: .gru, hiddenSize: 6, recurrence: .kronecker(factorShapes: TestNetworks.smallShapes, rank: 1))
+        let layer = LayerArchitecture(cell: .gru, hiddenSize: 6,
+                                      recurrence: .kronecker(factorShapes: TestNetworks.smallShapes, rank: 1))
         return TestNetworks.randomNetwork(try task.architecture(layers: [layer]), seed: 102)
     }
 
@@ -47,6 +48,7 @@ struct PianoRollTaskTests {
 
     @Test func gradientThroughAPaddedBatchChecks() throws {
         let task = Self.task(), network = try Self.network(for: task)
-        GradientCheckTests.check(GradientCheck(network: network, batch: task.batch([2, 0, 1]), state: nil, penalty: 0), "padded piano rolls")
+        GradientCheckTests.check(GradientCheck(network: network, batch: task.batch([2, 0, 1]), state: nil, penalty: 0),
+                                 "padded piano rolls")
     }
 }
