@@ -16,8 +16,18 @@ struct Finetune: ParsableCommand {
             kru convert) first replaces the model's dense recurrences by their nearest Kronecker products, as kru \
             convert does, then trains the result. The written model keeps the original's general.* metadata and \
             kru.convert.* provenance and adds kru.finetune.* records.
+            --teacher distils a character model toward another one with the same vocabulary (typically the dense \
+            model it was converted from; Hinton et al. 2015): the loss trained on is (1 − a)·CE + a·T²·KL(teacher_T ‖ \
+            student_T), the cross-entropy of the data mixed with the divergence from the teacher's outputs softened \
+            by the temperature T, with a = --distill-weight (default 0.5) and T = --distill-temperature (default 2). \
+            The teacher runs over the student's streams with its state carried and reset as the student's. The \
+            reported training loss and the validation stay the data's cross-entropy; the progress line and the \
+            summary add the KL term (at T, in bits/char). The model records the teacher's file name, size and hash, \
+            T and a (kru.finetune.teacher, …_bytes, …_hash, kru.finetune.distill_temperature, …_weight).
             Example: kru finetune converted.kru --data data/kjv/train.txt --valid data/kjv/valid.txt --steps 2000 \
             --lr 5e-4 --lambda 0 -o finetuned.kru
+            Example: kru finetune converted.kru --teacher dense.kru --data data/kjv/train.txt --steps 1500 \
+            --lambda 0 -o distilled.kru
             """
     )
 
@@ -30,6 +40,16 @@ struct Finetune: ParsableCommand {
                                + "sizes like 4x4x8 or shapes like 2:3x3:2."))
     var factors: String?
     @Option(help: "With --factors: Kronecker terms per gate block.") var rank = 1
+    @Option(help: ArgumentHelp("Character models: distil this model (same vocabulary), e.g. the dense source of a "
+                               + "converted model.", valueName: "teacher.kru"),
+            completion: .file(extensions: ["kru"]))
+    var teacher: String?
+    @Option(help: ArgumentHelp("With --teacher: the temperature T > 0 both outputs are softened with.",
+                               valueName: "T"))
+    var distillTemperature: Double?
+    @Option(help: ArgumentHelp("With --teacher: the weight a in [0, 1] of the teacher's term (0: the data alone).",
+                               valueName: "a"))
+    var distillWeight: Double?
     @OptionGroup var training: TrainingOptions
 
     func run() throws {
@@ -43,8 +63,13 @@ struct Finetune: ParsableCommand {
             do { source.factors = try FactorSpecification(parsing: factors) } catch { throw usage("\(error)") }
         }
         source.rank = rank
+        source.teacher = teacher
+        if distillTemperature != nil || distillWeight != nil {
+            source.distillation = Distillation(temperature: distillTemperature ?? Distillation.defaultTemperature,
+                                               weight: distillWeight ?? Distillation.defaultWeight)
+        }
         let settings = training.settings(task: nil)
         try runTraining({ () throws(TrainingRunError) in try TrainingPlan.finetune(source, settings: settings) },
-                        training, inputs: [model])
+                        training, inputs: [model, teacher])
     }
 }

@@ -22,8 +22,9 @@ func runTraining(_ plan: () throws(TrainingRunError) -> TrainingPlan, _ options:
             switch event {
             case .note(let text):
                 FileHandle.standardError.write(Data("kru: \(text)\n".utf8))
-            case .update(let step, _, let loss, let validation, let items):
+            case .update(let step, _, let loss, let validation, let items, let divergence):
                 var status = String(format: "loss %.4g %@", loss, run.plan.task.lossUnit)
+                if let divergence { status += String(format: ", KL to teacher %.4g", divergence) }
                 if let validation { status += String(format: ", valid %.4g %@", validation, run.plan.task.unit) }
                 progressLine.update(step, status: status, extra: itemUnit.map { (Double(items), $0) })
             case .validation(let record):
@@ -35,14 +36,16 @@ func runTraining(_ plan: () throws(TrainingRunError) -> TrainingPlan, _ options:
         case .stopped(let step, let steps, let checkpoint):
             print("stopped after step \(step) of \(steps); checkpoint \(checkpoint) (continue with --resume)")
         case .finished(let summary):
-            printSummary(summary, task: run.plan.settings.task?.name, json: options.json)
+            printSummary(summary, task: run.plan.settings.task?.name, teacher: run.plan.settings.teacher,
+                         json: options.json)
         }
     } catch {
         throw CLIError(error)
     }
 }
 
-private func printSummary(_ summary: TrainingSummary, task: String?, json: Bool) {
+private func printSummary(_ summary: TrainingSummary, task: String?, teacher: TrainingSettings.TeacherRecord?,
+                          json: Bool) {
     let (steps, seconds, validation) = (summary.steps, summary.seconds, summary.validation)
     if json {
         var document: [String: Any] = [
@@ -57,6 +60,13 @@ private func printSummary(_ summary: TrainingSummary, task: String?, json: Bool)
             document["ratio"] = validation / baseline
         }
         if summary.unit == "bits/char" { document["validation_bits_per_char"] = validation }
+        if let teacher {
+            document["teacher"] = [
+                "file": teacher.file, "bytes": teacher.fingerprint.bytes, "hash": teacher.fingerprint.hashText,
+                "temperature": teacher.distillation.temperature, "weight": teacher.distillation.weight,
+                "final_kl": summary.finalDivergence ?? Double.nan,
+            ] as [String: Any]
+        }
         if let unit = summary.itemUnit {
             document["\(unit == "chars" ? "characters" : unit)_per_second"] = Double(summary.items) / seconds
         }
@@ -68,6 +78,12 @@ private func printSummary(_ summary: TrainingSummary, task: String?, json: Bool)
     print(String(format: "final training loss %.5g %@, validation %.5g %@", summary.finalLoss, summary.lossUnit,
                  validation,
                  summary.unit))
+    if let teacher {
+        print(String(format: "distilled %@ (%d bytes, %@) at T %g, weight %g; final KL to the teacher at T %.5g %@",
+                     teacher.file, teacher.fingerprint.bytes, teacher.fingerprint.hashText,
+                     teacher.distillation.temperature, teacher.distillation.weight,
+                     summary.finalDivergence ?? .nan, summary.lossUnit))
+    }
     if let baseline = summary.baseline {
         print(String(format: "memoryless baseline %.5g %@, validation/baseline %.4g", baseline, summary.unit,
                      validation / baseline))

@@ -41,7 +41,7 @@ struct TaskTests {
                 if t < task.delay + 10 { logits[row] = 0 } else { for s in 1...8 { logits[row + s] = 0 } }
             }
         }
-        let (sum, count) = logits.withUnsafeBufferPointer {
+        let (sum, count, _) = logits.withUnsafeBufferPointer {
             SequenceLoss.evaluate(.categorical, logits: $0.baseAddress!, width: k, batch: batch, gradient: nil)
         }
         #expect(abs(CopyMemoryTask.bits(fromNats: sum / Double(count)) - task.baselineBits) < 1e-12)

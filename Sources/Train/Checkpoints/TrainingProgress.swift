@@ -17,6 +17,9 @@ public struct TrainingProgress: Sendable, Equatable {
     public var items: Int
     /// The last update's training loss.
     public var lastLoss: Double
+    /// When distilling: the last update's KL divergence from the teacher's softened outputs, in the loss's unit.
+    /// Reported only; not checkpointed (a resumed run sets it at its first update) nor compared.
+    public var lastDivergence: Double?
     /// Training time so far, in seconds (wall clock, summed over runs).
     public var seconds: Double
     /// With early stopping: the step of the best validation so far, its value and the parameters it had.

@@ -7,21 +7,36 @@ import KRUInference
 /// - categorical: cross-entropy −log softmax(y)_target, in nats;
 /// - bernoulli: Σ_k of the binary cross-entropy of σ(y_k) against target t_k, in nats per step;
 /// - regression: the mean over k of (y_k − t_k)², so with K = 1 it is the usual mean squared error.
+///
+/// A categorical head may also distil a teacher's ``SoftTargets`` (``DistillationLoss``).
 enum SequenceLoss {
-    /// Returns the summed loss and the number of scored rows; if `gradient` is given, writes
-    /// ∂(sum / count)/∂y into it for every row (zero at unscored steps).
+    /// Returns the summed loss (the data's, also when distilling), the number of scored rows and, with `teacher`,
+    /// the summed KL divergence from the teacher's softened outputs (else 0); if `gradient` is given, writes
+    /// ∂(sum / count)/∂y of the loss trained on into it for every row (zero at unscored steps).
     static func evaluate(_ kind: ModelDescription.OutputKind, logits: UnsafePointer<Double>, width k: Int,
-                         batch: SequenceBatch, gradient: UnsafeMutablePointer<Double>?) -> (sum: Double, count: Int) {
+                         batch: SequenceBatch, teacher: SoftTargets? = nil,
+                         gradient: UnsafeMutablePointer<Double>?) -> (sum: Double, count: Int, divergence: Double) {
         let rowsPerStep = batch.batchSize
         let count = batch.scoredCount
         let scale = count > 0 ? 1 / Double(count) : 0
         gradient?.update(repeating: 0, count: batch.length * rowsPerStep * k)
-        var sum = 0.0
+        precondition(teacher.map { kind == .categorical && $0.logits.count == batch.length * rowsPerStep * k } ?? true,
+                     "soft targets are for a categorical head, K per row")
+        var sum = 0.0, divergence = 0.0
         for t in 0..<batch.length where batch.scoredSteps[t] {
             for row in t * rowsPerStep..<(t + 1) * rowsPerStep where batch.isScored(step: t, sequence: row - t * rowsPerStep) {
                 let y = logits + row * k
                 let g = gradient.map { $0 + row * k }
                 switch (kind, batch.targets) {
+                case (.categorical, .classes(let classes)) where teacher != nil:
+                    let target = classes[row]
+                    precondition(target >= 0 && target < k, "class \(target) at row \(row) is outside 0..<\(k)")
+                    let terms = teacher!.logits.withUnsafeBufferPointer {
+                        DistillationLoss.row(student: y, teacher: $0.baseAddress! + row * k, width: k, target: target,
+                                             distillation: teacher!.distillation, scale: scale, gradient: g)
+                    }
+                    sum += terms.crossEntropy
+                    divergence += terms.divergence
                 case (.categorical, .classes(let classes)):
                     let target = classes[row]
                     precondition(target >= 0 && target < k, "class \(target) at row \(row) is outside 0..<\(k)")
@@ -53,7 +68,7 @@ enum SequenceLoss {
                 }
             }
         }
-        return (sum, count)
+        return (sum, count, divergence)
     }
 }
 

@@ -7,6 +7,9 @@ public struct LossAndGradient: Sendable {
     public let loss: Double
     /// The number of scored (step, sequence) pairs the mean is over.
     public let scoredCount: Int
+    /// When distilling: the mean KL divergence from the teacher's softened outputs to the network's, in nats (the
+    /// gradient is that of the mixed loss; ``loss`` stays the data's).
+    public let divergence: Double?
     /// ∂loss/∂parameters in the network's flat layout: for a complex tensor, ∂/∂Re in its real plane and ∂/∂Im in
     /// its imaginary plane (the complex number ∂/∂Re + i·∂/∂Im per entry).
     public let gradient: [Double]
@@ -80,7 +83,7 @@ extension KRUNetwork {
         let (logits, _) = forward(batch, from: state, threads: threads, precision: precision, dropout: nil,
                                   scratch: scratch)
         checkTargets(batch)
-        let (sum, count) = logits.withUnsafeBufferPointer {
+        let (sum, count, _) = logits.withUnsafeBufferPointer {
             SequenceLoss.evaluate(architecture.output.kind, logits: $0.baseAddress!, width: architecture.output.width,
                                   batch: batch, gradient: nil)
         }
@@ -95,17 +98,19 @@ extension KRUNetwork {
     ///   - threads: worker threads for the recurrence (each takes a share of the sequences).
     ///   - precision: the passes' arithmetic (the gradient is returned in Double either way).
     ///   - dropout: masks for the layers' outputs (training only; nil: no dropout).
+    ///   - teacher: a teacher's logits for every row to distil (categorical heads; see ``Distillation``): the
+    ///     gradient is then that of the mixed loss.
     public func lossAndGradient(on batch: SequenceBatch, from state: RecurrentState? = nil,
                                 threads: Int = KRUNetwork.defaultThreads, precision: TrainingPrecision = .double,
-                                dropout: DropoutMasks? = nil) -> LossAndGradient {
+                                dropout: DropoutMasks? = nil, teacher: SoftTargets? = nil) -> LossAndGradient {
         lossAndGradient(on: batch, from: state, threads: threads, precision: precision, dropout: dropout,
-                        scratch: PassScratch())
+                        teacher: teacher, scratch: PassScratch())
     }
 
     /// The same with the large buffers taken from (and returned to) `scratch`, reused across training steps.
     func lossAndGradient(on batch: SequenceBatch, from state: RecurrentState?, threads: Int,
-                         precision: TrainingPrecision,
-                         dropout: DropoutMasks?, scratch: PassScratch) -> LossAndGradient {
+                         precision: TrainingPrecision, dropout: DropoutMasks?, teacher: SoftTargets? = nil,
+                         scratch: PassScratch) -> LossAndGradient {
         defer { scratch.reclaim() }
         checkTargets(batch)
         let k = architecture.output.width
@@ -115,12 +120,14 @@ extension KRUNetwork {
                                    pool: scratch.double)
             pass.forward()
             let logitGradient = scratch.double.buffer(pass.logits.count, zeroed: false)  // SequenceLoss writes all
-            let (sum, count) = SequenceLoss.evaluate(architecture.output.kind, logits: pass.logits.base, width: k,
-                                                     batch: batch, gradient: logitGradient.base)
+            let (sum, count, divergence) = SequenceLoss.evaluate(architecture.output.kind, logits: pass.logits.base,
+                                                                 width: k, batch: batch, teacher: teacher,
+                                                                 gradient: logitGradient.base)
             // With nothing scored the gradient is exactly zero; skip the backward pass.
             let gradient = count > 0 ? pass.backward(logitGradient: logitGradient).array
                 : [Double](repeating: 0, count: parameterCount)
-            return LossAndGradient(loss: count > 0 ? sum / Double(count) : 0, scoredCount: count, gradient: gradient,
+            return LossAndGradient(loss: mean(sum, count), scoredCount: count,
+                                   divergence: teacher.map { _ in mean(divergence, count) }, gradient: gradient,
                                    finalState: pass.finalState())
         case .single:
             let pass = SinglePrecisionPass(network: self, batch: batch, initialState: state, workers: threads,
@@ -131,9 +138,9 @@ extension KRUNetwork {
             let logits = scratch.double.buffer(pass.logits.count, zeroed: false)
             let logitGradient = scratch.double.buffer(pass.logits.count, zeroed: false)  // SequenceLoss writes all
             for i in 0..<logits.count { logits[i] = Double(pass.logits[i]) }
-            let (sum, count) = SequenceLoss.evaluate(architecture.output.kind, logits: logits.base, width: k,
-                                                     batch: batch,
-                                                     gradient: logitGradient.base)
+            let (sum, count, divergence) = SequenceLoss.evaluate(architecture.output.kind, logits: logits.base,
+                                                                 width: k, batch: batch, teacher: teacher,
+                                                                 gradient: logitGradient.base)
             let gradient: [Double]
             if count > 0 {
                 let single = scratch.single.buffer(logitGradient.count, zeroed: false)
@@ -142,7 +149,8 @@ extension KRUNetwork {
             } else {
                 gradient = [Double](repeating: 0, count: parameterCount)
             }
-            return LossAndGradient(loss: count > 0 ? sum / Double(count) : 0, scoredCount: count, gradient: gradient,
+            return LossAndGradient(loss: mean(sum, count), scoredCount: count,
+                                   divergence: teacher.map { _ in mean(divergence, count) }, gradient: gradient,
                                    finalState: pass.finalState())
         }
     }
@@ -164,6 +172,8 @@ extension KRUNetwork {
             return (pass.doubleLogits(), pass.finalState())
         }
     }
+
+    private func mean(_ sum: Double, _ count: Int) -> Double { count > 0 ? sum / Double(count) : 0 }
 
     private func checkTargets(_ batch: SequenceBatch) {
         if case .values(let values) = batch.targets {

@@ -170,6 +170,10 @@ public struct FinetuneSource: Sendable {
     public var factors: FactorSpecification?
     /// Kronecker terms per gate block when factoring.
     public var rank = 1
+    /// Character models: a model to distil (``DistillationTeacher``), with the same vocabulary; nil: no teacher.
+    public var teacher: String?
+    /// With `teacher`: the temperature and weight (nil: ``Distillation``'s defaults).
+    public var distillation: Distillation?
 
     public init(model: String) { self.model = model }
 }
@@ -191,6 +195,10 @@ extension TrainingPlan {
         try settings.validate()
         if let delay = source.delay, delay < 1 { throw .usage("--delay must be at least 1, got \(delay)") }
         if let length = source.length, length < 2 { throw .usage("--length must be at least 2, got \(length)") }
+        if source.teacher == nil, source.distillation != nil {
+            throw .usage("--distill-temperature and --distill-weight need --teacher")
+        }
+        try source.distillation?.validate()
         _ = try TrainingData.requireRegularFile(source.model)
         let file: KRUFile, loaded: KRUNetwork
         do {
@@ -228,14 +236,42 @@ extension TrainingPlan {
             throw .data("\(source.model): its inputs and outputs do not fit the \(task.name) data it would train on")
         }
         settings.data = built.fingerprint
+        var trainingTask = built.task
+        if let teacher = source.teacher {
+            let distilling = try distillingTask(built.task, teacher: teacher, source: source,
+                                                vocabulary: network.architecture.vocabulary)
+            (trainingTask, settings.teacher) = (distilling.task, distilling.record)
+        }
         // Keep who made the model and how it was converted; the training record is the fine-tuning's.
         let kept = file.metadata.filter { entry in
             (entry.key.hasPrefix("general.") && entry.key != "general.creation_tool")
                 || entry.key.hasPrefix("kru.convert.")
         }
-        return TrainingPlan(settings: settings, task: built.task, network: network,
+        return TrainingPlan(settings: settings, task: trainingTask, network: network,
                             random: KRURandom(seed: settings.seed),
                             tool: "kru finetune", keptMetadata: kept, notes: notes)
+    }
+
+    /// The character task of `task` with the teacher at `path` attached, and the record of the teacher: its file's
+    /// name, size and hash (of the bytes read, the ones the engine runs) and the distillation settings.
+    private static func distillingTask(_ task: any TrainingTask, teacher path: String, source: FinetuneSource,
+                                       vocabulary: [Unicode.Scalar]?) throws(TrainingRunError)
+        -> (task: CharacterTraining, record: TrainingSettings.TeacherRecord) {
+        guard var characters = task as? CharacterTraining, let vocabulary else {
+            throw .usage("--teacher distils character models; \(source.model) is not one")
+        }
+        let bytes = try TrainingData.read(path)
+        let model: KRUModel
+        do { model = try KRUModel(file: KRUFile(bytes: [UInt8](bytes))) } catch {
+            throw .data("--teacher \(path): \(error)")
+        }
+        let distillation = source.distillation ?? Distillation()
+        characters.teacher = try DistillationTeacher(model: model, vocabulary: vocabulary, distillation: distillation,
+                                                     name: "--teacher \(path)")
+        let record = TrainingSettings.TeacherRecord(file: TrainingSettings.fileName(path),
+                                                    fingerprint: DataFingerprint(files: [bytes]),
+                                                    distillation: distillation)
+        return (characters, record)
     }
 
     /// The task a model trains on: its own synthetic task (at the given T), or the data's, chosen by its inputs and

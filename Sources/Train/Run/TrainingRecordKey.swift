@@ -1,4 +1,4 @@
-/// The metadata keys of a training record (`kru.train.*`, and `kru.finetune.source`): every key spelled here
+/// The metadata keys of a training record (`kru.train.*`, and `kru.finetune.*`): every key spelled here
 /// once. ``TrainingSettings`` writes and reads the settings; the run adds the results.
 enum TrainingRecordKey {
     static let prefix = "kru.train."
@@ -48,4 +48,10 @@ enum TrainingRecordKey {
     static let finetuneSource = "kru.finetune.source"
     static let finetuneFactors = "kru.finetune.factors"
     static let finetuneRank = "kru.finetune.rank"
+    // Distillation (`kru finetune --teacher`).
+    static let teacher = "kru.finetune.teacher"
+    static let teacherBytes = "kru.finetune.teacher_bytes"
+    static let teacherHash = "kru.finetune.teacher_hash"
+    static let distillTemperature = "kru.finetune.distill_temperature"
+    static let distillWeight = "kru.finetune.distill_weight"
 }

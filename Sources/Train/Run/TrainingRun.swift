@@ -25,8 +25,9 @@ public struct TrainingRunOptions: Sendable {
 public enum TrainingEvent: Sendable {
     /// Something chosen on the user's behalf (default factors, an extended schedule).
     case note(String)
-    /// After every update: the step, the total, the last training loss, the last validation and the items so far.
-    case update(step: Int, steps: Int, loss: Double, validation: Double?, items: Int)
+    /// After every update: the step, the total, the last training loss, the last validation and the items so far;
+    /// when distilling, the update's KL divergence from the teacher (in the loss's unit).
+    case update(step: Int, steps: Int, loss: Double, validation: Double?, items: Int, divergence: Double?)
     /// After every validation: the record of one line of a training log.
     case validation(TrainingLogRecord)
 }
@@ -59,6 +60,8 @@ public struct TrainingSummary: Sendable {
     public let parameterCount: Int
     public let finalLoss: Double
     public let lossUnit: String
+    /// When distilling: the last update's KL divergence from the teacher's softened outputs, in ``lossUnit``.
+    public let finalDivergence: Double?
     /// The last validation (NaN without one).
     public let validation: Double
     public let unit: String
@@ -129,7 +132,7 @@ public final class TrainingRun {
                                                       items: progress.items, seconds: progress.seconds)))
             }
             observe(.update(step: step, steps: settings.steps, loss: loss, validation: progress.history.last,
-                            items: progress.items))
+                            items: progress.items, divergence: progress.lastDivergence))
             if last {
                 if regular, checkpointInterval > 0 { try writeCheckpoint(trainer, progress) }
                 break
@@ -145,7 +148,8 @@ public final class TrainingRun {
         try writeModel(final, progress)
         return .finished(TrainingSummary(
             steps: settings.steps, seconds: progress.seconds, parameterCount: final.parameterCount,
-            finalLoss: progress.lastLoss, lossUnit: task.lossUnit, validation: progress.history.last ?? .nan,
+            finalLoss: progress.lastLoss, lossUnit: task.lossUnit, finalDivergence: progress.lastDivergence,
+            validation: progress.history.last ?? .nan,
             unit: task.unit, history: progress.history, baseline: task.baseline, items: progress.items,
             itemUnit: task.itemUnit, bestStep: progress.best?.step, modelPath: options.modelPath))
     }

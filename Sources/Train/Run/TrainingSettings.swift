@@ -103,11 +103,22 @@ public struct TrainingSettings: Sendable, Equatable {
     public var finetuneSource: String?
     /// `kru finetune --factors`: how its dense recurrences were factored first.
     public var finetuneFactors: FactoredRecurrence?
+    /// `kru finetune --teacher`: the model distilled, and how.
+    public var teacher: TeacherRecord?
 
     /// How `kru finetune --factors` factored a model's dense recurrences before training.
     public struct FactoredRecurrence: Sendable, Equatable {
         public var specification: FactorSpecification
         public var rank: Int
+    }
+
+    /// The teacher of a distilling run as its record names it.
+    public struct TeacherRecord: Sendable, Equatable {
+        /// The teacher file's name (the last component of its path).
+        public var file: String
+        /// The teacher file's size and hash, so that a resumed run notices another teacher under the same name.
+        public var fingerprint: DataFingerprint
+        public var distillation: Distillation
     }
     /// The `steps` of earlier runs that a resumed run continued with another total, when the schedule depends on
     /// the total (cosine): their updates followed those totals' schedules.
@@ -202,6 +213,13 @@ public struct TrainingSettings: Sendable, Equatable {
         if let finetuneFactors {
             entries.append(.init(Key.finetuneFactors, .string(finetuneFactors.specification.description)))
             entries.append(.init(Key.finetuneRank, .int(Int64(finetuneFactors.rank))))
+        }
+        if let teacher {
+            entries.append(.init(Key.teacher, .string(teacher.file)))
+            entries.append(.init(Key.teacherBytes, .int(Int64(teacher.fingerprint.bytes))))
+            entries.append(.init(Key.teacherHash, .string(teacher.fingerprint.hashText)))
+            entries.append(.init(Key.distillTemperature, .float(teacher.distillation.temperature)))
+            entries.append(.init(Key.distillWeight, .float(teacher.distillation.weight)))
         }
         return entries
     }

@@ -98,13 +98,16 @@ struct SyntheticTraining: TrainingTask {
 }
 
 /// Character language modelling: the text cut into `streams` parallel streams, trained in chunks of `bptt`
-/// characters with the state carried from chunk to chunk (truncated BPTT); validation in bits per character.
+/// characters with the state carried from chunk to chunk (truncated BPTT); validation in bits per character. With a
+/// teacher, the loss trained on is the distillation loss; the reported loss and the validation stay the data's
+/// cross-entropy.
 struct CharacterTraining: TrainingTask {
     let tokens: [Int]
     let validTokens: [Int]
     let streams: Int
     let bptt: Int
     let evaluation: EvaluationSettings
+    var teacher: DistillationTeacher?
 
     var unit: String { "bits/char" }
     var itemUnit: String? { "chars" }
@@ -114,7 +117,9 @@ struct CharacterTraining: TrainingTask {
     func update(_ trainer: KRUTrainer, _ progress: inout TrainingProgress) -> Double {
         let length = min(bptt, streamLength - progress.position)
         let chunk = CharacterTask.batch(tokens: tokens, streams: streams, start: progress.position, length: length)
-        let report = trainer.train(on: chunk, from: progress.state)
+        let soft = teacher?.softTargets(tokens: tokens, streams: streams, start: progress.position, length: length)
+        let report = trainer.train(on: chunk, from: progress.state, teacher: soft)
+        progress.lastDivergence = report.divergence.map { $0 / log(2.0) }
         progress.items += length * streams
         progress.position += length
         if progress.position >= streamLength {  // a new epoch starts every stream from its beginning, from a zero state

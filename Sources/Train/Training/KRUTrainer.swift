@@ -5,6 +5,8 @@ public struct TrainingReport: Sendable {
     /// The mean loss over all scored steps of the batch, measured before each chunk's update (nats for
     /// categorical and Bernoulli heads).
     public let loss: Double
+    /// When distilling: the mean KL divergence from the teacher's softened outputs, in nats, measured as ``loss``.
+    public let divergence: Double?
     /// λ·R, the unitary penalty after the last update.
     public let penalty: Double
     /// The largest gradient norm (loss + penalty, before clipping) over the chunks.
@@ -42,20 +44,28 @@ public final class KRUTrainer {
     }
 
     /// One pass over `batch` from `state` (zero if nil): per chunk, the gradient of loss + λ·R, clipping, one
-    /// update; the state moves on to the next chunk without a gradient path (truncated BPTT).
+    /// update; the state moves on to the next chunk without a gradient path (truncated BPTT). With `teacher` (its
+    /// logits for every row of `batch`), the loss trained on is the distillation loss (``Distillation``).
     @discardableResult
-    public func train(on batch: SequenceBatch, from state: RecurrentState? = nil) -> TrainingReport {
+    public func train(on batch: SequenceBatch, from state: RecurrentState? = nil,
+                      teacher: SoftTargets? = nil) -> TrainingReport {
         let window = configuration.chunkLength ?? batch.length
+        let k = network.architecture.output.width
         var carried = state
-        var lossSum = 0.0, scored = 0, largestNorm = 0.0, updates = 0
+        var lossSum = 0.0, divergenceSum = 0.0, scored = 0, largestNorm = 0.0, updates = 0
         for start in stride(from: 0, to: batch.length, by: window) {
-            let chunk = window >= batch.length ? batch : batch.steps(start..<min(start + window, batch.length))
+            let whole = window >= batch.length
+            let steps = start..<min(start + window, batch.length)
+            let chunk = whole ? batch : batch.steps(steps)
+            let soft = whole ? teacher
+                : teacher?.rows(steps.lowerBound * batch.batchSize..<steps.upperBound * batch.batchSize, width: k)
             let result = network.lossAndGradient(on: chunk, from: carried, threads: configuration.threads,
                                                  precision: configuration.precision, dropout: dropoutMasks(chunk),
-                                                 scratch: scratch)
+                                                 teacher: soft, scratch: scratch)
             carried = result.finalState
             guard result.scoredCount > 0 else { continue }
             lossSum += result.loss * Double(result.scoredCount)
+            divergenceSum += (result.divergence ?? 0) * Double(result.scoredCount)
             scored += result.scoredCount
             var gradient = result.gradient
             UnitaryPenalty.addGradient(of: network, strength: configuration.unitaryPenalty, to: &gradient)
@@ -72,7 +82,9 @@ public final class KRUTrainer {
             updates += 1
         }
         let penalty = configuration.unitaryPenalty * UnitaryPenalty.value(of: network)
-        return TrainingReport(loss: scored > 0 ? lossSum / Double(scored) : 0, penalty: penalty,
+        return TrainingReport(loss: scored > 0 ? lossSum / Double(scored) : 0,
+                              divergence: teacher.map { _ in scored > 0 ? divergenceSum / Double(scored) : 0 },
+                              penalty: penalty,
                               gradientNorm: largestNorm, updates: updates,
                               finalState: carried ?? .zero(network.architecture, batchSize: batch.batchSize))
     }
