@@ -1,6 +1,6 @@
 import KRUInference
 
-/// What one ``KRUTrainer/train(on:from:)`` call did.
+/// What one ``KRUTrainer/train(on:from:teacher:)`` call did.
 public struct TrainingReport: Sendable {
     /// The mean loss over all scored steps of the batch, measured before each chunk's update (nats for
     /// categorical and Bernoulli heads).
