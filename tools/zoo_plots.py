@@ -29,6 +29,7 @@ Usage (from anywhere):
     python3 tools/zoo_plots.py            # write models/plots/*.json and *.png (needs matplotlib)
     python3 tools/zoo_plots.py --check    # change nothing; exit 1 if a plot's data is stale (no matplotlib)
     python3 tools/zoo_plots.py --record-bench RUN.json...   # keep kru-bench --json runs' KJV sampling speeds
+    python3 tools/zoo_plots.py --record-bench RUN.json... --append   # add runs (e.g. of new models) to the record
 """
 
 from __future__ import annotations
@@ -344,11 +345,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a plot's data is stale")
     parser.add_argument("--record-bench", nargs="+", metavar="RUN.json",
                         help=f"write {BENCH_RUNS.relative_to(REPO)} from kru-bench --json outputs, then the plots")
+    parser.add_argument("--append", action="store_true",
+                        help="with --record-bench: keep the runs already recorded and add these after them")
     options = parser.parse_args(argv)
     try:
         if options.record_bench:
             PLOTS.mkdir(exist_ok=True)
-            write_atomically(BENCH_RUNS, data_text(bench_record(options.record_bench)))
+            record = bench_record(options.record_bench)
+            if options.append:
+                kept = json.loads(read_limited(BENCH_RUNS, 1 << 20).decode("utf-8"))["runs"]
+                record["runs"] = kept + record["runs"]
+            write_atomically(BENCH_RUNS, data_text(record))
             print(f"zoo_plots: wrote {BENCH_RUNS.relative_to(REPO).as_posix()}")
         plots = plot_data()
         drift = []
