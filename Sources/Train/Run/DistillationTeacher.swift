@@ -11,7 +11,7 @@ import KRUInference
 /// start where the last one ended — the first window of a run resumed from a checkpoint — the session is reset and
 /// fed the current epoch's steps up to the window, which gives the state an uninterrupted run has there (a stream's
 /// outputs do not depend on how its steps were cut into windows), so a resumed run equals an uninterrupted one.
-/// The logits are the engine's (Float) and become Double for ``DistillationLoss``.
+/// The logits are the engine's (Float) and become Double for the loss, which is computed in Double.
 public final class DistillationTeacher {
     public let model: KRUModel
     public let distillation: Distillation
