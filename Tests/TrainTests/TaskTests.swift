@@ -69,7 +69,9 @@ struct TaskTests {
     }
 
     @Test func architecturesAreChecked() {
-        let layer = LayerArchitecture(hiddenSize: 12, activation: .modReLU, factorShapes: [KroneckerFactorShape(rows: 3, columns: 4), KroneckerFactorShape(rows: 4, columns: 4)])
+        let layer = LayerArchitecture(hiddenSize: 12, activation: .modReLU,
+                                      factorShapes: [KroneckerFactorShape(rows: 3, columns: 4),
+                                                     KroneckerFactorShape(rows: 4, columns: 4)])
         #expect(throws: ArchitectureError.self) { try AddingTask(length: 5).architecture(layers: [layer]) }
         #expect(throws: ArchitectureError.self) {
             try KRUArchitecture(input: .tokens(vocabulary: Array("aa".unicodeScalars)),

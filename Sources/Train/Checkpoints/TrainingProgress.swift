@@ -25,8 +25,9 @@ public struct TrainingProgress: Sendable, Equatable {
     /// With early stopping: the step of the best validation so far, its value and the parameters it had.
     public var best: (step: Int, validation: Double, parameters: [Double])?
 
-    public init(step: Int = 0, random: KRURandom, position: Int = 0, state: RecurrentState? = nil, history: [Double] = [],
-                items: Int = 0, lastLoss: Double = .nan, seconds: Double = 0, best: (step: Int, validation: Double, parameters: [Double])? = nil) {
+    public init(step: Int = 0, random: KRURandom, position: Int = 0, state: RecurrentState? = nil,
+                history: [Double] = [], items: Int = 0, lastLoss: Double = .nan, seconds: Double = 0,
+                best: (step: Int, validation: Double, parameters: [Double])? = nil) {
         self.step = step
         self.random = random
         self.position = position
@@ -39,7 +40,8 @@ public struct TrainingProgress: Sendable, Equatable {
     }
 
     public static func == (a: TrainingProgress, b: TrainingProgress) -> Bool {
-        a.step == b.step && a.random == b.random && a.position == b.position && a.state == b.state && a.history == b.history
+        a.step == b.step && a.random == b.random && a.position == b.position && a.state == b.state
+            && a.history == b.history
             && a.items == b.items && a.lastLoss.bitPattern == b.lastLoss.bitPattern && a.seconds == b.seconds
             && a.best?.step == b.best?.step && a.best?.validation == b.best?.validation
             && a.best?.parameters == b.best?.parameters

@@ -24,7 +24,8 @@ enum SequenceLoss {
                      "soft targets are for a categorical head, K per row")
         var sum = 0.0, divergence = 0.0
         for t in 0..<batch.length where batch.scoredSteps[t] {
-            for row in t * rowsPerStep..<(t + 1) * rowsPerStep where batch.isScored(step: t, sequence: row - t * rowsPerStep) {
+            for row in t * rowsPerStep..<(t + 1) * rowsPerStep
+            where batch.isScored(step: t, sequence: row - t * rowsPerStep) {
                 let y = logits + row * k
                 let g = gradient.map { $0 + row * k }
                 switch (kind, batch.targets) {

@@ -98,7 +98,9 @@ public final class KRUTrainer {
         for tensor in network.layout.tensors {
             switch tensor.role {
             case .recurrentFactor, .recurrentWeight:
-                for i in tensor.range { network.parameters[i] = before[i] + scale * (network.parameters[i] - before[i]) }
+                for i in tensor.range {
+                    network.parameters[i] = before[i] + scale * (network.parameters[i] - before[i])
+                }
             default:
                 continue
             }
