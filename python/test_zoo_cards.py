@@ -254,7 +254,7 @@ def test_generate_then_check_then_detect_drift(zoo, capsys):
     assert "| bits per character | 2.0120 ± 0.0049 |" in card
     assert "| licence | MIT (`general.license`; see [the zoo's licences](README.md#licences)) |" in card
     assert card.startswith("# tiny\n\nhand-written\n\n") and card.endswith(f"{zc.END}\n\nmore prose\n")
-    row = ("| **`tiny.kru`** (recommended) | t | s `x` | 16 / 51 | 2.0120 ± 0.0049 bits/char | 0.0 KB "
+    row = ("| **`tiny.kru`** (recommended) | t | s `x` | 16 / 51 | 2.0120 ± 0.0049 bits/char | — | 0.0 KB "
            "| [tiny.md](tiny.md) |")
     assert row in (root / "models" / "README.md").read_text()
     measured = json.loads((root / "models" / "zoo.json").read_text())["models"][0]["measured"]
@@ -275,6 +275,27 @@ def test_generate_then_check_then_detect_drift(zoo, capsys):
     assert run(zoo, "--check") == 1
     assert "tiny.measured.sha256: recorded" in capsys.readouterr().out
     assert (root / "models" / "tiny.md").read_text() == card  # --check changed nothing
+
+
+def test_recorded_kru_bench_runs_give_each_card_and_the_index_the_median_sampling_speed(zoo, capsys):
+    root, _ = zoo
+    runs = [{"sampling_tokens_per_second": {"tiny": 30, "other": 7}}, {"sampling_tokens_per_second": {"tiny": 10}},
+            {"sampling_tokens_per_second": {"tiny": 1200}}, {"sampling_tokens_per_second": {"tiny": 20}}]
+    assert zc.sampling_speeds({"runs": runs}) == {"tiny": {"median": 25, "min": 10, "max": 1200, "runs": 4},
+                                                  "other": {"median": 7, "min": 7, "max": 7, "runs": 1}}
+    (root / zc.SPEED_RUNS).parent.mkdir(parents=True)
+    (root / zc.SPEED_RUNS).write_text(json.dumps({"about": "test", "runs": runs}))
+    assert run(zoo) == 0
+    assert ("| sampling speed | 25 tokens/s, median of 4 whole `kru-bench --model …` runs (10–1,200; one token at a "
+            "time, release build)") in (root / "models" / "tiny.md").read_text()
+    assert "| 2.0120 ± 0.0049 bits/char | 25 tokens/s | 0.0 KB |" in (root / "models" / "README.md").read_text()
+    assert run(zoo, "--check") == 0
+    (root / zc.SPEED_RUNS).write_text(json.dumps({"about": "test", "runs": runs[:3]}))   # the record changed
+    assert run(zoo, "--check") == 1
+    assert "+| sampling speed | 30 tokens/s" in capsys.readouterr().out
+    (root / zc.SPEED_RUNS).write_text('{"runs": [{"sampling_tokens_per_second": 5}]}')
+    assert run(zoo, "--check") == 1
+    assert "not a kru-bench record" in capsys.readouterr().err
 
 
 def test_the_file_must_carry_the_manifests_general_metadata(zoo, capsys):
@@ -314,14 +335,15 @@ def test_the_committed_cards_agree_with_the_manifest_and_the_model_files():
     manifest = zc.load_manifest(ROOT / "models" / "zoo.json")
     assert zc.manifest_text(manifest) == (ROOT / "models" / "zoo.json").read_text()
     by_name = {model["name"]: model for model in manifest["models"]}
+    speeds = zc.load_sampling_speeds(ROOT)
     for model in manifest["models"]:
         card = (ROOT / "models" / model["card"]).read_text()
-        assert zc.generated_block(card) == zc.card_block("models", model, by_name), model["card"]
+        assert zc.generated_block(card) == zc.card_block("models", model, by_name, speeds), model["card"]
         path = ROOT / "models" / model["file"]
         assert path.stat().st_size == model["measured"]["bytes"]
         assert zc.sha256_file(path) == model["measured"]["sha256"]
     index = (ROOT / "models" / "README.md").read_text()
-    assert zc.generated_block(index) == zc.index_block(manifest["models"])
+    assert zc.generated_block(index) == zc.index_block(manifest["models"], speeds)
 
 
 def test_bernoulli_scores_give_the_per_frame_nll_headline():

@@ -31,7 +31,9 @@ import difflib
 import hashlib
 import json
 import math
+import os
 import re
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -43,6 +45,8 @@ REPO = Path(__file__).resolve().parent.parent
 MANIFEST = Path("models/zoo.json")
 INDEX = "README.md"
 MANIFEST_LIMIT = 1 << 20
+# Whole kru-bench runs (sampling tokens/s of every model they loaded), written by tools/zoo_plots.py --record-bench.
+SPEED_RUNS = Path("models/plots/kjv-speed-runs.json")
 SMALL_LOSS = 1e-3  # below this a mean loss is shown to three significant digits, not five decimals
 
 TEXT_HEADLINES = {"bits_per_char", "perplexity", "top1_accuracy"}
@@ -400,8 +404,34 @@ def score_command(directory: str, model: dict[str, Any]) -> str:
     return " ".join(["kru", "score", model_path(directory, model["file"]), *model["score"]])
 
 
-def card_block(directory: str, model: dict[str, Any], by_name: dict[str, dict[str, Any]]) -> str:
-    """The generated block of one card."""
+def sampling_speeds(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per model, the median, range and number of the recorded kru-bench runs that sampled it (tokens/s)."""
+    speeds: dict[str, list[int]] = {}
+    for run in record["runs"]:
+        for name, value in run["sampling_tokens_per_second"].items():
+            speeds.setdefault(name, []).append(value)
+    return {name: {"median": statistics.median(values), "min": min(values), "max": max(values), "runs": len(values)}
+            for name, values in speeds.items()}
+
+
+def load_sampling_speeds(root: Path) -> dict[str, dict[str, Any]]:
+    """The speeds of the kru-bench record under `root`, or none when there is no record (a scratch zoo)."""
+    path = root / SPEED_RUNS
+    if not path.is_file():
+        return {}
+    try:
+        return sampling_speeds(json.loads(read_limited(path, MANIFEST_LIMIT).decode("utf-8")))
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
+        raise ZooError(f"{SPEED_RUNS}: not a kru-bench record of tools/zoo_plots.py --record-bench ({error})") from None
+
+
+def fmt_speed(speed: dict[str, Any]) -> str:
+    return f"{fmt_int(round(speed['median']))} tokens/s"
+
+
+def card_block(directory: str, model: dict[str, Any], by_name: dict[str, dict[str, Any]],
+               speeds: dict[str, dict[str, Any]] | None = None) -> str:
+    """The generated block of one card; `speeds` (from ``load_sampling_speeds``) adds the model's sampling speed."""
     measured = model["measured"]
     path = model_path(directory, model["file"])
     params = measured["parameters"]
@@ -417,6 +447,11 @@ def card_block(directory: str, model: dict[str, Any], by_name: dict[str, dict[st
         f"| licence | {model['license']} (`general.license`; see [the zoo's licences](README.md#licences)) |",
         f"| source | {model['source']} (`general.source`) |",
     ]
+    speed = (speeds or {}).get(model["name"])
+    if speed:
+        lines.append(f"| sampling speed | {fmt_speed(speed)}, median of {speed['runs']} whole `kru-bench --model …` "
+                     f"runs ({fmt_int(speed['min'])}–{fmt_int(speed['max'])}; one token at a time, release build), "
+                     f"recorded with the models beside it in [plots/kjv-speed-runs.json](plots/kjv-speed-runs.json) |")
     for data in measured["test_data"]:
         lines.append(f"| test data | `{data['path']}`: {fmt_int(data['bytes'])} bytes, sha256 `{data['sha256']}` |")
     lines += ["", f"Test-set metrics from `{score_command(directory, model)}`"
@@ -452,11 +487,11 @@ def recommended(models: list[dict[str, Any]]) -> set[str]:
     return set(best.values())
 
 
-def index_block(models: list[dict[str, Any]]) -> str:
+def index_block(models: list[dict[str, Any]], speeds: dict[str, dict[str, Any]] | None = None) -> str:
     """The index table of models/README.md: by task, best first, the recommended model and the demonstration
-    artefacts marked."""
-    lines = ["| model | task | cell | parameters (recurrent / total) | test metric | size | card |",
-             "|---|---|---|---|---|---|---|"]
+    artefacts marked; the sampling speed where the kru-bench record has it."""
+    lines = ["| model | task | cell | parameters (recurrent / total) | test metric | sampling speed | size | card |",
+             "|---|---|---|---|---|---|---|---|"]
     best = recommended(models)
     for model in ranked(models):
         measured = model["measured"]
@@ -468,6 +503,7 @@ def index_block(models: list[dict[str, Any]]) -> str:
             label += " (demonstration)"
         lines.append(f"| {label} | {model['task']} | {model['summary']} | "
                      f"{fmt_int(params['recurrent'])} / {fmt_int(params['total'])} | {measured['headline']} | "
+                     f"{fmt_speed(speed) if (speed := (speeds or {}).get(model['name'])) else '—'} | "
                      f"{fmt_bytes(measured['bytes'])} | [{model['card']}]({model['card']}) |")
     return "\n".join(lines)
 
@@ -497,6 +533,20 @@ def text_drift(old: str, new: str, where: str) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------------------------
 # Measuring (runs `kru`)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Writes `text` to a temporary file beside `path` and renames it over `path`: an interrupted run leaves the
+    old card or the new one, never half of one."""
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def run_kru(kru: str, args: list[str], root: Path) -> str:
@@ -603,16 +653,17 @@ def main(argv: list[str] | None = None) -> int:
         if missing:
             raise ZooError(f"{', '.join(missing)} never measured; run without --only first")
         by_name = {m["name"]: m for m in updated["models"]}
+        speeds = load_sampling_speeds(root)
         outputs: dict[Path, str] = {}
         for model in updated["models"]:
             card = root / directory / model["card"]
             text = card.read_text(encoding="utf-8") if card.is_file() else ""
             if not text:
                 raise ZooError(f"{model['name']}: card {model_path(directory, model['card'])} is missing")
-            outputs[card] = replace_block(text, card_block(directory, model, by_name),
+            outputs[card] = replace_block(text, card_block(directory, model, by_name, speeds),
                                           model_path(directory, model["card"]))
         index = root / directory / INDEX
-        outputs[index] = replace_block(index.read_text(encoding="utf-8"), index_block(updated["models"]),
+        outputs[index] = replace_block(index.read_text(encoding="utf-8"), index_block(updated["models"], speeds),
                                        model_path(directory, INDEX))
         outputs[manifest_path] = manifest_text(updated)
 
@@ -634,7 +685,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         for path, text in outputs.items():
             if path.read_text(encoding="utf-8") != text:
-                path.write_text(text, encoding="utf-8")
+                write_atomically(path, text)
                 print(f"zoo_cards: wrote {path.relative_to(root).as_posix()}")
         print(f"zoo_cards: {len(selected)} model(s) measured")
         return 0

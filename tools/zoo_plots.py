@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import statistics
 import sys
 from pathlib import Path
 from typing import Any
@@ -47,7 +46,8 @@ sys.path.insert(0, str(REPO / "python"))
 sys.path.insert(0, str(REPO / "tools"))
 
 from kru import format as kf  # noqa: E402
-from zoo_cards import MANIFEST, ZooError, load_manifest, read_limited, text_drift  # noqa: E402
+from zoo_cards import (MANIFEST, SPEED_RUNS, ZooError, load_manifest, read_limited,  # noqa: E402
+                       sampling_speeds, text_drift)
 
 MODELS = REPO / MANIFEST.parent
 PLOTS = MODELS / "plots"
@@ -55,7 +55,7 @@ LOGS = MODELS / "logs"
 LOG_LIMIT = 1 << 20
 CELLS = [("kru128", "KRU"), ("rnn128", "tanh RNN"), ("gru128", "GRU"), ("lstm128", "LSTM")]
 LOG_CELLS = {"rnn128": "rnn_tanh", "gru128": "gru", "lstm128": "lstm"}  # the run names of the dense logs
-BENCH_RUNS = PLOTS / "kjv-speed-runs.json"
+BENCH_RUNS = REPO / SPEED_RUNS
 ADDING_STAGES = [("a20", 20), ("a50", 50), ("a100", 100), ("a200", 200), ("a400", 400), ("adding400", 400)]
 
 
@@ -198,20 +198,19 @@ def bench_record(paths: list[str]) -> dict[str, Any]:
 
 def kjv_speed(models: list[dict[str, Any]]) -> dict[str, Any]:
     """Test bits/char against the median sampling speed over the recorded kru-bench runs, and its frontier."""
-    record = json.loads(read_limited(BENCH_RUNS, 1 << 20).decode("utf-8"))
+    speeds = sampling_speeds(json.loads(read_limited(BENCH_RUNS, 1 << 20).decode("utf-8")))
     points = []
     for model in models:
         if model["task"] != "KJV characters":
             continue
-        speeds = sorted(run["sampling_tokens_per_second"][model["name"]] for run in record["runs"]
-                        if model["name"] in run["sampling_tokens_per_second"])
-        if not speeds:
+        speed = speeds.get(model["name"])
+        if speed is None:
             raise ZooError(f"{BENCH_RUNS.relative_to(REPO)}: no kru-bench run measured {model['name']}; run "
                            f"kru-bench --json with every KJV model and --record-bench")
         test = model["measured"]["test"]
-        points.append({"name": model["name"], "median_tokens_per_second": statistics.median(speeds),
-                       "min_tokens_per_second": speeds[0], "max_tokens_per_second": speeds[-1],
-                       "runs": len(speeds), "bits_per_char": test["bits_per_char"],
+        points.append({"name": model["name"], "median_tokens_per_second": speed["median"],
+                       "min_tokens_per_second": speed["min"], "max_tokens_per_second": speed["max"],
+                       "runs": speed["runs"], "bits_per_char": test["bits_per_char"],
                        "stderr": test["bits_per_char_stderr"], "demonstration": bool(model.get("demonstration"))})
     points.sort(key=lambda p: (-p["median_tokens_per_second"], p["bits_per_char"]))
     frontier, best = [], math.inf
