@@ -23,18 +23,43 @@ struct CLITests {
     /// name is looked up.
     static func kru(arguments: [String], in directory: URL = root, environment: [String: String?] = [:],
                     executable: URL = executable) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
         var variables = ProcessInfo.processInfo.environment
         variables["KRU_MODELS"] = nil
         for (name, value) in environment { variables[name] = value }
-        process.environment = variables
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
+        var attempt = 0
+        while true {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = arguments
+            process.currentDirectoryURL = directory
+            process.environment = variables
+            let out = Pipe(), err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            do {
+                try process.run()
+            } catch let error as NSError where Self.isTextFileBusy(error) && attempt < 50 {
+                // A freshly copied executable (a test's private kru) is "busy" while a process that another test
+                // forked in parallel still holds the copy's write descriptor, until that child calls exec. The
+                // window is short: wait and launch again.
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.05)
+                continue
+            }
+            return collect(process, out: out, err: err)
+        }
+    }
+
+    /// ETXTBSY from `Process.run`, possibly wrapped by Foundation.
+    private static func isTextFileBusy(_ error: NSError) -> Bool {
+        if error.domain == NSPOSIXErrorDomain && error.code == Int(ETXTBSY) { return true }
+        guard let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError else { return false }
+        return isTextFileBusy(underlying)
+    }
+
+    /// Reads a launched process's output to the end and waits for it.
+    private static func collect(_ process: Process, out: Pipe, err: Pipe)
+        -> (status: Int32, stdout: String, stderr: String) {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
