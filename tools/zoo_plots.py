@@ -47,7 +47,7 @@ sys.path.insert(0, str(REPO / "tools"))
 
 from kru import format as kf  # noqa: E402
 from zoo_cards import (MANIFEST, SPEED_RUNS, ZooError, load_manifest, read_limited,  # noqa: E402
-                       sampling_speeds, text_drift)
+                       sampling_speeds, text_drift, write_atomically)
 
 MODELS = REPO / MANIFEST.parent
 PLOTS = MODELS / "plots"
@@ -196,6 +196,16 @@ def bench_record(paths: list[str]) -> dict[str, Any]:
             "runs": runs}
 
 
+def recorded_runs() -> list[dict[str, Any]]:
+    """The runs already in the kru-bench record, checked as ``sampling_speeds`` reads them, for --append."""
+    try:
+        runs = json.loads(read_limited(BENCH_RUNS, 1 << 20).decode("utf-8"))["runs"]
+        sampling_speeds({"runs": runs})
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
+        raise ZooError(f"{BENCH_RUNS.relative_to(REPO)}: not a record to append to ({error!r})") from None
+    return runs
+
+
 def kjv_speed(models: list[dict[str, Any]]) -> dict[str, Any]:
     """Test bits/char against the median sampling speed over the recorded kru-bench runs, and its frontier."""
     speeds = sampling_speeds(json.loads(read_limited(BENCH_RUNS, 1 << 20).decode("utf-8")))
@@ -237,13 +247,6 @@ def plot_data() -> dict[str, dict[str, Any]]:
 
 def data_text(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Writes `text` to a temporary file beside `path`, then renames it over `path`."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -347,13 +350,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--append", action="store_true",
                         help="with --record-bench: keep the runs already recorded and add these after them")
     options = parser.parse_args(argv)
+    if options.append and not options.record_bench:
+        parser.error("--append adds to what --record-bench writes; give the runs with --record-bench")
     try:
         if options.record_bench:
             PLOTS.mkdir(exist_ok=True)
             record = bench_record(options.record_bench)
             if options.append:
-                kept = json.loads(read_limited(BENCH_RUNS, 1 << 20).decode("utf-8"))["runs"]
-                record["runs"] = kept + record["runs"]
+                record["runs"] = recorded_runs() + record["runs"]
             write_atomically(BENCH_RUNS, data_text(record))
             print(f"zoo_plots: wrote {BENCH_RUNS.relative_to(REPO).as_posix()}")
         plots = plot_data()
