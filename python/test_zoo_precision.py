@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -27,6 +28,15 @@ def test_the_negligible_rule_per_headline():
     assert zp.negligible("mean_loss", 2.81e-6, 2.83e-6, 3000)
     assert not zp.negligible("mean_loss", 2.81e-6, 2.85e-6, 3000)
     assert zp.negligible("nll_per_step", 10.2667, 10.2667 * 0.995, 77)
+    assert not zp.negligible("mean_loss", 100.0, 101.0, 3000)             # exactly 1%: not below it
+
+
+def test_accuracy_without_examples_and_unknown_headlines_are_errors():
+    with pytest.raises(zp.zc.ZooError, match="no test examples"):
+        zp.negligible("accuracy", 0.84, 0.5, 0)
+    assert zp.headline_value({"accuracy": 0.75, "count": 4}, "accuracy") == 0.75
+    with pytest.raises(zp.zc.ZooError, match="reports no 'bits_per_char'"):
+        zp.headline_value({"accuracy": 0.75}, "bits_per_char")
 
 
 def test_the_smaller_passing_copy_is_chosen():

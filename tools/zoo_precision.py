@@ -59,10 +59,10 @@ class Measurement:
 
 
 def headline_value(score: dict[str, Any], headline: str) -> float:
-    """The unrounded headline metric from `kru score --json`."""
-    key = {"bits_per_char": "bits_per_char", "perplexity": "perplexity", "top1_accuracy": "top1_accuracy",
-           "accuracy": "accuracy", "mean_loss": "mean_loss", "nll_per_step": "nll_per_step"}[headline]
-    return float(score[key])
+    """The unrounded headline metric from `kru score --json`, which names it as the manifest does."""
+    if headline not in score:
+        raise zc.ZooError(f"`kru score --json` reports no {headline!r} (it reports {', '.join(sorted(score))})")
+    return float(score[headline])
 
 
 def negligible(headline: str, full: float, narrowed: float, count: int) -> bool:
@@ -71,8 +71,10 @@ def negligible(headline: str, full: float, narrowed: float, count: int) -> bool:
     if headline == "bits_per_char":
         return abs(narrowed - full) < BITS_PER_CHAR_TOLERANCE
     if headline in ("accuracy", "top1_accuracy"):
+        if count <= 0:  # with no examples every accuracy would "round" to the same count and pass
+            raise zc.ZooError(f"{headline}: no test examples were counted, so no change can be judged")
         return round(narrowed * count) == round(full * count)
-    return abs(narrowed - full) <= RELATIVE_LOSS_TOLERANCE * abs(full)
+    return abs(narrowed - full) < RELATIVE_LOSS_TOLERANCE * abs(full)
 
 
 def rule(headline: str) -> str:
