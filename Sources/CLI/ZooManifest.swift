@@ -90,9 +90,12 @@ struct ZooManifest: Decodable {
         case .keyNotFound(let key, let context):
             return "\(path(context.codingPath + [key])): missing"
         case .dataCorrupted(let context):
-            let underlying = context.underlyingError.map { ": " + oneLine("\($0)") } ?? ""
-            return context.codingPath.isEmpty
-                ? "not valid JSON\(underlying)" : "\(path(context.codingPath)): \(oneLine(context.debugDescription))"
+            // The text is strict JSON by now (validated above), so what is corrupt is a value that does not fit its
+            // field: Foundation reports 1.5 or 1e30 where an integer belongs as "not valid JSON", with no path.
+            guard !context.codingPath.isEmpty else {
+                return "a number does not fit its field (a fraction or an out-of-range value where an integer belongs)"
+            }
+            return "\(path(context.codingPath)): \(oneLine(context.debugDescription))"
         @unknown default:
             return "not a zoo manifest"
         }
@@ -102,6 +105,8 @@ struct ZooManifest: Decodable {
         switch type {
         case is String.Type: "a string"
         case is Int.Type: "an integer"
+        case is Double.Type: "a number"
+        case is Bool.Type: "true or false"
         case is [ZooEntry].Type: "an array of models"
         default: String(describing: type).hasPrefix("Array") ? "an array" : "an object"
         }

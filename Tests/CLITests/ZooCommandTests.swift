@@ -192,6 +192,12 @@ struct ZooCommandTests {
          "models[0].measured.test.bits_per_char: missing or not a number"),
         (ZooCommandTests.manifest().replacingOccurrences(of: "\"recurrent\": 12", with: "\"recurrent\": true"),
          "models[0].measured.parameters.recurrent: expected an integer"),
+        (ZooCommandTests.manifest(extra: ", \"demonstration\": \"yes\""),
+         "models[0].demonstration: expected true or false"),
+        (ZooCommandTests.manifest().replacingOccurrences(of: "\"bytes\": 3", with: "\"bytes\": 1e30"),
+         "a number does not fit its field"),
+        (ZooCommandTests.manifest().replacingOccurrences(of: "\"bytes\": 3", with: "\"bytes\": 3.5"),
+         "a number does not fit its field"),
         (String(repeating: "[", count: 5_000), "not strict JSON: byte 64: nested deeper than 64 levels"),
     ])
     func malformedManifestsGiveOneLineErrors(text: String, message: String) throws {
