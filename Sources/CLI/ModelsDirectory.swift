@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KRUFormat
 
 /// The models directory: where `kru zoo` reads the zoo and where a bare model name (`kru sample kjv-lstm512`) is
 /// looked up, so both work from any directory. The first of these is the models directory, and the others are not
@@ -40,6 +41,24 @@ struct ModelsDirectory {
             return .success(ModelsDirectory(path: path, origin: origin))
         }
         return .failure(NotFound(looked: candidates.map { ($0.0 as NSString).appendingPathComponent(manifestName) }))
+    }
+
+    /// What is wrong with a directory that was given (by --models or KRU_MODELS) but is not one, so that the error
+    /// says that rather than that a file inside it is missing; nil for a directory.
+    var problem: String? {
+        var info = stat()
+        let named = "the models directory \(path) (from \(origin.rawValue))"
+        guard stat(path, &info) == 0 else { return "\(named) does not exist" }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { return "\(named) is \(fileTypeName(info.st_mode))" }
+        return nil
+    }
+
+    /// An empty `--models` would silently mean the current directory; KRU_MODELS="" counts as unset instead, as
+    /// an empty environment variable conventionally does.
+    static func validate(flag: String?) throws {
+        if flag?.isEmpty == true {
+            throw ValidationError("--models needs a directory (leave it out for the default lookup)")
+        }
     }
 
     /// No models directory: none was given, and no candidate holds a manifest.
@@ -84,6 +103,8 @@ struct ModelsOption: ParsableArguments {
             completion: .directory)
     var models: String?
 
+    func validate() throws { try ModelsDirectory.validate(flag: models) }
+
     /// The file a model argument names (see ``resolveModel(_:modelsFlag:)``).
     func path(of argument: String) throws -> String { try resolveModel(argument, modelsFlag: models) }
 }
@@ -102,6 +123,7 @@ func resolveModel(_ argument: String, modelsFlag: String?) throws -> String {
         throw CLIError(.noInput, "\(here), and \(notFound.message) (give a path, --models or "
                        + "\(ModelsDirectory.environmentVariable))")
     case .success(let directory):
+        if let problem = directory.problem { throw CLIError(.noInput, "\(here), and \(problem)") }
         let path = (directory.path as NSString).appendingPathComponent(file)
         guard lstat(path, &info) == 0 else {
             throw CLIError(.noInput, "\(here), nor \(terminalSafe(path)) in the models directory (from "

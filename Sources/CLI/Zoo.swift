@@ -1,6 +1,7 @@
 import ArgumentParser
 import Crypto
 import Foundation
+import KRUFormat
 import KRUInference
 
 /// `kru zoo`: lists the models of the zoo from its manifest, without running them.
@@ -40,13 +41,22 @@ struct Zoo: ParsableCommand {
     var models: String?
     @Flag(help: "Print JSON.") var json = false
 
+    func validate() throws { try ModelsDirectory.validate(flag: models) }
+
     func run() throws {
         let directory: String
         switch ModelsDirectory.locate(flag: models) {
-        case .success(let found): directory = found.path
+        case .success(let found):
+            if let problem = found.problem { throw CLIError(.noInput, problem) }
+            directory = found.path
         case .failure(let notFound): throw CLIError(.noInput, notFound.message + " (see --models)")
         }
         let manifestPath = (directory as NSString).appendingPathComponent(ModelsDirectory.manifestName)
+        var info = stat()
+        // Opening a FIFO would wait for a writer forever, and a directory opens but cannot be read.
+        if stat(manifestPath, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+            throw CLIError(.noInput, "\(manifestPath) is \(fileTypeName(info.st_mode)), not a manifest file")
+        }
         guard FileManager.default.isReadableFile(atPath: manifestPath) else {
             throw CLIError(.noInput,
                            "\(manifestPath): cannot read the manifest (is this a zoo directory? see --models)")

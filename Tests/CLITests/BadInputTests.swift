@@ -83,7 +83,7 @@ struct BadInputTests {
         ("score \(lstm) /nonexistent.txt", 66, "cannot open /nonexistent.txt"),
         ("score \(lstm) $S/dir", 66, "$S/dir is a directory, not a text"),
         ("run \(lstm) --input /nonexistent.npy -o $S/y.npy", 66, "cannot open /nonexistent.npy"),
-        ("zoo --dir /nonexistent", 66, "/nonexistent/zoo.json: cannot read the manifest"),
+        ("zoo --dir /nonexistent", 66, "the models directory /nonexistent (from --models) does not exist"),
         ("convert \(checkpoint) --list --map /nonexistent.json", 66, "cannot open /nonexistent.json"),
         ("convert \(checkpoint) --vocab $S/dir -o $S/x.kru", 66, "$S/dir is a directory"),
         // Inputs whose content is unusable.

@@ -225,6 +225,39 @@ struct ZooCommandTests {
         #expect(large.status == 65 && large.stderr.contains("larger than 1048576 bytes"))
     }
 
+    /// A manifest that is a directory or a FIFO (which would block the open forever), and a models directory that
+    /// is not a directory or was given empty, are each named for what they are.
+    @Test func aManifestOrDirectoryOfTheWrongKindIsNamed() throws {
+        let directory = try Self.temporaryZoo()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let manifest = directory.appendingPathComponent("zoo.json")
+        try FileManager.default.createDirectory(at: manifest, withIntermediateDirectories: false)
+        let folder = try CLITests.kru("zoo", "--models", directory.path)
+        #expect(folder.status == 66 && folder.stderr.contains("zoo.json is a directory, not a manifest file"),
+                "\(folder.stderr)")
+        try FileManager.default.removeItem(at: manifest)
+        #expect(mkfifo(manifest.path, 0o600) == 0)
+        let fifo = try CLITests.kru("zoo", "--models", directory.path)
+        #expect(fifo.status == 66 && fifo.stderr.contains("zoo.json is a FIFO (named pipe), not a manifest file"),
+                "\(fifo.stderr)")
+
+        let file = directory.appendingPathComponent("file")
+        try Self.write("x", to: file)
+        let notADirectory = try CLITests.kru("zoo", "--models", file.path)
+        #expect(notADirectory.status == 66, "\(notADirectory.stderr)")
+        #expect(notADirectory.stderr.contains("the models directory \(file.path) (from --models) is a regular file"))
+        let absent = try CLITests.kru(arguments: ["zoo"], environment: ["KRU_MODELS": file.path + "-none"])
+        #expect(absent.status == 66 && absent.stderr.contains("(from KRU_MODELS) does not exist"), "\(absent.stderr)")
+        let byName = try CLITests.kru("params", "tiny", "--models", file.path)
+        #expect(byName.status == 66, "\(byName.stderr)")
+        #expect(byName.stderr.contains("no file tiny in the current directory, and the models directory \(file.path) "
+                                       + "(from --models) is a regular file"), "\(byName.stderr)")
+        for command in ["zoo", "params"] {
+            let empty = try CLITests.kru(command, "--models", "")
+            #expect(empty.status == 64 && empty.stderr.contains("--models needs a directory"), "\(empty.stderr)")
+        }
+    }
+
     @Test func controlCharactersInTheManifestDoNotReachTheTerminal() throws {
         let directory = try Self.temporaryZoo()
         defer { try? FileManager.default.removeItem(at: directory) }
