@@ -1,23 +1,28 @@
 /// Rounding `Float` values to the format's two 16-bit float types (spec/FORMAT.md §3), for writers that store
 /// weights at reduced precision. Both round to nearest, ties to even — what IEEE 754 conversion, NumPy's
 /// `astype(float16)` and PyTorch's `.to(bfloat16)` do — so a file narrowed here holds the same bits as one
-/// narrowed by those tools. Written out because `Float16` is missing on some platforms.
+/// narrowed by those tools, NaN payloads aside (a NaN stays a quiet NaN of the same sign; NumPy keeps the payload's
+/// top bits unquieted, PyTorch writes one canonical NaN). Written out because `Float16` is missing on some
+/// platforms.
 extension KRUTensor {
     /// A f16 or bf16 tensor (or f32, stored as given) from `Float` values rounded to nearest, ties to even.
     ///
     /// Throws ``KRUNarrowingError`` when a finite value lies beyond the type's range (f16's largest finite
     /// value is 65504): it would silently become infinite. Infinities and NaNs stay what they are.
+    ///
+    /// - Precondition: `dtype` is `.f16`, `.bf16` or `.f32`; any other type is a programming error.
     public init(name: String, shape: [Int], floats: [Float], storedAs dtype: KRUDType) throws {
         switch dtype {
         case .f32:
             self.init(name: name, shape: shape, floats: floats)
         case .f16, .bf16:
             let round = dtype == .f16 ? halfBits : bfloat16Bits
+            // An all-ones exponent is an infinity or a NaN: from a finite value, an overflow.
+            let exponentAllOnes: UInt16 = dtype == .f16 ? 0x7C00 : 0x7F80
             var bytes = [UInt8]()
             bytes.reserveCapacity(floats.count * 2)
             for value in floats {
                 let bits = round(value)
-                let exponentAllOnes: UInt16 = dtype == .f16 ? 0x7C00 : 0x7F80
                 if value.isFinite, bits & exponentAllOnes == exponentAllOnes {
                     throw KRUNarrowingError(tensor: name, dtype: dtype, value: value)
                 }
@@ -32,9 +37,12 @@ extension KRUTensor {
 }
 
 /// A finite value too large for the 16-bit type a tensor was to be stored as.
-public struct KRUNarrowingError: Error, CustomStringConvertible, Equatable {
+public struct KRUNarrowingError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The tensor being narrowed.
     public let tensor: String
+    /// The 16-bit type it was to be stored as.
     public let dtype: KRUDType
+    /// The first of its values that would have become infinite.
     public let value: Float
     public var description: String {
         "tensor \"\(tensor)\" holds \(value), beyond the range of \(dtype) (it would become infinite)"
