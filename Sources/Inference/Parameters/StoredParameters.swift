@@ -17,11 +17,13 @@ public struct StoredParameters: Sendable, Hashable {
             public let terms: [[KroneckerFactorShape]]
         }
 
+        /// The layer's cell kind.
         public let cell: ModelDescription.Cell
         /// N, the layer's hidden size (complex units for a kru cell).
         public let hiddenSize: Int
         /// D_l, the width of the vector the layer reads (the embedding, the input, or the layer below's output).
         public let inputWidth: Int
+        /// The recurrence's gate blocks, in the order the schema stacks them.
         public let gates: [GateBlock]
         /// W_ih (U for a kru cell, complex): every gate's input weights.
         public let input: Int
@@ -42,6 +44,7 @@ public struct StoredParameters: Sendable, Hashable {
 
     /// The input embedding table (vocabulary × width), 0 for a model without one.
     public let embedding: Int
+    /// The recurrent layers, first (reading the input) to last.
     public let layers: [Layer]
     /// The readout weight (0 when it is tied to the embedding) and bias.
     public let readout: Int

@@ -20,6 +20,7 @@ public struct Distillation: Sendable, Equatable {
     /// a in [0, 1], the weight of the teacher's term (0: plain cross-entropy; 1: the teacher alone).
     public var weight: Double
 
+    /// Settings as given; ``validate()`` checks them.
     public init(temperature: Double = defaultTemperature, weight: Double = defaultWeight) {
         self.temperature = temperature
         self.weight = weight
@@ -40,9 +41,12 @@ public struct Distillation: Sendable, Equatable {
 /// A teacher's logits for every row of one batch (row t·B + b, K values each, as ``SequenceBatch`` orders rows),
 /// and how to distil them.
 public struct SoftTargets: Sendable {
+    /// The teacher's logits, row-major: row t·B + b, K values each.
     public let logits: [Double]
+    /// The temperature and weight to distil them with.
     public let distillation: Distillation
 
+    /// Targets from `logits` laid out as ``logits`` describes.
     public init(logits: [Double], distillation: Distillation) {
         self.logits = logits
         self.distillation = distillation

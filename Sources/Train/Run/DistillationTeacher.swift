@@ -13,7 +13,9 @@ import KRUInference
 /// outputs do not depend on how its steps were cut into windows), so a resumed run equals an uninterrupted one.
 /// The logits are the engine's (Float) and become Double for the loss, which is computed in Double.
 public final class DistillationTeacher {
+    /// The teacher model the engine runs.
     public let model: KRUModel
+    /// The temperature and weight its targets carry.
     public let distillation: Distillation
     private var session: KRUSession?
     /// The stream position the session's state belongs to (steps of every stream fed since the last reset).
