@@ -668,11 +668,14 @@ static KT_TARGET void KT_V(complex_activation_backward)(int activation, ptrdiff_
                 VF r = __builtin_elementwise_sqrt(re * re + im * im);
                 VI live = ((r + b) > (VF){0}) & (r > (VF){0});
                 VF safe = KT_V(select)(live, r, KT_V(splat)(1.0f));
-                VF projection = gr * re + gi * im;  // Re(conj(h̄)·z)
-                VF scale = 1.0f + b / safe, c = b / (safe * safe * safe) * projection;
-                VF gb = KT_V(select)(live, projection / safe, (VF){0});
-                gr = KT_V(select)(live, scale * gr - c * re, (VF){0});
-                gi = KT_V(select)(live, scale * gi - c * im, (VF){0});
+                // (1 + β/r)·h̄ − (β/r³)·Re(conj(h̄)·z)·z written with u = z/r as h̄ + (β/r)·(h̄ − Re(conj(h̄)·u)·u):
+                // the direct form underflows r³ to 0 for r below ~1e-15 (a finite gradient becomes ∞, the update
+                // NaN after clipping) and cancels two huge terms.
+                VF ur = re / safe, ui = im / safe, ratio = b / safe;
+                VF along = gr * ur + gi * ui;  // Re(conj(h̄)·u), β̄'s term
+                VF gb = KT_V(select)(live, along, (VF){0});
+                gr = KT_V(select)(live, gr + ratio * (gr - along * ur), (VF){0});
+                gi = KT_V(select)(live, gi + ratio * (gi - along * ui), (VF){0});
                 KT_V(store_part)(grad_beta + k, KT_V(load_part)(grad_beta + k, len) + gb, len);
                 break;
             }
