@@ -1,5 +1,8 @@
 // One instruction-set variant of the dense products (variants.c includes this once per variant, after defining
-// KRU_V, KRU_TARGET, KRU_GEMV_ROWS and KRU_GEMM_ROWS).
+// KRU_V, KRU_TARGET, KRU_GEMV_ROWS, KRU_GEMM_ROWS and KRU_HARDWARE_HALF). The row-wise products are compiled three
+// times per variant from dense_rows_variant.h: for float weights, and for bfloat16 and binary16 weights that stay
+// 16-bit in memory and are widened in registers (a dense recurrent matrix streams from L3 or memory every step, so
+// reading half the bytes is what makes it faster).
 //
 // Each dot product d = Σ_k W[r, k]·x[k] is summed exactly as docs/ENGINE.md defines it: sixteen partial sums,
 // partial sum j taking the products k ≡ j (mod 16) of the first ⌊K/16⌋·16 columns in ascending k; then
@@ -43,97 +46,57 @@ static KRU_TARGET inline __attribute__((always_inline)) kru_f8 KRU_V(ordered_sum
     return sum;
 }
 
-/// The partial sums of `rows` × `streams` dot products (rows r of W from `w`, streams s from x[s]) over the first
-/// `body` columns, reduced to s vectors in r-major order. Constant arguments after inlining: the loops unroll
-/// and the accumulators stay in registers.
-static KRU_TARGET inline __attribute__((always_inline)) void
-KRU_V(tile)(int rows, int streams, ptrdiff_t body, const float *w, ptrdiff_t columns, const float *const *x,
-            kru_f8 *s) {
-    kru_f16 partial[8];
-    for (int i = 0; i < rows * streams; i++) partial[i] = (kru_f16){0};
-    for (ptrdiff_t k = 0; k < body; k += 16) {
-        kru_f16 xv[2];
-        for (int t = 0; t < streams; t++) xv[t] = kru_load16(x[t] + k);
-        for (int r = 0; r < rows; r++) {
-            const kru_f16 wv = kru_load16(w + r * columns + k);
-            for (int t = 0; t < streams; t++) partial[r * streams + t] = partial[r * streams + t] + wv * xv[t];
-        }
-    }
-    for (int i = 0; i < rows * streams; i++) s[i] = KRU_V(halves)(partial[i]);
+/// Sixteen bfloat16 values at p as floats: a bfloat16 is the high half of the float of the same value, so each is
+/// zero-extended to 32 bits and shifted into place (exact, NaN payloads included).
+static KRU_TARGET inline __attribute__((always_inline)) kru_f16 KRU_V(widen_bf16)(const uint16_t *p) {
+    const kru_w16 bits = __builtin_convertvector(KRU_LOAD_AS(kru_h16, p), kru_w16) << 16;
+    return (kru_f16)bits;
 }
 
-/// Finishes one dot product from its ordered sum of s: the tail columns, then the store.
-static KRU_TARGET inline __attribute__((always_inline)) void
-KRU_V(finish)(float sum, ptrdiff_t body, ptrdiff_t columns, const float *w, const float *x, float *y,
-              int accumulate) {
-    for (ptrdiff_t k = body; k < columns; k++) sum = sum + w[k] * x[k];
-    *y = accumulate ? *y + sum : sum;
+/// Sixteen IEEE binary16 values at p as floats, exactly: by the conversion instruction where the variant has one
+/// (F16C's vcvtph2ps with AVX2 and AVX-512, fcvtl on arm64), else by kru_half_bits_to_float's integer steps.
+static KRU_TARGET inline __attribute__((always_inline)) kru_f16 KRU_V(widen_f16)(const uint16_t *p) {
+#if KRU_HARDWARE_HALF
+    return __builtin_convertvector(KRU_LOAD_AS(kru_hf16, p), kru_f16);
+#else
+    const kru_w16 half = __builtin_convertvector(KRU_LOAD_AS(kru_h16, p), kru_w16);
+    const kru_w16 magnitude = (half & 0x7FFF) << 13, sign = (half & 0x8000) << 16;
+    // Finite values: the half's exponent and mantissa placed in a float's are the value times 2^-112 (a subnormal
+    // half becomes a subnormal float), so one exact multiplication rebiases them. Infinities and NaNs: all-ones
+    // exponent, mantissa (payload) kept.
+    const kru_w16 finite = (kru_w16)((kru_f16)magnitude * 0x1p112f);
+    const kru_w16 special = (kru_w16)(magnitude >= (0x7C00 << 13));
+    return (kru_f16)(((finite & ~special) | ((magnitude | 0x7F800000) & special)) | sign);
+#endif
 }
 
-/// One dot product on its own (rows left over when fewer than a group remain).
-static KRU_TARGET void KRU_V(single)(ptrdiff_t body, ptrdiff_t columns, const float *w, const float *x, float *y,
-                                     int accumulate) {
-    kru_f8 s;
-    KRU_V(tile)(1, 1, body, w, columns, &x, &s);
-    float sum = s[0];
-    for (int j = 1; j < 8; j++) sum = sum + s[j];
-    KRU_V(finish)(sum, body, columns, w, x, y, accumulate);
-}
+#define KRU_DENSE(name) KRU_V(name)
+#define KRU_WEIGHT float
+#define KRU_LOAD_WEIGHTS(p) kru_load16(p)
+#define KRU_WEIGHT_VALUE(v) (v)
+#include "dense_rows_variant.h"
+#undef KRU_DENSE
+#undef KRU_WEIGHT
+#undef KRU_LOAD_WEIGHTS
+#undef KRU_WEIGHT_VALUE
 
-/// Rows [first, last) of W against one stream, eight rows per group.
-static KRU_TARGET void KRU_V(gemv_rows)(ptrdiff_t first, ptrdiff_t last, ptrdiff_t columns, const float *w,
-                                        const float *x, float *y, int accumulate) {
-    const ptrdiff_t body = columns & ~(ptrdiff_t)15;
-    ptrdiff_t r = first;
-    for (; r + 8 <= last; r += 8) {
-        kru_f8 s[8];
-        for (int t = 0; t < 8; t += KRU_GEMV_ROWS)
-            KRU_V(tile)(KRU_GEMV_ROWS, 1, body, w + (r + t) * columns, columns, &x, s + t);
-        const kru_f8 sums = KRU_V(ordered_sums)(s);
-        for (int i = 0; i < 8; i++)
-            KRU_V(finish)(sums[i], body, columns, w + (r + i) * columns, x, y + r + i, accumulate);
-    }
-    for (; r < last; r++) KRU_V(single)(body, columns, w + r * columns, x, y + r, accumulate);
-}
+#define KRU_DENSE(name) KRU_V(name##_bf16)
+#define KRU_WEIGHT uint16_t
+#define KRU_LOAD_WEIGHTS(p) KRU_V(widen_bf16)(p)
+#define KRU_WEIGHT_VALUE(v) kru_bfloat16_bits_to_float(v)
+#include "dense_rows_variant.h"
+#undef KRU_DENSE
+#undef KRU_LOAD_WEIGHTS
+#undef KRU_WEIGHT_VALUE
 
-/// Rows [first, last) of W against two streams, four rows × two streams per group: each row of W loaded once
-/// serves both streams.
-static KRU_TARGET void KRU_V(gemm2_rows)(ptrdiff_t first, ptrdiff_t last, ptrdiff_t columns, const float *w,
-                                         const float *const x[2], float *const y[2], int accumulate) {
-    const ptrdiff_t body = columns & ~(ptrdiff_t)15;
-    ptrdiff_t r = first;
-    for (; r + 4 <= last; r += 4) {
-        kru_f8 s[8];
-        for (int t = 0; t < 4; t += KRU_GEMM_ROWS)
-            KRU_V(tile)(KRU_GEMM_ROWS, 2, body, w + (r + t) * columns, columns, x, s + 2 * t);
-        const kru_f8 sums = KRU_V(ordered_sums)(s);
-        for (int i = 0; i < 8; i++) {
-            const ptrdiff_t row = r + i / 2;
-            KRU_V(finish)(sums[i], body, columns, w + row * columns, x[i % 2], y[i % 2] + row, accumulate);
-        }
-    }
-    for (; r < last; r++)
-        for (int t = 0; t < 2; t++) KRU_V(single)(body, columns, w + r * columns, x[t], y[t] + r, accumulate);
-}
-
-/// See kru_dense_multiply. Rows are taken in blocks of about 64 KB of W, and every stream runs over a block before
-/// the next, so a matrix larger than the caches is read from memory once per call, not once per stream.
-static KRU_TARGET void KRU_V(dense_multiply)(ptrdiff_t rows, ptrdiff_t columns, const float *w, ptrdiff_t batch,
-                                             const float *x, ptrdiff_t xStride, float *y, ptrdiff_t yStride,
-                                             int accumulate) {
-    ptrdiff_t block = batch == 1 ? rows : (16384 / (columns > 0 ? columns : 1)) & ~(ptrdiff_t)7;
-    if (block < 8) block = 8;
-    for (ptrdiff_t first = 0; first < rows; first += block) {
-        const ptrdiff_t last = first + block < rows ? first + block : rows;
-        ptrdiff_t b = 0;
-        for (; b + 2 <= batch; b += 2) {
-            const float *const xs[2] = {x + b * xStride, x + (b + 1) * xStride};
-            float *const ys[2] = {y + b * yStride, y + (b + 1) * yStride};
-            KRU_V(gemm2_rows)(first, last, columns, w, xs, ys, accumulate);
-        }
-        if (b < batch) KRU_V(gemv_rows)(first, last, columns, w, x + b * xStride, y + b * yStride, accumulate);
-    }
-}
+#define KRU_DENSE(name) KRU_V(name##_f16)
+#define KRU_LOAD_WEIGHTS(p) KRU_V(widen_f16)(p)
+#define KRU_WEIGHT_VALUE(v) kru_half_bits_to_float(v)
+#include "dense_rows_variant.h"
+#undef KRU_DENSE
+#undef KRU_WEIGHT
+#undef KRU_LOAD_WEIGHTS
+#undef KRU_WEIGHT_VALUE
 
 static KRU_TARGET void KRU_V(add)(ptrdiff_t count, float *y, const float *x) {
     ptrdiff_t i = 0;

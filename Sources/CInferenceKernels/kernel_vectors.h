@@ -19,6 +19,11 @@ typedef int32_t kru_i8 __attribute__((vector_size(32)));
 typedef double kru_d8 __attribute__((vector_size(64)));
 typedef int64_t kru_l8 __attribute__((vector_size(64)));
 typedef uint64_t kru_u8 __attribute__((vector_size(64)));
+typedef uint32_t kru_w16 __attribute__((vector_size(64)));  // 16 unsigned 32-bit words
+typedef uint16_t kru_h16 __attribute__((vector_size(32)));  // 16 raw 16-bit floats (bfloat16 or binary16 bits)
+#if defined(__x86_64__) || defined(__aarch64__)
+typedef _Float16 kru_hf16 __attribute__((vector_size(32)));  // 16 binary16 values, for conversion instructions
+#endif
 
 // Loads and stores are macros, not functions: a function that takes or returns a vector wider than the caller's
 // instruction set would change the calling convention, which clang refuses between functions of different
@@ -46,5 +51,32 @@ typedef uint64_t kru_u8 __attribute__((vector_size(64)));
     kru_store8(kru_lanes_, v);                                                                      \
     memcpy((p), kru_lanes_, (size_t)(count) * sizeof(float));                                       \
 } while (0)
+
+/// A bfloat16 as a float: its bits are the float's high half.
+static inline float kru_bfloat16_bits_to_float(uint16_t bits) {
+    const uint32_t word = (uint32_t)bits << 16;
+    float value;
+    memcpy(&value, &word, sizeof value);
+    return value;
+}
+
+/// An IEEE binary16 as a float, exactly, in integer steps and one exact multiplication (no conversion instruction
+/// needed): finite halves are rebiased by 2^112, infinities and NaNs keep their mantissa (payload).
+static inline float kru_half_bits_to_float(uint16_t bits) {
+    const uint32_t magnitude = (uint32_t)(bits & 0x7FFF) << 13, sign = (uint32_t)(bits & 0x8000) << 16;
+    uint32_t word;
+    if (magnitude >= (0x7C00u << 13)) {
+        word = magnitude | 0x7F800000u;
+    } else {
+        float scaled;
+        memcpy(&scaled, &magnitude, sizeof scaled);
+        scaled = scaled * 0x1p112f;
+        memcpy(&word, &scaled, sizeof word);
+    }
+    word |= sign;
+    float value;
+    memcpy(&value, &word, sizeof value);
+    return value;
+}
 
 #endif

@@ -1,9 +1,10 @@
 // Compiles every kernel once per instruction set and dispatches to the variant the caller names.
 //
 // SwiftPM builds C for the platform's baseline (x86-64: SSE2, no FMA), so on x86-64 the kernels are compiled three
-// times: for the baseline and, with `target` attributes, for AVX2+FMA and for AVX-512. kru_kernel_is_supported asks
-// the CPU at run time which of them may run. On other architectures only the portable variant exists (NEON on
-// arm64, where it is the baseline). No intrinsics and no third-party code: plain C with compiler vector extensions.
+// times: for the baseline and, with `target` attributes, for AVX2+FMA(+F16C) and for AVX-512.
+// kru_kernel_is_supported asks the CPU at run time which of them may run. On other architectures only the portable
+// variant exists (NEON on arm64, where it is the baseline). No intrinsics and no third-party code: plain C with
+// compiler vector extensions.
 
 #include "inference_kernels.h"
 #include "kernel_vectors.h"
@@ -21,6 +22,10 @@
 typedef struct {
     void (*chain)(int, const float *, const float *, ptrdiff_t, const float *, const float *, float *, float *);
     void (*dense)(ptrdiff_t, ptrdiff_t, const float *, ptrdiff_t, const float *, ptrdiff_t, float *, ptrdiff_t, int);
+    void (*denseBF16)(ptrdiff_t, ptrdiff_t, const uint16_t *, ptrdiff_t, const float *, ptrdiff_t, float *, ptrdiff_t,
+                      int);
+    void (*denseF16)(ptrdiff_t, ptrdiff_t, const uint16_t *, ptrdiff_t, const float *, ptrdiff_t, float *, ptrdiff_t,
+                     int);
     void (*add)(ptrdiff_t, float *, const float *);
     void (*realChain)(int, const kru_mode_pass *, const float *, const float *, ptrdiff_t, const float *, float *,
                       ptrdiff_t, int, float *, float *);
@@ -42,8 +47,8 @@ typedef struct {
 } kru_kernel_table;
 
 #define KRU_VARIANT_TABLE                                                                                     \
-    {KRU_V(chain), KRU_V(dense_multiply), KRU_V(add), KRU_V(real_chain), KRU_V(real_kronecker_sum),            \
-     KRU_V(complex_chain), KRU_V(tanh),                                                                         \
+    {KRU_V(chain), KRU_V(dense_multiply), KRU_V(dense_multiply_bf16), KRU_V(dense_multiply_f16), KRU_V(add),   \
+     KRU_V(real_chain), KRU_V(real_kronecker_sum), KRU_V(complex_chain), KRU_V(tanh),                           \
      KRU_V(sigmoid), KRU_V(rnn_tanh_cell), KRU_V(rnn_relu_cell), KRU_V(lstm_cell), KRU_V(gru_cell),             \
      KRU_V(complex_activation), KRU_V(portable_exp), KRU_V(softmax_weights), KRU_V(packed_multiply)}
 
@@ -57,6 +62,11 @@ typedef struct {
 #define KRU_LANE_INDEX(m) KRU_LANE_INDEX_4(m)
 #define KRU_GEMV_ROWS 2
 #define KRU_GEMM_ROWS 1
+#if defined(__aarch64__)
+#define KRU_HARDWARE_HALF 1  // binary16 conversion is part of the arm64 baseline
+#else
+#define KRU_HARDWARE_HALF 0  // SSE2 has no binary16 conversion (F16C came with AVX)
+#endif
 #include "chain_variant.h"
 #include "dense_variant.h"
 #include "packed_variant.h"
@@ -70,19 +80,21 @@ static const kru_kernel_table kru_portable_table = KRU_VARIANT_TABLE;
 #undef KRU_LANE_INDEX
 #undef KRU_GEMV_ROWS
 #undef KRU_GEMM_ROWS
+#undef KRU_HARDWARE_HALF
 
 #if defined(__x86_64__) && defined(__clang__)
 #define KRU_HAS_X86_VARIANTS 1
 
-// AVX2 + FMA: 8 lanes, chain blocks of 4 registers per plane; dense tiles of 4 rows or 2 rows × 2 streams
-// (8 of the 16 YMM registers accumulate).
+// AVX2 + FMA (and F16C, which every AVX2 CPU has, for binary16 weights): 8 lanes, chain blocks of 4 registers per
+// plane; dense tiles of 4 rows or 2 rows × 2 streams (8 of the 16 YMM registers accumulate).
 #define KRU_V(name) kru_avx2_##name
-#define KRU_TARGET __attribute__((target("avx2,fma")))
+#define KRU_TARGET __attribute__((target("avx2,fma,f16c")))
 #define KRU_LOG2_LANES 3
 #define KRU_LOG2_BLOCK 2
 #define KRU_LANE_INDEX(m) KRU_LANE_INDEX_8(m)
 #define KRU_GEMV_ROWS 4
 #define KRU_GEMM_ROWS 2
+#define KRU_HARDWARE_HALF 1
 #include "chain_variant.h"
 #include "dense_variant.h"
 #include "packed_variant.h"
@@ -96,6 +108,7 @@ static const kru_kernel_table kru_avx2_table = KRU_VARIANT_TABLE;
 #undef KRU_LANE_INDEX
 #undef KRU_GEMV_ROWS
 #undef KRU_GEMM_ROWS
+#undef KRU_HARDWARE_HALF
 
 // AVX-512: 16 lanes, chain blocks of 8 registers per plane; dense tiles of 4 rows or 4 rows × 2 streams (8 of the
 // 32 ZMM registers accumulate). Eight rows per tile would fit too, but four stream from cache faster: 2.6 against
@@ -107,6 +120,7 @@ static const kru_kernel_table kru_avx2_table = KRU_VARIANT_TABLE;
 #define KRU_LANE_INDEX(m) KRU_LANE_INDEX_16(m)
 #define KRU_GEMV_ROWS 4
 #define KRU_GEMM_ROWS 4
+#define KRU_HARDWARE_HALF 1
 #include "chain_variant.h"
 #include "dense_variant.h"
 #include "packed_variant.h"
@@ -120,6 +134,7 @@ static const kru_kernel_table kru_avx512_table = KRU_VARIANT_TABLE;
 #undef KRU_LANE_INDEX
 #undef KRU_GEMV_ROWS
 #undef KRU_GEMM_ROWS
+#undef KRU_HARDWARE_HALF
 #endif
 
 int kru_kernel_is_supported(int variant) {
@@ -129,7 +144,7 @@ int kru_kernel_is_supported(int variant) {
 #ifdef KRU_HAS_X86_VARIANTS
     // __builtin_cpu_supports also checks that the operating system saves the wider registers.
     case KRU_KERNEL_AVX2_FMA:
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
     case KRU_KERNEL_AVX512:
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
 #endif
@@ -183,6 +198,18 @@ void kru_dense_multiply(
     int variant, ptrdiff_t rows, ptrdiff_t columns, const float *weights, ptrdiff_t batch, const float *x,
     ptrdiff_t xStride, float *y, ptrdiff_t yStride, int accumulate) {
     kru_table(variant)->dense(rows, columns, weights, batch, x, xStride, y, yStride, accumulate);
+}
+
+void kru_dense_multiply_bf16(
+    int variant, ptrdiff_t rows, ptrdiff_t columns, const uint16_t *weights, ptrdiff_t batch, const float *x,
+    ptrdiff_t xStride, float *y, ptrdiff_t yStride, int accumulate) {
+    kru_table(variant)->denseBF16(rows, columns, weights, batch, x, xStride, y, yStride, accumulate);
+}
+
+void kru_dense_multiply_f16(
+    int variant, ptrdiff_t rows, ptrdiff_t columns, const uint16_t *weights, ptrdiff_t batch, const float *x,
+    ptrdiff_t xStride, float *y, ptrdiff_t yStride, int accumulate) {
+    kru_table(variant)->denseF16(rows, columns, weights, batch, x, xStride, y, yStride, accumulate);
 }
 
 void kru_packed_multiply(

@@ -62,6 +62,14 @@ struct ModelNarrowingTests {
         _ = try KRUModel(file: KRUFile(bytes: byName.writer.encode()))
     }
 
+    @Test func recurrentNamesEveryDenseRealRecurrentMatrix() throws {
+        let file = try Self.fixture("torch_gru_h8_l3")
+        let narrowing = try ModelNarrowing(file: file, tensors: ["recurrent"], to: .bf16)
+        #expect(narrowing.changes.map(\.tensor) == ["layer.0.weight_hh", "layer.1.weight_hh", "layer.2.weight_hh"])
+        let model = try KRUModel(file: KRUFile(bytes: narrowing.writer.encode()))
+        #expect(model.layers.allSatisfy { if case .sixteenBitDense = $0.recurrence { true } else { false } })
+    }
+
     @Test func refusesWhatCannotBeNarrowed() throws {
         let lstm = try Self.fixture("torch_lstm_l2")
         let refusals: [(KRUFile, [String], KRUDType, String)] = try [
@@ -74,6 +82,9 @@ struct ModelNarrowingTests {
              "layer.0.weight_ih is complex64 and cannot be narrowed: the format has no 16-bit complex type"),
             (Self.fixture("kru_unequal_4x4_2x2_onehot_split_tanh"), ["embedding"], .bf16, "has no input.embedding"),
             (Self.fixture("kru_words_tied_lstm"), ["readout"], .f16, "tied to input.embedding"),
+            (lstm, ["recurrent", "layer.1.weight_hh"], .f16, "names layer.1.weight_hh twice"),
+            (Self.fixture("kru_lstm_kron_rank1"), ["recurrent"], .bf16, "no dense real recurrent matrix"),
+            (Self.fixture("kru_dense_kru_then_rnn_relu_kron"), ["recurrent"], .bf16, "no dense real recurrent matrix"),
         ]
         for (file, tensors, dtype, message) in refusals {
             do {

@@ -16,8 +16,8 @@ extern "C" {
 // size and every platform; the tests check each variant against plain scalar loops bit for bit.
 
 /// Instruction-set variants. Every build has the portable one (plain C vector code that the compiler lowers to
-/// SSE2 on x86-64 and NEON on arm64); x86-64 builds also carry AVX2+FMA and AVX-512 variants, chosen at run time
-/// only on CPUs (and operating systems) that support them.
+/// SSE2 on x86-64 and NEON on arm64); x86-64 builds also carry AVX2+FMA (with F16C) and AVX-512 variants, chosen at
+/// run time only on CPUs (and operating systems) that support them.
 enum {
     KRU_KERNEL_PORTABLE = 0,
     KRU_KERNEL_AVX2_FMA = 1,
@@ -67,6 +67,18 @@ void kru_complex_chain2x2(
 /// y must not overlap W or x.
 void kru_dense_multiply(
     int variant, ptrdiff_t rows, ptrdiff_t columns, const float *weights, ptrdiff_t batch, const float *x,
+    ptrdiff_t xStride, float *y, ptrdiff_t yStride, int accumulate);
+
+/// kru_dense_multiply with W stored as 16-bit floats, kept at 16 bits in memory and widened to float in registers:
+/// `weights` holds rows × columns bfloat16 bits (kru_dense_multiply_bf16) or IEEE binary16 bits
+/// (kru_dense_multiply_f16). Widening is exact, and the sums are those of kru_dense_multiply, so the results are
+/// bit for bit what kru_dense_multiply gives on the matrix widened to float — on every variant — while half the
+/// bytes of W are read.
+void kru_dense_multiply_bf16(
+    int variant, ptrdiff_t rows, ptrdiff_t columns, const uint16_t *weights, ptrdiff_t batch, const float *x,
+    ptrdiff_t xStride, float *y, ptrdiff_t yStride, int accumulate);
+void kru_dense_multiply_f16(
+    int variant, ptrdiff_t rows, ptrdiff_t columns, const uint16_t *weights, ptrdiff_t batch, const float *x,
     ptrdiff_t xStride, float *y, ptrdiff_t yStride, int accumulate);
 
 /// Floats per column of a column-packed matrix: `rows` rounded up to a multiple of 16.

@@ -4,8 +4,10 @@ import KRUFormat
 /// file — every other tensor, every metadata entry — as it was.
 ///
 /// In a Kronecker model the embedding and the readout are almost all of the file, so narrowing them halves its
-/// size. The engine widens every weight to `Float` when it loads a model, so a narrowed model runs at the same
-/// speed as before and computes exactly what the full-precision model computes with those tensors rounded.
+/// size. In a dense model the recurrent matrices are most of it, and they are what a step reads from memory: the
+/// engine keeps a 16-bit dense recurrent matrix 16-bit and widens it inside its kernel, so narrowing it also makes
+/// each step faster. Every other weight is widened to `Float` when the model loads. Either way a narrowed model
+/// computes exactly what the full-precision model computes with those tensors rounded.
 /// The result records what was narrowed under `kru.quantize.*` (spec/MODEL.md §2): the tensor names and the
 /// types they had before.
 public struct ModelNarrowing: Sendable {
@@ -18,6 +20,10 @@ public struct ModelNarrowing: Sendable {
         case input
         /// `readout.weight`.
         case readout
+        /// `layer.L.weight_hh` of every layer whose recurrent matrix is dense and real (RNN, LSTM, GRU cells): what
+        /// a dense model's step reads from memory. Kronecker factors and the complex matrices of kru cells are
+        /// left as they are.
+        case recurrent
     }
 
     /// What happened to one tensor.
@@ -58,12 +64,13 @@ public struct ModelNarrowing: Sendable {
             throw ModelNarrowingError("cannot narrow to \(dtype): choose f16 or bf16")
         }
         guard !tensors.isEmpty else { throw ModelNarrowingError("no tensor to narrow was named") }
-        _ = try KRUModel(file: file)  // only a valid model is rewritten
+        let model = try KRUModel(file: file)  // only a valid model is rewritten
         var names: [String] = []
         for word in tensors {
-            let name = try Self.resolve(word, in: file)
-            guard !names.contains(name) else { throw ModelNarrowingError("\(word) names \(name) twice") }
-            names.append(name)
+            for name in try Self.resolve(word, in: file, layers: model.description.layers) {
+                guard !names.contains(name) else { throw ModelNarrowingError("\(word) names \(name) twice") }
+                names.append(name)
+            }
         }
         var recorded = Self.recordedOriginals(file)
         var changes: [Change] = []
@@ -93,10 +100,18 @@ public struct ModelNarrowing: Sendable {
         writer = KRUWriter(metadata: kept + record, tensors: written)
     }
 
-    /// The tensor a `--tensors` word names in this model.
-    private static func resolve(_ word: String, in file: KRUFile) throws -> String {
+    /// The tensors a `--tensors` word names in this model.
+    private static func resolve(_ word: String, in file: KRUFile,
+                                layers: [ModelDescription.Layer]) throws -> [String] {
         let name: String
         switch Group(rawValue: word) {
+        case .recurrent:
+            let dense = layers.indices.filter { layers[$0].recurrent == .dense && layers[$0].cell != .kru }
+            guard !dense.isEmpty else {
+                throw ModelNarrowingError("this model has no dense real recurrent matrix (Kronecker factors and kru "
+                                          + "cells' complex matrices are not narrowed)")
+            }
+            return try dense.map { try checkedReal(ModelTensorName.recurrentWeight(layer: $0), in: file) }
         case .embedding:
             guard file.tensorInfo(named: ModelTensorName.embedding) != nil else {
                 throw ModelNarrowingError("this model has no input.embedding (its first layer reads one-hot tokens "
@@ -118,6 +133,11 @@ public struct ModelNarrowing: Sendable {
             }
             name = word
         }
+        return [try checkedReal(name, in: file)]
+    }
+
+    /// `name`, a tensor of the model, if it holds real floating-point values.
+    private static func checkedReal(_ name: String, in file: KRUFile) throws -> String {
         let dtype = file.tensorInfo(named: name)!.dtype  // every group's tensor exists in a valid model
         guard [.f16, .bf16, .f32, .f64].contains(dtype) else {
             let why = dtype.isComplex ? "the format has no 16-bit complex type" : "it is not a floating-point tensor"

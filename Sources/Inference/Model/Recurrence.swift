@@ -3,6 +3,8 @@
 enum Recurrence: Sendable {
     /// PyTorch's stacked W_hh (G·N × N): one dense product gives every gate.
     case dense(DenseMatrix)
+    /// The same stored as bf16 or f16 and kept so: the same product, reading half the bytes.
+    case sixteenBitDense(SixteenBitMatrix)
     /// For each gate g, the rank-r terms of R_g = Σ_t W_{g,t,0} ⊗ … ⊗ W_{g,t,F−1}.
     case kronecker(KroneckerGates)
     /// A kru cell's complex N × N matrix.
@@ -13,7 +15,7 @@ enum Recurrence: Sendable {
     /// Scratch floats per plane and per vector that the Kronecker terms need.
     var scratchElements: Int {
         switch self {
-        case .dense, .complexDense: 0
+        case .dense, .sixteenBitDense, .complexDense: 0
         case .kronecker(let gates): gates.scratchElementsPerVector
         case .complexKronecker(let terms): terms.map(\.scratchElementsPerVector).max() ?? 0
         }
@@ -27,6 +29,9 @@ enum Recurrence: Sendable {
     ) {
         switch self {
         case .dense(let matrix):
+            matrix.multiply(h, xStride: n, batch: batch, into: gates, yStride: stride, accumulate: true,
+                            variant: variant)
+        case .sixteenBitDense(let matrix):
             matrix.multiply(h, xStride: n, batch: batch, into: gates, yStride: stride, accumulate: true,
                             variant: variant)
         case .kronecker(let blocks):
@@ -60,7 +65,7 @@ enum Recurrence: Sendable {
                                                            stride: n, workspace: workspace, variant: variant)
                 }
             }
-        case .dense, .kronecker:
+        case .dense, .sixteenBitDense, .kronecker:
             preconditionFailure("a real recurrence in a complex cell; the loader prevents this")
         }
     }

@@ -8,6 +8,7 @@ extension WeightLoader {
         case .dense:
             let name = ModelTensorName.recurrentWeight(layer: l)
             if complex { return .complexDense(try complexMatrix(name, rows: gates * n, columns: n)) }
+            if let narrow = try sixteenBitMatrix(name, rows: gates * n, columns: n) { return .sixteenBitDense(narrow) }
             return .dense(try matrix(name, rows: gates * n, columns: n))
         case .kronecker(let rank, let factorCount):
             let names = (0..<gates).map { g in

@@ -19,6 +19,7 @@ enum WeightFingerprint {
             }
             switch layer.recurrence {
             case .dense(let m): add(m.values)
+            case .sixteenBitDense(let m): add(m.widened().values)  // as when it was widened at load
             case .complexDense(let m): add(m.real.values); add(m.imaginary.values)
             case .kronecker(let gates): gates.operators.joined().forEach { $0.factors.forEach { add($0.values) } }
             case .complexKronecker(let terms): terms.forEach { $0.factors.forEach { add($0.real); add($0.imaginary) } }

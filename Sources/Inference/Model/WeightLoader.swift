@@ -32,6 +32,13 @@ struct WeightLoader {
         DenseMatrix(rows: rows, columns: columns, values: try real(name, shape: [rows, columns]))
     }
 
+    /// A real matrix stored as bf16 or f16, kept in that type (``SixteenBitMatrix``); nil when the file stores it
+    /// in another type.
+    mutating func sixteenBitMatrix(_ name: String, rows: Int, columns: Int) throws -> SixteenBitMatrix? {
+        guard let dtype = file.tensorInfo(named: name)?.dtype, dtype == .bf16 || dtype == .f16 else { return nil }
+        return SixteenBitMatrix(try tensor(name, shape: [rows, columns]), rows: rows, columns: columns)
+    }
+
     /// A complex tensor (complex64 or complex128) as split `Float` planes.
     mutating func complex(_ name: String, shape: [Int]) throws -> (real: [Float], imaginary: [Float]) {
         let t = try tensor(name, shape: shape)

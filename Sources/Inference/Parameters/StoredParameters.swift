@@ -91,6 +91,8 @@ extension StoredParameters.Layer {
         case .dense(let matrix):
             // W_hh stacks the G blocks of N rows each.
             gates = names.map { GateBlock(name: $0, stored: matrix.values.count / names.count, terms: []) }
+        case .sixteenBitDense(let matrix):
+            gates = names.map { GateBlock(name: $0, stored: matrix.bits.count / names.count, terms: []) }
         case .complexDense(let matrix):
             gates = [GateBlock(name: names[0], stored: 2 * matrix.real.values.count, terms: [])]
         case .kronecker(let blocks):
