@@ -7,14 +7,19 @@ struct Quantize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a copy of a model with some weight tensors stored at 16-bit precision (f16 or bf16).",
         discussion: "The embedding and the readout are most of a Kronecker model's file; stored as f16 they take "
-            + "half the bytes. Every other tensor and every metadata entry is copied as it is; the narrowed "
-            + "tensors are listed under kru.quantize.tensors (with their earlier types in kru.quantize.from). "
-            + "The engine widens weights to 32-bit floats when it loads a model, so the copy runs as fast as the "
-            + "original and computes what the original computes with those tensors rounded (to nearest, ties to "
-            + "even). Check what it costs with 'kru score COPY TEXT --compare MODEL'. "
+            + "half the bytes. In a dense model the recurrent matrices are most of the file and what each step "
+            + "reads from memory: the engine keeps a 16-bit dense recurrent matrix 16-bit and widens it inside its "
+            + "kernel, so narrowing them (--tensors recurrent) also makes sampling and scoring faster; every other "
+            + "weight is widened to 32-bit floats when the model loads. Either way the copy computes exactly what "
+            + "the original computes with those tensors rounded (to nearest, ties to even). Every other tensor and "
+            + "every metadata entry is copied as it is; the narrowed tensors are listed under kru.quantize.tensors "
+            + "(with their earlier types in kru.quantize.from). Check what it costs with "
+            + "'kru score COPY TEXT --compare MODEL'. "
             + "--tensors takes embedding (input.embedding), input (layer.0.weight_ih, real cells only), readout "
-            + "(readout.weight) or any real tensor name that 'kru inspect' lists. "
-            + "Example: 'kru quantize models/kjv-kru512.kru --tensors embedding,readout --to f16 -o small.kru'."
+            + "(readout.weight), recurrent (layer.L.weight_hh of every layer with a dense RNN, LSTM or GRU "
+            + "recurrence; Kronecker factors are not touched) or any real tensor name that 'kru inspect' lists. "
+            + "Examples: 'kru quantize models/kjv-kru512.kru --tensors embedding,readout --to f16 -o small.kru', "
+            + "'kru quantize models/kjv-lstm512.kru --tensors recurrent --to bf16 -o fast.kru'."
     )
 
     /// The 16-bit types, as the flag spells them.
@@ -24,7 +29,7 @@ struct Quantize: ParsableCommand {
     }
 
     @Argument(help: "The model to copy.", completion: .file(extensions: ["kru"])) var model: String
-    @Option(help: "Comma-separated tensors to narrow: embedding, input, readout or tensor names.")
+    @Option(help: "Comma-separated tensors to narrow: embedding, input, readout, recurrent or tensor names.")
     var tensors = "embedding,readout"
     @Option(help: "The type to store them as: f16 (IEEE half) or bf16 (bfloat16).") var to: Target
     @Option(name: .shortAndLong, help: "The .kru file to write (atomically).", completion: .file(extensions: ["kru"]))

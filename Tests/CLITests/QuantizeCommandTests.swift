@@ -55,6 +55,7 @@ struct QuantizeCommandTests {
             (["--to", "f8"], 64, "f8"),
             (["--to", "int8"], 64, "int8"),
             (["--tensors", "layer.0.weight_hh.0.0.0", "--to", "f16"], 64, "no 16-bit complex type"),
+            (["--tensors", "recurrent", "--to", "bf16"], 64, "no dense real recurrent matrix"),
         ]
         for (arguments, status, message) in cases {
             let result = try CLITests.kru(arguments: ["quantize", "Tests/Fixtures/models/kru_square3_modrelu.kru"]
