@@ -11,7 +11,8 @@ struct ZooModelResult: Codable {
     let name: String
     let cell: String
     let hiddenSize: Int
-    /// "dense", or the Kronecker terms' factor shapes ("rank 4 × 8x8 ⊗ 16x16").
+    /// "dense" ("dense, bf16" when the file stores the matrix at 16 bits), or the Kronecker terms' factor shapes
+    /// ("rank 4 × 8x8 ⊗ 16x16").
     let recurrence: String
     let parameters: Int
     /// `general.source` of a converted model (the file it was converted from), if any.
@@ -104,7 +105,12 @@ struct ZooModelBenchmark {
     private static func recurrence(of file: KRUFile) -> String {
         guard case .string("kronecker") = file.metadata("kru.layer.0.recurrent"),
               case .int(let rank) = file.metadata("kru.layer.0.recurrent_rank"),
-              case .int(let factors) = file.metadata("kru.layer.0.recurrent_factors") else { return "dense" }
+              case .int(let factors) = file.metadata("kru.layer.0.recurrent_factors") else {
+            guard let dtype = file.tensorInfo(named: "layer.0.weight_hh")?.dtype, [.bf16, .f16].contains(dtype) else {
+                return "dense"
+            }
+            return "dense, \(dtype)"
+        }
         let shapes = (0..<factors).map { f -> String in
             let shape = file.tensorInfo(named: "layer.0.weight_hh.0.0.\(f)")?.shape ?? []
             return shape.map(String.init).joined(separator: "x")
