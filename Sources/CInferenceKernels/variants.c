@@ -47,7 +47,7 @@ typedef struct {
 } kru_kernel_table;
 
 #define KRU_VARIANT_TABLE                                                                                     \
-    {KRU_V(chain), KRU_V(dense_multiply), KRU_V(dense_multiply_bf16), KRU_V(dense_multiply_f16), KRU_V(add),   \
+    {KRU_V(chain), KRU_V(dense_multiply), KRU_V(dense_bf16), KRU_V(dense_f16), KRU_V(add),                   \
      KRU_V(real_chain), KRU_V(real_kronecker_sum), KRU_V(complex_chain), KRU_V(tanh),                           \
      KRU_V(sigmoid), KRU_V(rnn_tanh_cell), KRU_V(rnn_relu_cell), KRU_V(lstm_cell), KRU_V(gru_cell),             \
      KRU_V(complex_activation), KRU_V(portable_exp), KRU_V(softmax_weights), KRU_V(packed_multiply)}

@@ -84,7 +84,7 @@ import Testing
             }
         }
         for variant in KernelVariant.supported {
-            for batch in [1, 2, 3] {
+            for batch in [1, 2, 3, 8] {
                 let got = try Self.trace(sixteenBit, batch: batch, steps: 25, variant: variant)
                 let want = try Self.trace(oracle, batch: batch, steps: 25, variant: variant)
                 #expect(got.count == want.count)
