@@ -215,6 +215,12 @@ def main():
     rows += [(name, sampling, scoring) for name, (sampling, scoring) in results.items()]
     for name, sampling, scoring in rows:
         print(f"{name:34s} {sampling:15.0f} {scoring:15.0f}")
+    for path in args.extra_model:  # the other files of the same kru-bench run, for comparisons under equal load
+        other = zoo[path]
+        print(f"kru, --extra-model {path}: sampling {other['sampling_tokens_per_second']:.0f}, scoring (exact) "
+              f"{other['scoring_tokens_per_second']:.0f}, 16 streams {other['batched_sampling_tokens_per_second']:.0f}"
+              f" / {other['parallel_scoring_tokens_per_second']:.0f} tok/s; {args.model} / it: sampling "
+              f"{kru['sampling_tokens_per_second'] / other['sampling_tokens_per_second']:.2f}×")
     for name, (sampling, scoring) in results.items():
         print(f"kru / {name}: sampling {kru['sampling_tokens_per_second'] / sampling:.2f}×, scoring (exact) "
               f"{kru['scoring_tokens_per_second'] / scoring:.2f}×, scoring (16 streams) "
