@@ -5,7 +5,8 @@ import KRUFormat
 /// recurrent matrix of a narrowed model (`kru quantize --tensors recurrent`).
 ///
 /// A dense gate matrix is read in full every step and is too large for the inner caches (kjv-lstm512's 2048 × 512
-/// is 4 MB as `Float`), so its product is bound by memory bandwidth. Kept at 16 bits it takes half the bytes; the
+/// is 4 MB as `Float`). Kept at 16 bits it takes half the memory and half the bytes read per step (the product is
+/// only partly bound by memory on the reference machine, so the step gains less: docs/ENGINE.md); the
 /// kernel widens each weight in registers, exactly (every 16-bit value is a `Float`), and sums as
 /// ``DenseMatrix/multiply(_:xStride:batch:into:yStride:accumulate:variant:)`` does, so the results are bit for bit
 /// those of the matrix widened to `Float` (docs/ENGINE.md, "Weights stored at 16-bit precision").
