@@ -16,24 +16,61 @@ extension KRUTensor {
         case .f32:
             self.init(name: name, shape: shape, floats: floats)
         case .f16, .bf16:
-            let round = dtype == .f16 ? halfBits : bfloat16Bits
-            // An all-ones exponent is an infinity or a NaN: from a finite value, an overflow.
-            let exponentAllOnes: UInt16 = dtype == .f16 ? 0x7C00 : 0x7F80
-            var bytes = [UInt8]()
-            bytes.reserveCapacity(floats.count * 2)
-            for value in floats {
-                let bits = round(value)
-                if value.isFinite, bits & exponentAllOnes == exponentAllOnes {
-                    throw KRUNarrowingError(tensor: name, dtype: dtype, value: value)
-                }
-                bytes.append(UInt8(truncatingIfNeeded: bits))
-                bytes.append(UInt8(truncatingIfNeeded: bits >> 8))
+            try self.init(name: name, shape: shape, count: floats.count, narrowedTo: dtype) {
+                (floats[$0], Double(floats[$0]))
             }
-            self.init(name: name, dtype: dtype, shape: shape, bytes: bytes)
         default:
             preconditionFailure("storedAs: takes f16, bf16 or f32, not \(dtype)")
         }
     }
+}
+
+extension KRUTensor {
+    /// A f16 or bf16 tensor from `Double` values, each rounded once to nearest, ties to even — not through `Float`,
+    /// which would round twice (1 + 2⁻¹¹ + 2⁻⁴⁰ would become 1 in f16 instead of 1 + 2⁻¹⁰) and would turn a finite
+    /// value beyond `Float`'s range into an infinity before the range check saw it.
+    ///
+    /// Throws ``KRUNarrowingError`` when a finite value lies beyond the type's range.
+    ///
+    /// - Precondition: `dtype` is `.f16` or `.bf16`.
+    public init(name: String, shape: [Int], doubles: [Double], storedAs dtype: KRUDType) throws {
+        precondition(dtype == .f16 || dtype == .bf16, "storedAs: takes f16 or bf16, not \(dtype)")
+        try self.init(name: name, shape: shape, count: doubles.count, narrowedTo: dtype) {
+            (floatRoundedToOdd(doubles[$0]), doubles[$0])
+        }
+    }
+
+    /// The 16-bit tensor of `count` values; `element(i)` gives value i as a `Float` to round (exact, or rounded to
+    /// odd from a wider value) and the value as given, for the range check and the error.
+    private init(name: String, shape: [Int], count: Int, narrowedTo dtype: KRUDType,
+                 element: (Int) -> (Float, Double)) throws {
+        let round = dtype == .f16 ? halfBits : bfloat16Bits
+        // An all-ones exponent is an infinity or a NaN: from a finite value, an overflow.
+        let exponentAllOnes: UInt16 = dtype == .f16 ? 0x7C00 : 0x7F80
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(count * 2)
+        for i in 0..<count {
+            let (value, given) = element(i)
+            let bits = round(value)
+            if given.isFinite, bits & exponentAllOnes == exponentAllOnes {
+                throw KRUNarrowingError(tensor: name, dtype: dtype, value: given)
+            }
+            bytes.append(UInt8(truncatingIfNeeded: bits))
+            bytes.append(UInt8(truncatingIfNeeded: bits >> 8))
+        }
+        self.init(name: name, dtype: dtype, shape: shape, bytes: bytes)
+    }
+}
+
+/// `value` as a `Float` rounded to odd: toward zero, with the last significand bit set when that was inexact. Float
+/// keeps 13 (f16) and 16 (bf16) more significand bits than the 16-bit types, and rounding to odd with at least two
+/// spare bits makes the later rounding to nearest the correct rounding of `value` itself.
+func floatRoundedToOdd(_ value: Double) -> Float {
+    guard value.isFinite else { return Float(value) }  // ±∞ stay infinite, a NaN stays a NaN
+    var rounded = Float(value)  // to nearest; may be ∞ beyond Float's range
+    if Double(rounded).magnitude > value.magnitude { rounded = rounded > 0 ? rounded.nextDown : rounded.nextUp }
+    if Double(rounded) != value { rounded = Float(bitPattern: rounded.bitPattern | 1) }
+    return rounded
 }
 
 /// A finite value too large for the 16-bit type a tensor was to be stored as.
@@ -43,7 +80,7 @@ public struct KRUNarrowingError: Error, CustomStringConvertible, Equatable, Send
     /// The 16-bit type it was to be stored as.
     public let dtype: KRUDType
     /// The first of its values that would have become infinite.
-    public let value: Float
+    public let value: Double
     public var description: String {
         "tensor \"\(tensor)\" holds \(value), beyond the range of \(dtype) (it would become infinite)"
     }

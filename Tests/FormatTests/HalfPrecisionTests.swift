@@ -100,7 +100,8 @@ struct HalfPrecisionTests {
         #expect(throws: KRUNarrowingError(tensor: "w", dtype: .f16, value: 65520)) {
             try KRUTensor(name: "w", shape: [2], floats: [1, 65520], storedAs: .f16)
         }
-        #expect(throws: KRUNarrowingError(tensor: "w", dtype: .bf16, value: -.greatestFiniteMagnitude)) {
+        let lowest = -Double(Float.greatestFiniteMagnitude)
+        #expect(throws: KRUNarrowingError(tensor: "w", dtype: .bf16, value: lowest)) {
             try KRUTensor(name: "w", shape: [1], floats: [-.greatestFiniteMagnitude], storedAs: .bf16)
         }
         // The largest values that round to a finite 16-bit number are kept.
@@ -111,5 +112,33 @@ struct HalfPrecisionTests {
         #expect(nan[0] & 0xFE00 == 0xFE00 && nan[1] & 0x7E00 == 0x7E00)
         let bfNaN = try Self.stored([Float(bitPattern: 0x7F80_0001)], as: .bf16)
         #expect(bfNaN[0] & 0x7FC0 == 0x7FC0)
+    }
+
+    /// From Double, each value is rounded once. Oracles: NumPy's direct f64 → f16 conversion (`np.float64(x)
+    /// .astype(np.float16)`, which does not pass through f32) for the f16 ties, and the closed form for bf16 —
+    /// 1 + 2⁻⁸ + 2⁻⁴⁰ lies above the midpoint of 1 and 1 + 2⁻⁷, so it rounds up, to 0x3F81, where the rounding
+    /// through Float (which first drops the 2⁻⁴⁰) would tie down to even, 0x3F80.
+    @Test func doublesAreRoundedOnce() throws {
+        func stored(_ values: [Double], as dtype: KRUDType) throws -> [UInt16] {
+            let bytes = try KRUTensor(name: "d", shape: [values.count], doubles: values, storedAs: dtype).bytes
+            return stride(from: 0, to: bytes.count, by: 2).map { UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8 }
+        }
+        // np.float64(1 + 2**-11 + 2**-40).astype(np.float16).view(np.uint16) == 0x3C01 (and 1 + 2**-11 alone ties
+        // to even, 0x3C00; the negative mirrors).
+        #expect(try stored([1 + 0x1p-11 + 0x1p-40, 1 + 0x1p-11, -(1 + 0x1p-11 + 0x1p-40)], as: .f16)
+                == [0x3C01, 0x3C00, 0xBC01])
+        #expect(try stored([1 + 0x1p-8 + 0x1p-40, 1 + 0x1p-8], as: .bf16) == [0x3F81, 0x3F80])
+        // Values exactly representable as Float give what the Float path gives.
+        let floats: [Float] = [0.1, -3.75, 65504, 1e-7, 0]
+        #expect(try stored(floats.map(Double.init), as: .f16) == Self.stored(floats, as: .f16))
+        // Beyond Float's range, finite: refused, not made infinite first.
+        #expect(throws: KRUNarrowingError(tensor: "d", dtype: .f16, value: 1e39)) {
+            try KRUTensor(name: "d", shape: [1], doubles: [1e39], storedAs: .f16)
+        }
+        #expect(throws: KRUNarrowingError(tensor: "d", dtype: .bf16, value: -1e39)) {
+            try KRUTensor(name: "d", shape: [1], doubles: [-1e39], storedAs: .bf16)
+        }
+        // Far below the smallest subnormal: a signed zero; infinities stay infinite.
+        #expect(try stored([1e-300, -1e-300, .infinity], as: .f16) == [0x0000, 0x8000, 0x7C00])
     }
 }

@@ -81,8 +81,8 @@ public struct ModelNarrowing: Sendable {
                 written.append(tensor)
                 continue
             }
-            let values = try tensor.floats()
-            let narrowed = try KRUTensor(name: info.name, shape: info.shape, floats: values, storedAs: dtype)
+            // From Double: an f64 tensor is rounded once, and its values beyond Float's range are caught.
+            let narrowed = try KRUTensor(name: info.name, shape: info.shape, doubles: tensor.doubles(), storedAs: dtype)
             let largestError = try zip(tensor.doubles(), narrowed.doubles()).reduce(0.0) { largest, pair in
                 max(largest, abs(pair.1 - pair.0))
             }
