@@ -28,7 +28,9 @@ struct Quantize: ParsableCommand {
         var dtype: KRUDType { self == .f16 ? .f16 : .bf16 }
     }
 
-    @Argument(help: "The model to copy.", completion: .file(extensions: ["kru"])) var model: String
+    @Argument(help: "The model to copy: a path or a zoo model's name.", completion: .file(extensions: ["kru"]))
+    var model: String
+    @OptionGroup var lookup: ModelsOption
     @Option(help: "Comma-separated tensors to narrow: embedding, input, readout, recurrent or tensor names.")
     var tensors = "embedding,readout"
     @Option(help: "The type to store them as: f16 (IEEE half) or bf16 (bfloat16).") var to: Target
@@ -47,6 +49,7 @@ struct Quantize: ParsableCommand {
     }
 
     func run() throws {
+        let model = try lookup.path(of: model)
         try checkOutput(output, notOverwriting: [model])
         _ = try loadModel(model)  // a damaged or invalid model gets the same message as in every other command
         let file = try reporting(model) { try KRUFile(path: model) }

@@ -13,6 +13,24 @@ struct QuantizeCommandTests {
         return url
     }
 
+    /// A model name is looked up in the models directory, as for the other commands that read a model.
+    @Test func takesAModelNameFromTheModelsDirectory() throws {
+        let folder = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.copyItem(at: CLITests.root.appendingPathComponent(Self.lstm),
+                                         to: folder.appendingPathComponent("tiny.kru"))
+        let output = folder.appendingPathComponent("tiny-f16.kru").path
+        let byName = try CLITests.kru(arguments: ["quantize", "tiny", "--models", folder.path, "--to", "f16",
+                                                  "-o", output])
+        #expect(byName.status == 0, "\(byName.stderr)")
+        let byPath = try CLITests.kru(arguments: ["quantize", Self.lstm, "--to", "f16", "-o", output + ".2"])
+        #expect(byPath.status == 0)
+        #expect(FileManager.default.contents(atPath: output) == FileManager.default.contents(atPath: output + ".2"))
+        let missing = try CLITests.kru(arguments: ["quantize", "no-such-model", "--models", folder.path, "--to",
+                                                   "f16", "-o", output + ".3"])
+        #expect(missing.status == 66 && missing.stderr.contains("no-such-model.kru in the models directory"))
+    }
+
     @Test func writesANarrowedCopyThatInspectAndScoreRead() throws {
         let folder = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: folder) }
