@@ -42,21 +42,28 @@ enum Checks {
     }
 
     static let requiredKRUSamplingRate = 200_000.0
+    /// The hidden size the sampling-rate target is set for (kjv-kru512's).
+    static let requiredRateHiddenSize = 512
     static let requiredKRUOverDense = 10.0
     static let allowedGateMatvecRatio = 1.5
 
-    /// Section 5's targets, for the models given: every KRU samples at 200k tokens/s or more, 10× or more faster
-    /// than a dense model of the same hidden size; kru's dense gate product within 1.5× of one-thread sgemv on the
-    /// same matrix; a converted model faster than its dense source when both were given.
+    /// Section 5's targets, for the models given: a KRU of the shape (N = 512, as kjv-kru512) samples at
+    /// 200k tokens/s or more; every KRU samples 10× or more faster than a model of the same hidden size with a
+    /// dense recurrence (not a Kronecker-gated one, which is not what the target compares with); kru's dense gate
+    /// product within 1.5× of one-thread sgemv on the same matrix; a converted model faster than its dense source
+    /// when both were given.
     static func zoo(_ models: [ZooModelResult]) -> [Check] {
         var checks: [Check] = []
         for model in models where model.cell == "kru" {
-            checks.append(Check(
-                name: "\(model.name) samples ≥ \(formatRate(requiredKRUSamplingRate)) tokens/s "
-                    + "(batch 1, the full step)",
-                passed: model.samplingTokensPerSecond >= requiredKRUSamplingRate,
-                detail: "\(formatRate(model.samplingTokensPerSecond)) tokens/s"))
-            for dense in models where dense.cell != "kru" && dense.hiddenSize == model.hiddenSize {
+            if model.hiddenSize == requiredRateHiddenSize {
+                checks.append(Check(
+                    name: "\(model.name) samples ≥ \(formatRate(requiredKRUSamplingRate)) tokens/s "
+                        + "(batch 1, the full step)",
+                    passed: model.samplingTokensPerSecond >= requiredKRUSamplingRate,
+                    detail: "\(formatRate(model.samplingTokensPerSecond)) tokens/s"))
+            }
+            for dense in models where dense.cell != "kru" && dense.recurrence.hasPrefix("dense")
+                && dense.hiddenSize == model.hiddenSize {
                 let ratio = model.samplingTokensPerSecond / dense.samplingTokensPerSecond
                 checks.append(Check(
                     name: "\(model.name) samples ≥ \(Int(requiredKRUOverDense))× faster than \(dense.name)",
