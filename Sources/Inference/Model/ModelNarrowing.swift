@@ -82,8 +82,9 @@ public struct ModelNarrowing: Sendable {
                 continue
             }
             // From Double: an f64 tensor is rounded once, and its values beyond Float's range are caught.
-            let narrowed = try KRUTensor(name: info.name, shape: info.shape, doubles: tensor.doubles(), storedAs: dtype)
-            let largestError = try zip(tensor.doubles(), narrowed.doubles()).reduce(0.0) { largest, pair in
+            let values = try tensor.doubles()
+            let narrowed = try KRUTensor(name: info.name, shape: info.shape, doubles: values, storedAs: dtype)
+            let largestError = try zip(values, narrowed.doubles()).reduce(0.0) { largest, pair in
                 max(largest, abs(pair.1 - pair.0))
             }
             changes.append(Change(tensor: info.name, from: info.dtype, to: dtype, bytesBefore: tensor.bytes.count,
