@@ -286,8 +286,8 @@ def test_recorded_kru_bench_runs_give_each_card_and_the_index_the_median_samplin
     (root / zc.SPEED_RUNS).parent.mkdir(parents=True)
     (root / zc.SPEED_RUNS).write_text(json.dumps({"about": "test", "runs": runs}))
     assert run(zoo) == 0
-    assert ("| sampling speed | 25 tokens/s, median of 4 whole `kru-bench --model …` runs (10–1,200; one token at a "
-            "time, release build)") in (root / "models" / "tiny.md").read_text()
+    assert ("| sampling speed | 25 tokens/s, median of 4 whole `kru-bench --model …` runs (10–1,200; one token "
+            "at a time, release build)") in (root / "models" / "tiny.md").read_text()
     assert "| 2.0120 ± 0.0049 bits/char | 25 tokens/s | 0.0 KB |" in (root / "models" / "README.md").read_text()
     assert run(zoo, "--check") == 0
     (root / zc.SPEED_RUNS).write_text(json.dumps({"about": "test", "runs": runs[:3]}))   # the record changed

@@ -668,9 +668,9 @@ static KT_TARGET void KT_V(complex_activation_backward)(int activation, ptrdiff_
                 VF r = __builtin_elementwise_sqrt(re * re + im * im);
                 VI live = ((r + b) > (VF){0}) & (r > (VF){0});
                 VF safe = KT_V(select)(live, r, KT_V(splat)(1.0f));
-                // (1 + β/r)·h̄ − (β/r³)·Re(conj(h̄)·z)·z written with u = z/r as h̄ + (β/r)·(h̄ − Re(conj(h̄)·u)·u):
-                // the direct form underflows r³ to 0 for r below ~1e-15 (a finite gradient becomes ∞, the update
-                // NaN after clipping) and cancels two huge terms.
+                // (1 + β/r)·h̄ − (β/r³)·Re(conj(h̄)·z)·z written with u = z/r as
+                // h̄ + (β/r)·(h̄ − Re(conj(h̄)·u)·u): the direct form underflows r³ to 0 for r below ~1e-15
+                // (a finite gradient becomes ∞, the update NaN after clipping) and cancels two huge terms.
                 VF ur = re / safe, ui = im / safe, ratio = b / safe;
                 VF along = gr * ur + gi * ui;  // Re(conj(h̄)·u), β̄'s term
                 VF gb = KT_V(select)(live, along, (VF){0});

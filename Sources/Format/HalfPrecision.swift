@@ -27,8 +27,8 @@ extension KRUTensor {
 
 extension KRUTensor {
     /// A f16 or bf16 tensor from `Double` values, each rounded once to nearest, ties to even — not through `Float`,
-    /// which would round twice (1 + 2⁻¹¹ + 2⁻⁴⁰ would become 1 in f16 instead of 1 + 2⁻¹⁰) and would turn a finite
-    /// value beyond `Float`'s range into an infinity before the range check saw it.
+    /// which would round twice (1 + 2⁻¹¹ + 2⁻⁴⁰ would become 1 in f16 instead of 1 + 2⁻¹⁰) and would
+    /// turn a finite value beyond `Float`'s range into an infinity before the range check saw it.
     ///
     /// Throws ``KRUNarrowingError`` when a finite value lies beyond the type's range.
     ///

@@ -116,8 +116,8 @@ struct HalfPrecisionTests {
 
     /// From Double, each value is rounded once. Oracles: NumPy's direct f64 → f16 conversion (`np.float64(x)
     /// .astype(np.float16)`, which does not pass through f32) for the f16 ties, and the closed form for bf16 —
-    /// 1 + 2⁻⁸ + 2⁻⁴⁰ lies above the midpoint of 1 and 1 + 2⁻⁷, so it rounds up, to 0x3F81, where the rounding
-    /// through Float (which first drops the 2⁻⁴⁰) would tie down to even, 0x3F80.
+    /// 1 + 2⁻⁸ + 2⁻⁴⁰ lies above the midpoint of 1 and 1 + 2⁻⁷, so it rounds up, to 0x3F81, where the
+    /// rounding through Float (which first drops the 2⁻⁴⁰) would tie down to even, 0x3F80.
     @Test func doublesAreRoundedOnce() throws {
         func stored(_ values: [Double], as dtype: KRUDType) throws -> [UInt16] {
             let bytes = try KRUTensor(name: "d", shape: [values.count], doubles: values, storedAs: dtype).bytes

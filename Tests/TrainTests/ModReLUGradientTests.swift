@@ -1,10 +1,10 @@
 import Testing
 @testable import KRUTrain
 
-/// modReLU's backward pass where |z| is tiny but the unit is live (β > 0). There h = z·(1 + β/|z|), and on the real
-/// axis (z = ρ > 0, h̄ = (1, 0)) the closed form is z̄ = (1, 0) and β̄ = 1: Re h = ρ + β moves one for one with ρ.
-/// The direct formula's β/r³ underflowed r³ to 0 below r ≈ 1e-15 (Float) and turned this finite gradient into
-/// ∞ − ∞, which ended KRU-1024 and KRU-2048 training runs with a NaN loss.
+/// modReLU's backward pass where |z| is tiny but the unit is live (β > 0). There h = z·(1 + β/|z|), and on the
+/// real axis (z = ρ > 0, h̄ = (1, 0)) the closed form is z̄ = (1, 0) and β̄ = 1: Re h = ρ + β moves one for one
+/// with ρ. The direct formula's β/r³ underflowed r³ to 0 below r ≈ 1e-15 (Float) and turned this finite gradient
+/// into ∞ − ∞, a NaN update.
 struct ModReLUGradientTests {
     static let beta = 0.5
     static let moduli: [Double] = [1e-3, 1e-12, 1e-16, 1e-18]

@@ -68,9 +68,10 @@ enum ComplexActivation {
                         gradZ.im[i] = 0
                         continue
                     }
-                    // The same as (1 + β/r)·h̄ − (β/r³)·Re(conj(h̄)·z)·z, written with u = z/r as h̄ + (β/r)·(h̄ −
-                    // Re(conj(h̄)·u)·u): only the part of h̄ across u is scaled by β/r. The direct form underflows r³
-                    // to 0 for tiny r (a finite gradient becomes ∞, the update NaN) and cancels two huge terms.
+                    // The same as (1 + β/r)·h̄ − (β/r³)·Re(conj(h̄)·z)·z, written with u = z/r as
+                    // h̄ + (β/r)·(h̄ − Re(conj(h̄)·u)·u): only the part of h̄ across u is scaled by β/r. The
+                    // direct form underflows r³ to 0 for tiny r (a finite gradient becomes ∞, the update NaN) and
+                    // cancels two huge terms.
                     let ur = zr / r, ui = zi / r, ratio = b / r
                     let along = gr * ur + gi * ui  // Re(conj(h̄)·u) = β̄'s term
                     gradZ.re[i] = gr + ratio * (gr - along * ur)
