@@ -7,11 +7,13 @@ import Testing
 /// `Float` at load — which the oracle model does, being the same file with those tensors re-stored as f32 holding
 /// the widened values (the path every f32 file takes, unchanged).
 @Suite struct SixteenBitModelTests {
-    /// A two-layer token model with dense recurrences, hidden sizes 37 and 21: neither a multiple of a vector's
-    /// width, so every product has a body and a tail.
-    static func model(_ cell: ModelDescription.Cell, vocabulary: Int = 11, seed: UInt64) throws -> KRUFile {
+    /// A two-layer token model with dense recurrences, by default of hidden sizes 37 and 21: neither a multiple of
+    /// a vector's width, so every product has a body and a tail.
+    static func model(
+        _ cell: ModelDescription.Cell, vocabulary: Int = 11, hidden: [Int] = [37, 21], seed: UInt64
+    ) throws -> KRUFile {
         var rng = SplitMix64(seed: seed)
-        let hidden = [37, 21], g = cell.gateCount
+        let g = cell.gateCount
         var metadata: [KRUMetadataEntry] = [
             .init("kru.schema_version", .int(1)),
             .init("kru.input.kind", .string("tokens")),
@@ -51,8 +53,10 @@ import Testing
     }
 
     /// Every layer's outputs and state, stream by stream, after each of `steps` steps of `batch` streams.
-    static func trace(_ model: KRUModel, batch: Int, steps: Int, variant: KernelVariant) throws -> [Float] {
-        let session = model.session(batchSize: batch, variant: variant)
+    static func trace(
+        _ model: KRUModel, batch: Int, steps: Int, variant: KernelVariant, threads: Int = 1
+    ) throws -> [Float] {
+        let session = model.session(batchSize: batch, variant: variant, threads: threads)
         let vocabulary = model.description.outputWidth
         var rng = SplitMix64(seed: UInt64(batch))
         var trace: [Float] = []

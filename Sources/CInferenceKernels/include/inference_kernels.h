@@ -96,6 +96,34 @@ void kru_packed_multiply(
 /// y[i] = y[i] + x[i] for i < count.
 void kru_add(int variant, ptrdiff_t count, float *y, const float *x);
 
+// MARK: - Products shared between threads
+
+/// A team of threads (the caller and `members` − 1 helpers) that split large dense products between them by
+/// rows. Helpers spin briefly after each product, then sleep until the next. A team serves one caller at a time.
+typedef struct kru_worker_team kru_worker_team;
+
+enum { KRU_WORKER_TEAM_MAX_MEMBERS = 64 };
+
+/// How the weights of a shared product are stored: float, bfloat16 bits or IEEE binary16 bits.
+enum { KRU_WEIGHTS_FLOAT = 0, KRU_WEIGHTS_BF16 = 1, KRU_WEIGHTS_F16 = 2 };
+
+/// A team of `members` threads (2 … KRU_WORKER_TEAM_MAX_MEMBERS, the caller included), or NULL if `members` is
+/// out of range or the threads could not be started.
+kru_worker_team *kru_worker_team_create(int members);
+
+/// Stops and joins the helpers and frees the team (NULL is ignored).
+void kru_worker_team_destroy(kru_worker_team *team);
+
+/// The number of threads in the team, the caller included.
+int kru_worker_team_members(const kru_worker_team *team);
+
+/// kru_dense_multiply (or its bf16/f16 form, by `weightKind`) with the rows split between the team's threads in
+/// runs of whole 16-row blocks; returns when every row is done. Each row is computed by the same kernel as
+/// without a team, so the results are identical bit for bit.
+void kru_dense_multiply_shared(
+    kru_worker_team *team, int variant, int weightKind, ptrdiff_t rows, ptrdiff_t columns, const void *weights,
+    ptrdiff_t batch, const float *x, ptrdiff_t xStride, float *y, ptrdiff_t yStride, int accumulate);
+
 // MARK: - Mode products (Kronecker chains of any factor shapes)
 
 /// One mode product of a chain: the current tensor, viewed as L × Q × R (row-major), becomes L × P × R with

@@ -8,13 +8,15 @@ public struct BatchedTokenStream: Sequence, IteratorProtocol {
     private var remaining: Int?
     private var tokens: [Int]
 
+    /// `threads` share each step's large dense products (``KRUModel/session(batchSize:threads:)``); the tokens do
+    /// not depend on it.
     /// - Throws: ``GenerationError`` for invalid options, a model without text output or `count` < 1,
     ///   ``ModelInputError`` for a prime token outside the vocabulary.
-    public init(model: KRUModel, prime: [Int], options: GenerationOptions, count: Int) throws {
+    public init(model: KRUModel, prime: [Int], options: GenerationOptions, count: Int, threads: Int = 1) throws {
         try options.validate()
         let vocabularySize = try model.textVocabularySize()
         guard count >= 1 else { throw ModelInputError("the number of samples must be at least 1, not \(count)") }
-        session = model.session(batchSize: count)
+        session = model.session(batchSize: count, threads: threads)
         drawers = (0..<count).map { i in
             var seeded = options
             seeded.seed = options.seed &+ UInt64(i)

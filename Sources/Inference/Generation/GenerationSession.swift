@@ -24,19 +24,20 @@ public final class GenerationSession {
     /// its space from it (``TextDecoder``).
     public internal(set) var lastToken: Int?
 
-    /// A session of `model` at the zero state (nothing read yet).
+    /// A session of `model` at the zero state (nothing read yet). `threads` share each step's large dense products
+    /// (``KRUModel/session(batchSize:threads:)``): faster for a large dense model, the same tokens.
     /// - Throws: ``GenerationError/notATextModel`` for a model that does not generate text.
-    public init(model: KRUModel) throws(GenerationError) {
+    public init(model: KRUModel, threads: Int = 1) throws(GenerationError) {
         _ = try model.textVocabularySize()
         self.model = model
         tokenizer = model.tokenizer!
-        kruSession = model.session()
+        kruSession = model.session(threads: threads)
     }
 
     private init(copying other: GenerationSession) {
         model = other.model
         tokenizer = other.tokenizer
-        kruSession = model.session()
+        kruSession = model.session(threads: other.kruSession.threadCount)
         try! kruSession.restore(other.kruSession.snapshot())  // same model, one stream
         lastToken = other.lastToken
     }

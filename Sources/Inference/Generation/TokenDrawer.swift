@@ -45,12 +45,14 @@ public struct TokenStream: Sequence, IteratorProtocol {
     ///   - prime: token ids to condition on; with none, the first token is drawn uniformly (as char-rnn does),
     ///     since the zero state has seen nothing to predict from.
     ///   - options: the length and sampling settings (stop sequences are ``TextGenerator``'s).
+    ///   - threads: threads that share each step's large dense products (``KRUModel/session(batchSize:threads:)``);
+    ///     the tokens do not depend on it.
     /// - Throws: ``GenerationError`` for invalid options or a model without text output, ``ModelInputError``
     ///   for a prime token outside the vocabulary.
-    public init(model: KRUModel, prime: [Int], options: GenerationOptions) throws {
+    public init(model: KRUModel, prime: [Int], options: GenerationOptions, threads: Int = 1) throws {
         try options.validate()
         let vocabularySize = try model.textVocabularySize()
-        session = model.session()
+        session = model.session(threads: threads)
         drawer = TokenDrawer(vocabularySize: vocabularySize, options: options)
         remaining = options.length
         for token in prime { try session.feed(token: token) }

@@ -19,6 +19,8 @@ struct StepScratch {
     let first: UnsafeMutablePointer<Float>  // batch × N: partial products of a dense complex recurrence
     let second: UnsafeMutablePointer<Float>
     let workspace: KroneckerWorkspace
+    /// Threads that share the large dense products, or nil for a single-threaded session.
+    let team: WorkerTeam?
 }
 
 extension UnsafeMutablePointer where Pointee == Float {
@@ -45,7 +47,7 @@ extension KRULayerWeights {
     /// z = U x + b for `batch` streams into split planes, stream b at offset b·stride of each.
     func projectInput(
         _ x: LayerInput, batch: Int, real zr: UnsafeMutablePointer<Float>, imaginary zi: UnsafeMutablePointer<Float>,
-        stride: Int, variant: KernelVariant
+        stride: Int, variant: KernelVariant, team: WorkerTeam?
     ) {
         let n = hiddenSize
         if case .projected(let rows) = x {
@@ -62,9 +64,9 @@ extension KRULayerWeights {
         switch x {
         case .vectors(let vectors, let width):
             input.real.multiply(vectors, xStride: width, batch: batch, into: zr, yStride: stride, accumulate: true,
-                                variant: variant)
+                                variant: variant, team: team)
             input.imaginary.multiply(vectors, xStride: width, batch: batch, into: zi, yStride: stride,
-                                     accumulate: true, variant: variant)
+                                     accumulate: true, variant: variant, team: team)
         case .oneHot(let tokens):
             for b in 0..<batch {
                 input.real.addColumn(tokens[b], into: zr + b * stride)
@@ -83,10 +85,10 @@ extension KRULayerWeights {
     ) {
         let n = hiddenSize
         let zr = scratch.fromInput, zi = scratch.fromState
-        projectInput(x, batch: batch, real: zr, imaginary: zi, stride: n, variant: variant)
+        projectInput(x, batch: batch, real: zr, imaginary: zi, stride: n, variant: variant, team: scratch.team)
         recurrent.multiplyAdd(real: hr, imaginary: hi, hiddenSize: n, batch: batch, intoReal: zr, imaginary: zi,
                               first: scratch.first, second: scratch.second, workspace: scratch.workspace,
-                              variant: variant)
+                              variant: variant, team: scratch.team)
         let code: Int32 = switch activation {
         case .modReLU: Int32(KRU_ACTIVATION_MODRELU)
         case .splitReLU: Int32(KRU_ACTIVATION_SPLIT_RELU)
@@ -105,7 +107,8 @@ extension KRULayerWeights {
 extension RealLayerWeights {
     /// g = W_ih x + b_ih (G·N values) for `batch` streams, stream b at `gates + b·stride`.
     func projectInput(
-        _ x: LayerInput, batch: Int, into gates: UnsafeMutablePointer<Float>, stride: Int, variant: KernelVariant
+        _ x: LayerInput, batch: Int, into gates: UnsafeMutablePointer<Float>, stride: Int, variant: KernelVariant,
+        team: WorkerTeam?
     ) {
         let rows = input.rows
         if case .projected(let projected) = x {
@@ -116,7 +119,7 @@ extension RealLayerWeights {
         switch x {
         case .vectors(let vectors, let width):
             input.multiply(vectors, xStride: width, batch: batch, into: gates, yStride: stride, accumulate: true,
-                           variant: variant)
+                           variant: variant, team: team)
         case .oneHot(let tokens):
             for b in 0..<batch { input.addColumn(tokens[b], into: gates + b * stride) }
         case .projected:
@@ -132,10 +135,10 @@ extension RealLayerWeights {
     ) {
         let n = hiddenSize, rows = input.rows
         let gi = scratch.fromInput, gh = scratch.fromState
-        projectInput(x, batch: batch, into: gi, stride: rows, variant: variant)
+        projectInput(x, batch: batch, into: gi, stride: rows, variant: variant, team: scratch.team)
         Self.initialize(gh, with: recurrentBias, count: rows, streams: batch, stride: rows)
         recurrent.multiplyAdd(hidden, hiddenSize: n, batch: batch, into: gh, stride: rows,
-                              workspace: scratch.workspace, variant: variant)
+                              workspace: scratch.workspace, variant: variant, team: scratch.team)
         let v = variant.rawValue
         switch self.cell {
         case .rnnTanh: kru_rnn_tanh_cell(v, n, batch, gi, gh, rows, hidden)

@@ -15,14 +15,20 @@ struct DenseMatrix: Sendable {
 
     /// y_b = W·x_b (or y_b += W·x_b when `accumulate`) for `batch` vectors x_b at `x + b·xStride`, results at
     /// `y + b·yStride`, in the C dense kernel: each row's dot product is summed in the order docs/ENGINE.md
-    /// defines, whatever the batch size or instruction set.
+    /// defines, whatever the batch size, instruction set or `team` (which shares a large product's rows).
     func multiply(
         _ x: UnsafePointer<Float>, xStride: Int, batch: Int, into y: UnsafeMutablePointer<Float>, yStride: Int,
-        accumulate: Bool, variant: KernelVariant
+        accumulate: Bool, variant: KernelVariant, team: WorkerTeam? = nil
     ) {
         values.withUnsafeBufferPointer { w in
-            kru_dense_multiply(variant.rawValue, rows, columns, w.baseAddress, batch, x, xStride, y, yStride,
-                               accumulate ? 1 : 0)
+            if let team, WorkerTeam.shares(rows: rows, columns: columns, batch: batch) {
+                team.multiply(weightKind: Int32(KRU_WEIGHTS_FLOAT), rows: rows, columns: columns,
+                              weights: w.baseAddress!, batch: batch, x: x, xStride: xStride, y: y, yStride: yStride,
+                              accumulate: accumulate, variant: variant)
+            } else {
+                kru_dense_multiply(variant.rawValue, rows, columns, w.baseAddress, batch, x, xStride, y, yStride,
+                                   accumulate ? 1 : 0)
+            }
         }
     }
 
@@ -48,14 +54,15 @@ struct ComplexDenseMatrix: Sendable {
     func multiplyAdd(
         real xr: UnsafePointer<Float>, imaginary xi: UnsafePointer<Float>, batch: Int,
         intoReal yr: UnsafeMutablePointer<Float>, imaginary yi: UnsafeMutablePointer<Float>,
-        first: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>, variant: KernelVariant
+        first: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>, variant: KernelVariant,
+        team: WorkerTeam?
     ) {
         let count = batch * rows
         func products(_ a: DenseMatrix, _ x: UnsafePointer<Float>, _ b: DenseMatrix, _ z: UnsafePointer<Float>) {
             a.multiply(x, xStride: columns, batch: batch, into: first, yStride: rows, accumulate: false,
-                       variant: variant)
+                       variant: variant, team: team)
             b.multiply(z, xStride: columns, batch: batch, into: second, yStride: rows, accumulate: false,
-                       variant: variant)
+                       variant: variant, team: team)
         }
         products(real, xr, imaginary, xi)
         for i in 0..<count { yr[i] += first[i] - second[i] }

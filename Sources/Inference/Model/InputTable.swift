@@ -24,9 +24,9 @@ struct InputTable: Sendable {
             switch layer {
             case .kru(let w):
                 w.projectInput(input, batch: vocabularySize, real: table, imaginary: table + w.hiddenSize,
-                               stride: width, variant: .widest)
+                               stride: width, variant: .widest, team: nil)
             case .real(let w):
-                w.projectInput(input, batch: vocabularySize, into: table, stride: width, variant: .widest)
+                w.projectInput(input, batch: vocabularySize, into: table, stride: width, variant: .widest, team: nil)
             }
         }
         if let embedding {

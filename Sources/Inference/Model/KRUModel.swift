@@ -101,14 +101,33 @@ public final class KRUModel: Sendable {
     }
 
     /// A new session of `batchSize` streams (default one), starting from the zero state.
+    ///
+    /// With `threads` > 1 the session shares each step's large dense products (a dense recurrent or input matrix,
+    /// or the readout of a large batch) between that many threads, the caller's included, by rows; the results
+    /// are the same floats as with one thread. It pays for large dense models sampled one token at a time (a
+    /// dense LSTM-512's 2048 × 512 gate matrix); a model without such a product keeps one thread
+    /// (``KRUSession/threadCount``), as does a thread count below 2. The helpers spin briefly after each step,
+    /// so use more threads than there are idle cores only to lose time.
     /// - Precondition: `batchSize ≥ 1`.
-    public func session(batchSize: Int = 1) -> KRUSession {
-        KRUSession(model: self, batchSize: batchSize, variant: .widest)
+    public func session(batchSize: Int = 1, threads: Int = 1) -> KRUSession {
+        KRUSession(model: self, batchSize: batchSize, variant: .widest, threads: threads)
     }
 
     /// A session whose kernels run `variant` (tests compare the variants).
-    func session(batchSize: Int, variant: KernelVariant) -> KRUSession {
-        KRUSession(model: self, batchSize: batchSize, variant: variant)
+    func session(batchSize: Int, variant: KernelVariant, threads: Int = 1) -> KRUSession {
+        KRUSession(model: self, batchSize: batchSize, variant: variant, threads: threads)
+    }
+
+    /// Multiply-adds of the largest dense product in a step of `batchSize` streams (the input and recurrent
+    /// matrices of each layer, the readout): what decides whether sharing a step between threads pays.
+    func largestDenseProduct(batchSize: Int) -> Int {
+        let layerProducts = layers.flatMap { layer -> [Int] in
+            switch layer {
+            case .kru(let w): [w.input.rows * w.input.columns, w.recurrent.denseMultiplyAdds]
+            case .real(let w): [w.input.rows * w.input.columns, w.recurrent.denseMultiplyAdds]
+            }
+        }
+        return batchSize * (layerProducts + [readout.rows * readout.columns]).max()!
     }
 
     /// Recurrent parameters (real numbers) stored by the layers: what Kronecker factorization shrinks.

@@ -16,6 +16,9 @@ public final class KRUSession {
     public let batchSize: Int
     /// Steps fed since the session was made or last reset as a whole.
     public private(set) var stepCount = 0
+    /// The threads that share each step's large dense products: 1 unless the session was made with more and the
+    /// model has a product large enough to share (``KRUModel/session(batchSize:threads:)``).
+    public let threadCount: Int
 
     let variant: KernelVariant
     let layers: [LayerBuffers]
@@ -25,7 +28,7 @@ public final class KRUSession {
     private let tokens: UnsafeMutablePointer<Int>  // batch: the current tokens
     private let inputRows: UnsafeMutablePointer<UnsafePointer<Float>>  // batch: rows of the input projection
 
-    init(model: KRUModel, batchSize: Int, variant: KernelVariant) {
+    init(model: KRUModel, batchSize: Int, variant: KernelVariant, threads: Int = 1) {
         precondition(batchSize >= 1, "a session needs at least one stream")
         self.model = model
         self.batchSize = batchSize
@@ -37,10 +40,13 @@ public final class KRUSession {
         // The workspace can only fail for sizes the loader's limits already exclude.
         let workspace = try! KroneckerWorkspace(maxBatchSize: batchSize, scratchElementsPerVector: scratchPerVector,
                                                 isComplex: true)
+        let team = model.largestDenseProduct(batchSize: batchSize) >= WorkerTeam.minimumSharedMultiplyAdds
+            ? WorkerTeam(threads: threads) : nil
+        threadCount = team?.threadCount ?? 1
         scratch = StepScratch(
             fromInput: .allocateZeroed(batchSize * widest), fromState: .allocateZeroed(batchSize * widest),
             first: .allocateZeroed(batchSize * hiddenMax), second: .allocateZeroed(batchSize * hiddenMax),
-            workspace: workspace)
+            workspace: workspace, team: team)
         outputs = UnsafeMutableBufferPointer(start: .allocateZeroed(batchSize * model.description.outputWidth),
                                              count: batchSize * model.description.outputWidth)
         embedded = .allocateZeroed(batchSize * (model.embedding?.columns ?? 0))
@@ -228,7 +234,7 @@ public final class KRUSession {
             packed.multiply(top, into: out, accumulate: true, variant: variant)
         } else {
             model.readout.multiply(top, xStride: width, batch: batchSize, into: out, yStride: k, accumulate: true,
-                                   variant: variant)
+                                   variant: variant, team: scratch.team)
         }
         stepCount += 1
     }

@@ -12,6 +12,16 @@ enum Recurrence: Sendable {
     /// A kru cell's complex rank-r terms.
     case complexKronecker([ComplexKroneckerOperator])
 
+    /// Multiply-adds of the recurrence's largest dense product per stream (0 for Kronecker terms).
+    var denseMultiplyAdds: Int {
+        switch self {
+        case .dense(let matrix): matrix.rows * matrix.columns
+        case .sixteenBitDense(let matrix): matrix.rows * matrix.columns
+        case .complexDense(let matrix): matrix.rows * matrix.columns
+        case .kronecker, .complexKronecker: 0
+        }
+    }
+
     /// Scratch floats per plane and per vector that the Kronecker terms need.
     var scratchElements: Int {
         switch self {
@@ -25,15 +35,15 @@ enum Recurrence: Sendable {
     /// at `gates + b·stride + g·N`.
     func multiplyAdd(
         _ h: UnsafePointer<Float>, hiddenSize n: Int, batch: Int, into gates: UnsafeMutablePointer<Float>,
-        stride: Int, workspace: KroneckerWorkspace, variant: KernelVariant
+        stride: Int, workspace: KroneckerWorkspace, variant: KernelVariant, team: WorkerTeam?
     ) {
         switch self {
         case .dense(let matrix):
             matrix.multiply(h, xStride: n, batch: batch, into: gates, yStride: stride, accumulate: true,
-                            variant: variant)
+                            variant: variant, team: team)
         case .sixteenBitDense(let matrix):
             matrix.multiply(h, xStride: n, batch: batch, into: gates, yStride: stride, accumulate: true,
-                            variant: variant)
+                            variant: variant, team: team)
         case .kronecker(let blocks):
             blocks.multiplyAdd(h, hiddenSize: n, batch: batch, into: gates, stride: stride, workspace: workspace,
                                variant: variant)
@@ -48,12 +58,12 @@ enum Recurrence: Sendable {
         real hr: UnsafePointer<Float>, imaginary hi: UnsafePointer<Float>, hiddenSize n: Int, batch: Int,
         intoReal zr: UnsafeMutablePointer<Float>, imaginary zi: UnsafeMutablePointer<Float>,
         first: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>, workspace: KroneckerWorkspace,
-        variant: KernelVariant
+        variant: KernelVariant, team: WorkerTeam?
     ) {
         switch self {
         case .complexDense(let matrix):
             matrix.multiplyAdd(real: hr, imaginary: hi, batch: batch, intoReal: zr, imaginary: zi, first: first,
-                               second: second, variant: variant)
+                               second: second, variant: variant, team: team)
         case .complexKronecker(let terms):
             // Through a pointer, whose elements are used in place: `for op in terms` (or an array's or buffer's
             // subscript) would copy each operator, retaining every array it holds, each step.

@@ -43,12 +43,18 @@ struct SixteenBitMatrix: Sendable {
     /// ``DenseMatrix/multiply(_:xStride:batch:into:yStride:accumulate:variant:)`` computes it with ``widened()``.
     func multiply(
         _ x: UnsafePointer<Float>, xStride: Int, batch: Int, into y: UnsafeMutablePointer<Float>, yStride: Int,
-        accumulate: Bool, variant: KernelVariant
+        accumulate: Bool, variant: KernelVariant, team: WorkerTeam? = nil
     ) {
-        let multiply = dtype == .bf16 ? kru_dense_multiply_bf16 : kru_dense_multiply_f16
         bits.withUnsafeBufferPointer { w in
-            multiply(variant.rawValue, rows, columns, w.baseAddress, batch, x, xStride, y, yStride,
-                     accumulate ? 1 : 0)
+            if let team, WorkerTeam.shares(rows: rows, columns: columns, batch: batch) {
+                team.multiply(weightKind: Int32(dtype == .bf16 ? KRU_WEIGHTS_BF16 : KRU_WEIGHTS_F16), rows: rows,
+                              columns: columns, weights: w.baseAddress!, batch: batch, x: x, xStride: xStride, y: y,
+                              yStride: yStride, accumulate: accumulate, variant: variant)
+            } else {
+                let multiply = dtype == .bf16 ? kru_dense_multiply_bf16 : kru_dense_multiply_f16
+                multiply(variant.rawValue, rows, columns, w.baseAddress, batch, x, xStride, y, yStride,
+                         accumulate ? 1 : 0)
+            }
         }
     }
 }

@@ -88,10 +88,14 @@ extension KRUModel {
     /// - Parameters:
     ///   - tokens: the text's token ids.
     ///   - streams: the number of pieces scored side by side (1: the exact single stream).
+    ///   - threads: threads that share each step's large dense products (``KRUModel/session(batchSize:threads:)``);
+    ///     the score does not depend on it.
     ///   - progress: called as tokens are done with the number done (for progress lines).
     /// - Throws: ``GenerationError/notATextModel`` for a model without token input and a categorical output per
     ///   step, ``ModelInputError`` for an id outside the vocabulary or `streams` < 1.
-    public func score(tokens: [Int], streams: Int = 1, progress: ((Int) -> Void)? = nil) throws -> TextScore {
+    public func score(
+        tokens: [Int], streams: Int = 1, threads: Int = 1, progress: ((Int) -> Void)? = nil
+    ) throws -> TextScore {
         let vocabularySize = try textVocabularySize()
         guard streams >= 1 else { throw ModelInputError("the number of streams must be at least 1, not \(streams)") }
         if let bad = tokens.firstIndex(where: { $0 < 0 || $0 >= vocabularySize }) {
@@ -101,7 +105,7 @@ extension KRUModel {
         let pieces = min(streams, max(tokens.count, 1))
         let starts = (0...pieces).map { $0 * tokens.count / pieces }
         let longest = (0..<pieces).map { starts[$0 + 1] - starts[$0] }.max() ?? 0
-        let session = session(batchSize: pieces)
+        let session = session(batchSize: pieces, threads: threads)
         var statistics = [RunningMean](repeating: RunningMean(), count: pieces)
         var correct = 0
         var column = [Int](repeating: 0, count: pieces)
