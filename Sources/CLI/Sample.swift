@@ -26,6 +26,7 @@ struct Sample: ParsableCommand {
               completion: .file(extensions: ["kru"]))
     var model: String
     @OptionGroup var lookup: ModelsOption
+    @OptionGroup var threads: ThreadsOption
     @Option(help: "Text to start from.") var prime: String?
     @Option(help: "Read the prime from a file (UTF-8); - reads standard input.", completion: .file())
     var primeFile: String?
@@ -62,7 +63,7 @@ struct Sample: ParsableCommand {
         let options = GenerationOptions(length: untilStop ? nil : length, temperature: temperature, topK: topK ?? 0,
                                         topP: topP, seed: seed ?? 0, stop: stop)
         try reporting { try options.validate() }
-        let session = try reporting { try GenerationSession(model: kru) }
+        let session = try reporting { try GenerationSession(model: kru, threads: threads.count) }
         if let loadState {
             let state = try reporting(loadState) { try KRUSessionState(path: loadState, model: kru) }
             try reporting(loadState) { try session.restore(state) }

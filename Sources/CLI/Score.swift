@@ -36,6 +36,7 @@ struct Score: ParsableCommand {
     var skipUnknown = false
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var lookup: ModelsOption
+    @OptionGroup var threads: ThreadsOption
 
     func validate() throws {
         guard (text != nil) != (inputs != nil && targets != nil), (inputs == nil) == (targets == nil) else {
@@ -75,7 +76,9 @@ struct Score: ParsableCommand {
         let progress = ProgressLine(total: tokens.count,
                                     unit: tokenizer.vocabulary.tokenizer == .characters ? "chars" : "tokens")
         let start = Date()
-        let score = try reporting { try kru.score(tokens: tokens, streams: streams) { progress.update($0) } }
+        let score = try reporting { try kru.score(tokens: tokens, streams: streams, threads: threads.count) {
+            progress.update($0)
+        } }
         let seconds = Date().timeIntervalSince(start)
         progress.finish()
         let comparison = try reference.map { try kru.compare(with: $0, tokens: tokens) }

@@ -71,6 +71,8 @@ struct BadInputTests {
         ("params --factors 2x0 --input 1 --output 10", 64, "--factors 2x0 is not none, auto"),
         ("params \(lstm) --factors 2x2", 64, "give a model file or --hidden"),
         ("score \(lstm)", 64, "give a text file, or both --inputs and --targets"),
+        ("score \(lstm) $S/text.txt --threads 0", 64, "--threads must be between 1 and 64, not 0"),
+        ("sample \(lstm) --threads 65", 64, "--threads must be between 1 and 64, not 65"),
         ("score \(lstm) $S/text.txt --lengths $S/lengths-zero.npy", 64, "--lengths applies to --inputs/--targets"),
         ("run \(lstm) --input $S/ids.npy", 64, "Missing expected argument '--output <output>'"),
         // Inputs that are missing or cannot be read the way the command needs.

@@ -18,6 +18,31 @@ struct ModelCommandTests {
         #expect(other.stdout != first.stdout)
     }
 
+    /// The zoo's dense LSTM-512, whose 2048 × 512 gate product is large enough to share: the text and the score
+    /// are the same with one thread and with two.
+    @Test func threadsDoNotChangeWhatSampleAndScorePrint() throws {
+        let model = "models/kjv-lstm512.kru"
+        func sample(_ threads: String) throws -> String {
+            let run = try CLITests.kru("sample", model, "--prime", "And", "--length", "300", "--seed", "5",
+                                       "--threads", threads)
+            #expect(run.status == 0)
+            return run.stdout
+        }
+        let text = try sample("1")
+        #expect(text.count > 300)
+        #expect(try sample("2") == text)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kru-threads-\(UUID().uuidString)")
+        try String(text.prefix(600)).write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        func bits(_ threads: String) throws -> String? {
+            let run = try CLITests.kru("score", model, file.path, "--threads", threads, "--json")
+            return run.stdout.split(separator: "\n").first { $0.contains("bits_per_char") }.map(String.init)
+        }
+        let one = try bits("1")
+        #expect(one != nil)
+        #expect(try bits("2") == one)
+    }
+
     @Test func sampleWithoutSeedPrintsTheSeedItUsedAndThatSeedReproducesIt() throws {
         let drawn = try CLITests.kru("sample", Self.lstm, "--prime", "a", "--length", "30")
         let seed = try #require(drawn.stderr.split(separator: "\n").first { $0.hasPrefix("seed: ") }).dropFirst(6)
