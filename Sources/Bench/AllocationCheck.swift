@@ -69,6 +69,15 @@ struct AllocationCheck {
                 session.withOutputs { logitSum += $0[0] }
                 token = (token + 7) % size
             })
+            let shared = model.session(threads: 2)
+            if shared.threadCount > 1 {
+                counts.append(countAllocations("\(name): KRUSession.feed(token:), 2 threads sharing its products",
+                                               iterations: iterations, required: true) {
+                    try! shared.feed(token: token)  // token < size
+                    shared.withOutputs { logitSum += $0[0] }
+                    token = (token + 7) % size
+                })
+            }
             var stream = try TokenStream(model: model, prime: [1], options: GenerationOptions(length: nil, seed: 3))
             counts.append(countAllocations("\(name): TokenStream.next() (sample + feed)", iterations: iterations,
                                            required: true) { logitSum += Float(stream.next()!) })

@@ -138,6 +138,13 @@ enum TextReport {
                 + "\(ZooModelBenchmark.streams) samples at once (BatchedTokenStream)",
         ] + formatTable(rows, leftAligned: 4).map { "   " + $0 }
         for m in models {
+            if let threads = m.sharedThreads, let sampling = m.sharedSamplingTokensPerSecond,
+               let scoring = m.sharedScoringTokensPerSecond {
+                lines.append("   \(m.name) with \(threads) threads sharing its large products: sampling "
+                    + "\(formatRate(sampling)) tok/s (" + formatRatio(sampling / m.samplingTokensPerSecond)
+                    + "), scoring \(formatRate(scoring)) tok/s (" + formatRatio(scoring / m.scoringTokensPerSecond)
+                    + ")")
+            }
             if let gate = m.gateMatvec {
                 lines.append("   \(m.name): the \(gate.rows)×\(gate.columns) recurrent product, kru \(gate.kernel) "
                     + "\(formatDuration(gate.kruSeconds)) vs OpenBLAS sgemv 1 thread "

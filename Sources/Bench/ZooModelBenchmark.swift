@@ -5,7 +5,8 @@ import KRUInference
 /// Section 5: real model files (`--model PATH`, repeatable), measured in interleaved rounds so they are compared
 /// under the same load. For each: sampling one token at a time (the full step: input, recurrence, activation,
 /// readout, softmax, sample), scoring a text in one exact stream and as parallel streams, and generating several
-/// samples at once in one batched session.
+/// samples at once in one batched session. Models with a dense product large enough to share between threads are also
+/// sampled and scored (one exact stream) with ``sharedThreads`` threads.
 struct ZooModelResult: Codable {
     let path: String
     let name: String
@@ -21,6 +22,11 @@ struct ZooModelResult: Codable {
     let scoringTokensPerSecond: Double
     let parallelScoringTokensPerSecond: Double
     let batchedSamplingTokensPerSecond: Double
+    /// Sampling and exact scoring with ``ZooModelBenchmark/sharedThreads`` threads sharing the large dense products,
+    /// for models that have one (nil otherwise: they run on one thread whatever they are given).
+    let sharedThreads: Int?
+    let sharedSamplingTokensPerSecond: Double?
+    let sharedScoringTokensPerSecond: Double?
     /// For a dense recurrent matrix: kru's product with it against OpenBLAS's sgemv on one thread.
     let gateMatvec: GateMatvecResult?
 }
@@ -31,6 +37,8 @@ struct ZooModelBenchmark {
     let tokensPerCall: Int
     /// Streams for parallel scoring and batched sampling.
     static let streams = 16
+    /// Threads for the shared rows: the machine's cores.
+    static let sharedThreads = ProcessInfo.processInfo.activeProcessorCount
 
     func run(paths: [String]) throws -> [ZooModelResult] {
         let models = try paths.map { path -> KRUModel in
@@ -46,19 +54,27 @@ struct ZooModelBenchmark {
             var random = RandomData(seed: 2018)
             return random.tokens(tokensPerCall * 4, vocabularySize: model.description.outputWidth)
         }
+        // The models whose large products are shared with more threads; their shared runs are interleaved with
+        // the one-thread runs of every model, so both see the same load.
+        let shared = models.indices.filter { models[$0].session(threads: Self.sharedThreads).threadCount > 1 }
+        let runs = models.indices.map { ($0, 1) } + shared.map { ($0, Self.sharedThreads) }
         progress("zoo models: sampling")
-        let sampling = measureInterleaved(policy, models.map { model in
+        let sampling = measureInterleaved(policy, runs.map { i, threads in
             { calls in
                 var checksum = 0
                 for _ in 0..<calls {
-                    for token in try! TokenStream(model: model, prime: [], options: options) { checksum &+= token }
+                    for token in try! TokenStream(model: models[i], prime: [], options: options, threads: threads) {
+                        checksum &+= token
+                    }
                 }
                 resultSink += Double(checksum)
             }
         })
         progress("zoo models: scoring")
-        let scoring = measureInterleaved(policy, models.indices.map { i in
-            { calls in for _ in 0..<calls { resultSink += try! models[i].score(tokens: texts[i]).meanNLL } }
+        let scoring = measureInterleaved(policy, runs.map { i, threads in
+            { calls in
+                for _ in 0..<calls { resultSink += try! models[i].score(tokens: texts[i], threads: threads).meanNLL }
+            }
         })
         let parallelScoring = measureInterleaved(policy, models.indices.map { i in
             { calls in
@@ -85,6 +101,7 @@ struct ZooModelBenchmark {
             let model = models[i], layer = model.description.layers[0]
             let file = try KRUFile(path: paths[i])
             let textLength = Double(texts[i].count)
+            let sharedRun = shared.firstIndex(of: i).map { models.count + $0 }
             return ZooModelResult(
                 path: paths[i], name: URL(fileURLWithPath: paths[i]).deletingPathExtension().lastPathComponent,
                 cell: layer.cell.rawValue, hiddenSize: layer.hiddenSize, recurrence: Self.recurrence(of: file),
@@ -93,6 +110,9 @@ struct ZooModelBenchmark {
                 scoringTokensPerSecond: textLength / scoring[i].median,
                 parallelScoringTokensPerSecond: textLength / parallelScoring[i].median,
                 batchedSamplingTokensPerSecond: Double(batchedOptions.length! * Self.streams) / batched[i].median,
+                sharedThreads: sharedRun.map { _ in Self.sharedThreads },
+                sharedSamplingTokensPerSecond: sharedRun.map { Double(tokensPerCall) / sampling[$0].median },
+                sharedScoringTokensPerSecond: sharedRun.map { textLength / scoring[$0].median },
                 gateMatvec: try GateMatvecBenchmark.run(file: file, policy: policy))
         }
     }
