@@ -56,7 +56,8 @@ import Testing
     static func trace(
         _ model: KRUModel, batch: Int, steps: Int, variant: KernelVariant, threads: Int = 1
     ) throws -> [Float] {
-        let session = model.session(batchSize: batch, variant: variant, threads: threads)
+        // A team that shares every product, so the shared path runs from the first step.
+        let session = model.session(batchSize: batch, variant: variant, threads: threads, adaptiveThreads: false)
         let vocabulary = model.description.outputWidth
         var rng = SplitMix64(seed: UInt64(batch))
         var trace: [Float] = []

@@ -42,7 +42,7 @@ import Testing
 
     @Test(arguments: [2, 3, 5])
     func sharedProductsEqualTheSingleThreadedOnes(members: Int) throws {
-        let team = try #require(kru_worker_team_create(Int32(members)))
+        let team = try #require(kru_worker_team_create(Int32(members), 0))
         defer { kru_worker_team_destroy(team) }
         #expect(kru_worker_team_members(team) == Int32(members))
         var rng = SplitMix64(seed: UInt64(members))
@@ -64,7 +64,7 @@ import Testing
     /// Many products in a row (the helpers spinning between them), then products after pauses longer than the
     /// helpers spin (each one wakes sleeping helpers): none is lost, none is computed twice.
     @Test func productsHandedToSpinningAndToSleepingHelpersComeOutRight() throws {
-        let team = try #require(kru_worker_team_create(2))
+        let team = try #require(kru_worker_team_create(2, 0))
         defer { kru_worker_team_destroy(team) }
         var rng = SplitMix64(seed: 77)
         var bad = 0
@@ -80,10 +80,24 @@ import Testing
         #expect(bad == 0)
     }
 
+    /// An adaptive team (what sessions use) switches between working alone and sharing as its probes decide;
+    /// through several of its cycles every product still equals the single-threaded one.
+    @Test func anAdaptiveTeamComputesTheSameProductsThroughItsProbes() throws {
+        let team = try #require(kru_worker_team_create(2, 1))
+        defer { kru_worker_team_destroy(team) }
+        var rng = SplitMix64(seed: 78)
+        var bad = 0
+        for _ in 0..<2_500 {
+            bad += Self.mismatches(team: team, kind: Int32(KRU_WEIGHTS_FLOAT), rows: 48, columns: 16, batch: 1,
+                                   accumulate: false, rng: &rng)
+        }
+        #expect(bad == 0)
+    }
+
     @Test func outOfRangeTeamSizesAreRefused() {
-        #expect(kru_worker_team_create(1) == nil)
-        #expect(kru_worker_team_create(0) == nil)
-        #expect(kru_worker_team_create(Int32(KRU_WORKER_TEAM_MAX_MEMBERS) + 1) == nil)
+        #expect(kru_worker_team_create(1, 0) == nil)
+        #expect(kru_worker_team_create(0, 0) == nil)
+        #expect(kru_worker_team_create(Int32(KRU_WORKER_TEAM_MAX_MEMBERS) + 1, 0) == nil)
     }
 
     /// Whole models: a two-layer model whose large products are shared (hidden sizes 300 and 130: the first

@@ -98,8 +98,9 @@ void kru_add(int variant, ptrdiff_t count, float *y, const float *x);
 
 // MARK: - Products shared between threads
 
-/// A team of threads (the caller and `members` − 1 helpers) that split large dense products between them by
-/// rows. Helpers spin briefly after each product, then sleep until the next. A team serves one caller at a time.
+/// A team of threads (the caller and `members` − 1 helpers) that share large dense products: each product's rows
+/// are cut into chunks that the threads take as they come. Helpers spin briefly after each product, then sleep
+/// until the next. A team serves one caller at a time.
 typedef struct kru_worker_team kru_worker_team;
 
 enum { KRU_WORKER_TEAM_MAX_MEMBERS = 64 };
@@ -108,8 +109,10 @@ enum { KRU_WORKER_TEAM_MAX_MEMBERS = 64 };
 enum { KRU_WEIGHTS_FLOAT = 0, KRU_WEIGHTS_BF16 = 1, KRU_WEIGHTS_F16 = 2 };
 
 /// A team of `members` threads (2 … KRU_WORKER_TEAM_MAX_MEMBERS, the caller included), or NULL if `members` is
-/// out of range or the threads could not be started.
-kru_worker_team *kru_worker_team_create(int members);
+/// out of range or the threads could not be started. An `adaptive` team times, every thousand products or so, a
+/// few products alone and a few shared, and until the next such probe runs its products the faster way (on a
+/// machine busy with other processes, alone); a team that is not adaptive always shares.
+kru_worker_team *kru_worker_team_create(int members, int adaptive);
 
 /// Stops and joins the helpers and frees the team (NULL is ignored).
 void kru_worker_team_destroy(kru_worker_team *team);
@@ -117,9 +120,10 @@ void kru_worker_team_destroy(kru_worker_team *team);
 /// The number of threads in the team, the caller included.
 int kru_worker_team_members(const kru_worker_team *team);
 
-/// kru_dense_multiply (or its bf16/f16 form, by `weightKind`) with the rows split between the team's threads in
-/// runs of whole 16-row blocks; returns when every row is done. Each row is computed by the same kernel as
-/// without a team, so the results are identical bit for bit.
+/// kru_dense_multiply (or its bf16/f16 form, by `weightKind`) with the rows cut into runs of whole 16-row blocks
+/// that the caller and the helpers take as they come (the caller takes every run no helper has taken); returns when
+/// every row is done. Each row is computed by the same kernel as without a team, so the results are identical bit
+/// for bit.
 void kru_dense_multiply_shared(
     kru_worker_team *team, int variant, int weightKind, ptrdiff_t rows, ptrdiff_t columns, const void *weights,
     ptrdiff_t batch, const float *x, ptrdiff_t xStride, float *y, ptrdiff_t yStride, int accumulate);

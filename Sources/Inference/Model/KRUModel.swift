@@ -113,9 +113,11 @@ public final class KRUModel: Sendable {
         KRUSession(model: self, batchSize: batchSize, variant: .widest, threads: threads)
     }
 
-    /// A session whose kernels run `variant` (tests compare the variants).
-    func session(batchSize: Int, variant: KernelVariant, threads: Int = 1) -> KRUSession {
-        KRUSession(model: self, batchSize: batchSize, variant: variant, threads: threads)
+    /// A session whose kernels run `variant` (tests compare the variants; `adaptiveThreads` false makes a team
+    /// share every product).
+    func session(batchSize: Int, variant: KernelVariant, threads: Int = 1, adaptiveThreads: Bool = true) -> KRUSession {
+        KRUSession(model: self, batchSize: batchSize, variant: variant, threads: threads,
+                   adaptiveThreads: adaptiveThreads)
     }
 
     /// Multiply-adds of the largest dense product in a step of `batchSize` streams (the input and recurrent

@@ -28,7 +28,8 @@ public final class KRUSession {
     private let tokens: UnsafeMutablePointer<Int>  // batch: the current tokens
     private let inputRows: UnsafeMutablePointer<UnsafePointer<Float>>  // batch: rows of the input projection
 
-    init(model: KRUModel, batchSize: Int, variant: KernelVariant, threads: Int = 1) {
+    /// `adaptiveThreads`: see ``WorkerTeam/init(threads:adaptive:)``.
+    init(model: KRUModel, batchSize: Int, variant: KernelVariant, threads: Int = 1, adaptiveThreads: Bool = true) {
         precondition(batchSize >= 1, "a session needs at least one stream")
         self.model = model
         self.batchSize = batchSize
@@ -41,7 +42,7 @@ public final class KRUSession {
         let workspace = try! KroneckerWorkspace(maxBatchSize: batchSize, scratchElementsPerVector: scratchPerVector,
                                                 isComplex: true)
         let team = model.largestDenseProduct(batchSize: batchSize) >= WorkerTeam.minimumSharedMultiplyAdds
-            ? WorkerTeam(threads: threads) : nil
+            ? WorkerTeam(threads: threads, adaptive: adaptiveThreads) : nil
         threadCount = team?.threadCount ?? 1
         scratch = StepScratch(
             fromInput: .allocateZeroed(batchSize * widest), fromState: .allocateZeroed(batchSize * widest),

@@ -2,7 +2,8 @@ import CInferenceKernels
 
 /// Threads that share a session's large dense products: the rows of each product are split between the session's
 /// own thread and its helpers (`kru_dense_multiply_shared`). Every row is computed by the kernel that computes it
-/// without a team, so a session's results do not depend on its thread count.
+/// without a team, so a session's results do not depend on its thread count. The team is adaptive: where sharing
+/// does not pay (other processes hold the cores), it works on the session's thread alone until it tries again.
 ///
 /// Only products large enough to repay the hand-over use the team: at batch 1, kjv-lstm512's 2048 × 512 recurrent
 /// matrix (about 50 µs alone) does, its 2048 × 32 input matrix (about 2 µs) does not.
@@ -15,9 +16,10 @@ final class WorkerTeam {
     let threadCount: Int
 
     /// A team of `threads` threads (the caller included), or nil when `threads` < 2 or the threads cannot be started.
-    init?(threads: Int) {
-        guard threads >= 2, let team = kru_worker_team_create(Int32(min(threads, Int(KRU_WORKER_TEAM_MAX_MEMBERS))))
-        else { return nil }
+    /// A team that is not `adaptive` shares every product (tests use it to be sure the shared path runs).
+    init?(threads: Int, adaptive: Bool = true) {
+        let members = Int32(min(threads, Int(KRU_WORKER_TEAM_MAX_MEMBERS)))
+        guard threads >= 2, let team = kru_worker_team_create(members, adaptive ? 1 : 0) else { return nil }
         self.team = team
         threadCount = Int(kru_worker_team_members(team))
     }
