@@ -18,8 +18,12 @@ public enum UnitaryPenalty {
         var total = 0.0
         network.parameters.withUnsafeBufferPointer { p in
             for tensor in factorTensors(network) {
-                let a = defect(p.baseAddress!, tensor)
-                total += zip(a.re, a.im).reduce(0) { $0 + $1.0 * $1.0 + $1.1 * $1.1 }
+                if tensor.isComplex {
+                    let a = defect(p.baseAddress!, tensor)
+                    total += zip(a.re, a.im).reduce(0) { $0 + $1.0 * $1.0 + $1.1 * $1.1 }
+                } else {
+                    total += realDefect(p.baseAddress!, tensor).reduce(0) { $0 + $1 * $1 }
+                }
             }
         }
         return total
@@ -36,6 +40,10 @@ public enum UnitaryPenalty {
             let w = p.baseAddress!
             for tensor in factorTensors(network) {
                 let (rows, columns) = (tensor.shape[0], tensor.shape[1])
+                guard tensor.isComplex else {
+                    total += addRealGradient(w, tensor, strength: lambda, to: &gradient)
+                    continue
+                }
                 let a = defect(w, tensor)
                 total += zip(a.re, a.im).reduce(0) { $0 + $1.0 * $1.0 + $1.1 * $1.1 }
                 // W̄ = 4·W·A  (P × Q times Q × Q).
@@ -81,6 +89,51 @@ public enum UnitaryPenalty {
             }
         }
         return (re, im)
+    }
+
+    /// A = WᵀW − I for a real factor (Q × Q, symmetric). The same sums in the same order as ``defect(_:_:)``,
+    /// whose imaginary terms are exact zeros for a real factor, so the results are bit for bit the same; each
+    /// off-diagonal sum is formed once and mirrored. Gated cells have many real factors, and the general form costs
+    /// more than the rest of a Kronecker LSTM's update outside the passes.
+    private static func realDefect(_ w: UnsafePointer<Double>, _ tensor: ParameterTensor) -> [Double] {
+        let (rows, columns) = (tensor.shape[0], tensor.shape[1]), entries = w + tensor.realOffset
+        var a = [Double](repeating: 0, count: columns * columns)
+        a.withUnsafeMutableBufferPointer { a in
+            for i in 0..<columns {
+                for j in i..<columns {
+                    var sum = 0.0
+                    for p in 0..<rows { sum += entries[p * columns + i] * entries[p * columns + j] }
+                    a[i * columns + j] = sum - (i == j ? 1 : 0)
+                    a[j * columns + i] = a[i * columns + j]
+                }
+            }
+        }
+        return a
+    }
+
+    /// The real-factor case of ``addGradient(of:strength:to:)`` for one factor: adds λ·4·W·A and returns R's term.
+    /// Row p of W·A is accumulated over j in the order the general loop uses, vectorised over q.
+    private static func addRealGradient(_ w: UnsafePointer<Double>, _ tensor: ParameterTensor, strength lambda: Double,
+                                        to gradient: inout [Double]) -> Double {
+        let (rows, columns) = (tensor.shape[0], tensor.shape[1]), entries = w + tensor.realOffset
+        let a = realDefect(w, tensor)
+        var row = [Double](repeating: 0, count: columns)
+        gradient.withUnsafeMutableBufferPointer { gradient in
+            a.withUnsafeBufferPointer { a in
+                row.withUnsafeMutableBufferPointer { row in
+                    for p in 0..<rows {
+                        for q in 0..<columns { row[q] = 0 }
+                        for j in 0..<columns {
+                            let weight = entries[p * columns + j], defectRow = a.baseAddress! + j * columns
+                            for q in 0..<columns { row[q] += weight * defectRow[q] }
+                        }
+                        let target = gradient.baseAddress! + tensor.realOffset + p * columns
+                        for q in 0..<columns { target[q] += lambda * 4 * row[q] }
+                    }
+                }
+            }
+        }
+        return a.reduce(0) { $0 + $1 * $1 }
     }
 
     /// The imaginary part of entry `k` of a factor: 0 for a real one.
