@@ -159,7 +159,15 @@ extension SinglePrecisionPass {
         }
         if let (bih, bhh) = slots.biases {
             PassArithmetic.addColumnSums(inputSide.base, rows: rows, width: gn, into: gradient.base + bih.offset)
-            PassArithmetic.addColumnSums(recurrentSide.base, rows: rows, width: gn, into: gradient.base + bhh.offset)
+            if recurrentSide === inputSide {
+                // The same sum (b_ih and b_hh meet every row alike, and both gradients start at zero in this pass):
+                // copied by adding it once more instead of formed twice.
+                PassArithmetic.addColumnSums(gradient.base + bih.offset, rows: 1, width: gn,
+                                             into: gradient.base + bhh.offset)
+            } else {
+                PassArithmetic.addColumnSums(recurrentSide.base, rows: rows, width: gn,
+                                             into: gradient.base + bhh.offset)
+            }
         }
         // W̄_ih = Āᵀ X; X̄ = Ā W_ih.
         let inputGradient = needsRowGradient(ofLayer: l) ? pool.buffer(rows * d, zeroed: false) : nil
