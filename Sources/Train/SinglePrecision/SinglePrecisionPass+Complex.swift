@@ -12,13 +12,9 @@ extension SinglePrecisionPass {
         let (br, bi) = (parameters.base + slots.bias.realOffset, parameters.base + slots.bias.imaginaryOffset)
         let (ur, ui) = (parameters.base + slots.inputWeight.realOffset,
                         parameters.base + slots.inputWeight.imaginaryOffset)
-        for row in 0..<rows {
-            (tape.z.re.base + row * n).update(from: br, count: n)
-            (tape.z.im.base + row * n).update(from: bi, count: n)
-        }
         // x is real: one product per plane of U.
-        addInputProduct(layer: l, weight: ur, width: n, into: tape.z.re.base)
-        addInputProduct(layer: l, weight: ui, width: n, into: tape.z.im.base)
+        setInputProduct(layer: l, weight: ur, width: n, bias: br, into: tape.z.re.base)
+        setInputProduct(layer: l, weight: ui, width: n, bias: bi, into: tape.z.im.base)
     }
 
     /// Step by step, each worker on its sub-batch: z_t += Σ_terms K h_{t−1} (in the interleaved layout, x_0 and the

@@ -29,18 +29,26 @@ extension SinglePrecisionPass {
         return table.shape[0] < rows
     }
 
-    /// out (rows × width, row stride `width`) += x·Wᵀ for layer `l`'s inputs x, W = `weight` (width × D).
-    func addInputProduct(layer l: Int, weight w: UnsafePointer<Float>, width: Int,
+    /// out (rows × width, row stride `width`) = bias + x·Wᵀ for layer `l`'s inputs x, W = `weight` (width × D),
+    /// `bias` one row of `width`. The row-by-row parts run on the pass's threads, split by rows (each value is formed
+    /// by the same operations whatever the split); the bias and the token's contribution are added in one pass
+    /// instead of filling the rows first.
+    func setInputProduct(layer l: Int, weight w: UnsafePointer<Float>, width: Int, bias: UnsafePointer<Float>,
                          into out: UnsafeMutablePointer<Float>) {
-        let d = architecture.inputWidth(ofLayer: l)
+        let d = architecture.inputWidth(ofLayer: l), split = BatchPartition(batchSize: rows, workers: threads)
         switch layerInput(l) {
         case .rows(let x):
+            split.run { _, range in
+                for row in range { (out + row * width).update(from: bias, count: width) }
+            }
             Gemm.multiply(threads: threads, transposeA: false, transposeB: true, m: rows, n: width, k: d, a: x, lda: d,
                           b: w, ldb: d, beta: 1, c: out, ldc: width)
         case .oneHot(let tokens):
-            for (row, token) in tokens.enumerated() {
-                let a = out + row * width
-                for k in 0..<width { a[k] += w[k * d + token] }
+            split.run { _, range in
+                for row in range {
+                    let a = out + row * width, token = tokens[row]
+                    for k in 0..<width { a[k] = bias[k] + w[k * d + token] }
+                }
             }
         case .embedded(let tokens, let embedding):
             let vocabulary = architecture.vocabulary!.count
@@ -48,9 +56,11 @@ extension SinglePrecisionPass {
             Gemm.multiply(threads: threads, transposeA: false, transposeB: true, m: vocabulary, n: width, k: d,
                           a: embedding,
                           lda: d, b: w, ldb: d, beta: 0, c: table.base, ldc: width)
-            for (row, token) in tokens.enumerated() {
-                let a = out + row * width, t = table.base + token * width
-                for k in 0..<width { a[k] += t[k] }
+            split.run { _, range in
+                for row in range {
+                    let a = out + row * width, t = table.base + tokens[row] * width
+                    for k in 0..<width { a[k] = bias[k] + t[k] }
+                }
             }
         }
     }
@@ -72,15 +82,20 @@ extension SinglePrecisionPass {
                           lda: width,
                           b: w, ldb: d, beta: accumulate ? 1 : 0, c: inputGradient, ldc: d)
         case .oneHot(let tokens):
-            for (row, token) in tokens.enumerated() {
-                for k in 0..<width { gw[k * d + token] += a[row * width + k] }
+            // Split by columns of Ā: every entry still sums its rows in row order.
+            BatchPartition(batchSize: width, workers: threads).run { _, columns in
+                for (row, token) in tokens.enumerated() {
+                    for k in columns { gw[k * d + token] += a[row * width + k] }
+                }
             }
         case .embedded(let tokens, let embedding):
             let vocabulary = architecture.vocabulary!.count
             let sums = pool.buffer(vocabulary * width, zeroed: true)
-            for (row, token) in tokens.enumerated() {
-                let s = sums.base + token * width, g = a + row * width
-                for k in 0..<width { s[k] += g[k] }
+            BatchPartition(batchSize: width, workers: threads).run { _, columns in
+                for (row, token) in tokens.enumerated() {
+                    let s = sums.base + token * width, g = a + row * width
+                    for k in columns { s[k] += g[k] }
+                }
             }
             Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: width, n: d, k: vocabulary,
                           a: sums.base,

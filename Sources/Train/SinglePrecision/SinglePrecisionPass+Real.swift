@@ -9,12 +9,13 @@ extension SinglePrecisionPass {
     func projectRealInput(layer l: Int, tape: SingleRealTape) {
         let layer = architecture.layers[l], slots = realSlots(l)
         let n = layer.hiddenSize, gn = layer.gateCount * n
-        let out = tape.inputPart.base
         let biases = slots.biases.map {
             (UnsafePointer(parameters.base + $0.input.offset), UnsafePointer(parameters.base + $0.recurrent.offset))
         }
-        PassArithmetic.fillInputBiases(layer.cell, units: n, gates: gn, rows: rows, biases: biases, into: out)
-        addInputProduct(layer: l, weight: parameters.base + slots.inputWeight.offset, width: gn, into: out)
+        let biasRow = pool.buffer(gn, zeroed: false)
+        PassArithmetic.fillInputBiases(layer.cell, units: n, gates: gn, rows: 1, biases: biases, into: biasRow.base)
+        setInputProduct(layer: l, weight: parameters.base + slots.inputWeight.offset, width: gn, bias: biasRow.base,
+                        into: tape.inputPart.base)
     }
 
     /// The GRU's b_hh[n] (the part of b_hh that r multiplies), if the layer has biases.
