@@ -446,11 +446,11 @@ static KT_TARGET void KT_V(small_gemm)(int m, int n, int k, const float *a, ptrd
 
 /// Units k ..< k + len of row v. Always inlined with a constant `cell`, and with len = 8 for whole registers, so
 /// neither the cell's switch nor the partial loads remain in the loops.
-KT_INLINE void KT_V(cell_forward_chunk)(int cell, int n, ptrdiff_t v, int k, int len, const float *input,
+KT_INLINE void KT_V(cell_forward_chunk)(int cell, int n, ptrdiff_t v, int k, int len, const float *const *input,
                                         const float *recurrent, const float *recurrent_bias, const float *previous_h,
                                         const float *previous_c, float *gates, float *extra, float *h) {
     int g = cell == KT_CELL_LSTM ? 4 : cell == KT_CELL_GRU ? 3 : 1;
-    const float *a = input + v * g * n, *r = recurrent + v * g * n;
+    const float *a = input[v], *r = recurrent + v * g * n;
     float *gv = gates + v * g * n, *hv = h + v * n;
 #define KT_PAIR(i) (KT_V(load_part)(a + (i) * n + k, len) + KT_V(load_part)(r + (i) * n + k, len))
     switch (cell) {
@@ -490,7 +490,8 @@ KT_INLINE void KT_V(cell_forward_chunk)(int cell, int n, ptrdiff_t v, int k, int
 }
 
 /// Every row, every unit: whole registers first, then the last partial one.
-KT_INLINE void KT_V(cell_forward_rows)(int cell, ptrdiff_t rows, int n, const float *input, const float *recurrent,
+KT_INLINE void KT_V(cell_forward_rows)(int cell, ptrdiff_t rows, int n, const float *const *input,
+                                       const float *recurrent,
                                        const float *recurrent_bias, const float *previous_h, const float *previous_c,
                                        float *gates, float *extra, float *h) {
     for (ptrdiff_t v = 0; v < rows; v++) {
@@ -506,7 +507,8 @@ KT_INLINE void KT_V(cell_forward_rows)(int cell, ptrdiff_t rows, int n, const fl
     }
 }
 
-static KT_TARGET void KT_V(cell_forward)(int cell, ptrdiff_t rows, int n, const float *input, const float *recurrent,
+static KT_TARGET void KT_V(cell_forward)(int cell, ptrdiff_t rows, int n, const float *const *input,
+                                         const float *recurrent,
                                          const float *recurrent_bias, const float *previous_h,
                                          const float *previous_c, float *gates, float *extra, float *h) {
     switch (cell) {

@@ -68,11 +68,12 @@ typedef struct {
     void (*pack)(int k, int n, const float *b, ptrdiff_t ldb, float *packed);
     /// Columns per panel of `pack`.
     int panel_width;
-    /// One step of a real cell for `rows` streams of `n` units. `input` and `recurrent` are the two halves of the
-    /// pre-activations (rows × G·n, see RealCell.swift); `recurrent_bias` is the GRU's b_hh[n] (may be NULL);
+    /// One step of a real cell for `rows` streams of `n` units. `input[v]` points to row v's input half of the
+    /// pre-activations (G·n floats; rows may share one, e.g. a token table's row) and `recurrent` holds the
+    /// recurrent halves (rows × G·n, see RealCell.swift); `recurrent_bias` is the GRU's b_hh[n] (may be NULL);
     /// `previous_h`, `previous_c` (LSTM) rows × n. Writes `gates` (rows × G·n, LSTM and GRU), `extra` (rows × n:
     /// c for LSTM, R_n h + b_hh[n] for GRU) and `h`.
-    void (*cell_forward)(int cell, ptrdiff_t rows, int n, const float *input, const float *recurrent,
+    void (*cell_forward)(int cell, ptrdiff_t rows, int n, const float *const *input, const float *recurrent,
                          const float *recurrent_bias, const float *previous_h, const float *previous_c, float *gates,
                          float *extra, float *h);
     /// Backward of one real-cell step. `grad_h` (rows × n) is h̄_t; `c_carry` (LSTM) holds c̄ from step t + 1 on

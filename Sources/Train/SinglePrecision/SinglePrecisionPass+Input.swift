@@ -50,19 +50,28 @@ extension SinglePrecisionPass {
                     for k in 0..<width { a[k] = bias[k] + w[k * d + token] }
                 }
             }
-        case .embedded(let tokens, let embedding):
-            let vocabulary = architecture.vocabulary!.count
-            let table = pool.buffer(vocabulary * width, zeroed: false)
-            Gemm.multiply(threads: threads, transposeA: false, transposeB: true, m: vocabulary, n: width, k: d,
-                          a: embedding,
-                          lda: d, b: w, ldb: d, beta: 0, c: table.base, ldc: width)
+        case .embedded(let tokens, _):
+            let table = biasedTokenTable(layer: l, weight: w, width: width, bias: bias)
             split.run { _, range in
-                for row in range {
-                    let a = out + row * width, t = table.base + tokens[row] * width
-                    for k in 0..<width { a[k] = bias[k] + t[k] }
-                }
+                for row in range { (out + row * width).update(from: table.base + tokens[row] * width, count: width) }
             }
         }
+    }
+
+    /// For layer 0 reading embedded tokens: the V × width table whose row v is bias + (E W ᵀ)[v], the input side of
+    /// every row with token v.
+    func biasedTokenTable(layer l: Int, weight w: UnsafePointer<Float>, width: Int,
+                          bias: UnsafePointer<Float>) -> FloatBuffer {
+        guard case .embedded(_, let embedding) = layerInput(l) else { preconditionFailure("no embedded tokens") }
+        let d = architecture.inputWidth(ofLayer: l), vocabulary = architecture.vocabulary!.count
+        let table = pool.buffer(vocabulary * width, zeroed: false)
+        Gemm.multiply(threads: threads, transposeA: false, transposeB: true, m: vocabulary, n: width, k: d,
+                      a: embedding, lda: d, b: w, ldb: d, beta: 0, c: table.base, ldc: width)
+        for v in 0..<vocabulary {
+            let row = table.base + v * width
+            for k in 0..<width { row[k] = bias[k] + row[k] }
+        }
+        return table
     }
 
     /// Given Ā (rows × width), the gradient of x·Wᵀ: adds W̄ = Āᵀ·x to `weightGradient` and the input's gradient

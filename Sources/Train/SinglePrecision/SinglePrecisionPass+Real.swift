@@ -5,17 +5,25 @@ extension SinglePrecisionPass {
         return slots
     }
 
-    /// inputPart ← W_ih x_t + b_ih + b_hh (b_hh without the GRU's n gate) for every row.
+    /// The tape's input side W_ih x_t + b_ih + b_hh (b_hh without the GRU's n gate) for every row: the rows
+    /// themselves, or for embedded tokens the V rows of the biased token table (a character model's 64 rows instead
+    /// of 1,600 written and read again).
     func projectRealInput(layer l: Int, tape: SingleRealTape) {
         let layer = architecture.layers[l], slots = realSlots(l)
         let n = layer.hiddenSize, gn = layer.gateCount * n
         let biases = slots.biases.map {
             (UnsafePointer(parameters.base + $0.input.offset), UnsafePointer(parameters.base + $0.recurrent.offset))
         }
-        let biasRow = pool.buffer(gn, zeroed: false)
+        let biasRow = pool.buffer(gn, zeroed: false), weight = parameters.base + slots.inputWeight.offset
         PassArithmetic.fillInputBiases(layer.cell, units: n, gates: gn, rows: 1, biases: biases, into: biasRow.base)
-        setInputProduct(layer: l, weight: parameters.base + slots.inputWeight.offset, width: gn, bias: biasRow.base,
-                        into: tape.inputPart.base)
+        if case .embedded(let tokens, _) = layerInput(l) {
+            tape.inputPart = biasedTokenTable(layer: l, weight: weight, width: gn, bias: biasRow.base)
+            tape.inputIndex = tokens
+        } else {
+            tape.inputPart = pool.buffer(rows * gn, zeroed: false)
+            tape.inputIndex = nil
+            setInputProduct(layer: l, weight: weight, width: gn, bias: biasRow.base, into: tape.inputPart.base)
+        }
     }
 
     /// The GRU's b_hh[n] (the part of b_hh that r multiplies), if the layer has biases.
@@ -33,8 +41,13 @@ extension SinglePrecisionPass {
         let sums = partition.ranges.indices.map { pool.buffer(chain == nil ? 0 : n * columns[$0], zeroed: false) }
         partition.run { w, range in
             let count = range.count, c = columns[w], out = products[w].base
+            let inputRows = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: count)
+            defer { inputRows.deallocate() }
             for t in 0..<steps {
                 let first = t * b + range.lowerBound
+                for i in 0..<count {
+                    inputRows[i] = UnsafePointer(tape.inputPart.base + (tape.inputIndex?[first + i] ?? first + i) * gn)
+                }
                 let previous = tape.previousH(step: t, stream: range.lowerBound, batchSize: b, units: n)
                 if let packed {
                     kernels.smallGemm(m: count, n: gn, k: n, a: previous, lda: n, packed: packed.base, c: out, ldc: gn,
@@ -54,7 +67,7 @@ extension SinglePrecisionPass {
                     }
                 }
                 kernels.cellForward(
-                    layer.cell, rows: count, units: n, input: tape.inputPart.base + first * gn, recurrent: out,
+                    layer.cell, rows: count, units: n, input: inputRows, recurrent: out,
                     recurrentBias: bias, previousH: previous,
                     previousC: tape.initialC == nil ? nil : tape.previousC(step: t, stream: range.lowerBound,
                                                                            batchSize: b, units: n),

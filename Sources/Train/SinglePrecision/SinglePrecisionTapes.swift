@@ -37,7 +37,10 @@ final class SingleComplexTape {
 /// What the single-precision forward pass of one real cell keeps (the buffers of ``RealLayerTape``, plus the
 /// Kronecker chain's intermediates).
 final class SingleRealTape {
-    let inputPart: FloatBuffer
+    /// The input half b + W x_t of row r is row `inputIndex?[r] ?? r` of `inputPart` (G·N floats a row): the pass's
+    /// own rows, or for embedded tokens the rows of the biased token table (see ``SinglePrecisionPass/LayerInput``).
+    var inputPart: FloatBuffer
+    var inputIndex: [Int]?
     let gates: FloatBuffer
     let extra: FloatBuffer
     let h: FloatBuffer
@@ -53,7 +56,7 @@ final class SingleRealTape {
     init(rows: Int, batchSize: Int, layer: LayerArchitecture, initial state: RecurrentState.Layer, chainLength: Int?,
          columns: [Int], steps: Int, masked: Bool, pool: BufferPool<Float>) {
         let n = layer.hiddenSize, g = layer.gateCount, gated = layer.cell == .lstm || layer.cell == .gru
-        inputPart = pool.buffer(rows * g * n, zeroed: false)
+        inputPart = FloatBuffer(count: 0)  // set by the pass's input projection
         gates = pool.buffer(gated ? rows * g * n : 0, zeroed: false)
         extra = pool.buffer(gated ? rows * n : 0, zeroed: false)
         h = pool.buffer(rows * n, zeroed: false)

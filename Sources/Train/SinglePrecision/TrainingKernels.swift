@@ -86,9 +86,9 @@ struct TrainingKernels: @unchecked Sendable {
         table.pack(Int32(rows), Int32(columns), b, columns, destination)
     }
 
-    /// One forward step of a real cell for `rows` streams (see ``RealCell``).
-    func cellForward(_ cell: ModelDescription.Cell, rows: Int, units n: Int, input: UnsafePointer<Float>,
-                     recurrent: UnsafePointer<Float>, recurrentBias: UnsafePointer<Float>?,
+    /// One forward step of a real cell for `rows` streams (see ``RealCell``); `input[v]` is row v's input half.
+    func cellForward(_ cell: ModelDescription.Cell, rows: Int, units n: Int,
+                     input: UnsafePointer<UnsafePointer<Float>?>, recurrent: UnsafePointer<Float>, recurrentBias: UnsafePointer<Float>?,
                      previousH: UnsafePointer<Float>, previousC: UnsafePointer<Float>?,
                      gates: UnsafeMutablePointer<Float>, extra: UnsafeMutablePointer<Float>,
                      h: UnsafeMutablePointer<Float>) {
