@@ -97,21 +97,31 @@ extension SinglePrecisionPass {
                     for k in columns { gw[k * d + token] += a[row * width + k] }
                 }
             }
-        case .embedded(let tokens, let embedding):
+        case .embedded(let tokens, _):
             let vocabulary = architecture.vocabulary!.count
             let sums = pool.buffer(vocabulary * width, zeroed: true)
             BatchPartition(batchSize: width, workers: threads).run { _, columns in
+                let (first, count) = (columns.lowerBound, columns.count)
                 for (row, token) in tokens.enumerated() {
-                    let s = sums.base + token * width, g = a + row * width
-                    for k in columns { s[k] += g[k] }
+                    let s = sums.base + token * width + first, g = a + row * width + first
+                    for k in 0..<count { s[k] += g[k] }
                 }
             }
-            Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: width, n: d, k: vocabulary,
-                          a: sums.base,
-                          lda: width, b: embedding, ldb: d, beta: 1, c: gw, ldc: d)
-            Gemm.multiply(threads: threads, transposeA: false, transposeB: false, m: vocabulary, n: d, k: width,
-                          a: sums.base,
-                          lda: width, b: w, ldb: d, beta: 1, c: gradient.base + layout.embedding!.offset, ldc: d)
+            addTokenGradients(layer: l, tokenSums: sums.base, width: width, weight: w, weightGradient: gw,
+                              into: gradient)
         }
+    }
+
+    /// For layer 0 reading embedded tokens, given S (V × width), the gradient rows of x·Wᵀ summed per token:
+    /// adds W̄ = Sᵀ·E to `weightGradient` and Ē = S·W to the embedding's gradient.
+    func addTokenGradients(layer l: Int, tokenSums sums: UnsafePointer<Float>, width: Int,
+                           weight w: UnsafePointer<Float>, weightGradient gw: UnsafeMutablePointer<Float>,
+                           into gradient: FloatBuffer) {
+        guard case .embedded(_, let embedding) = layerInput(l) else { preconditionFailure("no embedded tokens") }
+        let d = architecture.inputWidth(ofLayer: l), vocabulary = architecture.vocabulary!.count
+        Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: width, n: d, k: vocabulary, a: sums,
+                      lda: width, b: embedding, ldb: d, beta: 1, c: gw, ldc: d)
+        Gemm.multiply(threads: threads, transposeA: false, transposeB: false, m: vocabulary, n: d, k: width, a: sums,
+                      lda: width, b: w, ldb: d, beta: 1, c: gradient.base + layout.embedding!.offset, ldc: d)
     }
 }

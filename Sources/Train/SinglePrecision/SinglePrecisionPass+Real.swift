@@ -103,6 +103,14 @@ extension SinglePrecisionPass {
                     delta: pool.buffer(chain == nil ? 0 : n * c, zeroed: false),
                     chain: (pool.buffer(length * c, zeroed: false), pool.buffer(length * c, zeroed: false)))
         }
+        // Embedded tokens: each worker sums its ā rows per token while they are in cache (the bias gradients and
+        // W̄_ih, Ē follow from these V rows); the workers' sums are added in worker order below.
+        var embeddedTokens: [Int]?
+        if case .embedded(let tokens, _) = layerInput(l) { embeddedTokens = tokens }
+        let vocabulary = architecture.vocabulary?.count ?? 0
+        let workerTokenSums = embeddedTokens == nil ? [] : partition.ranges.map { _ in
+            pool.buffer(vocabulary * gn, zeroed: true)
+        }
         partition.run { w, range in
             let count = range.count, c = columns[w], mine = scratch[w]
             let (carry, gradH) = (mine.carry.base, mine.gradH.base)
@@ -127,6 +135,12 @@ extension SinglePrecisionPass {
                                                                            batchSize: b, units: n),
                     cCarry: layer.cell == .lstm ? mine.cCarry.base : nil, hCarry: carry,
                     inputGradient: inputSide.base + first * gn, recurrentGradient: recurrentSide.base + first * gn)
+                if let tokens = embeddedTokens {
+                    for row in first..<first + count {
+                        let sum = workerTokenSums[w].base + tokens[row] * gn, a = inputSide.base + row * gn
+                        for k in 0..<gn { sum[k] += a[k] }
+                    }
+                }
                 if let dense {
                     // h̄_{t−1} += Rᵀ ā; at t = 0 it would be dropped (the truncation). W̄_hh is formed below.
                     guard t > 0 else { continue }
@@ -171,8 +185,15 @@ extension SinglePrecisionPass {
                           a: recurrentSide.base + b * gn,
                           lda: gn, b: tape.h.base, ldb: n, beta: 1, c: g, ldc: n)
         }
+        let tokenSums = embeddedTokens.map { _ in pool.buffer(vocabulary * gn, zeroed: true) }
+        if let tokenSums { PassArithmetic.addInOrder(workerTokenSums, into: tokenSums) }
         if let (bih, bhh) = slots.biases {
-            PassArithmetic.addColumnSums(inputSide.base, rows: rows, width: gn, into: gradient.base + bih.offset)
+            if let tokenSums {
+                PassArithmetic.addColumnSums(tokenSums.base, rows: vocabulary, width: gn,
+                                             into: gradient.base + bih.offset)
+            } else {
+                PassArithmetic.addColumnSums(inputSide.base, rows: rows, width: gn, into: gradient.base + bih.offset)
+            }
             if recurrentSide === inputSide {
                 // The same sum (b_ih and b_hh meet every row alike, and both gradients start at zero in this pass):
                 // copied by adding it once more instead of formed twice.
@@ -184,6 +205,12 @@ extension SinglePrecisionPass {
             }
         }
         // W̄_ih = Āᵀ X; X̄ = Ā W_ih.
+        if let tokenSums {
+            addTokenGradients(layer: l, tokenSums: tokenSums.base, width: gn,
+                              weight: parameters.base + slots.inputWeight.offset,
+                              weightGradient: gradient.base + slots.inputWeight.offset, into: gradient)
+            return nil
+        }
         let inputGradient = needsRowGradient(ofLayer: l) ? pool.buffer(rows * d, zeroed: false) : nil
         addInputGradients(layer: l, inputSide.base, width: gn, weight: parameters.base + slots.inputWeight.offset,
                           weightGradient: gradient.base + slots.inputWeight.offset, inputGradient: inputGradient?.base,
