@@ -83,9 +83,22 @@ extension SinglePrecisionPass {
         let layer = architecture.layers[l], slots = realSlots(l), chain = chains[l], kernels = kernels
         let gates = factors[l]
         let n = layer.hiddenSize, gn = layer.gateCount * n, b = batchSize, d = architecture.inputWidth(ofLayer: l)
-        let inputSide = pool.buffer(rows * gn, zeroed: false)
-        let recurrentSide = layer.cell == .gru ? pool.buffer(rows * gn, zeroed: false) : inputSide
         let dense = packedRecurrent[l]?.backward
+        // Embedded tokens: each worker sums its ā rows per token while they are in cache (the bias gradients and
+        // W̄_ih, Ē follow from these V rows); the workers' sums are added in worker order below.
+        var embeddedTokens: [Int]?
+        if case .embedded(let tokens, _) = layerInput(l) { embeddedTokens = tokens }
+        let vocabulary = architecture.vocabulary?.count ?? 0
+        let workerTokenSums = embeddedTokens == nil ? [] : partition.ranges.map { _ in
+            pool.buffer(vocabulary * gn, zeroed: true)
+        }
+        // ā of all rows is kept only where something reads it after the sweep: a dense W̄_hh, the GEMMs of real input
+        // rows, the GRU's b_hh. Otherwise (a Kronecker LSTM or RNN on tokens) each worker reuses one step's rows, and
+        // 1,600 × 4N floats are never written to memory.
+        let stepRowsOnly = dense == nil && embeddedTokens != nil && layer.cell != .gru
+        let inputSide = pool.buffer(stepRowsOnly ? 0 : rows * gn, zeroed: false)
+        let recurrentSide = layer.cell == .gru ? pool.buffer(rows * gn, zeroed: false) : inputSide
+        let stepSides = partition.ranges.map { pool.buffer(stepRowsOnly ? $0.count * gn : 0, zeroed: false) }
         // Factor gradients as 8 partial sums per entry per worker (see TrainingKernels.modeGradient), reduced below in
         // worker order: the result does not depend on timing.
         let factorTensors = slots.factors.flatMap { $0.flatMap { $0 } }
@@ -103,14 +116,6 @@ extension SinglePrecisionPass {
                     delta: pool.buffer(chain == nil ? 0 : n * c, zeroed: false),
                     chain: (pool.buffer(length * c, zeroed: false), pool.buffer(length * c, zeroed: false)))
         }
-        // Embedded tokens: each worker sums its ā rows per token while they are in cache (the bias gradients and
-        // W̄_ih, Ē follow from these V rows); the workers' sums are added in worker order below.
-        var embeddedTokens: [Int]?
-        if case .embedded(let tokens, _) = layerInput(l) { embeddedTokens = tokens }
-        let vocabulary = architecture.vocabulary?.count ?? 0
-        let workerTokenSums = embeddedTokens == nil ? [] : partition.ranges.map { _ in
-            pool.buffer(vocabulary * gn, zeroed: true)
-        }
         partition.run { w, range in
             let count = range.count, c = columns[w], mine = scratch[w]
             let (carry, gradH) = (mine.carry.base, mine.gradH.base)
@@ -125,6 +130,9 @@ extension SinglePrecisionPass {
             }
             for t in stride(from: steps - 1, through: 0, by: -1) {
                 let first = t * b + range.lowerBound
+                // This step's rows of ā (input side; the recurrent side differs for the GRU only).
+                let stepInput = stepRowsOnly ? stepSides[w].base : inputSide.base + first * gn
+                let stepRecurrent = stepRowsOnly ? stepSides[w].base : recurrentSide.base + first * gn
                 let above = outputGradient.base + first * n
                 for i in 0..<count * n { gradH[i] = above[i] + carry[i] }
                 let previous = tape.previousH(step: t, stream: range.lowerBound, batchSize: b, units: n)
@@ -134,17 +142,17 @@ extension SinglePrecisionPass {
                     previousC: tape.initialC == nil ? nil : tape.previousC(step: t, stream: range.lowerBound,
                                                                            batchSize: b, units: n),
                     cCarry: layer.cell == .lstm ? mine.cCarry.base : nil, hCarry: carry,
-                    inputGradient: inputSide.base + first * gn, recurrentGradient: recurrentSide.base + first * gn)
+                    inputGradient: stepInput, recurrentGradient: stepRecurrent)
                 if let tokens = embeddedTokens {
-                    for row in first..<first + count {
-                        let sum = workerTokenSums[w].base + tokens[row] * gn, a = inputSide.base + row * gn
+                    for i in 0..<count {
+                        let sum = workerTokenSums[w].base + tokens[first + i] * gn, a = stepInput + i * gn
                         for k in 0..<gn { sum[k] += a[k] }
                     }
                 }
                 if let dense {
                     // h̄_{t−1} += Rᵀ ā; at t = 0 it would be dropped (the truncation). W̄_hh is formed below.
                     guard t > 0 else { continue }
-                    kernels.smallGemm(m: count, n: n, k: gn, a: recurrentSide.base + first * gn, lda: gn,
+                    kernels.smallGemm(m: count, n: n, k: gn, a: stepRecurrent, lda: gn,
                                       packed: dense.base,
                                       c: carry, ldc: n, accumulate: true)
                     continue
@@ -153,7 +161,7 @@ extension SinglePrecisionPass {
                 let (interleaved, delta) = (mine.interleaved.base, mine.delta.base)
                 if t > 0 { interleaved.update(repeating: 0, count: n * c) }
                 for (g, terms) in gates.enumerated() {
-                    kernels.interleave(recurrentSide.base + first * gn + g * n, count: count, units: n, lds: gn,
+                    kernels.interleave(stepRecurrent + g * n, count: count, units: n, lds: gn,
                                        into: delta, columns: c)
                     for (index, term) in terms.enumerated() {
                         let intermediates = x + (n + (g * layer.rank + index) * chain.intermediateLength) * c
