@@ -88,13 +88,13 @@ struct TrainingKernels: @unchecked Sendable {
 
     /// One forward step of a real cell for `rows` streams (see ``RealCell``); `input[v]` is row v's input half.
     func cellForward(_ cell: ModelDescription.Cell, rows: Int, units n: Int,
-                     input: UnsafePointer<UnsafePointer<Float>?>, recurrent: UnsafePointer<Float>, recurrentBias: UnsafePointer<Float>?,
+                     input: UnsafePointer<UnsafePointer<Float>?>, recurrent: UnsafePointer<Float>,
+                     recurrentBias: UnsafePointer<Float>?,
                      previousH: UnsafePointer<Float>, previousC: UnsafePointer<Float>?,
                      gates: UnsafeMutablePointer<Float>, extra: UnsafeMutablePointer<Float>,
                      h: UnsafeMutablePointer<Float>) {
         table.cell_forward(Self.code(cell), rows, Int32(n), input, recurrent, recurrentBias, previousH, previousC,
-                           gates,
-                           extra, h)
+                           gates, extra, h)
     }
 
     /// One backward step of a real cell (see ``RealCell/backward``).
