@@ -61,23 +61,24 @@ import Testing
         }
     }
 
+    /// Mismatched floats over `count` float products of `rows` × 16 on one stream, each after `pause` seconds.
+    static func mismatches(team: OpaquePointer, count: Int, rows: Int, pause: TimeInterval = 0, seed: UInt64) -> Int {
+        var rng = SplitMix64(seed: seed)
+        return (0..<count).reduce(0) { bad, _ in
+            if pause > 0 { Thread.sleep(forTimeInterval: pause) }
+            return bad + mismatches(team: team, kind: Int32(KRU_WEIGHTS_FLOAT), rows: rows, columns: 16, batch: 1,
+                                    accumulate: rows % 2 == 0, rng: &rng)
+        }
+    }
+
     /// Many products in a row (the helpers spinning between them), then products after pauses longer than the
     /// helpers spin (each one wakes sleeping helpers): none is lost, none is computed twice.
     @Test func productsHandedToSpinningAndToSleepingHelpersComeOutRight() throws {
         let team = try #require(kru_worker_team_create(2, 0))
         defer { kru_worker_team_destroy(team) }
-        var rng = SplitMix64(seed: 77)
-        var bad = 0
-        for _ in 0..<500 {
-            bad += Self.mismatches(team: team, kind: Int32(KRU_WEIGHTS_FLOAT), rows: 64, columns: 16, batch: 1,
-                                   accumulate: true, rng: &rng)
-        }
-        for _ in 0..<5 {
-            Thread.sleep(forTimeInterval: 0.005)  // 25 times the helpers' spin
-            bad += Self.mismatches(team: team, kind: Int32(KRU_WEIGHTS_FLOAT), rows: 64, columns: 16, batch: 1,
-                                   accumulate: true, rng: &rng)
-        }
-        #expect(bad == 0)
+        #expect(Self.mismatches(team: team, count: 500, rows: 64, seed: 77) == 0)
+        // 25 times the helpers' spin.
+        #expect(Self.mismatches(team: team, count: 5, rows: 64, pause: 0.005, seed: 76) == 0)
     }
 
     /// An adaptive team (what sessions use) switches between working alone and sharing as its probes decide;
@@ -85,13 +86,7 @@ import Testing
     @Test func anAdaptiveTeamComputesTheSameProductsThroughItsProbes() throws {
         let team = try #require(kru_worker_team_create(2, 1))
         defer { kru_worker_team_destroy(team) }
-        var rng = SplitMix64(seed: 78)
-        var bad = 0
-        for _ in 0..<2_500 {
-            bad += Self.mismatches(team: team, kind: Int32(KRU_WEIGHTS_FLOAT), rows: 48, columns: 16, batch: 1,
-                                   accumulate: false, rng: &rng)
-        }
-        #expect(bad == 0)
+        #expect(Self.mismatches(team: team, count: 2_500, rows: 47, seed: 78) == 0)
     }
 
     @Test func outOfRangeTeamSizesAreRefused() {
