@@ -35,12 +35,6 @@ enum { kru_probe_products = 16, kru_decided_products = 1000 };
 /// Where an adaptive team is in its cycle of probes and decisions.
 typedef enum { kru_probing_alone, kru_probing_shared, kru_decided_alone, kru_decided_shared } kru_team_mode;
 
-/// When the caller has waited for helpers longer than it worked, this many products in a row, it runs the next
-/// kru_solo_products products alone before it tries the team again: on a machine whose cores are taken by other
-/// processes, a helper that lost its core mid-chunk holds the caller up for the rest of a scheduler time slice
-/// (milliseconds, against a product's 50 µs), and sharing would be slower than working alone.
-enum { kru_slow_products_before_solo = 3, kru_solo_products = 1000 };
-
 /// The product a job computes: what kru_dense_multiply_shared received.
 typedef struct {
     int variant;
@@ -73,8 +67,6 @@ struct kru_worker_team {
     int productsLeft;             // the caller's: products left in the current mode
     int64_t aloneNanoseconds;     // the caller's: time of the probe's products run alone
     int64_t sharedNanoseconds;    // the caller's: time of the probe's products shared
-    int slowProducts;             // the caller's: consecutive products where it waited longer than it worked
-    int soloProducts;             // the caller's: products left to run alone
     _Atomic uint64_t ticket;      // see kru_ticket_*
     _Atomic uint32_t finished;    // chunks of the current job done
     _Atomic int sleepers;         // helpers blocked on `wake`
@@ -82,10 +74,6 @@ struct kru_worker_team {
     pthread_mutex_t mutex;
     pthread_cond_t wake;
 };
-
-typedef struct {
-    struct kru_worker_team *team;
-} kru_helper_start;
 
 static inline void kru_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -172,8 +160,7 @@ static uint32_t kru_wait_for_job(struct kru_worker_team *team, uint32_t seen) {
 }
 
 static void *kru_helper_main(void *argument) {
-    struct kru_worker_team *team = ((kru_helper_start *)argument)->team;
-    free(argument);
+    struct kru_worker_team *team = argument;
     uint32_t seen = 0;
     for (;;) {
         const uint32_t generation = kru_wait_for_job(team, seen);
@@ -212,13 +199,7 @@ kru_worker_team *kru_worker_team_create(int members, int adaptive) {
         return NULL;
     }
     for (int i = 0; i < members - 1; i++) {
-        kru_helper_start *start = malloc(sizeof *start);
-        if (start == NULL) break;
-        start->team = team;
-        if (pthread_create(&team->helpers[i], NULL, kru_helper_main, start) != 0) {
-            free(start);
-            break;
-        }
+        if (pthread_create(&team->helpers[i], NULL, kru_helper_main, team) != 0) break;
         team->startedHelpers++;
     }
     if (team->startedHelpers != members - 1) {

@@ -21,7 +21,7 @@ struct DenseMatrix: Sendable {
         accumulate: Bool, variant: KernelVariant, team: WorkerTeam? = nil
     ) {
         values.withUnsafeBufferPointer { w in
-            if let team, WorkerTeam.shares(rows: rows, columns: columns, batch: batch) {
+            if let team, WorkerTeam.shares(multiplyAdds: rows * columns * batch) {
                 team.multiply(weightKind: Int32(KRU_WEIGHTS_FLOAT), rows: rows, columns: columns,
                               weights: w.baseAddress!, batch: batch, x: x, xStride: xStride, y: y, yStride: yStride,
                               accumulate: accumulate, variant: variant)

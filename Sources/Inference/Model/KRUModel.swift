@@ -106,8 +106,8 @@ public final class KRUModel: Sendable {
     /// or the readout of a large batch) between that many threads, the caller's included, by rows; the results
     /// are the same floats as with one thread. It pays for large dense models sampled one token at a time (a
     /// dense LSTM-512's 2048 × 512 gate matrix); a model without such a product keeps one thread
-    /// (``KRUSession/threadCount``), as does a thread count below 2. The helpers spin briefly after each step,
-    /// so use more threads than there are idle cores only to lose time.
+    /// (``KRUSession/threadCount``), as does a thread count below 2. Where other processes hold the cores, sharing
+    /// is slower than working alone; the session then works alone, and checks again every thousand products.
     /// - Precondition: `batchSize ≥ 1`.
     public func session(batchSize: Int = 1, threads: Int = 1) -> KRUSession {
         KRUSession(model: self, batchSize: batchSize, variant: .widest, threads: threads)
@@ -123,12 +123,7 @@ public final class KRUModel: Sendable {
     /// Multiply-adds of the largest dense product in a step of `batchSize` streams (the input and recurrent
     /// matrices of each layer, the readout): what decides whether sharing a step between threads pays.
     func largestDenseProduct(batchSize: Int) -> Int {
-        let layerProducts = layers.flatMap { layer -> [Int] in
-            switch layer {
-            case .kru(let w): [w.input.rows * w.input.columns, w.recurrent.denseMultiplyAdds]
-            case .real(let w): [w.input.rows * w.input.columns, w.recurrent.denseMultiplyAdds]
-            }
-        }
+        let layerProducts = layers.flatMap { [$0.inputMultiplyAdds, $0.recurrence.denseMultiplyAdds] }
         return batchSize * (layerProducts + [readout.rows * readout.columns]).max()!
     }
 

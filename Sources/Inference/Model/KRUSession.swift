@@ -41,7 +41,7 @@ public final class KRUSession {
         // The workspace can only fail for sizes the loader's limits already exclude.
         let workspace = try! KroneckerWorkspace(maxBatchSize: batchSize, scratchElementsPerVector: scratchPerVector,
                                                 isComplex: true)
-        let team = model.largestDenseProduct(batchSize: batchSize) >= WorkerTeam.minimumSharedMultiplyAdds
+        let team = WorkerTeam.shares(multiplyAdds: model.largestDenseProduct(batchSize: batchSize))
             ? WorkerTeam(threads: threads, adaptive: adaptiveThreads) : nil
         threadCount = team?.threadCount ?? 1
         scratch = StepScratch(

@@ -10,6 +10,14 @@ enum LayerWeights: Sendable {
         }
     }
 
+    /// Multiply-adds per stream of the input matrix (W_ih, or the kru cell's complex U counted once).
+    var inputMultiplyAdds: Int {
+        switch self {
+        case .kru(let w): w.input.rows * w.input.columns
+        case .real(let w): w.input.rows * w.input.columns
+        }
+    }
+
     /// Floats of W_ih x + b_ih per stream: G·N for real cells, 2N (real plane, then imaginary) for kru.
     var inputProjectionWidth: Int {
         switch self {

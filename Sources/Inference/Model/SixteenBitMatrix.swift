@@ -46,7 +46,7 @@ struct SixteenBitMatrix: Sendable {
         accumulate: Bool, variant: KernelVariant, team: WorkerTeam? = nil
     ) {
         bits.withUnsafeBufferPointer { w in
-            if let team, WorkerTeam.shares(rows: rows, columns: columns, batch: batch) {
+            if let team, WorkerTeam.shares(multiplyAdds: rows * columns * batch) {
                 team.multiply(weightKind: Int32(dtype == .bf16 ? KRU_WEIGHTS_BF16 : KRU_WEIGHTS_F16), rows: rows,
                               columns: columns, weights: w.baseAddress!, batch: batch, x: x, xStride: xStride, y: y,
                               yStride: yStride, accumulate: accumulate, variant: variant)

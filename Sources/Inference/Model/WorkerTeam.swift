@@ -26,10 +26,9 @@ final class WorkerTeam {
 
     deinit { kru_worker_team_destroy(team) }
 
-    /// Whether a product of this size is shared rather than run on the calling thread.
-    static func shares(rows: Int, columns: Int, batch: Int) -> Bool {
-        rows * columns * batch >= minimumSharedMultiplyAdds
-    }
+    /// Whether a product of `multiplyAdds` (rows × columns × streams) is shared rather than run on the calling
+    /// thread.
+    static func shares(multiplyAdds: Int) -> Bool { multiplyAdds >= minimumSharedMultiplyAdds }
 
     /// `kru_dense_multiply_shared` on this team.
     func multiply(
