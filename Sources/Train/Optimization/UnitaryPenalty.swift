@@ -12,58 +12,76 @@
 ///
 /// For a rectangular P × Q factor WᴴW is Q × Q of rank ≤ P, so with P < Q the penalty cannot reach 0 (the factor
 /// can at best be a co-isometry); the paper's definition is kept as is.
+///
+/// Both entry points take `threads`: workers take blocks of factors, and the factors' terms are added in factor order,
+/// so the results are the same, bit for bit, for every thread count.
 public enum UnitaryPenalty {
     /// R for the network's current parameters (without the strength λ).
-    public static func value(of network: KRUNetwork) -> Double {
-        var total = 0.0
+    public static func value(of network: KRUNetwork, threads: Int = 1) -> Double {
         network.parameters.withUnsafeBufferPointer { p in
-            for tensor in factorTensors(network) {
+            eachFactor(of: network, threads: threads) { tensor in
                 if tensor.isComplex {
                     let a = defect(p.baseAddress!, tensor)
-                    total += zip(a.re, a.im).reduce(0) { $0 + $1.0 * $1.0 + $1.1 * $1.1 }
-                } else {
-                    total += realDefect(p.baseAddress!, tensor).reduce(0) { $0 + $1 * $1 }
+                    return zip(a.re, a.im).reduce(0) { $0 + $1.0 * $1.0 + $1.1 * $1.1 }
                 }
+                return realDefect(p.baseAddress!, tensor).reduce(0) { $0 + $1 * $1 }
             }
         }
-        return total
     }
 
     /// Adds λ·∂R/∂parameters to `gradient` (flat layout) and returns λ·R.
     @discardableResult
     public static func addGradient(of network: KRUNetwork, strength lambda: Double,
-                                   to gradient: inout [Double]) -> Double {
+                                   to gradient: inout [Double], threads: Int = 1) -> Double {
         precondition(gradient.count == network.parameterCount, "the gradient does not fit the network")
         guard lambda != 0 else { return 0 }
-        var total = 0.0
-        network.parameters.withUnsafeBufferPointer { p in
-            let w = p.baseAddress!
-            for tensor in factorTensors(network) {
-                let (rows, columns) = (tensor.shape[0], tensor.shape[1])
-                guard tensor.isComplex else {
-                    total += addRealGradient(w, tensor, strength: lambda, to: &gradient)
-                    continue
-                }
-                let a = defect(w, tensor)
-                total += zip(a.re, a.im).reduce(0) { $0 + $1.0 * $1.0 + $1.1 * $1.1 }
-                // W̄ = 4·W·A  (P × Q times Q × Q).
-                for p in 0..<rows {
-                    for q in 0..<columns {
-                        var sr = 0.0, si = 0.0
-                        for j in 0..<columns {
-                            let (wr, wi) = (w[tensor.realOffset + p * columns + j],
-                                            imaginary(w, tensor, p * columns + j))
-                            let (ar, ai) = (a.re[j * columns + q], a.im[j * columns + q])
-                            sr += wr * ar - wi * ai
-                            si += wr * ai + wi * ar
-                        }
-                        gradient[tensor.realOffset + p * columns + q] += lambda * 4 * sr
-                        if tensor.isComplex { gradient[tensor.imaginaryOffset + p * columns + q] += lambda * 4 * si }
-                    }
+        let total = network.parameters.withUnsafeBufferPointer { p in
+            gradient.withUnsafeMutableBufferPointer { g in
+                let (w, g) = (p.baseAddress!, g.baseAddress!)
+                return eachFactor(of: network, threads: threads) { tensor in
+                    tensor.isComplex ? addComplexGradient(w, tensor, strength: lambda, to: g)
+                        : addRealGradient(w, tensor, strength: lambda, to: g)
                 }
             }
         }
         return lambda * total
+    }
+
+    /// Σ over the network's Kronecker factors of `term(factor)`, the factors shared among `threads` workers (each
+    /// writes only its own factors' gradient entries) and their terms added in factor order.
+    private static func eachFactor(of network: KRUNetwork, threads: Int,
+                                   _ term: (ParameterTensor) -> Double) -> Double {
+        let tensors = factorTensors(network)
+        var terms = [Double](repeating: 0, count: tensors.count)
+        terms.withUnsafeMutableBufferPointer { terms in
+            BatchPartition(batchSize: tensors.count, workers: threads).run { _, block in
+                for i in block { terms[i] = term(tensors[i]) }
+            }
+        }
+        return terms.reduce(0, +)
+    }
+
+    /// The complex case of ``addGradient(of:strength:to:threads:)`` for one factor: adds λ·4·W·A (P × Q times
+    /// Q × Q) and returns R's term.
+    private static func addComplexGradient(_ w: UnsafePointer<Double>, _ tensor: ParameterTensor,
+                                           strength lambda: Double,
+                                           to gradient: UnsafeMutablePointer<Double>) -> Double {
+        let (rows, columns) = (tensor.shape[0], tensor.shape[1])
+        let a = defect(w, tensor)
+        for p in 0..<rows {
+            for q in 0..<columns {
+                var sr = 0.0, si = 0.0
+                for j in 0..<columns {
+                    let (wr, wi) = (w[tensor.realOffset + p * columns + j], imaginary(w, tensor, p * columns + j))
+                    let (ar, ai) = (a.re[j * columns + q], a.im[j * columns + q])
+                    sr += wr * ar - wi * ai
+                    si += wr * ai + wi * ar
+                }
+                gradient[tensor.realOffset + p * columns + q] += lambda * 4 * sr
+                gradient[tensor.imaginaryOffset + p * columns + q] += lambda * 4 * si
+            }
+        }
+        return zip(a.re, a.im).reduce(0) { $0 + $1.0 * $1.0 + $1.1 * $1.1 }
     }
 
     private static func factorTensors(_ network: KRUNetwork) -> [ParameterTensor] {
@@ -111,25 +129,23 @@ public enum UnitaryPenalty {
         return a
     }
 
-    /// The real-factor case of ``addGradient(of:strength:to:)`` for one factor: adds λ·4·W·A and returns R's term.
-    /// Row p of W·A is accumulated over j in the order the general loop uses, vectorised over q.
+    /// The real-factor case of ``addGradient(of:strength:to:threads:)`` for one factor: adds λ·4·W·A and returns
+    /// R's term. Row p of W·A is accumulated over j in the order the complex loop uses, vectorised over q.
     private static func addRealGradient(_ w: UnsafePointer<Double>, _ tensor: ParameterTensor, strength lambda: Double,
-                                        to gradient: inout [Double]) -> Double {
+                                        to gradient: UnsafeMutablePointer<Double>) -> Double {
         let (rows, columns) = (tensor.shape[0], tensor.shape[1]), entries = w + tensor.realOffset
         let a = realDefect(w, tensor)
         var row = [Double](repeating: 0, count: columns)
-        gradient.withUnsafeMutableBufferPointer { gradient in
-            a.withUnsafeBufferPointer { a in
-                row.withUnsafeMutableBufferPointer { row in
-                    for p in 0..<rows {
-                        for q in 0..<columns { row[q] = 0 }
-                        for j in 0..<columns {
-                            let weight = entries[p * columns + j], defectRow = a.baseAddress! + j * columns
-                            for q in 0..<columns { row[q] += weight * defectRow[q] }
-                        }
-                        let target = gradient.baseAddress! + tensor.realOffset + p * columns
-                        for q in 0..<columns { target[q] += lambda * 4 * row[q] }
+        a.withUnsafeBufferPointer { a in
+            row.withUnsafeMutableBufferPointer { row in
+                for p in 0..<rows {
+                    for q in 0..<columns { row[q] = 0 }
+                    for j in 0..<columns {
+                        let weight = entries[p * columns + j], defectRow = a.baseAddress! + j * columns
+                        for q in 0..<columns { row[q] += weight * defectRow[q] }
                     }
+                    let target = gradient + tensor.realOffset + p * columns
+                    for q in 0..<columns { target[q] += lambda * 4 * row[q] }
                 }
             }
         }

@@ -85,7 +85,7 @@ extension KRUNetwork {
         checkTargets(batch)
         let (sum, count, _) = logits.withUnsafeBufferPointer {
             SequenceLoss.evaluate(architecture.output.kind, logits: $0.baseAddress!, width: architecture.output.width,
-                                  batch: batch, gradient: nil)
+                                  batch: batch, gradient: nil, threads: threads)
         }
         return count > 0 ? sum / Double(count) : 0
     }
@@ -122,7 +122,7 @@ extension KRUNetwork {
             let logitGradient = scratch.double.buffer(pass.logits.count, zeroed: false)  // SequenceLoss writes all
             let (sum, count, divergence) = SequenceLoss.evaluate(architecture.output.kind, logits: pass.logits.base,
                                                                  width: k, batch: batch, teacher: teacher,
-                                                                 gradient: logitGradient.base)
+                                                                 gradient: logitGradient.base, threads: threads)
             // With nothing scored the gradient is exactly zero; skip the backward pass.
             let gradient = count > 0 ? pass.backward(logitGradient: logitGradient).array
                 : [Double](repeating: 0, count: parameterCount)
@@ -137,14 +137,15 @@ extension KRUNetwork {
             // page on every update).
             let logits = scratch.double.buffer(pass.logits.count, zeroed: false)
             let logitGradient = scratch.double.buffer(pass.logits.count, zeroed: false)  // SequenceLoss writes all
-            for i in 0..<logits.count { logits[i] = Double(pass.logits[i]) }
+            let entries = BatchPartition(batchSize: logits.count, workers: threads)
+            entries.run { _, range in for i in range { logits[i] = Double(pass.logits[i]) } }
             let (sum, count, divergence) = SequenceLoss.evaluate(architecture.output.kind, logits: logits.base,
                                                                  width: k, batch: batch, teacher: teacher,
-                                                                 gradient: logitGradient.base)
+                                                                 gradient: logitGradient.base, threads: threads)
             let gradient: [Double]
             if count > 0 {
                 let single = scratch.single.buffer(logitGradient.count, zeroed: false)
-                for i in 0..<logitGradient.count { single[i] = Float(logitGradient[i]) }
+                entries.run { _, range in for i in range { single[i] = Float(logitGradient[i]) } }
                 gradient = pass.backward(logitGradient: single)
             } else {
                 gradient = [Double](repeating: 0, count: parameterCount)

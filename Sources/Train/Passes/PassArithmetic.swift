@@ -19,11 +19,14 @@ enum PassArithmetic {
     }
 
     /// sum[k] += Σ_rows values[row·width + k] (a bias's gradient).
+    /// `threads` workers take blocks of columns; every column still adds its rows in row order.
     static func addColumnSums<Scalar: BinaryFloatingPoint>(_ values: UnsafePointer<Scalar>, rows: Int, width: Int,
-                                                           into sum: UnsafeMutablePointer<Scalar>) {
-        for row in 0..<rows {
-            let v = values + row * width
-            for k in 0..<width { sum[k] += v[k] }
+                                                           into sum: UnsafeMutablePointer<Scalar>, threads: Int = 1) {
+        BatchPartition(batchSize: width, workers: threads).run { _, columns in
+            for row in 0..<rows {
+                let v = values + row * width
+                for k in columns { sum[k] += v[k] }
+            }
         }
     }
 
@@ -37,10 +40,13 @@ enum PassArithmetic {
     }
 
     /// Adds the workers' private gradients in worker order, so the sum does not depend on thread timing.
+    /// `threads` split the entries, not the workers: each entry still adds the workers in worker order.
     static func addInOrder<Scalar: BinaryFloatingPoint>(_ workers: [ScalarBuffer<Scalar>],
-                                                        into gradient: ScalarBuffer<Scalar>) {
-        for worker in workers {
-            for i in 0..<gradient.count { gradient[i] += worker[i] }
+                                                        into gradient: ScalarBuffer<Scalar>, threads: Int = 1) {
+        BatchPartition(batchSize: gradient.count, workers: threads).run { _, entries in
+            for worker in workers {
+                for i in entries { gradient[i] += worker[i] }
+            }
         }
     }
 }

@@ -9,10 +9,8 @@ extension SinglePrecisionPass {
         Gemm.multiply(threads: threads, transposeA: true, transposeB: false, m: k, n: width, k: rows,
                       a: logitGradient.base, lda: k,
                       b: top.base, ldb: width, beta: 1, c: gradient.base + layout.readoutWeight.offset, ldc: width)
-        let biasGradient = gradient.base + layout.readoutBias.offset
-        for row in 0..<rows {
-            for i in 0..<k { biasGradient[i] += logitGradient[row * k + i] }
-        }
+        PassArithmetic.addColumnSums(logitGradient.base, rows: rows, width: k,
+                                     into: gradient.base + layout.readoutBias.offset)
         var outputGradient = pool.buffer(rows * width, zeroed: false)
         Gemm.multiply(threads: threads, transposeA: false, transposeB: false, m: rows, n: width, k: k,
                       a: logitGradient.base, lda: k,
@@ -31,7 +29,13 @@ extension SinglePrecisionPass {
             }
             if let below { outputGradient = below }
         }
-        return (0..<gradient.count).map { Double(gradient[$0]) }
+        var flat = [Double](repeating: 0, count: gradient.count)
+        flat.withUnsafeMutableBufferPointer { flat in
+            BatchPartition(batchSize: flat.count, workers: threads).run { _, range in
+                for i in range { flat[i] = Double(gradient[i]) }
+            }
+        }
+        return flat
     }
 
     /// Whether layer `l` must compute the gradient of its input rows: a layer below, or an embedding whose rows were

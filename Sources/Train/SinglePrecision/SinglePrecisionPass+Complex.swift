@@ -102,12 +102,12 @@ extension SinglePrecisionPass {
                 }
             }
         }
-        PassArithmetic.addInOrder(workerGradients, into: gradient)
+        PassArithmetic.addInOrder(workerGradients, into: gradient, threads: threads)
         // b̄ = Σ_rows z̄.
         PassArithmetic.addColumnSums(zGradient.re.base, rows: rows, width: n,
-                                     into: gradient.base + slots.bias.realOffset)
+                                     into: gradient.base + slots.bias.realOffset, threads: threads)
         PassArithmetic.addColumnSums(zGradient.im.base, rows: rows, width: n,
-                                     into: gradient.base + slots.bias.imaginaryOffset)
+                                     into: gradient.base + slots.bias.imaginaryOffset, threads: threads)
         return zGradient
     }
 

@@ -200,7 +200,8 @@ extension SinglePrecisionPass {
                 PassArithmetic.addColumnSums(tokenSums.base, rows: vocabulary, width: gn,
                                              into: gradient.base + bih.offset)
             } else {
-                PassArithmetic.addColumnSums(inputSide.base, rows: rows, width: gn, into: gradient.base + bih.offset)
+                PassArithmetic.addColumnSums(inputSide.base, rows: rows, width: gn, into: gradient.base + bih.offset,
+                                             threads: threads)
             }
             if recurrentSide === inputSide {
                 // The same sum (b_ih and b_hh meet every row alike, and both gradients start at zero in this pass):
@@ -209,7 +210,7 @@ extension SinglePrecisionPass {
                                              into: gradient.base + bhh.offset)
             } else {
                 PassArithmetic.addColumnSums(recurrentSide.base, rows: rows, width: gn,
-                                             into: gradient.base + bhh.offset)
+                                             into: gradient.base + bhh.offset, threads: threads)
             }
         }
         // W̄_ih = Āᵀ X; X̄ = Ā W_ih.

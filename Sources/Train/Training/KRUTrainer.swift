@@ -68,7 +68,8 @@ public final class KRUTrainer {
             divergenceSum += (result.divergence ?? 0) * Double(result.scoredCount)
             scored += result.scoredCount
             var gradient = result.gradient
-            UnitaryPenalty.addGradient(of: network, strength: configuration.unitaryPenalty, to: &gradient)
+            UnitaryPenalty.addGradient(of: network, strength: configuration.unitaryPenalty, to: &gradient,
+                                       threads: configuration.threads)
             let norm = configuration.clipNorm.map { GradientClipping.clip(&gradient, maxNorm: $0) }
                 ?? GradientClipping.norm(gradient)
             largestNorm = max(largestNorm, norm)
@@ -81,7 +82,8 @@ public final class KRUTrainer {
             }
             updates += 1
         }
-        let penalty = configuration.unitaryPenalty * UnitaryPenalty.value(of: network)
+        let penalty = configuration.unitaryPenalty
+            * UnitaryPenalty.value(of: network, threads: configuration.threads)
         return TrainingReport(loss: scored > 0 ? lossSum / Double(scored) : 0,
                               divergence: teacher.map { _ in scored > 0 ? divergenceSum / Double(scored) : 0 },
                               penalty: penalty,
