@@ -31,7 +31,8 @@ func runBenchmarks(_ options: BenchOptions) throws -> BenchReport {
                                  ("dense rnn_tanh", dense)])
 
     progress("training throughput")
-    let training = try TrainingThroughputBenchmark(policy: policy, hiddenSize: 512, streams: 16,
+    let training = try TrainingThroughputBenchmark(policy: options.quick ? .quick : .training, hiddenSize: 512,
+                                                   streams: 16,
                                                    bptt: options.quick ? 20 : 100, threads: 2).run()
     var peers: [PeerTrainingThroughput] = []
     if let python = options.torch {

@@ -18,6 +18,10 @@ struct TimingPolicy {
 
     static let full = TimingPolicy(minimumSeconds: 0.2, samples: 7)
     static let quick = TimingPolicy(minimumSeconds: 0.03, samples: 3)
+    /// For training updates (25–70 ms each at N = 512): with ``full`` a sample was a single update, and the
+    /// Kronecker LSTM / dense LSTM ratio moved between 2.6× and 3.0× from run to run on an idle machine; 0.3 s
+    /// samples hold about 12 and 4 updates.
+    static let training = TimingPolicy(minimumSeconds: 2.1, samples: 7)
 }
 
 /// The result of one measurement: seconds per call of the measured body.
