@@ -22,10 +22,9 @@ enum TrainingMemory {
         for (l, layer) in architecture.layers.enumerated() {
             let n = Double(layer.hiddenSize), g = Double(layer.gateCount)
             let d = Double(architecture.inputWidth(ofLayer: l))
-            let chain = layer.factorShapes.isEmpty ? 0.0 : Double(layer.rank) * g
-                * Double(SinglePrecisionChain(shapes: layer.factorShapes).intermediateLength) + n
+            let chain = layer.factorShapes.isEmpty ? 0.0 : n
             // z, h, output and their gradients (complex), or the gates, state and gradients of a real cell, the
-            // input rows' gradient, and (single precision) the chain's stored intermediates.
+            // input rows' gradient, and (single precision) h_{t−1} again in the chain's interleaved layout.
             let tape = layer.isComplex ? 12 * n + 2 * chain : (3 * g + 4) * n + (precision == .single ? chain : 0)
             perRow += (tape + d) * scalar
         }

@@ -24,6 +24,7 @@ extension SinglePrecisionPass {
         let n = layer.hiddenSize, b = batchSize, activation = layer.activation!
         let beta = complexSlots(l).modReLUBias.map { UnsafePointer(parameters.base + $0.offset) }
         let sums = partition.ranges.indices.map { pool.split(n * columns[$0], zeroed: false) }
+        let scratch = partition.ranges.indices.map { pool.split(chain.intermediateLength * columns[$0], zeroed: false) }
         partition.run { w, range in
             let count = range.count, c = columns[w], stepFloats = tape.stepStride[w], sum = sums[w].pointer()
             for t in 0..<steps {
@@ -34,8 +35,7 @@ extension SinglePrecisionPass {
                 kernels.interleave(previous.re, count: count, units: n, lds: n, into: x.re, columns: c)
                 kernels.interleave(previous.im, count: count, units: n, lds: n, into: x.im, columns: c)
                 for (index, term) in terms.enumerated() {
-                    let intermediates = x.advanced(by: (n + index * chain.intermediateLength) * c)
-                    chain.forward(term, kernels: kernels, x: Planes(x), intermediates: Planes(intermediates),
+                    chain.forward(term, kernels: kernels, x: Planes(x), intermediates: Planes(scratch[w].pointer()),
                                   y: Planes(sum), columns: c, accumulate: index > 0)
                 }
                 let z = tape.z.pointer(at: first), h = tape.h.pointer(at: first)
@@ -62,7 +62,8 @@ extension SinglePrecisionPass {
             (carry: pool.split(partition.ranges[w].count * n, zeroed: false),
              interleaved: pool.split(n * columns[w], zeroed: false), delta: pool.split(n * columns[w], zeroed: false),
              chain: (pool.split(chain.maxLength * columns[w], zeroed: false),
-                     pool.split(chain.maxLength * columns[w], zeroed: false)))
+                     pool.split(chain.maxLength * columns[w], zeroed: false)),
+             intermediates: pool.split(chain.intermediateLength * columns[w], zeroed: false))
         }
         partition.run { w, range in
             let count = range.count, c = columns[w], stepFloats = tape.stepStride[w], mine = workerGradients[w]
@@ -88,10 +89,11 @@ extension SinglePrecisionPass {
                     interleaved.im.update(repeating: 0, count: n * c)
                 }
                 let x = tape.chain[w].pointer(at: t * stepFloats)
+                let intermediates = Planes(scratch[w].intermediates.pointer())
                 for (index, term) in terms.enumerated() {
-                    let intermediates = x.advanced(by: (n + index * chain.intermediateLength) * c)
+                    chain.recompute(term, kernels: kernels, x: Planes(x), intermediates: intermediates, columns: c)
                     chain.backward(term, kernels: kernels, gradients: termGradients[index], x: Planes(x),
-                                   intermediates: Planes(intermediates), gradOutput: Planes(delta), scratch: buffers,
+                                   intermediates: intermediates, gradOutput: Planes(delta), scratch: buffers,
                                    gradInput: t > 0 ? Planes(interleaved) : nil, columns: c)
                 }
                 if t > 0 {

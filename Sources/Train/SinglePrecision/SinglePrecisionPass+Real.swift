@@ -39,6 +39,9 @@ extension SinglePrecisionPass {
         let packed = packedRecurrent[l]?.forward, gates = factors[l]
         let products = partition.ranges.map { pool.buffer($0.count * gn, zeroed: false) }
         let sums = partition.ranges.indices.map { pool.buffer(chain == nil ? 0 : n * columns[$0], zeroed: false) }
+        let scratch = partition.ranges.indices.map {
+            pool.buffer((chain?.intermediateLength ?? 0) * columns[$0], zeroed: false)
+        }
         partition.run { w, range in
             let count = range.count, c = columns[w], out = products[w].base
             let inputRows = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: count)
@@ -57,9 +60,8 @@ extension SinglePrecisionPass {
                     kernels.interleave(previous, count: count, units: n, lds: n, into: x, columns: c)
                     for (g, terms) in gates.enumerated() {
                         for (index, term) in terms.enumerated() {
-                            let intermediates = x + (n + (g * layer.rank + index) * chain.intermediateLength) * c
                             chain.forward(term, kernels: kernels, x: Planes(re: x),
-                                          intermediates: Planes(re: intermediates),
+                                          intermediates: Planes(re: scratch[w].base),
                                           y: Planes(re: sum), columns: c, accumulate: index > 0)
                         }
                         kernels.deinterleave(sum, count: count, units: n, columns: c, into: out + g * n, ldd: gn,
@@ -114,7 +116,8 @@ extension SinglePrecisionPass {
                     gradH: pool.buffer(count * n, zeroed: false),
                     interleaved: pool.buffer(chain == nil ? 0 : n * c, zeroed: false),
                     delta: pool.buffer(chain == nil ? 0 : n * c, zeroed: false),
-                    chain: (pool.buffer(length * c, zeroed: false), pool.buffer(length * c, zeroed: false)))
+                    chain: (pool.buffer(length * c, zeroed: false), pool.buffer(length * c, zeroed: false)),
+                    intermediates: pool.buffer((chain?.intermediateLength ?? 0) * c, zeroed: false))
         }
         partition.run { w, range in
             let count = range.count, c = columns[w], mine = scratch[w]
@@ -164,9 +167,11 @@ extension SinglePrecisionPass {
                     kernels.interleave(stepRecurrent + g * n, count: count, units: n, lds: gn,
                                        into: delta, columns: c)
                     for (index, term) in terms.enumerated() {
-                        let intermediates = x + (n + (g * layer.rank + index) * chain.intermediateLength) * c
+                        let intermediates = Planes(re: mine.intermediates.base)
+                        chain.recompute(term, kernels: kernels, x: Planes(re: x), intermediates: intermediates,
+                                        columns: c)
                         chain.backward(term, kernels: kernels, gradients: termGradients[g][index], x: Planes(re: x),
-                                       intermediates: Planes(re: intermediates), gradOutput: Planes(re: delta),
+                                       intermediates: intermediates, gradOutput: Planes(re: delta),
                                        scratch: (Planes(re: mine.chain.0.base), Planes(re: mine.chain.1.base)),
                                        gradInput: t > 0 ? Planes(re: interleaved) : nil, columns: c)
                     }

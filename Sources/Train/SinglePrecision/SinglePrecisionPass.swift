@@ -9,7 +9,7 @@ import KRUInference
 ///   W̄_hh) are single-precision BLAS GEMMs, run with the pass's thread count while the workers are idle;
 /// - the recurrence runs step by step, each worker on its sub-batch, in the C kernels of
 ///   ``TrainingKernels``: Kronecker chains in the stream-interleaved layout of ``SinglePrecisionChain`` (their
-///   intermediates kept for the backward pass), dense recurrent products as a small-batch product against
+///   intermediates recomputed by the backward pass), dense recurrent products as a small-batch product against
 ///   W_hhᵀ and W_hh (packed once per pass), and the fused element-wise cell steps.
 ///
 /// Gradients come back in Double, in the flat layout, so the penalty, clipping and the optimizer are shared with
@@ -102,13 +102,11 @@ final class SinglePrecisionPass {
             if layer.isComplex {
                 tapes.append(.complex(SingleComplexTape(
                     rows: rows, batchSize: batchSize, units: layer.hiddenSize, initial: state.layers[l],
-                    chainLength: layer.rank * chains[l]!.intermediateLength, columns: columns, steps: steps,
-                    pool: pool)))
+                    columns: columns, steps: steps, pool: pool)))
             } else {
                 tapes.append(.real(SingleRealTape(
                     rows: rows, batchSize: batchSize, layer: layer, initial: state.layers[l],
-                    chainLength: chains[l]?.intermediateLength, columns: columns, steps: steps,
-                    masked: dropout != nil, pool: pool)))
+                    chained: chains[l] != nil, columns: columns, steps: steps, masked: dropout != nil, pool: pool)))
             }
         }
     }

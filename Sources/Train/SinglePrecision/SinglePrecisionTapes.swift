@@ -7,13 +7,14 @@ final class SingleComplexTape {
     let output: FloatBuffer
     /// h_{−1}, B × N.
     let initial: SplitPlanes<Float>
-    /// Per worker: for every step, x_0 = h_{t−1} interleaved, then every term's chain intermediates.
+    /// Per worker: for every step, x_0 = h_{t−1} in the chain's interleaved layout (the intermediates are
+    /// recomputed by the backward pass, see ``SinglePrecisionChain``).
     let chain: [SplitPlanes<Float>]
     /// Per worker: floats per step in `chain` (per plane).
     let stepStride: [Int]
 
-    init(rows: Int, batchSize: Int, units n: Int, initial state: RecurrentState.Layer, chainLength: Int,
-         columns: [Int], steps: Int, pool: BufferPool<Float>) {
+    init(rows: Int, batchSize: Int, units n: Int, initial state: RecurrentState.Layer, columns: [Int], steps: Int,
+         pool: BufferPool<Float>) {
         z = pool.split(rows * n, zeroed: false)
         h = pool.split(rows * n, zeroed: false)
         output = pool.buffer(rows * 2 * n, zeroed: false)
@@ -23,7 +24,7 @@ final class SingleComplexTape {
             initial.re[i] = Float(state.real[i])
             initial.im[i] = Float(state.imaginary[i])
         }
-        stepStride = columns.map { (n + chainLength) * $0 }
+        stepStride = columns.map { n * $0 }
         chain = stepStride.map { pool.split(steps * $0, zeroed: false) }
     }
 
@@ -48,12 +49,11 @@ final class SingleRealTape {
     let output: FloatBuffer
     let initialH: FloatBuffer
     let initialC: FloatBuffer?
-    /// Per worker, Kronecker recurrences only: for every step, x_0 = h_{t−1} interleaved, then the intermediates of
-    /// every gate's terms.
+    /// Per worker, Kronecker recurrences only: for every step, x_0 = h_{t−1} in the chain's interleaved layout.
     let chain: [FloatBuffer]
     let stepStride: [Int]
 
-    init(rows: Int, batchSize: Int, layer: LayerArchitecture, initial state: RecurrentState.Layer, chainLength: Int?,
+    init(rows: Int, batchSize: Int, layer: LayerArchitecture, initial state: RecurrentState.Layer, chained: Bool,
          columns: [Int], steps: Int, masked: Bool, pool: BufferPool<Float>) {
         let n = layer.hiddenSize, g = layer.gateCount, gated = layer.cell == .lstm || layer.cell == .gru
         inputPart = FloatBuffer(count: 0)  // set by the pass's input projection
@@ -63,7 +63,7 @@ final class SingleRealTape {
         output = masked ? pool.buffer(rows * n, zeroed: false) : h
         initialH = FloatBuffer(state.real.map { Float($0) })
         initialC = layer.cell == .lstm ? FloatBuffer(state.cell.map { Float($0) }) : nil
-        stepStride = chainLength.map { length in columns.map { (n + g * layer.rank * length) * $0 } } ?? []
+        stepStride = chained ? columns.map { n * $0 } : []
         chain = stepStride.map { pool.buffer(steps * $0, zeroed: false) }
     }
 
