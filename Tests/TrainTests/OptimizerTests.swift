@@ -1,3 +1,4 @@
+import Foundation
 import KRUInference
 import Testing
 @testable import KRUTrain
@@ -12,6 +13,31 @@ struct OptimizerTests {
         #expect(abs(parameters[1] - -1.99) < 1e-9)
         #expect(abs(parameters[2] - 2.99) < 1e-7)
         #expect(adam.stepCount == 1)
+    }
+
+    /// Adam's SIMD blocks and scalar tail (37 entries: four vectors and five left), on 1, 2 and 3 threads, against
+    /// Kingma & Ba's update written out here, over five steps: the same bits.
+    @Test func adamIsTheScalarUpdateForEveryThreadCount() {
+        var random = KRURandom(seed: 7101)
+        let count = 37
+        let start = (0..<count).map { _ in random.nextStandardNormalPair().0 }
+        let gradients = (0..<5).map { _ in (0..<count).map { _ in random.nextStandardNormalPair().0 } }
+        var expected = start, m = [Double](repeating: 0, count: count), v = m
+        let (lr, b1, b2, eps) = (0.003, 0.9, 0.999, 1e-8)
+        for (t, g) in gradients.enumerated() {
+            let (c1, c2) = (1 - pow(b1, Double(t + 1)), 1 - pow(b2, Double(t + 1)))
+            for i in 0..<count {
+                m[i] = b1 * m[i] + (1 - b1) * g[i]
+                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                expected[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
+            }
+        }
+        for threads in 1...3 {
+            var adam = Adam(learningRate: lr), parameters = start
+            for g in gradients { adam.update(&parameters, gradient: g, threads: threads) }
+            #expect(parameters == expected, "\(threads) threads")
+            #expect(adam.stepCount == 5)
+        }
     }
 
     @Test func rmspropFirstStep() {

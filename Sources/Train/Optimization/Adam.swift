@@ -20,6 +20,12 @@ public struct Adam: Optimizer {
     }
 
     public mutating func update(_ parameters: inout [Double], gradient: [Double]) {
+        update(&parameters, gradient: gradient, threads: 1)
+    }
+
+    /// Eight entries at a time as SIMD vectors, with the scalar loop's operations in its order (so the same bits),
+    /// and blocks of entries on `threads` workers: serial scalar Adam took a sixth of a dense LSTM-512's update.
+    public mutating func update(_ parameters: inout [Double], gradient: [Double], threads: Int) {
         precondition(parameters.count == gradient.count,
                      "\(gradient.count) gradient values for \(parameters.count) parameters")
         if firstMoment.count != parameters.count {
@@ -29,15 +35,28 @@ public struct Adam: Optimizer {
         }
         stepCount += 1
         let correction1 = 1 - pow(beta1, Double(stepCount)), correction2 = 1 - pow(beta2, Double(stepCount))
-        let (b1, b2, lr, eps) = (beta1, beta2, learningRate, epsilon)
+        let (b1, b2, lr, eps, count) = (beta1, beta2, learningRate, epsilon, gradient.count)
         firstMoment.withUnsafeMutableBufferPointer { m in
             secondMoment.withUnsafeMutableBufferPointer { v in
                 parameters.withUnsafeMutableBufferPointer { theta in
                     gradient.withUnsafeBufferPointer { g in
-                        for i in 0..<g.count {
-                            m[i] = b1 * m[i] + (1 - b1) * g[i]
-                            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                            theta[i] -= lr * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + eps)
+                        let (m, v, theta, g) = (m.baseAddress!, v.baseAddress!, theta.baseAddress!, g.baseAddress!)
+                        BatchPartition(batchSize: count, workers: threads).run { _, entries in
+                            let vectorEnd = entries.lowerBound + entries.count / 8 * 8
+                            for i in stride(from: entries.lowerBound, to: vectorEnd, by: 8) {
+                                let gi = SIMD8<Double>.load(g + i)
+                                let mi = b1 * SIMD8<Double>.load(m + i) + (1 - b1) * gi
+                                let vi = b2 * SIMD8<Double>.load(v + i) + (1 - b2) * gi * gi
+                                let step = lr * (mi / correction1) / ((vi / correction2).squareRoot() + eps)
+                                mi.store(to: m + i)
+                                vi.store(to: v + i)
+                                (SIMD8<Double>.load(theta + i) - step).store(to: theta + i)
+                            }
+                            for i in vectorEnd..<entries.upperBound {
+                                m[i] = b1 * m[i] + (1 - b1) * g[i]
+                                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                                theta[i] -= lr * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + eps)
+                            }
                         }
                     }
                 }

@@ -55,7 +55,9 @@ final class SinglePrecisionPass {
         threads = workers
         let parameters = pool.buffer(network.parameterCount, zeroed: false)
         network.parameters.withUnsafeBufferPointer { p in
-            for i in 0..<p.count { parameters[i] = Float(p[i]) }
+            BatchPartition(batchSize: p.count, workers: workers).run { _, range in
+                for i in range { parameters[i] = Float(p[i]) }
+            }
         }
         self.parameters = parameters
         partition = BatchPartition(batchSize: batch.batchSize, workers: workers)

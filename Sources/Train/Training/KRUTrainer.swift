@@ -75,7 +75,7 @@ public final class KRUTrainer {
             largestNorm = max(largestNorm, norm)
             let adjusted = configuration.recurrentLearningRateScale != 1 || configuration.weightDecay > 0
             let before = adjusted ? network.parameters : nil
-            optimizer.update(&network.parameters, gradient: gradient)
+            optimizer.update(&network.parameters, gradient: gradient, threads: configuration.threads)
             if let before {
                 scaleRecurrentSteps(from: before)
                 decayWeights(from: before)
