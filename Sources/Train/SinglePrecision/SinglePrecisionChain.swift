@@ -17,12 +17,12 @@ struct FactorWeights: @unchecked Sendable {
 /// floats long, and with C a multiple of 8 every mode — including the last factors of a 2 × 2 chain, whose runs are
 /// 1 or 2 elements per stream — is whole SIMD registers (see Sources/CTrainKernels).
 ///
-/// **Intermediates.** The forward pass writes x_1 … x_{F−1} (x with the first k factors applied) one after the other
-/// into `intermediates`, scratch the caller reuses for every term; the backward pass first recomputes them for its
-/// term (``recompute(_:kernels:x:intermediates:columns:)``), then contracts the upstream gradient with them for W̄_k
-/// and pulls it back through Wᴴ_k. Keeping them on the tape instead made every step write, and the backward pass
-/// read back from memory, F − 1 vectors per term: for a KRU-512 with nine 2 × 2 factors 26 MB per worker and update
-/// of 16 × 100 characters, and its training 20 % slower than recomputing them in cache.
+/// **Intermediates.** The forward pass writes x_1 … x_{F−1} (x with the first k factors applied) one after the
+/// other into `intermediates`, scratch the caller reuses for every term; the backward pass first recomputes them for
+/// its term (``recompute(_:kernels:x:intermediates:columns:)``), then contracts the upstream gradient with them for
+/// W̄_k and pulls it back through Wᴴ_k. Keeping them on the tape instead made every step write, and the backward
+/// pass read back from memory, F − 1 vectors per term: for a KRU-512 with nine 2 × 2 factors 26 MB per worker and
+/// update of 16 × 100 characters, and its training 20 % slower than recomputing them in cache.
 struct SinglePrecisionChain: Sendable {
     let geometry: ChainGeometry
 

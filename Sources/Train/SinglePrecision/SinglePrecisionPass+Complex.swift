@@ -24,7 +24,9 @@ extension SinglePrecisionPass {
         let n = layer.hiddenSize, b = batchSize, activation = layer.activation!
         let beta = complexSlots(l).modReLUBias.map { UnsafePointer(parameters.base + $0.offset) }
         let sums = partition.ranges.indices.map { pool.split(n * columns[$0], zeroed: false) }
-        let scratch = partition.ranges.indices.map { pool.split(chain.intermediateLength * columns[$0], zeroed: false) }
+        let intermediates = partition.ranges.indices.map {
+            pool.split(chain.intermediateLength * columns[$0], zeroed: false)
+        }
         partition.run { w, range in
             let count = range.count, c = columns[w], stepFloats = tape.stepStride[w], sum = sums[w].pointer()
             for t in 0..<steps {
@@ -35,8 +37,9 @@ extension SinglePrecisionPass {
                 kernels.interleave(previous.re, count: count, units: n, lds: n, into: x.re, columns: c)
                 kernels.interleave(previous.im, count: count, units: n, lds: n, into: x.im, columns: c)
                 for (index, term) in terms.enumerated() {
-                    chain.forward(term, kernels: kernels, x: Planes(x), intermediates: Planes(scratch[w].pointer()),
-                                  y: Planes(sum), columns: c, accumulate: index > 0)
+                    chain.forward(term, kernels: kernels, x: Planes(x),
+                                  intermediates: Planes(intermediates[w].pointer()), y: Planes(sum), columns: c,
+                                  accumulate: index > 0)
                 }
                 let z = tape.z.pointer(at: first), h = tape.h.pointer(at: first)
                 kernels.deinterleave(sum.re, count: count, units: n, columns: c, into: z.re, ldd: n, accumulate: true)

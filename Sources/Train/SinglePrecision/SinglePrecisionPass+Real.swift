@@ -39,7 +39,7 @@ extension SinglePrecisionPass {
         let packed = packedRecurrent[l]?.forward, gates = factors[l]
         let products = partition.ranges.map { pool.buffer($0.count * gn, zeroed: false) }
         let sums = partition.ranges.indices.map { pool.buffer(chain == nil ? 0 : n * columns[$0], zeroed: false) }
-        let scratch = partition.ranges.indices.map {
+        let intermediates = partition.ranges.indices.map {
             pool.buffer((chain?.intermediateLength ?? 0) * columns[$0], zeroed: false)
         }
         partition.run { w, range in
@@ -61,7 +61,7 @@ extension SinglePrecisionPass {
                     for (g, terms) in gates.enumerated() {
                         for (index, term) in terms.enumerated() {
                             chain.forward(term, kernels: kernels, x: Planes(re: x),
-                                          intermediates: Planes(re: scratch[w].base),
+                                          intermediates: Planes(re: intermediates[w].base),
                                           y: Planes(re: sum), columns: c, accumulate: index > 0)
                         }
                         kernels.deinterleave(sum, count: count, units: n, columns: c, into: out + g * n, ldd: gn,
