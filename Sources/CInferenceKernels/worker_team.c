@@ -35,6 +35,14 @@ enum { kru_probe_products = 16, kru_decided_products = 1000 };
 /// Where an adaptive team is in its cycle of probes and decisions.
 typedef enum { kru_probing_alone, kru_probing_shared, kru_decided_alone, kru_decided_shared } kru_team_mode;
 
+static inline int kru_mode_is_alone(kru_team_mode mode) {
+    return mode == kru_probing_alone || mode == kru_decided_alone;
+}
+
+static inline int kru_mode_is_probing(kru_team_mode mode) {
+    return mode == kru_probing_alone || mode == kru_probing_shared;
+}
+
 /// The product a job computes: what kru_dense_multiply_shared received.
 typedef struct {
     int variant;
@@ -257,8 +265,7 @@ void kru_dense_multiply_shared(
     ptrdiff_t batch, const float *x, ptrdiff_t xStride, float *y, ptrdiff_t yStride, int accumulate) {
     const kru_dense_job job = {variant, weightKind, rows, columns, weights, batch, x, xStride, y, yStride,
                                accumulate};
-    const int alone = team->mode == kru_probing_alone || team->mode == kru_decided_alone;
-    const int probing = team->mode == kru_probing_alone || team->mode == kru_probing_shared;
+    const int alone = kru_mode_is_alone(team->mode), probing = kru_mode_is_probing(team->mode);
     const int64_t start = probing ? kru_monotonic_nanoseconds() : 0;
     if (alone) kru_run_chunk(&job, 0, 1);
     else kru_share(team, &job);
@@ -271,6 +278,5 @@ void kru_dense_multiply_shared(
     if (--team->productsLeft > 0) return;
     team->mode = kru_next_mode(team);
     if (team->mode == kru_probing_alone) team->aloneNanoseconds = team->sharedNanoseconds = 0;
-    const int probingNext = team->mode == kru_probing_alone || team->mode == kru_probing_shared;
-    team->productsLeft = probingNext ? kru_probe_products : kru_decided_products;
+    team->productsLeft = kru_mode_is_probing(team->mode) ? kru_probe_products : kru_decided_products;
 }

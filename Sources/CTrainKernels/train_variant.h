@@ -283,9 +283,11 @@ static KT_TARGET void KT_V(real_mode_gradient)(int p0, int q0, ptrdiff_t outer, 
         kt_scalar_real_mode_gradient(p0, q0, outer, inner, gy, x, gw);
         return;
     }
-    // x is usually a chain intermediate the forward pass stored many steps ago (out of cache), read in short runs
-    // with a large stride when the mode is a late one; asking for all its lines at once overlaps their misses
-    // (measured: a Kronecker LSTM's 32 × 32 mode gradient 15 % faster). Only for inputs that fit L2 comfortably.
+    // For the first factor x is the chain's input, which the forward pass stored on the tape many steps ago (out of
+    // cache), read in short runs with a large stride when the mode is a late one; asking for all its lines at once
+    // overlaps their misses (measured while the intermediates were stored too: a Kronecker LSTM's 32 × 32 mode
+    // gradient 15 % faster). The other factors read intermediates just recomputed, in cache, where the prefetches
+    // find their lines present. Only for inputs that fit L2 comfortably.
     const ptrdiff_t x_bytes = outer * q0 * inner * (ptrdiff_t)sizeof(float);
     if (x_bytes <= 32768) {
         for (ptrdiff_t o = 0; o < x_bytes; o += 64) __builtin_prefetch((const char *)x + o, 0, 2);

@@ -20,11 +20,8 @@ public enum UnitaryPenalty {
     public static func value(of network: KRUNetwork, threads: Int = 1) -> Double {
         network.parameters.withUnsafeBufferPointer { p in
             eachFactor(of: network, threads: threads) { tensor in
-                if tensor.isComplex {
-                    let a = defect(p.baseAddress!, tensor)
-                    return zip(a.re, a.im).reduce(0) { $0 + $1.0 * $1.0 + $1.1 * $1.1 }
-                }
-                return realDefect(p.baseAddress!, tensor).reduce(0) { $0 + $1 * $1 }
+                tensor.isComplex ? squaredNorm(defect(p.baseAddress!, tensor))
+                    : squaredNorm(realDefect(p.baseAddress!, tensor))
             }
         }
     }
@@ -72,7 +69,7 @@ public enum UnitaryPenalty {
             for q in 0..<columns {
                 var sr = 0.0, si = 0.0
                 for j in 0..<columns {
-                    let (wr, wi) = (w[tensor.realOffset + p * columns + j], imaginary(w, tensor, p * columns + j))
+                    let (wr, wi) = (w[tensor.realOffset + p * columns + j], w[tensor.imaginaryOffset + p * columns + j])
                     let (ar, ai) = (a.re[j * columns + q], a.im[j * columns + q])
                     sr += wr * ar - wi * ai
                     si += wr * ai + wi * ar
@@ -81,14 +78,14 @@ public enum UnitaryPenalty {
                 gradient[tensor.imaginaryOffset + p * columns + q] += lambda * 4 * si
             }
         }
-        return zip(a.re, a.im).reduce(0) { $0 + $1.0 * $1.0 + $1.1 * $1.1 }
+        return squaredNorm(a)
     }
 
     private static func factorTensors(_ network: KRUNetwork) -> [ParameterTensor] {
         network.layout.tensors.filter { if case .recurrentFactor = $0.role { true } else { false } }
     }
 
-    /// A = WᴴW − I (Q × Q, split planes).
+    /// A = WᴴW − I for a complex factor (Q × Q, split planes).
     private static func defect(_ w: UnsafePointer<Double>, _ tensor: ParameterTensor) -> (re: [Double], im: [Double]) {
         let (rows, columns) = (tensor.shape[0], tensor.shape[1])
         var re = [Double](repeating: 0, count: columns * columns), im = re
@@ -97,8 +94,8 @@ public enum UnitaryPenalty {
                 // (WᴴW)[i, j] = Σ_p conj(W[p, i])·W[p, j]
                 var sr = 0.0, si = 0.0
                 for p in 0..<rows {
-                    let (ar, ai) = (w[tensor.realOffset + p * columns + i], imaginary(w, tensor, p * columns + i))
-                    let (br, bi) = (w[tensor.realOffset + p * columns + j], imaginary(w, tensor, p * columns + j))
+                    let (ar, ai) = (w[tensor.realOffset + p * columns + i], w[tensor.imaginaryOffset + p * columns + i])
+                    let (br, bi) = (w[tensor.realOffset + p * columns + j], w[tensor.imaginaryOffset + p * columns + j])
                     sr += ar * br + ai * bi
                     si += ar * bi - ai * br
                 }
@@ -109,8 +106,8 @@ public enum UnitaryPenalty {
         return (re, im)
     }
 
-    /// A = WᵀW − I for a real factor (Q × Q, symmetric). The same sums in the same order as ``defect(_:_:)``,
-    /// whose imaginary terms are exact zeros for a real factor, so the results are bit for bit the same; each
+    /// A = WᵀW − I for a real factor (Q × Q, symmetric): the sums of ``defect(_:_:)`` in the same order, without
+    /// its imaginary terms (exact zeros for a real factor, so the results are bit for bit what it would give); each
     /// off-diagonal sum is formed once and mirrored. Gated cells have many real factors, and the general form costs
     /// more than the rest of a Kronecker LSTM's update outside the passes.
     private static func realDefect(_ w: UnsafePointer<Double>, _ tensor: ParameterTensor) -> [Double] {
@@ -149,11 +146,13 @@ public enum UnitaryPenalty {
                 }
             }
         }
-        return a.reduce(0) { $0 + $1 * $1 }
+        return squaredNorm(a)
     }
 
-    /// The imaginary part of entry `k` of a factor: 0 for a real one.
-    private static func imaginary(_ w: UnsafePointer<Double>, _ tensor: ParameterTensor, _ k: Int) -> Double {
-        tensor.isComplex ? w[tensor.imaginaryOffset + k] : 0
+    /// ‖A‖²_F, R's term for one factor.
+    private static func squaredNorm(_ a: [Double]) -> Double { a.reduce(0) { $0 + $1 * $1 } }
+
+    private static func squaredNorm(_ a: (re: [Double], im: [Double])) -> Double {
+        zip(a.re, a.im).reduce(0) { $0 + $1.0 * $1.0 + $1.1 * $1.1 }
     }
 }

@@ -162,12 +162,12 @@ extension SinglePrecisionPass {
                 }
                 let chain = chain!, x = tape.chain[w].base + t * tape.stepStride[w]
                 let (interleaved, delta) = (mine.interleaved.base, mine.delta.base)
+                let intermediates = Planes(re: mine.intermediates.base)
                 if t > 0 { interleaved.update(repeating: 0, count: n * c) }
                 for (g, terms) in gates.enumerated() {
                     kernels.interleave(stepRecurrent + g * n, count: count, units: n, lds: gn,
                                        into: delta, columns: c)
                     for (index, term) in terms.enumerated() {
-                        let intermediates = Planes(re: mine.intermediates.base)
                         chain.recompute(term, kernels: kernels, x: Planes(re: x), intermediates: intermediates,
                                         columns: c)
                         chain.backward(term, kernels: kernels, gradients: termGradients[g][index], x: Planes(re: x),
