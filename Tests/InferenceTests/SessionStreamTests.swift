@@ -98,4 +98,40 @@ struct SessionStreamTests {
             #expect(Array(triple.outputValues()[k..<2 * k]) == expectedA[t], "a copied within the session, step \(t)")
         }
     }
+
+    /// A session of five slots run on its leading streams only, as a server runs one: three sequences start, the
+    /// batch grows to five, then the middle one leaves and the last moves into its slot (a copy within the
+    /// session) while only four slots run; every running sequence matches its single-stream run, and the slots
+    /// beyond the leading ones keep their outputs untouched.
+    @Test(arguments: tokenModels)
+    func leadingStreamsRunAsABatchOfTheirOwn(name: String) throws {
+        let model = try Self.load(name)
+        let v = model.description.vocabulary!.count
+        let k = model.description.outputWidth
+        let sequences = (0..<5).map { Self.sequence(10 + $0, length: 8, vocabulary: v) }
+        let expected = try sequences.map { try Self.alone(model, $0) }
+        let session = model.session(batchSize: 5)
+        var slots = [0, 1, 2]  // slots[b]: the sequence stream b runs
+        for t in 0..<8 {
+            if t == 2 {
+                for slot in 3..<5 { session.reset(stream: slot) }
+                slots += [3, 4]
+            }
+            if t == 5 {
+                session.copyStream(4, of: session, to: 2)
+                slots = [0, 1, 4, 3]
+            }
+            let step = { (sequence: Int) in sequence >= 3 ? t - 2 : t }  // sequences 3 and 4 start at t = 2
+            let before = session.outputValues()
+            try session.feed(leadingStreams: slots.map { sequences[$0][step($0)] })
+            let out = session.outputValues()
+            for (b, sequence) in slots.enumerated() {
+                #expect(Array(out[b * k..<(b + 1) * k]) == expected[sequence][step(sequence)], "slot \(b), step \(t)")
+            }
+            let idle = slots.count * k
+            #expect(Array(out[idle...]) == Array(before[idle...]), "idle slots, step \(t)")
+        }
+        #expect(throws: ModelInputError.self) { try session.feed(leadingStreams: []) }
+        #expect(throws: ModelInputError.self) { try session.feed(leadingStreams: [Int](repeating: 0, count: 6)) }
+    }
 }

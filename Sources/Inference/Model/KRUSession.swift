@@ -91,6 +91,19 @@ public final class KRUSession {
         try feedTokens(tokens)
     }
 
+    /// Feeds one token to each of the first `tokens.count` streams (1 … `batchSize` of them) and computes their
+    /// outputs; the other streams keep their state and outputs. Every stream's result is the one a session of just
+    /// those streams gives, bit for bit. A server keeps one session as large as its batch may grow and runs only the
+    /// slots in use, so a sequence that joins or leaves moves no other sequence's state between sessions.
+    /// - Throws: ``ModelInputError`` for a vector model, no tokens or more than `batchSize`, or a token outside the
+    ///   vocabulary.
+    public func feed(leadingStreams tokens: [Int]) throws(ModelInputError) {
+        guard (1...batchSize).contains(tokens.count) else {
+            throw ModelInputError("\(tokens.count) tokens for the leading streams of \(batchSize)")
+        }
+        try feedTokens(tokens)
+    }
+
     /// Feeds one input vector to a single-stream vector model and computes the outputs.
     /// - Throws: ``ModelInputError`` for a token model, a batched session or a vector of the wrong width.
     public func feed(vector: [Float]) throws(ModelInputError) {
@@ -110,7 +123,7 @@ public final class KRUSession {
             throw ModelInputError(
                 "\(vectors.count) values; \(batchSize) streams of width \(width) need \(batchSize * width)")
         }
-        vectors.withUnsafeBufferPointer { run(.vectors($0.baseAddress!, width: width)) }
+        vectors.withUnsafeBufferPointer { run(.vectors($0.baseAddress!, width: width), streams: batchSize) }
     }
 
     /// The head's outputs after the last step (`batchSize × K`): logits for categorical and Bernoulli heads,
@@ -198,30 +211,33 @@ public final class KRUSession {
             }
             tokens[b] = token
         }
+        let streams = ids.count
         if let table = model.inputTable {
-            for b in 0..<batchSize { inputRows[b] = table.row(tokens[b]) }
-            run(.projected(inputRows))
+            for b in 0..<streams { inputRows[b] = table.row(tokens[b]) }
+            run(.projected(inputRows), streams: streams)
         } else if let embedding = model.embedding {
             let width = embedding.columns
             embedding.values.withUnsafeBufferPointer { rows in
-                for b in 0..<batchSize {
+                for b in 0..<streams {
                     (embedded + b * width).update(from: rows.baseAddress! + tokens[b] * width, count: width)
                 }
             }
-            run(.vectors(embedded, width: width))
+            run(.vectors(embedded, width: width), streams: streams)
         } else {
-            run(.oneHot(tokens))
+            run(.oneHot(tokens), streams: streams)
         }
     }
 
-    private func run(_ input: LayerInput) {
+    /// One step of the first `streams` streams (every stream's buffers are slices of a fixed stride, so a prefix of
+    /// the batch is a batch of its own).
+    private func run(_ input: LayerInput, streams: Int) {
         var x = input
         // Through a buffer pointer, whose elements are used in place: an array's subscript would copy the layer's
         // weights, retaining each of their arrays every step.
         model.layers.withUnsafeBufferPointer { weights in
             for l in 0..<layers.count {
                 let buffers = layers[l]
-                weights[l].step(x, batch: batchSize, buffers: buffers, scratch: scratch, variant: variant)
+                weights[l].step(x, batch: streams, buffers: buffers, scratch: scratch, variant: variant)
                 x = .vectors(buffers.output, width: buffers.outputWidth)
             }
         }
@@ -229,12 +245,12 @@ public final class KRUSession {
         let k = model.description.outputWidth
         let out = outputs.baseAddress!
         model.readoutBias.withUnsafeBufferPointer {
-            out.fill(from: $0.baseAddress!, count: k, streams: batchSize, stride: k)
+            out.fill(from: $0.baseAddress!, count: k, streams: streams, stride: k)
         }
-        if batchSize == 1, let packed = model.packedReadout {
+        if streams == 1, let packed = model.packedReadout {
             packed.multiply(top, into: out, accumulate: true, variant: variant)
         } else {
-            model.readout.multiply(top, xStride: width, batch: batchSize, into: out, yStride: k, accumulate: true,
+            model.readout.multiply(top, xStride: width, batch: streams, into: out, yStride: k, accumulate: true,
                                    variant: variant, team: scratch.team)
         }
         stepCount += 1
