@@ -86,80 +86,78 @@ struct TextScoreSummary: Sendable, Equatable {
 
 /// The recurrent states of the sequences a model is generating, advanced together by one batched step.
 ///
-/// Continuous batching needs a batch whose members come and go between steps. A session of B streams always
-/// computes B streams, so the batch keeps one session per size, made when first needed, and moves the surviving
-/// sequences' states into the session of the new size whenever the count changes (a copy of a few kilobytes per
-/// sequence, small beside a step). When only the membership changes, newcomers take the leavers' slots in place.
-/// Used by one thread (a model's batch worker) only.
+/// Continuous batching needs a batch whose members come and go between steps. The batch keeps one session with a
+/// slot per sequence it may hold and runs only its leading slots (`KRUSession.feed(leadingStreams:)`), so the
+/// running sequences always occupy slots 0 ..< count: when some leave, the sequences in the last slots move into
+/// the holes (a copy of a few kilobytes each, within the session), and newcomers take the slots after them. The
+/// session grows by doubling as the batch first needs it, so memory follows the load, not `--max-batch`. Used by
+/// one thread (a model's batch worker) only.
 final class StreamBatch {
     private let model: KRUModel
-    private var sessions: [Int: KRUSession] = [:]
-    private var current: KRUSession?
-    private var tokens: [Int] = []
+    private var session: KRUSession?
+    private var prefillSession: KRUSession?
 
     init(model: ServedModel) { self.model = model.engineModel }
 
-    /// Sequences in the batch.
-    var count: Int { current?.batchSize ?? 0 }
+    /// Sequences in the batch (its leading slots).
+    private(set) var count = 0
 
-    /// Rearranges the batch for the next step: `survivors` (current stream indices, in the order wanted) keep their
-    /// state, and `newcomers` fresh sequences start from the zero state. Returns the new stream index of each
-    /// survivor (in the order given) and of each newcomer.
+    /// Rearranges the batch for the next step: `survivors` (current stream indices, ascending) keep their state,
+    /// and `newcomers` fresh sequences start from the zero state. Returns the new stream index of each survivor (in
+    /// the order given) and of each newcomer.
     func rearrange(survivors: [Int], newcomers: Int) -> (survivors: [Int], newcomers: [Int]) {
-        let size = survivors.count + newcomers
-        guard size > 0 else {
-            current = nil
-            return ([], [])
+        let kept = survivors.count
+        count = kept + newcomers
+        guard count > 0 else { return ([], []) }
+        let session = sessionHolding(count, keeping: kept, of: survivors)
+        // Survivors beyond the first `kept` slots fill the holes the leavers left below it.
+        let staying = Set(survivors)
+        var holes = (0..<kept).filter { !staying.contains($0) }
+        var positions = survivors
+        for (position, stream) in survivors.enumerated() where stream >= kept {
+            let hole = holes.removeLast()
+            session.copyStream(stream, of: session, to: hole)
+            positions[position] = hole
         }
-        if let current, size == current.batchSize {
-            // Same size: survivors stay where they are; newcomers take the free slots.
-            let taken = Set(survivors)
-            let free = (0..<size).filter { !taken.contains($0) }
-            for slot in free { current.reset(stream: slot) }
-            return (survivors, free)
-        }
-        let target = session(ofSize: size)
-        if let current {
-            for (position, stream) in survivors.enumerated() { target.copyStream(stream, of: current, to: position) }
-        }
-        let fresh = Array(survivors.count..<size)
-        for slot in fresh { target.reset(stream: slot) }
-        current = target
-        return (Array(0..<survivors.count), fresh)
+        let fresh = Array(kept..<count)
+        for slot in fresh { session.reset(stream: slot) }
+        return (positions, fresh)
+    }
+
+    /// The batch's session with at least `size` slots. A larger one, when needed, is twice the old size (or `size`)
+    /// and receives the `kept` survivors' states in their current slots.
+    private func sessionHolding(_ size: Int, keeping kept: Int, of survivors: [Int]) -> KRUSession {
+        if let session, session.batchSize >= size { return session }
+        let larger = model.session(batchSize: max(size, 2 * (session?.batchSize ?? 0)))
+        if let session { for stream in survivors { larger.copyStream(stream, of: session, to: stream) } }
+        session = larger
+        return larger
     }
 
     /// Feeds `tokens` to a fresh sequence outside the batch, one step each in a session of its own, and puts the
     /// resulting state (and logits) into stream `stream` — a prompt's prefill, which costs the running batch one
     /// single-stream step per character instead of holding the new sequence back for a batch step per character.
     func prefill(_ tokens: [Int], into stream: Int) {
-        guard let current else { preconditionFailure("no batch") }
-        let single = session(ofSize: 1, prefill: true)
-        single.reset(stream: 0)
+        guard let session else { preconditionFailure("no batch") }
+        let single = prefillSession ?? model.session()
+        prefillSession = single
+        single.reset()
         for token in tokens { try! single.feed(token: token) }  // ids from the model's tokenizer
-        current.copyStream(0, of: single, to: stream)
+        session.copyStream(0, of: single, to: stream)
     }
 
     /// Feeds `inputs[b]` to stream b of the batch and computes every stream's logits.
     func step(_ inputs: [Int]) {
-        guard let current else { return }
-        precondition(inputs.count == current.batchSize, "\(inputs.count) inputs for a batch of \(current.batchSize)")
-        try! current.feed(tokens: inputs)  // prompt ids or sampled ids, one per stream (checked above)
+        guard let session, count > 0 else { return }
+        precondition(inputs.count == count, "\(inputs.count) inputs for a batch of \(count)")
+        try! session.feed(leadingStreams: inputs)  // prompt ids or sampled ids, one per stream (checked above)
     }
 
     /// Runs `body` on stream `stream`'s logits after the last step (valid only inside `body`).
     func withLogits<R>(of stream: Int, _ body: (UnsafeBufferPointer<Float>) -> R) -> R {
-        guard let current else { preconditionFailure("no batch") }
+        guard let session else { preconditionFailure("no batch") }
         let k = model.description.outputWidth
-        return current.withOutputs { all in body(UnsafeBufferPointer(rebasing: all[stream * k..<(stream + 1) * k])) }
-    }
-
-    /// The cached session of `size` streams (the prefill session is separate from the batch of size 1).
-    private func session(ofSize size: Int, prefill: Bool = false) -> KRUSession {
-        let key = prefill ? 0 : size
-        if let session = sessions[key] { return session }
-        let session = model.session(batchSize: size)
-        sessions[key] = session
-        return session
+        return session.withOutputs { all in body(UnsafeBufferPointer(rebasing: all[stream * k..<(stream + 1) * k])) }
     }
 }
 
