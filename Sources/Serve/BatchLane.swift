@@ -16,6 +16,7 @@ final class BatchLane: @unchecked Sendable {
     private let model: ServedModel
     private let capacity: Int
     private let queueCapacity: Int
+    private let promptCacheBytes: Int
     private let metrics: ModelMetrics
     private let condition = NSCondition()
     // Guarded by `condition`:
@@ -27,11 +28,14 @@ final class BatchLane: @unchecked Sendable {
     /// - Parameters:
     ///   - capacity: sequences in the batch at most.
     ///   - queueCapacity: sequences waiting for a slot at most.
+    ///   - promptCacheBytes: memory for the states after recent prompts.
     ///   - name: the thread's name, as `top -H` shows it (at most 15 bytes count on Linux).
-    init(model: ServedModel, capacity: Int, queueCapacity: Int, metrics: ModelMetrics, name: String) {
+    init(model: ServedModel, capacity: Int, queueCapacity: Int, promptCacheBytes: Int, metrics: ModelMetrics,
+         name: String) {
         self.model = model
         self.capacity = capacity
         self.queueCapacity = queueCapacity
+        self.promptCacheBytes = promptCacheBytes
         self.metrics = metrics
         let thread = Thread { [self] in
             #if os(Linux)
@@ -72,7 +76,7 @@ final class BatchLane: @unchecked Sendable {
     }
 
     private func run() {
-        let batch = StreamBatch(model: model)
+        let batch = StreamBatch(model: model, promptCacheBytes: promptCacheBytes)
         var active: [GenerationJob] = []  // active[b] generates stream b of the batch
         while true {
             condition.lock()
@@ -151,7 +155,7 @@ final class BatchLane: @unchecked Sendable {
             guard !prompt.isEmpty else { continue }
             if prompt.count <= budget {
                 budget -= prompt.count
-                batch.prefill(prompt, into: stream)
+                metrics.cachedPromptTokens.increment(by: Int64(batch.prefill(prompt, into: stream)))
                 job.promptWasFed()
                 let generated = batch.withLogits(of: stream) { job.advance(logits: $0) }
                 record(job, generated: generated ? 1 : 0)

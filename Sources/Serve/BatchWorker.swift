@@ -22,8 +22,8 @@ final class BatchWorker: @unchecked Sendable {
         let capacity = (limits.maxBatch + count - 1) / count
         let queue = (limits.maxQueue + count - 1) / count
         lanes = (0..<count).map {
-            BatchLane(model: model, capacity: capacity, queueCapacity: queue, metrics: metrics,
-                      name: "kru-lane-\($0)")
+            BatchLane(model: model, capacity: capacity, queueCapacity: queue,
+                      promptCacheBytes: limits.promptCacheBytes / count, metrics: metrics, name: "kru-lane-\($0)")
         }
     }
 

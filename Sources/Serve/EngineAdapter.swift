@@ -96,8 +96,13 @@ final class StreamBatch {
     private let model: KRUModel
     private var session: KRUSession?
     private var prefillSession: KRUSession?
+    private var promptCache: PromptStateCache
 
-    init(model: ServedModel) { self.model = model.engineModel }
+    /// - Parameter promptCacheBytes: memory for the states after recent prompts (``PromptStateCache``).
+    init(model: ServedModel, promptCacheBytes: Int) {
+        self.model = model.engineModel
+        promptCache = PromptStateCache(capacityBytes: promptCacheBytes)
+    }
 
     /// Sequences in the batch (its leading slots).
     private(set) var count = 0
@@ -137,13 +142,22 @@ final class StreamBatch {
     /// Feeds `tokens` to a fresh sequence outside the batch, one step each in a session of its own, and puts the
     /// resulting state (and logits) into stream `stream` — a prompt's prefill, which costs the running batch one
     /// single-stream step per character instead of holding the new sequence back for a batch step per character.
-    func prefill(_ tokens: [Int], into stream: Int) {
+    /// The longest prompt prefix whose state the cache holds is not fed again. Returns the characters taken from
+    /// the cache.
+    func prefill(_ tokens: [Int], into stream: Int) -> Int {
         guard let session else { preconditionFailure("no batch") }
+        let cached = promptCache.longestPrefix(of: tokens)
+        if let cached, cached.length == tokens.count {
+            try! session.restore(cached.state, stream: stream)  // a single-stream state of this model
+            return cached.length
+        }
         let single = prefillSession ?? model.session()
         prefillSession = single
-        single.reset()
-        for token in tokens { try! single.feed(token: token) }  // ids from the model's tokenizer
+        if let cached { try! single.restore(cached.state) } else { single.reset() }
+        for token in tokens[(cached?.length ?? 0)...] { try! single.feed(token: token) }  // the tokenizer's ids
+        promptCache.insert(tokens, state: single.snapshot())
         session.copyStream(0, of: single, to: stream)
+        return cached?.length ?? 0
     }
 
     /// Feeds `inputs[b]` to stream b of the batch and computes every stream's logits.

@@ -43,6 +43,7 @@ final class ServerMetrics: @unchecked Sendable {
         return ModelMetrics(
             generatedTokens: registry.makeCounter(descriptor: Self.generatedTokens, labels: labels),
             promptTokens: registry.makeCounter(descriptor: Self.promptTokens, labels: labels),
+            cachedPromptTokens: registry.makeCounter(descriptor: Self.cachedPromptTokens, labels: labels),
             rate: rate,
             queueLength: registry.makeGauge(descriptor: Self.queueLength, labels: labels),
             activeSequences: registry.makeGauge(descriptor: Self.activeSequences, labels: labels),
@@ -68,7 +69,12 @@ final class ServerMetrics: @unchecked Sendable {
     private static var generatedTokens: MetricNameDescriptor {
         name("generated_tokens", "total", "Characters generated.")
     }
-    private static var promptTokens: MetricNameDescriptor { name("prompt_tokens", "total", "Prompt characters fed.") }
+    private static var promptTokens: MetricNameDescriptor {
+        name("prompt_tokens", "total", "Prompt characters of the sequences started (those from the cache included).")
+    }
+    private static var cachedPromptTokens: MetricNameDescriptor {
+        name("prompt_tokens_cached", "total", "Prompt characters whose state came from the prompt cache, not fed.")
+    }
     private static var tokensPerSecond: MetricNameDescriptor {
         name("generated_tokens_per_second", "", "Characters generated per second, over the last second or more.")
     }
@@ -96,6 +102,7 @@ final class ServerMetrics: @unchecked Sendable {
 struct ModelMetrics: Sendable {
     let generatedTokens: Counter
     let promptTokens: Counter
+    let cachedPromptTokens: Counter
     let rate: TokenRate
     let queueLength: Gauge
     let activeSequences: Gauge

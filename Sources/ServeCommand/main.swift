@@ -34,6 +34,8 @@ struct ServeCommand: AsyncParsableCommand {
     var streamInterval = ServerLimits().streamInterval
     @Option(help: "Threads generating each model's sequences (default: one per core).")
     var threads = ServerLimits().threadsPerModel
+    @Option(help: "MiB of states kept per model after prompts seen before, which are then not fed again (0: off).")
+    var promptCache = ServerLimits().promptCacheBytes >> 20
     @Option(help: "Seconds running generations may continue after SIGTERM.")
     var shutdownGrace = ServerLimits().shutdownGrace
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).") var logLevel = "info"
@@ -46,6 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("\(name) must be at least 1")
         }
         guard maxQueue >= 0 else { throw ValidationError("--max-queue must be 0 or more") }
+        guard (0...65536).contains(promptCache) else {
+            throw ValidationError("--prompt-cache must be in 0 … 65536 MiB")
+        }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1 … 256") }
         guard streamInterval.isFinite, (0...1).contains(streamInterval) else {
             throw ValidationError("--stream-interval must be in 0 … 1 seconds")
@@ -66,6 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.limits.maxBatch = maxBatch
+        configuration.limits.promptCacheBytes = promptCache << 20
         configuration.limits.maxQueue = maxQueue
         configuration.limits.maxTokens = maxTokens
         configuration.limits.maxPromptCharacters = maxPrompt

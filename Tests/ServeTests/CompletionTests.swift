@@ -78,6 +78,34 @@ struct CompletionTests {
         await TestModels.stop(server)
     }
 
+    /// The prompt cache: a prompt seen before, and a longer prompt that starts with it, take the cached state
+    /// (counted in `kru_prompt_tokens_cached_total`) and still give exactly `kru sample`'s text; with the cache off
+    /// nothing is taken from it. One lane, so every request meets the same cache.
+    @Test(arguments: [TestModels.kru, TestModels.lstm])
+    func cachedPromptsKeepKruSampleText(model: String) async throws {
+        let longer = Self.prompt + ", Let there be"
+        let requests = [(Self.prompt, UInt64(5)), (Self.prompt, UInt64(6)), (longer, UInt64(7))]
+        var expected: [String] = []
+        for (prompt, seed) in requests {
+            expected.append(try await KRUExecutable.sample(model: model, prompt: prompt, length: 40, seed: seed))
+        }
+        let oracle = expected
+        for cacheBytes in [1 << 20, 0] {
+            let server = try TestModels.server { $0.threadsPerModel = 1; $0.promptCacheBytes = cacheBytes }
+            try await TestServer.run(server) { client in
+                for ((prompt, seed), text) in zip(requests, oracle) {
+                    let response = try await client.post("/v1/completions", json: """
+                        {"model": "\(model)", "prompt": "\(prompt)", "max_tokens": 40, "seed": \(seed)}
+                        """)
+                    #expect(try choiceText(try response.object) == text, "\(prompt), seed \(seed)")
+                }
+                let cached = try await client.metric("kru_prompt_tokens_cached_total", model)
+                #expect(cached == Double(cacheBytes > 0 ? 2 * Self.prompt.count : 0))
+            }
+            await TestModels.stop(server)
+        }
+    }
+
     /// Without a prompt the first character is drawn uniformly, as `kru sample` does without --prime.
     @Test func emptyPromptMatchesKruSampleWithoutPrime() async throws {
         let expected = try await KRUExecutable.sample(model: TestModels.lstm, prompt: "", length: 30, seed: 11)

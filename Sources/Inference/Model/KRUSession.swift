@@ -269,6 +269,9 @@ public struct KRUSessionState: Sendable, Equatable {
     public let stepCount: Int
     /// Identifies the model the state belongs to (``KRUModel/fingerprint``).
     let fingerprint: UInt64
+
+    /// The floats the state holds (every stream's recurrent state and outputs): what keeping it costs in memory.
+    public var valueCount: Int { layers.joined().reduce(outputs.count) { $0 + $1.count } }
 }
 
 /// The state buffers of one layer for a batch: kru keeps h in split planes (`first` = Re, `second` = Im) and

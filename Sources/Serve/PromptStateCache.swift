@@ -1,0 +1,57 @@
+import KRUInference
+
+/// Recurrent states after recently prefilled prompts, so that a prompt seen before — or one that starts with a
+/// prompt seen before, such as a shared instruction — skips the characters already fed (llama.cpp's server keeps a
+/// slot's prompt for the same reason). A recurrent model's whole context is its state, a few kilobytes, so an
+/// entry is just that state and the logits after it; restoring it gives the stream exactly the values feeding the
+/// prompt gives. The least recently used entries go first once the states exceed the byte budget. Used by one
+/// batch lane's thread only.
+struct PromptStateCache {
+    private struct Entry {
+        let state: KRUSessionState
+        let bytes: Int
+        var lastUse: Int
+    }
+
+    private let capacityBytes: Int
+    private var entries: [[Int]: Entry] = [:]
+    /// Entries per prompt length: the only lengths worth looking up.
+    private var lengths: [Int: Int] = [:]
+    private var bytes = 0
+    private var uses = 0
+
+    /// - Parameter capacityBytes: the states' bytes (and their prompts') kept at most; 0 keeps nothing.
+    init(capacityBytes: Int) { self.capacityBytes = capacityBytes }
+
+    /// The longest cached prompt that `prompt` starts with, and the single-stream state after it.
+    mutating func longestPrefix(of prompt: [Int]) -> (length: Int, state: KRUSessionState)? {
+        for length in lengths.keys.sorted(by: >) where length <= prompt.count {
+            let key = Array(prompt[..<length])
+            guard entries[key] != nil else { continue }
+            uses += 1
+            entries[key]!.lastUse = uses
+            return (length, entries[key]!.state)
+        }
+        return nil
+    }
+
+    /// Keeps `state`, a single-stream state after `prompt`, evicting the least recently used entries to make room.
+    mutating func insert(_ prompt: [Int], state: KRUSessionState) {
+        let size = state.valueCount * MemoryLayout<Float>.size + prompt.count * MemoryLayout<Int>.size
+        guard size <= capacityBytes, entries[prompt] == nil else { return }
+        while bytes + size > capacityBytes, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+            remove(oldest.key)
+        }
+        uses += 1
+        entries[prompt] = Entry(state: state, bytes: size, lastUse: uses)
+        lengths[prompt.count, default: 0] += 1
+        bytes += size
+    }
+
+    private mutating func remove(_ prompt: [Int]) {
+        guard let entry = entries.removeValue(forKey: prompt) else { return }
+        bytes -= entry.bytes
+        lengths[prompt.count]! -= 1
+        if lengths[prompt.count] == 0 { lengths[prompt.count] = nil }
+    }
+}
