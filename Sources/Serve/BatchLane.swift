@@ -76,7 +76,7 @@ final class BatchLane: @unchecked Sendable {
     }
 
     private func run() {
-        let batch = StreamBatch(model: model, promptCacheBytes: promptCacheBytes)
+        let batch = StreamBatch(model: model, capacity: capacity, promptCacheBytes: promptCacheBytes)
         var active: [GenerationJob] = []  // active[b] generates stream b of the batch
         while true {
             condition.lock()

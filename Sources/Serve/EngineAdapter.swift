@@ -90,17 +90,21 @@ struct TextScoreSummary: Sendable, Equatable {
 /// slot per sequence it may hold and runs only its leading slots (`KRUSession.feed(leadingStreams:)`), so the
 /// running sequences always occupy slots 0 ..< count: when some leave, the sequences in the last slots move into
 /// the holes (a copy of a few kilobytes each, within the session), and newcomers take the slots after them. The
-/// session grows by doubling as the batch first needs it, so memory follows the load, not `--max-batch`. Used by
-/// one thread (a model's batch worker) only.
+/// session grows by doubling (up to the lane's capacity) as the batch first needs it, so memory follows the load.
+/// Used by one thread (a model's batch worker) only.
 final class StreamBatch {
     private let model: KRUModel
+    private let capacity: Int
     private var session: KRUSession?
     private var prefillSession: KRUSession?
     private var promptCache: PromptStateCache
 
-    /// - Parameter promptCacheBytes: memory for the states after recent prompts (``PromptStateCache``).
-    init(model: ServedModel, promptCacheBytes: Int) {
+    /// - Parameters:
+    ///   - capacity: sequences in the batch at most.
+    ///   - promptCacheBytes: memory for the states after recent prompts (``PromptStateCache``).
+    init(model: ServedModel, capacity: Int, promptCacheBytes: Int) {
         self.model = model.engineModel
+        self.capacity = capacity
         promptCache = PromptStateCache(capacityBytes: promptCacheBytes)
     }
 
@@ -114,7 +118,8 @@ final class StreamBatch {
         let kept = survivors.count
         count = kept + newcomers
         guard count > 0 else { return ([], []) }
-        let session = sessionHolding(count, keeping: kept, of: survivors)
+        precondition(count <= capacity, "\(count) sequences for a batch of at most \(capacity)")
+        let session = sessionHolding(count, survivors: survivors)
         // Survivors beyond the first `kept` slots fill the holes the leavers left below it.
         let staying = Set(survivors)
         var holes = (0..<kept).filter { !staying.contains($0) }
@@ -129,11 +134,11 @@ final class StreamBatch {
         return (positions, fresh)
     }
 
-    /// The batch's session with at least `size` slots. A larger one, when needed, is twice the old size (or `size`)
-    /// and receives the `kept` survivors' states in their current slots.
-    private func sessionHolding(_ size: Int, keeping kept: Int, of survivors: [Int]) -> KRUSession {
+    /// The batch's session with at least `size` slots. A larger one, when needed, has twice the old slots (at least
+    /// `size`, at most the capacity) and receives the survivors' states in their current slots.
+    private func sessionHolding(_ size: Int, survivors: [Int]) -> KRUSession {
         if let session, session.batchSize >= size { return session }
-        let larger = model.session(batchSize: max(size, 2 * (session?.batchSize ?? 0)))
+        let larger = model.session(batchSize: min(capacity, max(size, 2 * (session?.batchSize ?? 0))))
         if let session { for stream in survivors { larger.copyStream(stream, of: session, to: stream) } }
         session = larger
         return larger
