@@ -101,18 +101,18 @@ struct SessionStreamTests {
 
     /// A session of five slots run on its leading streams only, as a server runs one: three sequences start, the
     /// batch grows to five, then the middle one leaves and the last moves into its slot (a copy within the
-    /// session) while only four slots run; every running sequence matches its single-stream run, and the slots
-    /// beyond the leading ones keep their outputs untouched.
+    /// session) while only four slots run, and last slot 0 runs alone (the single-stream readout); every running
+    /// sequence matches its single-stream run, and the slots beyond the leading ones keep their outputs untouched.
     @Test(arguments: tokenModels)
     func leadingStreamsRunAsABatchOfTheirOwn(name: String) throws {
         let model = try Self.load(name)
         let v = model.description.vocabulary!.count
         let k = model.description.outputWidth
-        let sequences = (0..<5).map { Self.sequence(10 + $0, length: 8, vocabulary: v) }
+        let sequences = (0..<5).map { Self.sequence(10 + $0, length: 9, vocabulary: v) }
         let expected = try sequences.map { try Self.alone(model, $0) }
         let session = model.session(batchSize: 5)
         var slots = [0, 1, 2]  // slots[b]: the sequence stream b runs
-        for t in 0..<8 {
+        for t in 0..<9 {
             if t == 2 {
                 for slot in 3..<5 { session.reset(stream: slot) }
                 slots += [3, 4]
@@ -121,6 +121,7 @@ struct SessionStreamTests {
                 session.copyStream(4, of: session, to: 2)
                 slots = [0, 1, 4, 3]
             }
+            if t == 8 { slots = [0] }
             let step = { (sequence: Int) in sequence >= 3 ? t - 2 : t }  // sequences 3 and 4 start at t = 2
             let before = session.outputValues()
             try session.feed(leadingStreams: slots.map { sequences[$0][step($0)] })
