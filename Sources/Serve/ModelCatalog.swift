@@ -31,21 +31,27 @@ final class ModelCatalog: Sendable {
             throw CatalogError("cannot list the models directory \(directory): \(error.localizedDescription)")
         }
         let cards = ZooCard.load(directory: directory, logger: logger)
-        var entries: [String: Entry] = [:]
+        var served: [(file: String, model: ServedModel)] = []
         for file in files {
             let path = (directory as NSString).appendingPathComponent(file)
-            let name = String(file.dropLast(4))
             do {
-                let model = try ServedModel(name: name, path: path)
-                let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-                let modified = attributes?[.modificationDate] as? Date
-                entries[name] = Entry(model: model, worker: BatchWorker(model: model, limits: limits, metrics: metrics),
-                                      card: cards[file], created: Int(modified?.timeIntervalSince1970 ?? 0))
+                served.append((file, try ServedModel(name: String(file.dropLast(4)), path: path)))
             } catch {
                 logger.info("not serving \(file): \(error)")
             }
         }
-        guard !entries.isEmpty else { throw CatalogError("no character model (.kru) in \(directory)") }
+        guard !served.isEmpty else { throw CatalogError("no character model (.kru) in \(directory)") }
+        // The prompt cache's budget is the server's: each model gets an equal share.
+        var modelLimits = limits
+        modelLimits.promptCacheBytes = limits.promptCacheBytes / served.count
+        var entries: [String: Entry] = [:]
+        for (file, model) in served {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: model.path)
+            let modified = attributes?[.modificationDate] as? Date
+            entries[model.name] = Entry(model: model,
+                                        worker: BatchWorker(model: model, limits: modelLimits, metrics: metrics),
+                                        card: cards[file], created: Int(modified?.timeIntervalSince1970 ?? 0))
+        }
         self.entries = entries
         names = entries.keys.sorted()
         logger.info("serving \(names.count) models: \(names.joined(separator: ", "))")

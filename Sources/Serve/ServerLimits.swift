@@ -31,9 +31,10 @@ public struct ServerLimits: Sendable {
     public var maxQueue = 256
     /// Texts scored at once (scoring runs beside generation, one thread each); beyond it 503.
     public var maxConcurrentScores = 2
-    /// Bytes of recurrent states kept per model for prompts seen before (split over its threads), so a repeated
-    /// prompt, or one that starts with a repeated prompt, is not fed again; 0 turns the cache off.
-    public var promptCacheBytes = 16 << 20
+    /// Bytes of recurrent states kept for prompts seen before, so a repeated prompt, or one that starts with a
+    /// repeated prompt, is not fed again: the whole server's budget, split evenly over the models and their
+    /// threads; 0 turns the cache off.
+    public var promptCacheBytes = 64 << 20
     /// Seconds between two writes of one event stream, at least: characters made meanwhile share a write.
     public var streamInterval = 0.02
     /// Seconds in-flight generations may continue after SIGTERM before they are cancelled.

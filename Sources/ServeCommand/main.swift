@@ -34,7 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
     var streamInterval = ServerLimits().streamInterval
     @Option(help: "Threads generating each model's sequences (default: one per core).")
     var threads = ServerLimits().threadsPerModel
-    @Option(help: "MiB of states kept per model after prompts seen before, which are then not fed again (0: off).")
+    @Option(help: "MiB of states kept after prompts seen before (all models), which are not fed again (0: off).")
     var promptCache = ServerLimits().promptCacheBytes >> 20
     @Option(help: "Seconds running generations may continue after SIGTERM.")
     var shutdownGrace = ServerLimits().shutdownGrace
