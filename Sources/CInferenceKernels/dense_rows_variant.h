@@ -82,17 +82,88 @@ static KRU_TARGET void KRU_DENSE(gemm2_rows)(ptrdiff_t first, ptrdiff_t last, pt
         for (int t = 0; t < 2; t++) KRU_DENSE(single)(body, columns, w + r * columns, x[t], y[t] + r, accumulate);
 }
 
-/// See kru_dense_multiply. Rows are taken in blocks of 16384 / columns rows (64 KB of float W, 32 KB of 16-bit W),
-/// and every stream runs over a block before the next, so a matrix larger than the caches is read from memory once
-/// per call, not once per stream.
+#if KRU_FOUR_STREAM_TILES
+/// The partial sums of 4 rows × 4 streams of dot products, as KRU_DENSE(tile)(4, 4, …) would compute them, written
+/// out with named accumulators from the first load to the last reduction: compiled at -O2 (SwiftPM's release level
+/// for C), the generic loops keep an accumulator in memory across iterations, and so does this tile if its
+/// accumulators pass through an array at the end; either way it runs at about 29 instead of 42 G multiply-adds/s.
+static KRU_TARGET inline __attribute__((always_inline)) void
+KRU_DENSE(tile4x4)(ptrdiff_t body, const KRU_WEIGHT *w, ptrdiff_t columns, const float *const x[4], kru_f8 s[16]) {
+    const float *const x0 = x[0], *const x1 = x[1], *const x2 = x[2], *const x3 = x[3];
+    const KRU_WEIGHT *const w0 = w, *const w1 = w + columns, *const w2 = w + 2 * columns, *const w3 = w + 3 * columns;
+    kru_f16 p00 = {0}, p01 = {0}, p02 = {0}, p03 = {0}, p10 = {0}, p11 = {0}, p12 = {0}, p13 = {0};
+    kru_f16 p20 = {0}, p21 = {0}, p22 = {0}, p23 = {0}, p30 = {0}, p31 = {0}, p32 = {0}, p33 = {0};
+    for (ptrdiff_t k = 0; k < body; k += 16) {
+        const kru_f16 a0 = kru_load16(x0 + k), a1 = kru_load16(x1 + k), a2 = kru_load16(x2 + k),
+                      a3 = kru_load16(x3 + k);
+        kru_f16 v = KRU_LOAD_WEIGHTS(w0 + k);
+        p00 = p00 + v * a0, p01 = p01 + v * a1, p02 = p02 + v * a2, p03 = p03 + v * a3;
+        v = KRU_LOAD_WEIGHTS(w1 + k);
+        p10 = p10 + v * a0, p11 = p11 + v * a1, p12 = p12 + v * a2, p13 = p13 + v * a3;
+        v = KRU_LOAD_WEIGHTS(w2 + k);
+        p20 = p20 + v * a0, p21 = p21 + v * a1, p22 = p22 + v * a2, p23 = p23 + v * a3;
+        v = KRU_LOAD_WEIGHTS(w3 + k);
+        p30 = p30 + v * a0, p31 = p31 + v * a1, p32 = p32 + v * a2, p33 = p33 + v * a3;
+    }
+    s[0] = KRU_V(halves)(p00), s[1] = KRU_V(halves)(p01), s[2] = KRU_V(halves)(p02), s[3] = KRU_V(halves)(p03);
+    s[4] = KRU_V(halves)(p10), s[5] = KRU_V(halves)(p11), s[6] = KRU_V(halves)(p12), s[7] = KRU_V(halves)(p13);
+    s[8] = KRU_V(halves)(p20), s[9] = KRU_V(halves)(p21), s[10] = KRU_V(halves)(p22), s[11] = KRU_V(halves)(p23);
+    s[12] = KRU_V(halves)(p30), s[13] = KRU_V(halves)(p31), s[14] = KRU_V(halves)(p32), s[15] = KRU_V(halves)(p33);
+}
+
+/// Finishes the sixteen dot products of a 4 × 4 tile (s[i]: row `row` + i / 4 against stream i % 4), eight at a
+/// time by ordered_sums. Kept out of line: inlined, the shuffle constants of ordered_sums would take registers
+/// that the tile's accumulators need.
+static KRU_TARGET __attribute__((noinline)) void
+KRU_DENSE(finish4x4)(const kru_f8 s[16], ptrdiff_t row, ptrdiff_t body, ptrdiff_t columns, const KRU_WEIGHT *w,
+                     const float *const x[4], float *const y[4], int accumulate) {
+    for (int eight = 0; eight < 16; eight += 8) {
+        const kru_f8 sums = KRU_V(ordered_sums)(s + eight);
+        for (int i = 0; i < 8; i++) {
+            const ptrdiff_t r = row + (eight + i) / 4;
+            const int t = i % 4;
+            KRU_DENSE(finish)(sums[i], body, columns, w + r * columns, x[t], y[t] + r, accumulate);
+        }
+    }
+}
+
+/// Rows [first, last) of W against four streams in 4 × 4 tiles: each row of W loaded once serves four streams and
+/// each x vector loaded once serves four rows. Rows left over are finished one dot product at a time.
+static KRU_TARGET void KRU_DENSE(gemm4_rows)(ptrdiff_t first, ptrdiff_t last, ptrdiff_t columns,
+                                             const KRU_WEIGHT *w, const float *const x[4], float *const y[4],
+                                             int accumulate) {
+    const ptrdiff_t body = columns & ~(ptrdiff_t)15;
+    ptrdiff_t r = first;
+    for (; r + 4 <= last; r += 4) {
+        kru_f8 s[16];
+        KRU_DENSE(tile4x4)(body, w + r * columns, columns, x, s);
+        KRU_DENSE(finish4x4)(s, r, body, columns, w, x, y, accumulate);
+    }
+    for (; r < last; r++)
+        for (int t = 0; t < 4; t++) KRU_DENSE(single)(body, columns, w + r * columns, x[t], y[t] + r, accumulate);
+}
+#endif
+
+/// See kru_dense_multiply. Rows are taken in blocks of KRU_BLOCK_FLOATS / columns rows (of float or 16-bit W), and
+/// every stream runs over a block before the next, so a matrix larger than the caches is read from memory once per
+/// call, not once per stream. With 4 × 4 tiles the block fits the first-level cache, from which every tile after
+/// the first reads it; streams then go four at a time, and those left over in pairs, then alone.
 static KRU_TARGET void KRU_DENSE(dense_multiply)(ptrdiff_t rows, ptrdiff_t columns, const KRU_WEIGHT *w,
                                                  ptrdiff_t batch, const float *x, ptrdiff_t xStride, float *y,
                                                  ptrdiff_t yStride, int accumulate) {
-    ptrdiff_t block = batch == 1 ? rows : (16384 / (columns > 0 ? columns : 1)) & ~(ptrdiff_t)7;
+    ptrdiff_t block = batch == 1 ? rows : (KRU_BLOCK_FLOATS / (columns > 0 ? columns : 1)) & ~(ptrdiff_t)7;
     if (block < 8) block = 8;
     for (ptrdiff_t first = 0; first < rows; first += block) {
         const ptrdiff_t last = first + block < rows ? first + block : rows;
         ptrdiff_t b = 0;
+#if KRU_FOUR_STREAM_TILES
+        for (; b + 4 <= batch; b += 4) {
+            const float *const xs[4] = {x + b * xStride, x + (b + 1) * xStride, x + (b + 2) * xStride,
+                                        x + (b + 3) * xStride};
+            float *const ys[4] = {y + b * yStride, y + (b + 1) * yStride, y + (b + 2) * yStride, y + (b + 3) * yStride};
+            KRU_DENSE(gemm4_rows)(first, last, columns, w, xs, ys, accumulate);
+        }
+#endif
         for (; b + 2 <= batch; b += 2) {
             const float *const xs[2] = {x + b * xStride, x + (b + 1) * xStride};
             float *const ys[2] = {y + b * yStride, y + (b + 1) * yStride};

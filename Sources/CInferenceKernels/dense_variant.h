@@ -1,5 +1,6 @@
 // One instruction-set variant of the dense products (variants.c includes this once per variant, after defining
-// KRU_V, KRU_TARGET, KRU_GEMV_ROWS, KRU_GEMM_ROWS and KRU_HARDWARE_HALF). The row-wise products are compiled three
+// KRU_V, KRU_TARGET, the tile shapes KRU_GEMV_ROWS, KRU_GEMM_ROWS and KRU_FOUR_STREAM_TILES, the row block
+// KRU_BLOCK_FLOATS and KRU_HARDWARE_HALF). The row-wise products are compiled three
 // times per variant from dense_rows_variant.h: for float weights, and for bfloat16 and binary16 weights that stay
 // 16-bit in memory and are widened in registers (a dense recurrent matrix streams from L3 or memory every step, so
 // reading half the bytes is what makes it faster).
@@ -107,7 +108,7 @@ static KRU_TARGET inline __attribute__((always_inline)) void KRU_V(widen)(int ha
 }
 
 /// kru_dense_multiply_bf16 / _f16. Up to seven streams widen the weights in registers as they stream past (each
-/// weight is widened once per pair of streams). With more, widening every weight again for each pair costs more
+/// weight is widened once per tile of streams). With more, widening every weight again for each pair costs more
 /// than widening each block of rows once into 32 KB of float scratch on the stack, which the float kernel then runs
 /// for every stream while it sits in the first-level cache (16 streams of a 2048 × 512 matrix: about 540 against
 /// 590 µs for bf16, 700 for f16; with 3 streams the scratch was slower). Both give the floats of the float kernel
