@@ -3,8 +3,9 @@
 // CPU time, not wall time, so that a shared machine's other processes deflate the figures less).
 //
 // Built straight from the kernel sources, outside SwiftPM, so that two revisions of the kernels can be compared
-// side by side (see docs/BENCHMARKS.md); the kernels are a separate translation unit, as in the package build:
-//   K=Sources/CInferenceKernels; clang -O3 -I $K/include -o /tmp/dense_batch_bench tools/dense_batch_bench.c \
+// side by side (docs/ENGINE.md quotes it); the kernels are a separate translation unit, as in the package build,
+// and at -O2, the level SwiftPM compiles C at in release (tile code can be fast at -O3 and slow at -O2):
+//   K=Sources/CInferenceKernels; clang -O2 -I $K/include -o /tmp/dense_batch_bench tools/dense_batch_bench.c \
 //       $K/variants.c $K/worker_team.c $K/packed_columns.c -lpthread
 //   /tmp/dense_batch_bench VARIANT WEIGHTS ROWS COLUMNS BATCHES
 // VARIANT: 0 portable, 1 AVX2, 2 AVX-512; WEIGHTS: 0 float, 1 bfloat16, 2 binary16; BATCHES: e.g. 1,2,4,16.
@@ -23,6 +24,8 @@ static double thread_seconds(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+static void *aligned_buffer(size_t bytes) { return aligned_alloc(64, (bytes + 63) / 64 * 64); }
+
 static int ascending(const void *a, const void *b) {
     const double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
@@ -40,10 +43,12 @@ int main(int argc, char **argv) {
         return 2;
     }
     enum { maxBatch = 256, samples = 31 };
-    float *w = malloc((size_t)(rows * columns) * sizeof(float));
-    uint16_t *narrow = malloc((size_t)(rows * columns) * sizeof(uint16_t));
-    float *x = malloc((size_t)(maxBatch * columns) * sizeof(float));
-    float *y = malloc((size_t)(maxBatch * rows) * sizeof(float));
+    // Cache-line aligned, so that figures do not depend on where malloc happened to put a buffer (a misaligned W
+    // cost the 4-row × 2-stream tiles about 10 %).
+    float *w = aligned_buffer((size_t)(rows * columns) * sizeof(float));
+    uint16_t *narrow = aligned_buffer((size_t)(rows * columns) * sizeof(uint16_t));
+    float *x = aligned_buffer((size_t)(maxBatch * columns) * sizeof(float));
+    float *y = aligned_buffer((size_t)(maxBatch * rows) * sizeof(float));
     if (!w || !narrow || !x || !y) return 1;
     srand(1);
     // Values in [−1, 1]; the 16-bit weights are binary16 in [1, 2) or bfloat16 near 1.875 (both finite).
@@ -61,12 +66,13 @@ int main(int argc, char **argv) {
         double seconds[samples];
         for (int s = 0; s < samples; s++) {
             const double start = thread_seconds();
+            // Accumulating onto y, as the engine adds every product to a bias.
             for (int r = 0; r < repeats; r++) {
-                if (weights == 0) kru_dense_multiply(variant, rows, columns, w, batch, x, columns, y, rows, 0);
+                if (weights == 0) kru_dense_multiply(variant, rows, columns, w, batch, x, columns, y, rows, 1);
                 if (weights == 1)
-                    kru_dense_multiply_bf16(variant, rows, columns, narrow, batch, x, columns, y, rows, 0);
+                    kru_dense_multiply_bf16(variant, rows, columns, narrow, batch, x, columns, y, rows, 1);
                 if (weights == 2)
-                    kru_dense_multiply_f16(variant, rows, columns, narrow, batch, x, columns, y, rows, 0);
+                    kru_dense_multiply_f16(variant, rows, columns, narrow, batch, x, columns, y, rows, 1);
             }
             seconds[s] = (thread_seconds() - start) / repeats;
         }
