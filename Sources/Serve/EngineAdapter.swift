@@ -120,14 +120,17 @@ final class StreamBatch {
         guard count > 0 else { return ([], []) }
         precondition(count <= capacity, "\(count) sequences for a batch of at most \(capacity)")
         let session = sessionHolding(count, survivors: survivors)
-        // Survivors beyond the first `kept` slots fill the holes the leavers left below it.
-        let staying = Set(survivors)
-        var holes = (0..<kept).filter { !staying.contains($0) }
         var positions = survivors
-        for (position, stream) in survivors.enumerated() where stream >= kept {
-            let hole = holes.removeLast()
-            session.copyStream(stream, of: session, to: hole)
-            positions[position] = hole
+        // Survivors are ascending, so those beyond the first `kept` slots come last, and they fill the holes the
+        // leavers left below it. Most steps nobody leaves and this finds nothing to move.
+        if let firstMover = survivors.firstIndex(where: { $0 >= kept }) {
+            let staying = Set(survivors[..<firstMover])
+            var holes = (0..<kept).filter { !staying.contains($0) }
+            for position in firstMover..<kept {
+                let hole = holes.removeLast()
+                session.copyStream(survivors[position], of: session, to: hole)
+                positions[position] = hole
+            }
         }
         let fresh = Array(kept..<count)
         for slot in fresh { session.reset(stream: slot) }

@@ -36,9 +36,12 @@ struct PromptStateCache {
     }
 
     /// Keeps `state`, a single-stream state after `prompt`, evicting the least recently used entries to make room.
-    mutating func insert(_ prompt: [Int], state: KRUSessionState) {
+    /// The state is taken only when it may be kept (not with a zero budget, nor for a prompt already cached).
+    mutating func insert(_ prompt: [Int], state makeState: @autoclosure () -> KRUSessionState) {
+        guard capacityBytes > 0, entries[prompt] == nil else { return }
+        let state = makeState()
         let size = state.valueCount * MemoryLayout<Float>.size + prompt.count * MemoryLayout<Int>.size
-        guard size <= capacityBytes, entries[prompt] == nil else { return }
+        guard size <= capacityBytes else { return }
         while bytes + size > capacityBytes, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
             remove(oldest.key)
         }

@@ -6,7 +6,12 @@ import Testing
 /// `PromptStateCache` on its own: the longest cached prefix is found, and the least recently used entry goes first
 /// when the byte budget is full.
 struct PromptStateCacheTests {
-    /// The single-stream state after `prompt` (token ids) in the zoo's small Kronecker LSTM.
+    /// The zoo's small Kronecker LSTM.
+    static func model() throws -> KRUModel {
+        try KRUModel(path: TestModels.modelsFolder.appendingPathComponent(TestModels.lstm + ".kru").path)
+    }
+
+    /// The single-stream state after `prompt` (token ids).
     static func state(after prompt: [Int], in model: KRUModel) throws -> KRUSessionState {
         let session = model.session()
         for token in prompt { try session.feed(token: token) }
@@ -14,8 +19,7 @@ struct PromptStateCacheTests {
     }
 
     @Test func longestPrefixAndLeastRecentlyUsedEviction() throws {
-        let path = TestModels.modelsFolder.appendingPathComponent(TestModels.lstm + ".kru").path
-        let model = try KRUModel(path: path)
+        let model = try Self.model()
         let (a, b, c) = ([1, 2], [3, 4], [5, 6])
         let states = try [a, b, c, a + [7]].map { try Self.state(after: $0, in: model) }
         // Room for exactly two entries with two-token prompts.
@@ -39,10 +43,10 @@ struct PromptStateCacheTests {
     }
 
     @Test func zeroBudgetKeepsNothing() throws {
-        let path = TestModels.modelsFolder.appendingPathComponent(TestModels.lstm + ".kru").path
-        let model = try KRUModel(path: path)
+        let model = try Self.model()
         var cache = PromptStateCache(capacityBytes: 0)
-        cache.insert([1], state: try Self.state(after: [1], in: model))
+        let state = try Self.state(after: [1], in: model)
+        cache.insert([1], state: state)
         #expect(cache.longestPrefix(of: [1]) == nil)
     }
 }
