@@ -117,6 +117,26 @@ KRU_DENSE(tile4x4)(ptrdiff_t body, const KRU_WEIGHT *w, ptrdiff_t columns, const
 static KRU_TARGET __attribute__((noinline)) void
 KRU_DENSE(finish4x4)(const kru_f8 s[16], ptrdiff_t row, ptrdiff_t body, ptrdiff_t columns, const KRU_WEIGHT *w,
                      const float *const x[4], float *const y[4], int accumulate) {
+    if (body == columns) {
+        // No tail columns: each stream's four sums are y's next four entries. Gathered into one vector per stream
+        // and stored at once, they take the additions the scalar path takes (y + sum when accumulating), without
+        // the per-sum loop through memory that cost about a sixth of the tile's time.
+        const kru_f8 upper = KRU_V(ordered_sums)(s), lower = KRU_V(ordered_sums)(s + 8);
+        const kru_f4 sums[4] = {__builtin_shufflevector(upper, lower, 0, 4, 8, 12),
+                                __builtin_shufflevector(upper, lower, 1, 5, 9, 13),
+                                __builtin_shufflevector(upper, lower, 2, 6, 10, 14),
+                                __builtin_shufflevector(upper, lower, 3, 7, 11, 15)};
+        for (int t = 0; t < 4; t++) {
+            kru_f4 out = sums[t];
+            if (accumulate) {
+                kru_f4 previous;
+                memcpy(&previous, y[t] + row, sizeof previous);
+                out = previous + out;
+            }
+            memcpy(y[t] + row, &out, sizeof out);
+        }
+        return;
+    }
     for (int eight = 0; eight < 16; eight += 8) {
         const kru_f8 sums = KRU_V(ordered_sums)(s + eight);
         for (int i = 0; i < 8; i++) {
