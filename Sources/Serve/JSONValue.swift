@@ -52,6 +52,12 @@ enum JSONValue: Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLitera
     /// A JSON string literal: quotes, backslashes and control characters escaped, everything else as UTF-8.
     private static func writeString(_ value: String, to out: inout String) {
         out += "\""
+        // Most strings (keys, generated text) need no escape: append them whole.
+        if !value.utf8.contains(where: mayNeedEscape) {
+            out += value
+            out += "\""
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -67,5 +73,11 @@ enum JSONValue: Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLitera
             }
         }
         out += "\""
+    }
+
+    /// Whether a UTF-8 byte may belong to a character that needs an escape: a control character, a quote, a
+    /// backslash, or 0xE2, which leads U+2028 and U+2029 (and other characters, which then take the slow path).
+    private static func mayNeedEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0xE2
     }
 }

@@ -15,6 +15,9 @@ struct JSONValueTests {
                 try JSONSerialization.jsonObject(with: Data(document.text.utf8)) as? [String: Any])
             #expect(parsed["s"] as? String == sample, "\(sample.debugDescription)")
             #expect((parsed["list"] as? [Any])?.first as? String == sample)
+            // Control characters and the JavaScript line separators are written escaped, never raw.
+            let raw = document.text.unicodeScalars.filter { $0.value < 0x20 || (0x2028...0x2029).contains($0.value) }
+            #expect(raw.isEmpty, "\(sample.debugDescription)")
         }
     }
 
