@@ -55,6 +55,10 @@ static KRU_TARGET void KRU_DENSE(gemv_rows)(ptrdiff_t first, ptrdiff_t last, ptr
         for (int t = 0; t < 8; t += KRU_GEMV_ROWS)
             KRU_DENSE(tile)(KRU_GEMV_ROWS, 1, body, w + (r + t) * columns, columns, &x, s + t);
         const kru_f8 sums = KRU_V(ordered_sums)(s);
+        if (body == columns) {
+            KRU_V(store_sums8)(y + r, sums, accumulate);
+            continue;
+        }
         for (int i = 0; i < 8; i++)
             KRU_DENSE(finish)(sums[i], body, columns, w + (r + i) * columns, x, y + r + i, accumulate);
     }
@@ -73,6 +77,11 @@ static KRU_TARGET void KRU_DENSE(gemm2_rows)(ptrdiff_t first, ptrdiff_t last, pt
         for (int t = 0; t < 4; t += KRU_GEMM_ROWS)
             KRU_DENSE(tile)(KRU_GEMM_ROWS, 2, body, w + (r + t) * columns, columns, x, s + 2 * t);
         const kru_f8 sums = KRU_V(ordered_sums)(s);
+        if (body == columns) {  // lanes alternate between the two streams
+            KRU_V(store_sums4)(y[0] + r, __builtin_shufflevector(sums, sums, 0, 2, 4, 6), accumulate);
+            KRU_V(store_sums4)(y[1] + r, __builtin_shufflevector(sums, sums, 1, 3, 5, 7), accumulate);
+            continue;
+        }
         for (int i = 0; i < 8; i++) {
             const ptrdiff_t row = r + i / 2;
             KRU_DENSE(finish)(sums[i], body, columns, w + row * columns, x[i % 2], y[i % 2] + row, accumulate);
@@ -118,23 +127,13 @@ static KRU_TARGET __attribute__((noinline)) void
 KRU_DENSE(finish4x4)(const kru_f8 s[16], ptrdiff_t row, ptrdiff_t body, ptrdiff_t columns, const KRU_WEIGHT *w,
                      const float *const x[4], float *const y[4], int accumulate) {
     if (body == columns) {
-        // No tail columns: each stream's four sums are y's next four entries. Gathered into one vector per stream
-        // and stored at once, they take the additions the scalar path takes (y + sum when accumulating), without
-        // the per-sum loop through memory that cost about a sixth of the tile's time.
+        // No tail columns: each stream's four sums are y's next four entries, stored as one vector; the per-sum loop
+        // through memory cost about a sixth of the tile's time.
         const kru_f8 upper = KRU_V(ordered_sums)(s), lower = KRU_V(ordered_sums)(s + 8);
-        const kru_f4 sums[4] = {__builtin_shufflevector(upper, lower, 0, 4, 8, 12),
-                                __builtin_shufflevector(upper, lower, 1, 5, 9, 13),
-                                __builtin_shufflevector(upper, lower, 2, 6, 10, 14),
-                                __builtin_shufflevector(upper, lower, 3, 7, 11, 15)};
-        for (int t = 0; t < 4; t++) {
-            kru_f4 out = sums[t];
-            if (accumulate) {
-                kru_f4 previous;
-                memcpy(&previous, y[t] + row, sizeof previous);
-                out = previous + out;
-            }
-            memcpy(y[t] + row, &out, sizeof out);
-        }
+        KRU_V(store_sums4)(y[0] + row, __builtin_shufflevector(upper, lower, 0, 4, 8, 12), accumulate);
+        KRU_V(store_sums4)(y[1] + row, __builtin_shufflevector(upper, lower, 1, 5, 9, 13), accumulate);
+        KRU_V(store_sums4)(y[2] + row, __builtin_shufflevector(upper, lower, 2, 6, 10, 14), accumulate);
+        KRU_V(store_sums4)(y[3] + row, __builtin_shufflevector(upper, lower, 3, 7, 11, 15), accumulate);
         return;
     }
     for (int eight = 0; eight < 16; eight += 8) {

@@ -47,6 +47,16 @@ static KRU_TARGET inline __attribute__((always_inline)) kru_f8 KRU_V(ordered_sum
     return sum;
 }
 
+/// Finishes dot products that have no tail columns: y = sums, or y + sums when accumulating, lane by lane, as
+/// finishing them one at a time stores them, in one vector store instead of a loop through memory.
+static KRU_TARGET inline __attribute__((always_inline)) void KRU_V(store_sums8)(float *y, kru_f8 sums, int accumulate) {
+    kru_store8(y, accumulate ? kru_load8(y) + sums : sums);
+}
+
+static KRU_TARGET inline __attribute__((always_inline)) void KRU_V(store_sums4)(float *y, kru_f4 sums, int accumulate) {
+    kru_store4(y, accumulate ? kru_load4(y) + sums : sums);
+}
+
 /// Sixteen bfloat16 values at p as floats: a bfloat16 is the high half of the float of the same value, so each is
 /// zero-extended to 32 bits and shifted into place (exact, NaN payloads included).
 static KRU_TARGET inline __attribute__((always_inline)) kru_f16 KRU_V(widen_bf16)(const uint16_t *p) {
