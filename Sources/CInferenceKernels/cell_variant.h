@@ -140,10 +140,10 @@ static KRU_TARGET inline __attribute__((always_inline)) void
 KRU_V(lstm_units)(int chunks, ptrdiff_t width, ptrdiff_t n, ptrdiff_t k, const float *gi, const float *gh, float *h,
                   float *c) {
     kru_f8 input[4], forget[4], candidate[4], output[4], cell[4];
-#define KRU_GATE(g, j) (KRU_V(load_width)(gi + (g) * n + k + 8 * (j), widths[j]) \
-                        + KRU_V(load_width)(gh + (g) * n + k + 8 * (j), widths[j]))
     ptrdiff_t widths[4];
     for (int j = 0; j < chunks; j++) widths[j] = j == chunks - 1 ? width : 8;
+#define KRU_GATE(g, j) (KRU_V(load_width)(gi + (g) * n + k + 8 * (j), widths[j]) \
+                        + KRU_V(load_width)(gh + (g) * n + k + 8 * (j), widths[j]))
     for (int j = 0; j < chunks; j++) input[j] = KRU_V(sigmoid8)(KRU_GATE(0, j));
     for (int j = 0; j < chunks; j++) forget[j] = KRU_V(sigmoid8)(KRU_GATE(1, j));
     for (int j = 0; j < chunks; j++) candidate[j] = KRU_V(tanh8)(KRU_GATE(2, j));
