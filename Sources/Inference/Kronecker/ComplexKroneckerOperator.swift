@@ -290,14 +290,14 @@ public struct ComplexKroneckerOperator: Sendable {
         }
     }
 
-    /// y_b += K·x_b for `batchSize` contiguous vectors in split planes, output vector b at offset b·stride (a
-    /// cell's pre-activation).
-    func multiplyAdd(
-        _ x: SplitComplexSource, batchSize: Int, into y: SplitComplexDestination, stride: Int,
+    /// y_b = K·x_b, or y_b += K·x_b when `accumulate`, for `batchSize` contiguous vectors in split planes, output
+    /// vector b at offset b·stride (a cell's pre-activation).
+    func multiply(
+        _ x: SplitComplexSource, batchSize: Int, into y: SplitComplexDestination, stride: Int, accumulate: Bool,
         workspace: KroneckerWorkspace, variant: KernelVariant
     ) {
         multiply(forwardPlan, (forwardReal, forwardImaginary), (transposedReal, transposedImaginary), x,
-                 batchSize: batchSize, into: y, stride: stride, accumulate: true, workspace: workspace,
+                 batchSize: batchSize, into: y, stride: stride, accumulate: accumulate, workspace: workspace,
                  chain: chainKernel, variant: variant)
     }
 }

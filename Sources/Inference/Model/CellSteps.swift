@@ -44,19 +44,13 @@ extension LayerWeights {
 }
 
 extension KRULayerWeights {
-    /// z = U x + b for `batch` streams into split planes, stream b at offset b·stride of each.
+    /// z = U x + b for `batch` streams into split planes, stream b at offset b·stride of each. Not for projected
+    /// rows: the recurrence starts from those (`Recurrence.multiplyAdd(…startingFrom:…)`).
     func projectInput(
         _ x: LayerInput, batch: Int, real zr: UnsafeMutablePointer<Float>, imaginary zi: UnsafeMutablePointer<Float>,
         stride: Int, variant: KernelVariant, team: WorkerTeam?
     ) {
         let n = hiddenSize
-        if case .projected(let rows) = x {
-            for b in 0..<batch {
-                (zr + b * stride).update(from: rows[b], count: n)
-                (zi + b * stride).update(from: rows[b] + n, count: n)
-            }
-            return
-        }
         biasReal.withUnsafeBufferPointer { zr.fill(from: $0.baseAddress!, count: n, streams: batch, stride: stride) }
         biasImaginary.withUnsafeBufferPointer {
             zi.fill(from: $0.baseAddress!, count: n, streams: batch, stride: stride)
@@ -73,7 +67,7 @@ extension KRULayerWeights {
                 input.imaginary.addColumn(tokens[b], into: zi + b * stride)
             }
         case .projected:
-            break
+            preconditionFailure("a kru layer's projected rows go to the recurrence, which starts from them")
         }
     }
 
@@ -85,10 +79,16 @@ extension KRULayerWeights {
     ) {
         let n = hiddenSize
         let zr = scratch.fromInput, zi = scratch.fromState
-        projectInput(x, batch: batch, real: zr, imaginary: zi, stride: n, variant: variant, team: scratch.team)
-        recurrent.multiplyAdd(real: hr, imaginary: hi, hiddenSize: n, batch: batch, intoReal: zr, imaginary: zi,
-                              first: scratch.first, second: scratch.second, workspace: scratch.workspace,
-                              variant: variant, team: scratch.team)
+        let projected: UnsafePointer<UnsafePointer<Float>>?
+        if case .projected(let rows) = x {
+            projected = rows
+        } else {
+            projected = nil
+            projectInput(x, batch: batch, real: zr, imaginary: zi, stride: n, variant: variant, team: scratch.team)
+        }
+        recurrent.multiplyAdd(real: hr, imaginary: hi, hiddenSize: n, batch: batch, startingFrom: projected,
+                              intoReal: zr, imaginary: zi, first: scratch.first, second: scratch.second,
+                              workspace: scratch.workspace, variant: variant, team: scratch.team)
         let code: Int32 = switch activation {
         case .modReLU: Int32(KRU_ACTIVATION_MODRELU)
         case .splitReLU: Int32(KRU_ACTIVATION_SPLIT_RELU)

@@ -1,3 +1,5 @@
+import CInferenceKernels
+
 /// A layer's recurrent product (spec/MODEL.md §3) for all its gates: dense, or sums of Kronecker products applied
 /// factor by factor without forming the matrix.
 enum Recurrence: Sendable {
@@ -53,30 +55,54 @@ enum Recurrence: Sendable {
     }
 
     /// For each of `batch` complex states in split planes (batch × N each), adds R·h_b to z_b (batch × N each).
-    /// `first`/`second` are scratch of batch × N floats.
+    /// With `projected`, z_b starts as stream b's row of the input table (real plane, then imaginary) instead of
+    /// z's contents. `first`/`second` are scratch of batch × N floats.
     func multiplyAdd(
         real hr: UnsafePointer<Float>, imaginary hi: UnsafePointer<Float>, hiddenSize n: Int, batch: Int,
+        startingFrom projected: UnsafePointer<UnsafePointer<Float>>? = nil,
         intoReal zr: UnsafeMutablePointer<Float>, imaginary zi: UnsafeMutablePointer<Float>,
         first: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>, workspace: KroneckerWorkspace,
         variant: KernelVariant, team: WorkerTeam?
     ) {
         switch self {
         case .complexDense(let matrix):
+            if let projected { Self.copy(projected, batch: batch, hiddenSize: n, intoReal: zr, imaginary: zi) }
             matrix.multiplyAdd(real: hr, imaginary: hi, batch: batch, intoReal: zr, imaginary: zi, first: first,
                                second: second, variant: variant, team: team)
         case .complexKronecker(let terms):
+            let z = SplitComplexDestination(real: zr, imaginary: zi)
             // Through a pointer, whose elements are used in place: `for op in terms` (or an array's or buffer's
             // subscript) would copy each operator, retaining every array it holds, each step.
             terms.withUnsafeBufferPointer { operators in
                 for op in operators.indices {
-                    operators.baseAddress![op].multiplyAdd(SplitComplexSource(real: hr, imaginary: hi),
-                                                           batchSize: batch,
-                                                           into: SplitComplexDestination(real: zr, imaginary: zi),
-                                                           stride: n, workspace: workspace, variant: variant)
+                    // The first term goes straight into z and the projected row is added to it: the sums that
+                    // copying the row and adding every term give (one addition an element, which commutes),
+                    // without the copy, and without the first term's detour through the workspace.
+                    let first = op == 0 && projected != nil
+                    operators.baseAddress![op].multiply(SplitComplexSource(real: hr, imaginary: hi),
+                                                        batchSize: batch, into: z, stride: n, accumulate: !first,
+                                                        workspace: workspace, variant: variant)
+                    if first, let projected {
+                        for b in 0..<batch {
+                            kru_add(variant.rawValue, n, zr + b * n, projected[b])
+                            kru_add(variant.rawValue, n, zi + b * n, projected[b] + n)
+                        }
+                    }
                 }
             }
         case .dense, .sixteenBitDense, .kronecker:
             preconditionFailure("a real recurrence in a complex cell; the loader prevents this")
+        }
+    }
+
+    /// z_b = stream b's projected row (real plane, then imaginary, N each) for `batch` streams N apart.
+    static func copy(
+        _ projected: UnsafePointer<UnsafePointer<Float>>, batch: Int, hiddenSize n: Int,
+        intoReal zr: UnsafeMutablePointer<Float>, imaginary zi: UnsafeMutablePointer<Float>
+    ) {
+        for b in 0..<batch {
+            (zr + b * n).update(from: projected[b], count: n)
+            (zi + b * n).update(from: projected[b] + n, count: n)
         }
     }
 }
