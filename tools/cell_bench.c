@@ -8,18 +8,12 @@
 // VARIANT: 0 portable, 1 AVX2, 2 AVX-512; CELL: lstm, gru or tanh.
 
 #include "inference_kernels.h"
+#include "thread_clock.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double thread_seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /// Uniform in [-scale, scale) from a fixed linear congruential sequence: the same inputs on every run.
 static float next_input(uint64_t *state, float scale) {

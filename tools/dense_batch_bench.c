@@ -11,18 +11,12 @@
 // VARIANT: 0 portable, 1 AVX2, 2 AVX-512; WEIGHTS: 0 float, 1 bfloat16, 2 binary16; BATCHES: e.g. 1,2,4,16.
 
 #include "inference_kernels.h"
+#include "thread_clock.h"
 
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double thread_seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static void *aligned_buffer(size_t bytes) { return aligned_alloc(64, (bytes + 63) / 64 * 64); }
 

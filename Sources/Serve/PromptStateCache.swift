@@ -27,10 +27,10 @@ struct PromptStateCache {
     mutating func longestPrefix(of prompt: [Int]) -> (length: Int, state: KRUSessionState)? {
         for length in lengths.keys.sorted(by: >) where length <= prompt.count {
             let key = Array(prompt[..<length])
-            guard entries[key] != nil else { continue }
+            guard let entry = entries[key] else { continue }
             uses += 1
-            entries[key]!.lastUse = uses
-            return (length, entries[key]!.state)
+            entries[key]?.lastUse = uses
+            return (length, entry.state)
         }
         return nil
     }

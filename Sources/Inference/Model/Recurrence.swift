@@ -66,7 +66,7 @@ enum Recurrence: Sendable {
     ) {
         switch self {
         case .complexDense(let matrix):
-            if let projected { Self.copy(projected, batch: batch, hiddenSize: n, intoReal: zr, imaginary: zi) }
+            if let projected { Self.copyRows(projected, batch: batch, hiddenSize: n, intoReal: zr, imaginary: zi) }
             matrix.multiplyAdd(real: hr, imaginary: hi, batch: batch, intoReal: zr, imaginary: zi, first: first,
                                second: second, variant: variant, team: team)
         case .complexKronecker(let terms):
@@ -78,11 +78,11 @@ enum Recurrence: Sendable {
                     // The first term goes straight into z and the projected row is added to it: the sums that
                     // copying the row and adding every term give (one addition an element, which commutes),
                     // without the copy, and without the first term's detour through the workspace.
-                    let first = op == 0 && projected != nil
+                    let writesZ = op == 0 && projected != nil
                     operators.baseAddress![op].multiply(SplitComplexSource(real: hr, imaginary: hi),
-                                                        batchSize: batch, into: z, stride: n, accumulate: !first,
+                                                        batchSize: batch, into: z, stride: n, accumulate: !writesZ,
                                                         workspace: workspace, variant: variant)
-                    if first, let projected {
+                    if writesZ, let projected {
                         for b in 0..<batch {
                             kru_add(variant.rawValue, n, zr + b * n, projected[b])
                             kru_add(variant.rawValue, n, zi + b * n, projected[b] + n)
@@ -96,7 +96,7 @@ enum Recurrence: Sendable {
     }
 
     /// z_b = stream b's projected row (real plane, then imaginary, N each) for `batch` streams N apart.
-    static func copy(
+    private static func copyRows(
         _ projected: UnsafePointer<UnsafePointer<Float>>, batch: Int, hiddenSize n: Int,
         intoReal zr: UnsafeMutablePointer<Float>, imaginary zi: UnsafeMutablePointer<Float>
     ) {
