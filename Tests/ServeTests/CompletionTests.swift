@@ -69,11 +69,13 @@ struct CompletionTests {
                 return texts
             }
             #expect(texts == oracle)
-            // The batch really was shared: some step advanced more than one sequence.
+            // The batch really was shared: some step advanced more than one sequence, so the sequences stepped
+            // outnumber the steps. How many share a step depends on how the requests' arrivals interleave on a
+            // busy machine (a mean above 1.5 failed once in CI at 1.48), so only the sharing itself is asserted.
             let metrics = try await client.metrics()
             let sum = try #require(metricValue(metrics, "kru_batch_size_sum{model=\"\(TestModels.kru)\"}"))
             let count = try #require(metricValue(metrics, "kru_batch_size_count{model=\"\(TestModels.kru)\"}"))
-            #expect(sum / count > 1.5, "mean batch size \(sum / count)")
+            #expect(sum > count, "mean batch size \(sum / count)")
         }
         await TestModels.stop(server)
     }
