@@ -3,6 +3,7 @@
 //   KRU_DENSE(name)         the function's name for this variant and weight type,
 //   KRU_WEIGHT              the stored element type (float, or uint16_t holding bfloat16 or binary16 bits),
 //   KRU_LOAD_WEIGHTS(p)     sixteen consecutive weights at p, widened to a kru_f16,
+//   KRU_LOAD_WEIGHTS8(p)    eight, widened to a kru_f8 (used by the 3 × 2 tile only),
 //   KRU_WEIGHT_VALUE(v)     one stored weight widened to float.
 // Widening is exact (every bfloat16 and binary16 value is a float), so the products and sums below are the same
 // operations on the same floats whatever the stored type: a 16-bit matrix gives bit for bit what the matrix widened
@@ -65,27 +66,74 @@ static KRU_TARGET void KRU_DENSE(gemv_rows)(ptrdiff_t first, ptrdiff_t last, ptr
     for (; r < last; r++) KRU_DENSE(single)(body, columns, w + r * columns, x, y + r, accumulate);
 }
 
-/// Rows [first, last) of W against two streams, four rows × two streams per group: each row of W loaded once
-/// serves both streams.
+/// Finishes the eight dot products of four rows × two streams (s[i]: row `row` + i / 2 against stream i % 2).
+static KRU_TARGET inline __attribute__((always_inline)) void
+KRU_DENSE(finish4x2)(const kru_f8 s[8], ptrdiff_t row, ptrdiff_t body, ptrdiff_t columns, const KRU_WEIGHT *w,
+                     const float *const x[2], float *const y[2], int accumulate) {
+    const kru_f8 sums = KRU_V(ordered_sums)(s);
+    if (body == columns) {  // lanes alternate between the two streams
+        KRU_V(store_sums4)(y[0] + row, __builtin_shufflevector(sums, sums, 0, 2, 4, 6), accumulate);
+        KRU_V(store_sums4)(y[1] + row, __builtin_shufflevector(sums, sums, 1, 3, 5, 7), accumulate);
+        return;
+    }
+    for (int i = 0; i < 8; i++) {
+        const ptrdiff_t r = row + i / 2;
+        KRU_DENSE(finish)(sums[i], body, columns, w + r * columns, x[i % 2], y[i % 2] + r, accumulate);
+    }
+}
+
+#if KRU_THREE_ROW_PAIR_TILES
+/// The partial sums of 3 rows × 2 streams of dot products, as KRU_DENSE(tile)(3, 2, …) would compute them, for
+/// sixteen vector registers of eight lanes: a partial sum takes two registers, so the generic tile's six
+/// accumulators and its operands would not fit. This one runs the low eight lanes of every product, then the high
+/// eight; each lane is a sum of its own, so their order changes nothing. Twelve registers accumulate, two hold x
+/// and one a row of W: each x vector loaded serves three rows, where the 2 × 2 tile's serves two.
+static KRU_TARGET inline __attribute__((always_inline)) void
+KRU_DENSE(tile3x2)(ptrdiff_t body, const KRU_WEIGHT *w, ptrdiff_t columns, const float *const x[2], kru_f8 s[6]) {
+    const float *const x0 = x[0], *const x1 = x[1];
+    const KRU_WEIGHT *const w0 = w, *const w1 = w + columns, *const w2 = w + 2 * columns;
+    kru_f8 l00 = {0}, l01 = {0}, l10 = {0}, l11 = {0}, l20 = {0}, l21 = {0};
+    kru_f8 h00 = {0}, h01 = {0}, h10 = {0}, h11 = {0}, h20 = {0}, h21 = {0};
+    for (ptrdiff_t k = 0; k < body; k += 16) {
+        kru_f8 a0 = kru_load8(x0 + k), a1 = kru_load8(x1 + k);
+        kru_f8 v = KRU_LOAD_WEIGHTS8(w0 + k);
+        l00 = l00 + v * a0, l01 = l01 + v * a1;
+        v = KRU_LOAD_WEIGHTS8(w1 + k);
+        l10 = l10 + v * a0, l11 = l11 + v * a1;
+        v = KRU_LOAD_WEIGHTS8(w2 + k);
+        l20 = l20 + v * a0, l21 = l21 + v * a1;
+        a0 = kru_load8(x0 + k + 8), a1 = kru_load8(x1 + k + 8);
+        v = KRU_LOAD_WEIGHTS8(w0 + k + 8);
+        h00 = h00 + v * a0, h01 = h01 + v * a1;
+        v = KRU_LOAD_WEIGHTS8(w1 + k + 8);
+        h10 = h10 + v * a0, h11 = h11 + v * a1;
+        v = KRU_LOAD_WEIGHTS8(w2 + k + 8);
+        h20 = h20 + v * a0, h21 = h21 + v * a1;
+    }
+    // s_j = partial_j + partial_{j+8}, as KRU_V(halves) forms it.
+    s[0] = l00 + h00, s[1] = l01 + h01, s[2] = l10 + h10, s[3] = l11 + h11, s[4] = l20 + h20, s[5] = l21 + h21;
+}
+#endif
+
+/// Rows [first, last) of W against two streams: each row of W loaded once serves both streams. Groups of four
+/// rows (tiles of KRU_GEMM_ROWS rows), or first of twelve in 3 × 2 tiles where the variant has them.
 static KRU_TARGET void KRU_DENSE(gemm2_rows)(ptrdiff_t first, ptrdiff_t last, ptrdiff_t columns,
                                              const KRU_WEIGHT *w, const float *const x[2], float *const y[2],
                                              int accumulate) {
     const ptrdiff_t body = columns & ~(ptrdiff_t)15;
     ptrdiff_t r = first;
+#if KRU_THREE_ROW_PAIR_TILES
+    for (; r + 12 <= last; r += 12) {
+        kru_f8 s[24];
+        for (int t = 0; t < 12; t += 3) KRU_DENSE(tile3x2)(body, w + (r + t) * columns, columns, x, s + 2 * t);
+        for (int q = 0; q < 12; q += 4) KRU_DENSE(finish4x2)(s + 2 * q, r + q, body, columns, w, x, y, accumulate);
+    }
+#endif
     for (; r + 4 <= last; r += 4) {
         kru_f8 s[8];
         for (int t = 0; t < 4; t += KRU_GEMM_ROWS)
             KRU_DENSE(tile)(KRU_GEMM_ROWS, 2, body, w + (r + t) * columns, columns, x, s + 2 * t);
-        const kru_f8 sums = KRU_V(ordered_sums)(s);
-        if (body == columns) {  // lanes alternate between the two streams
-            KRU_V(store_sums4)(y[0] + r, __builtin_shufflevector(sums, sums, 0, 2, 4, 6), accumulate);
-            KRU_V(store_sums4)(y[1] + r, __builtin_shufflevector(sums, sums, 1, 3, 5, 7), accumulate);
-            continue;
-        }
-        for (int i = 0; i < 8; i++) {
-            const ptrdiff_t row = r + i / 2;
-            KRU_DENSE(finish)(sums[i], body, columns, w + row * columns, x[i % 2], y[i % 2] + row, accumulate);
-        }
+        KRU_DENSE(finish4x2)(s, r, body, columns, w, x, y, accumulate);
     }
     for (; r < last; r++)
         for (int t = 0; t < 2; t++) KRU_DENSE(single)(body, columns, w + r * columns, x[t], y[t] + r, accumulate);
@@ -163,15 +211,17 @@ static KRU_TARGET void KRU_DENSE(gemm4_rows)(ptrdiff_t first, ptrdiff_t last, pt
 }
 #endif
 
-/// See kru_dense_multiply. Rows are taken in blocks of KRU_BLOCK_FLOATS / columns rows (of float or 16-bit W), and
-/// every stream runs over a block before the next, so a matrix larger than the caches is read from memory once per
+/// See kru_dense_multiply. Rows are taken in blocks of KRU_BLOCK_FLOATS / columns rows (of float or 16-bit W),
+/// rounded down to a multiple of KRU_BLOCK_ROWS (the rows of the variant's largest group) and at least that many,
+/// and every stream runs over a block before the next, so a matrix larger than the caches is read from memory once per
 /// call, not once per stream. With 4 × 4 tiles the block fits the first-level cache, from which every tile after
 /// the first reads it; streams then go four at a time, and those left over in pairs, then alone.
 static KRU_TARGET void KRU_DENSE(dense_multiply)(ptrdiff_t rows, ptrdiff_t columns, const KRU_WEIGHT *w,
                                                  ptrdiff_t batch, const float *x, ptrdiff_t xStride, float *y,
                                                  ptrdiff_t yStride, int accumulate) {
-    ptrdiff_t block = batch == 1 ? rows : (KRU_BLOCK_FLOATS / (columns > 0 ? columns : 1)) & ~(ptrdiff_t)7;
-    if (block < 8) block = 8;
+    const ptrdiff_t fitting = KRU_BLOCK_FLOATS / (columns > 0 ? columns : 1);
+    ptrdiff_t block = batch == 1 ? rows : fitting / KRU_BLOCK_ROWS * KRU_BLOCK_ROWS;
+    if (block < KRU_BLOCK_ROWS) block = KRU_BLOCK_ROWS;
     for (ptrdiff_t first = 0; first < rows; first += block) {
         const ptrdiff_t last = first + block < rows ? first + block : rows;
         ptrdiff_t b = 0;

@@ -1,9 +1,9 @@
 // One instruction-set variant of the dense products (variants.c includes this once per variant, after defining
-// KRU_V, KRU_TARGET, the tile shapes KRU_GEMV_ROWS, KRU_GEMM_ROWS and KRU_FOUR_STREAM_TILES, the row block
-// KRU_BLOCK_FLOATS and KRU_HARDWARE_HALF). The row-wise products are compiled three
-// times per variant from dense_rows_variant.h: for float weights, and for bfloat16 and binary16 weights that stay
-// 16-bit in memory and are widened in registers (a dense recurrent matrix streams from L3 or memory every step, so
-// reading half the bytes is what makes it faster).
+// KRU_V, KRU_TARGET, the tile shapes KRU_GEMV_ROWS, KRU_GEMM_ROWS, KRU_THREE_ROW_PAIR_TILES and
+// KRU_FOUR_STREAM_TILES, the row block KRU_BLOCK_FLOATS in a multiple of KRU_BLOCK_ROWS rows, and
+// KRU_HARDWARE_HALF). The row-wise products are compiled three times per variant from dense_rows_variant.h: for
+// float weights, and for bfloat16 and binary16 weights that stay 16-bit in memory and are widened in registers (a
+// dense recurrent matrix streams from L3 or memory every step, so reading half the bytes is what makes it faster).
 //
 // Each dot product d = Σ_k W[r, k]·x[k] is summed exactly as docs/ENGINE.md defines it: sixteen partial sums,
 // partial sum j taking the products k ≡ j (mod 16) of the first ⌊K/16⌋·16 columns in ascending k; then
@@ -81,32 +81,53 @@ static KRU_TARGET inline __attribute__((always_inline)) kru_f16 KRU_V(widen_f16)
 #endif
 }
 
+#if KRU_THREE_ROW_PAIR_TILES
+/// Eight bfloat16 or binary16 values at p as floats, as widen_bf16 and widen_f16 widen sixteen (the 3 × 2 tile
+/// takes eight lanes at a time; variants with it have the binary16 conversion instruction).
+#if !KRU_HARDWARE_HALF
+#error "3 x 2 tiles widen binary16 weights by the conversion instruction"
+#endif
+static KRU_TARGET inline __attribute__((always_inline)) kru_f8 KRU_V(widen8_bf16)(const uint16_t *p) {
+    return (kru_f8)(__builtin_convertvector(KRU_LOAD_AS(kru_h8, p), kru_w8) << 16);
+}
+
+static KRU_TARGET inline __attribute__((always_inline)) kru_f8 KRU_V(widen8_f16)(const uint16_t *p) {
+    return __builtin_convertvector(KRU_LOAD_AS(kru_hf8, p), kru_f8);
+}
+#endif
+
 #define KRU_DENSE(name) KRU_V(name)
 #define KRU_WEIGHT float
 #define KRU_LOAD_WEIGHTS(p) kru_load16(p)
+#define KRU_LOAD_WEIGHTS8(p) kru_load8(p)
 #define KRU_WEIGHT_VALUE(v) (v)
 #include "dense_rows_variant.h"
 #undef KRU_DENSE
 #undef KRU_WEIGHT
 #undef KRU_LOAD_WEIGHTS
+#undef KRU_LOAD_WEIGHTS8
 #undef KRU_WEIGHT_VALUE
 
 #define KRU_DENSE(name) KRU_V(name##_bf16)
 #define KRU_WEIGHT uint16_t
 #define KRU_LOAD_WEIGHTS(p) KRU_V(widen_bf16)(p)
+#define KRU_LOAD_WEIGHTS8(p) KRU_V(widen8_bf16)(p)
 #define KRU_WEIGHT_VALUE(v) kru_bfloat16_bits_to_float(v)
 #include "dense_rows_variant.h"
 #undef KRU_DENSE
 #undef KRU_LOAD_WEIGHTS
+#undef KRU_LOAD_WEIGHTS8
 #undef KRU_WEIGHT_VALUE
 
 #define KRU_DENSE(name) KRU_V(name##_f16)
 #define KRU_LOAD_WEIGHTS(p) KRU_V(widen_f16)(p)
+#define KRU_LOAD_WEIGHTS8(p) KRU_V(widen8_f16)(p)
 #define KRU_WEIGHT_VALUE(v) kru_half_bits_to_float(v)
 #include "dense_rows_variant.h"
 #undef KRU_DENSE
 #undef KRU_WEIGHT
 #undef KRU_LOAD_WEIGHTS
+#undef KRU_LOAD_WEIGHTS8
 #undef KRU_WEIGHT_VALUE
 
 /// `count` 16-bit weights at w widened to floats at out (binary16 when `half`, else bfloat16).
@@ -127,8 +148,8 @@ static KRU_TARGET inline __attribute__((always_inline)) void
 KRU_V(sixteen_bit_multiply)(int half, ptrdiff_t rows, ptrdiff_t columns, const uint16_t *w, ptrdiff_t batch,
                             const float *x, ptrdiff_t xStride, float *y, ptrdiff_t yStride, int accumulate) {
     enum { scratchFloats = 8192 };
-    const ptrdiff_t block = (scratchFloats / (columns > 0 ? columns : 1)) & ~(ptrdiff_t)7;
-    if (batch < 8 || block < 8) {
+    const ptrdiff_t block = scratchFloats / (columns > 0 ? columns : 1) / KRU_BLOCK_ROWS * KRU_BLOCK_ROWS;
+    if (batch < 8 || block < KRU_BLOCK_ROWS) {
         (half ? KRU_V(dense_multiply_f16) : KRU_V(dense_multiply_bf16))(rows, columns, w, batch, x, xStride, y,
                                                                         yStride, accumulate);
         return;

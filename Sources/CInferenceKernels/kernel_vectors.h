@@ -20,9 +20,12 @@ typedef double kru_d8 __attribute__((vector_size(64)));
 typedef int64_t kru_l8 __attribute__((vector_size(64)));
 typedef uint64_t kru_u8 __attribute__((vector_size(64)));
 typedef uint32_t kru_w16 __attribute__((vector_size(64)));  // 16 unsigned 32-bit words
+typedef uint32_t kru_w8 __attribute__((vector_size(32)));
 typedef uint16_t kru_h16 __attribute__((vector_size(32)));  // 16 raw 16-bit floats (bfloat16 or binary16 bits)
+typedef uint16_t kru_h8 __attribute__((vector_size(16)));
 #if defined(__x86_64__) || defined(__aarch64__)
 typedef _Float16 kru_hf16 __attribute__((vector_size(32)));  // 16 binary16 values, for conversion instructions
+typedef _Float16 kru_hf8 __attribute__((vector_size(16)));
 #endif
 
 // Loads and stores are macros, not functions: a function that takes or returns a vector wider than the caller's

@@ -30,7 +30,7 @@ import Testing
         // Below 8 streams the weights are widened in registers (4, 5, 7: the four-stream tile and its remainders);
         // from 8 the kernel widens blocks of rows into scratch and runs the float kernel.
         for batch in [1, 2, 3, 4, 5, 7, 8, 9, 16, 17] {
-            for rows in [1, 4, 7, 8, 9, 17, 33] {
+            for rows in [1, 4, 7, 8, 9, 12, 17, 28, 33] {
                 for columns in [0, 1, 15, 16, 17, 32, 37, 64, 100, 269] {
                     let tensor = try Self.weights(rows * columns, as: dtype, rng: &rng)
                     let narrow = SixteenBitMatrix(
