@@ -85,11 +85,15 @@ static void kt_scalar_complex_mode_gradient(int p0, int q0, ptrdiff_t outer, ptr
 #define KT_TARGET
 #define KT_LANES 4
 #define KT_ROWS 4
+#define KT_MODE_ROWS 8
+#define KT_GRADIENT_ROWS 4
 #include "train_variant.h"
 #undef KT_V
 #undef KT_TARGET
 #undef KT_LANES
 #undef KT_ROWS
+#undef KT_MODE_ROWS
+#undef KT_GRADIENT_ROWS
 #pragma clang diagnostic pop
 
 #if defined(__x86_64__) && defined(__clang__)
@@ -100,22 +104,30 @@ static void kt_scalar_complex_mode_gradient(int p0, int q0, ptrdiff_t outer, ptr
 #define KT_TARGET __attribute__((target("avx2,fma")))
 #define KT_LANES 8
 #define KT_ROWS 6
+#define KT_MODE_ROWS 4
+#define KT_GRADIENT_ROWS 2
 #include "train_variant.h"
 #undef KT_V
 #undef KT_TARGET
 #undef KT_LANES
 #undef KT_ROWS
+#undef KT_MODE_ROWS
+#undef KT_GRADIENT_ROWS
 
 // AVX-512: 32 ZMM registers; 8 rows × 2 registers of 16 floats.
 #define KT_V(name) kt_avx512_##name
 #define KT_TARGET __attribute__((target("avx512f,avx512vl,fma")))
 #define KT_LANES 16
 #define KT_ROWS 8
+#define KT_MODE_ROWS 8
+#define KT_GRADIENT_ROWS 4
 #include "train_variant.h"
 #undef KT_V
 #undef KT_TARGET
 #undef KT_LANES
 #undef KT_ROWS
+#undef KT_MODE_ROWS
+#undef KT_GRADIENT_ROWS
 #endif
 
 const kt_kernel_table *kt_kernels(int variant) {

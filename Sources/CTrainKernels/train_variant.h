@@ -4,6 +4,8 @@
 //   KT_TARGET    the function attribute selecting the instruction set (empty for the portable variant)
 //   KT_LANES     floats per register of the dense product (`small_gemm`): 16, 8 or 4
 //   KT_ROWS      rows of C that `small_gemm` keeps in registers at once (bounded by the register count)
+//   KT_MODE_ROWS rows of a real mode product's register tile, 8 or 4 (8 × 2 registers of sums need more than 16)
+//   KT_GRADIENT_ROWS  rows of a real mode gradient's register tile (× 4 columns), 4 or 2, likewise
 //
 // The chain and element-wise kernels work on vectors of 8 floats whatever the variant (two SSE registers on the
 // portable one): the stream-interleaved layout of the chain makes every mode's innermost run a multiple of 8
@@ -104,8 +106,10 @@ KT_INLINE VF KT_V(tanh)(VF x) { return 1.0f - 2.0f / (KT_V(exp)(x + x) + 1.0f); 
             for (int j = 0; j < RB; j++) KT_V(store)(ya + i * inner + r0 + 8 * j, s[i][j]);                        \
         }                                                                                                          \
     }
+#if KT_MODE_ROWS == 8
 KT_REAL_ROWS(8, 2)
 KT_REAL_ROWS(8, 1)
+#endif
 KT_REAL_ROWS(4, 2)
 KT_REAL_ROWS(4, 1)
 KT_REAL_ROWS(1, 2)
@@ -132,7 +136,9 @@ KT_REAL_ROWS(1, 1)
             for (int j = 0; j < 2; j++) KT_V(store)(ya + (j * p0 + i) * 8, s[i][j]);                               \
         }                                                                                                          \
     }
+#if KT_MODE_ROWS == 8
 KT_REAL_ROWS_PAIR(8)
+#endif
 KT_REAL_ROWS_PAIR(4)
 KT_REAL_ROWS_PAIR(1)
 
@@ -158,7 +164,9 @@ static KT_TARGET void KT_V(real_mode_product)(const float *w, int p0, int q0, pt
             const float *xa = x + a * q0 * 8;
             float *ya = y + a * p0 * 8;
             int p = 0;
+#if KT_MODE_ROWS == 8
             for (; p + 8 <= p0; p += 8) KT_V(real_rows_pair_8)(w + p * q0, q0, p0, xa, ya + p * 8, accumulate);
+#endif
             for (; p + 4 <= p0; p += 4) KT_V(real_rows_pair_4)(w + p * q0, q0, p0, xa, ya + p * 8, accumulate);
             for (; p < p0; p++) KT_V(real_rows_pair_1)(w + p * q0, q0, p0, xa, ya + p * 8, accumulate);
         }
@@ -167,7 +175,9 @@ static KT_TARGET void KT_V(real_mode_product)(const float *w, int p0, int q0, pt
         const float *xa = x + a * q0 * inner;
         float *ya = y + a * p0 * inner;
         int p = 0;
+#if KT_MODE_ROWS == 8
         KT_REAL_ROW_SWEEP(8)
+#endif
         KT_REAL_ROW_SWEEP(4)
         KT_REAL_ROW_SWEEP(1)
     }
@@ -272,8 +282,11 @@ static KT_TARGET void KT_V(complex_mode_product)(const float *wr, const float *w
             }                                                                                                      \
         }                                                                                                          \
     }
-KT_REAL_GRADIENT_TILE(4, 4)
-KT_REAL_GRADIENT_TILE(4, 1)
+#define KT_REAL_GRADIENT_TILE_EXPANDED(PT, QT) KT_REAL_GRADIENT_TILE(PT, QT)
+KT_REAL_GRADIENT_TILE_EXPANDED(KT_GRADIENT_ROWS, 4)
+KT_REAL_GRADIENT_TILE_EXPANDED(KT_GRADIENT_ROWS, 1)
+#define KT_REAL_GRADIENT_NAME_(PT, QT) KT_V(real_gradient_##PT##_##QT)
+#define KT_REAL_GRADIENT_NAME(PT, QT) KT_REAL_GRADIENT_NAME_(PT, QT)
 KT_REAL_GRADIENT_TILE(1, 4)
 KT_REAL_GRADIENT_TILE(1, 1)
 
@@ -293,10 +306,10 @@ static KT_TARGET void KT_V(real_mode_gradient)(int p0, int q0, ptrdiff_t outer, 
         for (ptrdiff_t o = 0; o < x_bytes; o += 64) __builtin_prefetch((const char *)x + o, 0, 2);
     }
     int p = 0;
-    for (; p + 4 <= p0; p += 4) {
+    for (; p + KT_GRADIENT_ROWS <= p0; p += KT_GRADIENT_ROWS) {
         int q = 0;
-        for (; q + 4 <= q0; q += 4) KT_V(real_gradient_4_4)(p, q, p0, q0, outer, inner, gy, x, gw);
-        for (; q < q0; q++) KT_V(real_gradient_4_1)(p, q, p0, q0, outer, inner, gy, x, gw);
+        for (; q + 4 <= q0; q += 4) KT_REAL_GRADIENT_NAME(KT_GRADIENT_ROWS, 4)(p, q, p0, q0, outer, inner, gy, x, gw);
+        for (; q < q0; q++) KT_REAL_GRADIENT_NAME(KT_GRADIENT_ROWS, 1)(p, q, p0, q0, outer, inner, gy, x, gw);
     }
     for (; p < p0; p++) {
         int q = 0;

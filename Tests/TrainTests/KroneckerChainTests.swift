@@ -53,6 +53,8 @@ struct KroneckerChainTests {
          KroneckerFactorShape(rows: 5, columns: 3)],
         [KroneckerFactorShape(rows: 6, columns: 6)],
         [KroneckerFactorShape(rows: 1, columns: 2), KroneckerFactorShape(rows: 4, columns: 2)],
+        // Nine rows: AVX-512's 8-row register tiles and a row left over; AVX2's 4-row and 2-row tiles twice.
+        [KroneckerFactorShape(rows: 9, columns: 5), KroneckerFactorShape(rows: 2, columns: 3)],
     ]
 
     @Test(arguments: shapeSets)
