@@ -38,7 +38,9 @@ int main(int argc, char **argv) {
     float *input = malloc((size_t)(stride * batch) * sizeof(float));
     float *state = malloc((size_t)(stride * batch) * sizeof(float));
     float *h = malloc((size_t)(n * batch) * sizeof(float)), *c = malloc((size_t)(n * batch) * sizeof(float));
-    if (!input || !state || !h || !c) return 1;
+    const float **rows = malloc((size_t)batch * sizeof *rows);  // each stream's input gates
+    if (!input || !state || !h || !c || !rows) return 1;
+    for (ptrdiff_t b = 0; b < batch; b++) rows[b] = input + b * stride;
     uint64_t seed = 1;
     for (ptrdiff_t i = 0; i < stride * batch; i++) input[i] = next_input(&seed, 3), state[i] = next_input(&seed, 1);
     for (ptrdiff_t i = 0; i < n * batch; i++) h[i] = next_input(&seed, 1), c[i] = next_input(&seed, 1);
@@ -48,9 +50,9 @@ int main(int argc, char **argv) {
     for (int sample = 0; sample < 31; sample++) {
         const double start = thread_seconds();
         for (int call = 0; call < calls; call++) {
-            if (gates == 4) kru_lstm_cell(variant, n, batch, input, state, stride, h, c);
-            else if (gates == 3) kru_gru_cell(variant, n, batch, input, state, stride, h);
-            else kru_rnn_tanh_cell(variant, n, batch, input, state, stride, h);
+            if (gates == 4) kru_lstm_cell(variant, n, batch, rows, state, stride, h, c);
+            else if (gates == 3) kru_gru_cell(variant, n, batch, rows, state, stride, h);
+            else kru_rnn_tanh_cell(variant, n, batch, rows, state, stride, h);
         }
         const double seconds = thread_seconds() - start;
         if (seconds < best) best = seconds;
@@ -63,6 +65,6 @@ int main(int argc, char **argv) {
     }
     printf("variant %d, %s, N %td, batch %td: %.2f ns per unit (outputs %08x)\n", variant, cell, n, batch,
            1e9 * best / calls / (double)(n * batch), hash);
-    free(input), free(state), free(h), free(c);
+    free(input), free(state), free(h), free(c), free(rows);
     return 0;
 }

@@ -114,19 +114,19 @@ static KRU_TARGET inline __attribute__((always_inline)) void KRU_V(store_width)(
 #define KRU_LOAD(p) KRU_V(load_width)((p), width)
 #define KRU_STORE(p, v) KRU_V(store_width)((p), (v), width)
 
-static KRU_TARGET void KRU_V(rnn_tanh_cell)(ptrdiff_t n, ptrdiff_t batch, const float *gi, const float *gh,
+static KRU_TARGET void KRU_V(rnn_tanh_cell)(ptrdiff_t n, ptrdiff_t batch, const float *const *gi, const float *gh,
                                             ptrdiff_t stride, float *h) {
     for (ptrdiff_t b = 0; b < batch; b++) {
-        const float *i0 = gi + b * stride, *h0 = gh + b * stride;
+        const float *i0 = gi[b], *h0 = gh + b * stride;
         float *hb = h + b * n;
         KRU_FOR_CHUNKS(n, { KRU_STORE(hb + k, KRU_V(tanh8)(KRU_LOAD(i0 + k) + KRU_LOAD(h0 + k))); })
     }
 }
 
-static KRU_TARGET void KRU_V(rnn_relu_cell)(ptrdiff_t n, ptrdiff_t batch, const float *gi, const float *gh,
+static KRU_TARGET void KRU_V(rnn_relu_cell)(ptrdiff_t n, ptrdiff_t batch, const float *const *gi, const float *gh,
                                             ptrdiff_t stride, float *h) {
     for (ptrdiff_t b = 0; b < batch; b++) {
-        const float *i0 = gi + b * stride, *h0 = gh + b * stride;
+        const float *i0 = gi[b], *h0 = gh + b * stride;
         float *hb = h + b * n;
         KRU_FOR_CHUNKS(n, { KRU_STORE(hb + k, KRU_V(relu8)(KRU_LOAD(i0 + k) + KRU_LOAD(h0 + k))); })
     }
@@ -157,10 +157,10 @@ KRU_V(lstm_units)(int chunks, ptrdiff_t width, ptrdiff_t n, ptrdiff_t k, const f
 }
 
 /// PyTorch's LSTM, gates i, f, g, o: c' = f·c + i·g, h' = o·tanh(c').
-static KRU_TARGET void KRU_V(lstm_cell)(ptrdiff_t n, ptrdiff_t batch, const float *gi, const float *gh,
+static KRU_TARGET void KRU_V(lstm_cell)(ptrdiff_t n, ptrdiff_t batch, const float *const *gi, const float *gh,
                                         ptrdiff_t stride, float *h, float *c) {
     for (ptrdiff_t b = 0; b < batch; b++) {
-        const float *gib = gi + b * stride, *ghb = gh + b * stride;
+        const float *gib = gi[b], *ghb = gh + b * stride;
         float *hb = h + b * n, *cb = c + b * n;
         ptrdiff_t k = 0;
         for (; k + 32 <= n; k += 32) KRU_V(lstm_units)(4, 8, n, k, gib, ghb, hb, cb);
@@ -169,10 +169,10 @@ static KRU_TARGET void KRU_V(lstm_cell)(ptrdiff_t n, ptrdiff_t batch, const floa
 }
 
 /// PyTorch's GRU, gates r, z, n: n = tanh(W_in x + b_in + r·(W_hn h + b_hn)), h' = (1 − z)·n + z·h.
-static KRU_TARGET void KRU_V(gru_cell)(ptrdiff_t n, ptrdiff_t batch, const float *gi, const float *gh,
+static KRU_TARGET void KRU_V(gru_cell)(ptrdiff_t n, ptrdiff_t batch, const float *const *gi, const float *gh,
                                        ptrdiff_t stride, float *h) {
     for (ptrdiff_t b = 0; b < batch; b++) {
-        const float *i0 = gi + b * stride, *h0 = gh + b * stride;
+        const float *i0 = gi[b], *h0 = gh + b * stride;
         float *hb = h + b * n;
         KRU_FOR_CHUNKS(n, {
             const kru_f8 reset = KRU_V(sigmoid8)(KRU_LOAD(i0 + k) + KRU_LOAD(h0 + k));

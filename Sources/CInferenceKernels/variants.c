@@ -35,10 +35,10 @@ typedef struct {
                          ptrdiff_t, const float *, const float *, float *, float *, ptrdiff_t, int, float *const[4]);
     void (*tanh)(ptrdiff_t, const float *, float *);
     void (*sigmoid)(ptrdiff_t, const float *, float *);
-    void (*rnnTanh)(ptrdiff_t, ptrdiff_t, const float *, const float *, ptrdiff_t, float *);
-    void (*rnnReLU)(ptrdiff_t, ptrdiff_t, const float *, const float *, ptrdiff_t, float *);
-    void (*lstm)(ptrdiff_t, ptrdiff_t, const float *, const float *, ptrdiff_t, float *, float *);
-    void (*gru)(ptrdiff_t, ptrdiff_t, const float *, const float *, ptrdiff_t, float *);
+    void (*rnnTanh)(ptrdiff_t, ptrdiff_t, const float *const *, const float *, ptrdiff_t, float *);
+    void (*rnnReLU)(ptrdiff_t, ptrdiff_t, const float *const *, const float *, ptrdiff_t, float *);
+    void (*lstm)(ptrdiff_t, ptrdiff_t, const float *const *, const float *, ptrdiff_t, float *, float *);
+    void (*gru)(ptrdiff_t, ptrdiff_t, const float *const *, const float *, ptrdiff_t, float *);
     void (*complexActivation)(int, ptrdiff_t, ptrdiff_t, const float *, const float *, const float *, float *,
                               float *, float *);
     void (*portableExp)(ptrdiff_t, const double *, double *);
@@ -281,25 +281,25 @@ void kru_sigmoid(int variant, ptrdiff_t count, const float *x, float *y) {
 }
 
 void kru_rnn_tanh_cell(
-    int variant, ptrdiff_t n, ptrdiff_t batch, const float *inputGates, const float *stateGates,
+    int variant, ptrdiff_t n, ptrdiff_t batch, const float *const *inputGates, const float *stateGates,
     ptrdiff_t gateStride, float *h) {
     kru_table(variant)->rnnTanh(n, batch, inputGates, stateGates, gateStride, h);
 }
 
 void kru_rnn_relu_cell(
-    int variant, ptrdiff_t n, ptrdiff_t batch, const float *inputGates, const float *stateGates,
+    int variant, ptrdiff_t n, ptrdiff_t batch, const float *const *inputGates, const float *stateGates,
     ptrdiff_t gateStride, float *h) {
     kru_table(variant)->rnnReLU(n, batch, inputGates, stateGates, gateStride, h);
 }
 
 void kru_lstm_cell(
-    int variant, ptrdiff_t n, ptrdiff_t batch, const float *inputGates, const float *stateGates,
+    int variant, ptrdiff_t n, ptrdiff_t batch, const float *const *inputGates, const float *stateGates,
     ptrdiff_t gateStride, float *h, float *c) {
     kru_table(variant)->lstm(n, batch, inputGates, stateGates, gateStride, h, c);
 }
 
 void kru_gru_cell(
-    int variant, ptrdiff_t n, ptrdiff_t batch, const float *inputGates, const float *stateGates,
+    int variant, ptrdiff_t n, ptrdiff_t batch, const float *const *inputGates, const float *stateGates,
     ptrdiff_t gateStride, float *h) {
     kru_table(variant)->gru(n, batch, inputGates, stateGates, gateStride, h);
 }

@@ -70,21 +70,22 @@ import Testing
                 let gi = rng.floats(batch * stride).map { $0 * 4 }, gh = rng.floats(batch * stride).map { $0 * 4 }
                 let h0 = rng.floats(batch * n), c0 = rng.floats(batch * n)
                 var (h, c) = (h0, c0)
-                gi.withUnsafeBufferPointer { i in
-                    gh.withUnsafeBufferPointer { s in
-                        h.withUnsafeMutableBufferPointer { hp in
-                            c.withUnsafeMutableBufferPointer { cp in
-                                let v = variant.rawValue
-                                switch cell {
-                                case "lstm":
-                                    kru_lstm_cell(v, n, batch, i.baseAddress, s.baseAddress, stride, hp.baseAddress,
-                                                  cp.baseAddress)
-                                case "gru":
-                                    kru_gru_cell(v, n, batch, i.baseAddress, s.baseAddress, stride, hp.baseAddress)
-                                case "tanh":
-                                    kru_rnn_tanh_cell(v, n, batch, i.baseAddress, s.baseAddress, stride, hp.baseAddress)
-                                default:
-                                    kru_rnn_relu_cell(v, n, batch, i.baseAddress, s.baseAddress, stride, hp.baseAddress)
+                // Stream b's input gates are row batch − 1 − b: the cell must follow its pointers, not a stride.
+                func inputRow(_ b: Int) -> Int { (batch - 1 - b) * stride }
+                gi.withUnsafeBufferPointer { gib in
+                    let rows = (0..<batch).map { Optional(UnsafePointer(gib.baseAddress! + inputRow($0))) }
+                    rows.withUnsafeBufferPointer { i in
+                        gh.withUnsafeBufferPointer { s in
+                            h.withUnsafeMutableBufferPointer { hp in
+                                c.withUnsafeMutableBufferPointer { cp in
+                                    let v = variant.rawValue, (ip, sp) = (i.baseAddress, s.baseAddress)
+                                    let (hq, cq) = (hp.baseAddress, cp.baseAddress)
+                                    switch cell {
+                                    case "lstm": kru_lstm_cell(v, n, batch, ip, sp, stride, hq, cq)
+                                    case "gru": kru_gru_cell(v, n, batch, ip, sp, stride, hq)
+                                    case "tanh": kru_rnn_tanh_cell(v, n, batch, ip, sp, stride, hq)
+                                    default: kru_rnn_relu_cell(v, n, batch, ip, sp, stride, hq)
+                                    }
                                 }
                             }
                         }
@@ -92,7 +93,7 @@ import Testing
                 }
                 for b in 0..<batch {
                     for k in 0..<n {
-                        func pre(_ g: Int) -> Float { gi[b * stride + g * n + k] + gh[b * stride + g * n + k] }
+                        func pre(_ g: Int) -> Float { gi[inputRow(b) + g * n + k] + gh[b * stride + g * n + k] }
                         let (oldH, oldC) = (h0[b * n + k], c0[b * n + k])
                         var wantH: Float, wantC = oldC
                         switch cell {
@@ -101,7 +102,7 @@ import Testing
                             wantH = sigmoid(pre(3)) * tanh(wantC)
                         case "gru":
                             let r = sigmoid(pre(0)), z = sigmoid(pre(1))
-                            let candidate = tanh(gi[b * stride + 2 * n + k] + r * gh[b * stride + 2 * n + k])
+                            let candidate = tanh(gi[inputRow(b) + 2 * n + k] + r * gh[b * stride + 2 * n + k])
                             wantH = (1 - z) * candidate + z * oldH
                         case "tanh": wantH = tanh(pre(0))
                         default: wantH = max(pre(0), 0)

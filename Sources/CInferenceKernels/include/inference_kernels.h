@@ -174,20 +174,21 @@ void kru_real_kronecker_sum(
 void kru_tanh(int variant, ptrdiff_t count, const float *x, float *y);
 void kru_sigmoid(int variant, ptrdiff_t count, const float *x, float *y);
 
-/// Recurrent cells for `batch` streams. Stream b's stacked pre-activations are at inputGates + b·gateStride
-/// (W_ih x + b_ih) and stateGates + b·gateStride (R h + b_hh), gate g's block at g·n within them (PyTorch's
-/// order); h and c hold batch × n values and are replaced by the new state.
+/// Recurrent cells for `batch` streams. Stream b's stacked pre-activations are at inputGates[b] (W_ih x + b_ih;
+/// a pointer per stream, so that a row of the model's per-token input table is read where it is) and
+/// stateGates + b·gateStride (R h + b_hh), gate g's block at g·n within them (PyTorch's order); h and c hold
+/// batch × n values and are replaced by the new state.
 void kru_rnn_tanh_cell(
-    int variant, ptrdiff_t n, ptrdiff_t batch, const float *inputGates, const float *stateGates,
+    int variant, ptrdiff_t n, ptrdiff_t batch, const float *const *inputGates, const float *stateGates,
     ptrdiff_t gateStride, float *h);
 void kru_rnn_relu_cell(
-    int variant, ptrdiff_t n, ptrdiff_t batch, const float *inputGates, const float *stateGates,
+    int variant, ptrdiff_t n, ptrdiff_t batch, const float *const *inputGates, const float *stateGates,
     ptrdiff_t gateStride, float *h);
 void kru_lstm_cell(
-    int variant, ptrdiff_t n, ptrdiff_t batch, const float *inputGates, const float *stateGates,
+    int variant, ptrdiff_t n, ptrdiff_t batch, const float *const *inputGates, const float *stateGates,
     ptrdiff_t gateStride, float *h, float *c);
 void kru_gru_cell(
-    int variant, ptrdiff_t n, ptrdiff_t batch, const float *inputGates, const float *stateGates,
+    int variant, ptrdiff_t n, ptrdiff_t batch, const float *const *inputGates, const float *stateGates,
     ptrdiff_t gateStride, float *h);
 
 /// The complex KRU cell's activations.

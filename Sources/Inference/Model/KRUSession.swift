@@ -47,7 +47,7 @@ public final class KRUSession {
         scratch = StepScratch(
             fromInput: .allocateZeroed(batchSize * widest), fromState: .allocateZeroed(batchSize * widest),
             first: .allocateZeroed(batchSize * hiddenMax), second: .allocateZeroed(batchSize * hiddenMax),
-            workspace: workspace, team: team)
+            workspace: workspace, inputGateRows: .allocate(capacity: batchSize), team: team)
         outputs = UnsafeMutableBufferPointer(start: .allocateZeroed(batchSize * model.description.outputWidth),
                                              count: batchSize * model.description.outputWidth)
         embedded = .allocateZeroed(batchSize * (model.embedding?.columns ?? 0))
@@ -64,6 +64,7 @@ public final class KRUSession {
         buffers.forEach { $0.deallocate() }
         tokens.deallocate()
         inputRows.deallocate()
+        scratch.inputGateRows.deallocate()
     }
 
     /// Returns every stream to the zero state.
