@@ -212,7 +212,7 @@ static KRU_TARGET void KRU_DENSE(gemm4_rows)(ptrdiff_t first, ptrdiff_t last, pt
 #endif
 
 /// See kru_dense_multiply. Rows are taken in blocks of KRU_BLOCK_FLOATS / columns rows (of float or 16-bit W),
-/// rounded down to a multiple of KRU_BLOCK_ROWS (the rows of the variant's largest group) and at least that many,
+/// rounded down to a multiple of KRU_BLOCK_ROWS (dense_variant.h) and at least that many,
 /// and every stream runs over a block before the next, so a matrix larger than the caches is read from memory once per
 /// call, not once per stream. With 4 × 4 tiles the block fits the first-level cache, from which every tile after
 /// the first reads it; streams then go four at a time, and those left over in pairs, then alone.

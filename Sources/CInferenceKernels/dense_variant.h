@@ -1,9 +1,9 @@
 // One instruction-set variant of the dense products (variants.c includes this once per variant, after defining
 // KRU_V, KRU_TARGET, the tile shapes KRU_GEMV_ROWS, KRU_GEMM_ROWS, KRU_THREE_ROW_PAIR_TILES and
-// KRU_FOUR_STREAM_TILES, the row block KRU_BLOCK_FLOATS in a multiple of KRU_BLOCK_ROWS rows, and
-// KRU_HARDWARE_HALF). The row-wise products are compiled three times per variant from dense_rows_variant.h: for
-// float weights, and for bfloat16 and binary16 weights that stay 16-bit in memory and are widened in registers (a
-// dense recurrent matrix streams from L3 or memory every step, so reading half the bytes is what makes it faster).
+// KRU_FOUR_STREAM_TILES, the row block KRU_BLOCK_FLOATS, and KRU_HARDWARE_HALF). The row-wise products are compiled
+// three times per variant from dense_rows_variant.h: for float weights, and for bfloat16 and binary16 weights that
+// stay 16-bit in memory and are widened in registers (a dense recurrent matrix streams from L3 or memory every step,
+// so reading half the bytes is what makes it faster).
 //
 // Each dot product d = Σ_k W[r, k]·x[k] is summed exactly as docs/ENGINE.md defines it: sixteen partial sums,
 // partial sum j taking the products k ≡ j (mod 16) of the first ⌊K/16⌋·16 columns in ascending k; then
@@ -14,6 +14,9 @@
 // dot products are finished together by transposing their s vectors).
 
 #pragma clang fp contract(off)
+
+/// Row blocks are a multiple of the rows of the variant's largest group (twelve with 3 × 2 tiles, else eight).
+#define KRU_BLOCK_ROWS (KRU_THREE_ROW_PAIR_TILES ? 12 : 8)
 
 /// s_j = partial_j + partial_{j+8}.
 static KRU_TARGET inline __attribute__((always_inline)) kru_f8 KRU_V(halves)(kru_f16 partial) {
@@ -179,5 +182,7 @@ static KRU_TARGET void KRU_V(add)(ptrdiff_t count, float *y, const float *x) {
     for (; i + 16 <= count; i += 16) kru_store16(y + i, kru_load16(y + i) + kru_load16(x + i));
     for (; i < count; i++) y[i] = y[i] + x[i];
 }
+
+#undef KRU_BLOCK_ROWS
 
 #pragma clang fp contract(on)

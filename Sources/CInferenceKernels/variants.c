@@ -65,7 +65,6 @@ typedef struct {
 #define KRU_THREE_ROW_PAIR_TILES 0
 #define KRU_FOUR_STREAM_TILES 0
 #define KRU_BLOCK_FLOATS 16384
-#define KRU_BLOCK_ROWS 8
 #if defined(__aarch64__)
 #define KRU_HARDWARE_HALF 1  // binary16 conversion is part of the arm64 baseline
 #else
@@ -87,7 +86,6 @@ static const kru_kernel_table kru_portable_table = KRU_VARIANT_TABLE;
 #undef KRU_THREE_ROW_PAIR_TILES
 #undef KRU_FOUR_STREAM_TILES
 #undef KRU_BLOCK_FLOATS
-#undef KRU_BLOCK_ROWS
 #undef KRU_HARDWARE_HALF
 
 #if defined(__x86_64__) && defined(__clang__)
@@ -108,7 +106,6 @@ static const kru_kernel_table kru_portable_table = KRU_VARIANT_TABLE;
 #define KRU_THREE_ROW_PAIR_TILES 1
 #define KRU_FOUR_STREAM_TILES 0
 #define KRU_BLOCK_FLOATS 6144
-#define KRU_BLOCK_ROWS 12
 #define KRU_HARDWARE_HALF 1
 #include "chain_variant.h"
 #include "dense_variant.h"
@@ -126,7 +123,6 @@ static const kru_kernel_table kru_avx2_table = KRU_VARIANT_TABLE;
 #undef KRU_THREE_ROW_PAIR_TILES
 #undef KRU_FOUR_STREAM_TILES
 #undef KRU_BLOCK_FLOATS
-#undef KRU_BLOCK_ROWS
 #undef KRU_HARDWARE_HALF
 
 // AVX-512: 16 lanes, chain blocks of 8 registers per plane; dense tiles of 4 rows or 4 rows × 2 streams (8 of the
@@ -144,7 +140,6 @@ static const kru_kernel_table kru_avx2_table = KRU_VARIANT_TABLE;
 #define KRU_THREE_ROW_PAIR_TILES 0
 #define KRU_FOUR_STREAM_TILES 1
 #define KRU_BLOCK_FLOATS 4096
-#define KRU_BLOCK_ROWS 8
 #define KRU_HARDWARE_HALF 1
 #include "chain_variant.h"
 #include "dense_variant.h"
@@ -162,7 +157,6 @@ static const kru_kernel_table kru_avx512_table = KRU_VARIANT_TABLE;
 #undef KRU_THREE_ROW_PAIR_TILES
 #undef KRU_FOUR_STREAM_TILES
 #undef KRU_BLOCK_FLOATS
-#undef KRU_BLOCK_ROWS
 #undef KRU_HARDWARE_HALF
 #endif
 

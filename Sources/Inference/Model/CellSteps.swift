@@ -136,7 +136,7 @@ extension RealLayerWeights {
         let n = hiddenSize, rows = input.rows
         let gh = scratch.fromState
         // A row of the input table (W_ih e_token + b_ih) goes to the cell where it is: copying it into every
-        // stream's gate vector was about 3 % of kjv-lstm512's batched step.
+        // stream's gate vector cost about 7 % of kjv-lstm512's batched step on Zen 3 (docs/ENGINE.md).
         let gi: UnsafePointer<UnsafePointer<Float>>
         if case .projected(let tableRows) = x {
             gi = tableRows
