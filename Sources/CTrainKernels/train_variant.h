@@ -348,8 +348,9 @@ static KT_TARGET void KT_V(complex_mode_backward_2x2)(const float *wr, const flo
                                                       ptrdiff_t inner, const float *gyr, const float *gyi,
                                                       const float *xr, const float *xi, float *gwr, float *gwi,
                                                       float *gxr, float *gxi, int accumulate) {
-    // conj(W) entries for x̄[q] = Σ_p conj(W[p, q])·ȳ[p].
-    const float a = wr[0], b = wr[1], c = wr[2], d = wr[3], e = -wi[0], f = -wi[1], g = -wi[2], h = -wi[3];
+    // Two sweeps, so that each keeps its operands in sixteen registers (AVX2): the gradient's eight partial sums
+    // with the four vectors of ȳ and two of x, then x̄ with the weights. Fused into one, the sweep needed 24 and
+    // kept six sums on the stack.
     VF sr[4] = {{0}, {0}, {0}, {0}}, si[4] = {{0}, {0}, {0}, {0}};
     for (ptrdiff_t o = 0; o < outer; o++) {
         ptrdiff_t base = 2 * o * inner;
@@ -357,28 +358,23 @@ static KT_TARGET void KT_V(complex_mode_backward_2x2)(const float *wr, const flo
             ptrdiff_t i0 = base + r, i1 = base + inner + r;
             VF g0r = KT_V(load)(gyr + i0), g0i = KT_V(load)(gyi + i0);
             VF g1r = KT_V(load)(gyr + i1), g1i = KT_V(load)(gyi + i1);
-            VF x0r = KT_V(load)(xr + i0), x0i = KT_V(load)(xi + i0);
-            VF x1r = KT_V(load)(xr + i1), x1i = KT_V(load)(xi + i1);
             // W̄[p, q] += ȳ[p]·conj(x[q])
+            VF x0r = KT_V(load)(xr + i0), x0i = KT_V(load)(xi + i0);
             sr[0] = sr[0] + g0r * x0r + g0i * x0i, si[0] = si[0] + g0i * x0r - g0r * x0i;
-            sr[1] = sr[1] + g0r * x1r + g0i * x1i, si[1] = si[1] + g0i * x1r - g0r * x1i;
             sr[2] = sr[2] + g1r * x0r + g1i * x0i, si[2] = si[2] + g1i * x0r - g1r * x0i;
+            VF x1r = KT_V(load)(xr + i1), x1i = KT_V(load)(xi + i1);
+            sr[1] = sr[1] + g0r * x1r + g0i * x1i, si[1] = si[1] + g0i * x1r - g0r * x1i;
             sr[3] = sr[3] + g1r * x1r + g1i * x1i, si[3] = si[3] + g1i * x1r - g1r * x1i;
-            if (!gxr) continue;
-            VF y0r = a * g0r - e * g0i + c * g1r - g * g1i, y0i = a * g0i + e * g0r + c * g1i + g * g1r;
-            VF y1r = b * g0r - f * g0i + d * g1r - h * g1i, y1i = b * g0i + f * g0r + d * g1i + h * g1r;
-            if (accumulate) {
-                y0r = y0r + KT_V(load)(gxr + i0), y0i = y0i + KT_V(load)(gxi + i0);
-                y1r = y1r + KT_V(load)(gxr + i1), y1i = y1i + KT_V(load)(gxi + i1);
-            }
-            KT_V(store)(gxr + i0, y0r), KT_V(store)(gxi + i0, y0i), KT_V(store)(gxr + i1, y1r), KT_V(store)(gxi + i1,
-                y1i);
         }
     }
     for (int k = 0; k < 4; k++) {
         gwr[k] += KT_V(sum)(sr[k]);
         gwi[k] += KT_V(sum)(si[k]);
     }
+    if (!gxr) return;
+    // x̄[q] = Σ_p conj(W[p, q])·ȳ[p]: the forward product with the adjoint's weights (Wᵀ, negated imaginary part).
+    const float adjoint_re[4] = {wr[0], wr[2], wr[1], wr[3]}, adjoint_im[4] = {-wi[0], -wi[2], -wi[1], -wi[3]};
+    KT_V(complex_2x2)(adjoint_re, adjoint_im, outer, inner, gyr, gyi, gxr, gxi, accumulate);
 }
 
 // MARK: Dense product for a worker's streams

@@ -55,6 +55,8 @@ struct KroneckerChainTests {
         [KroneckerFactorShape(rows: 1, columns: 2), KroneckerFactorShape(rows: 4, columns: 2)],
         // Nine rows: AVX-512's 8-row register tiles and a row left over; AVX2's 4-row and 2-row tiles twice.
         [KroneckerFactorShape(rows: 9, columns: 5), KroneckerFactorShape(rows: 2, columns: 3)],
+        // A KRU's chain of 2 × 2 factors: complex, the single-precision backward pass takes its own 2 × 2 kernel.
+        [KroneckerFactorShape(square: 2), KroneckerFactorShape(square: 2), KroneckerFactorShape(square: 2)],
     ]
 
     @Test(arguments: shapeSets)

@@ -54,7 +54,7 @@ typedef struct {
     /// W̄[p, q] += Σ_{a, r} ȳ[a, p, r]·conj(x[a, q, r]) (complex, split planes).
     void (*complex_mode_gradient)(int p, int q, ptrdiff_t outer, ptrdiff_t inner, const float *gyr,
                                   const float *gyi, const float *xr, const float *xi, float *gwr, float *gwi);
-    /// The backward pass of one complex 2 × 2 mode in one sweep (the KRU's factors): W̄ += Σ ȳ·conj(x) and, unless
+    /// The backward pass of one complex 2 × 2 mode in one call (the KRU's factors): W̄ += Σ ȳ·conj(x) and, unless
     /// `gxr` is NULL, x̄ (=, or += when `accumulate`) Wᴴ ×_mode ȳ. `inner` must be a multiple of 8.
     void (*complex_mode_backward_2x2)(const float *wr, const float *wi, ptrdiff_t outer, ptrdiff_t inner,
                                       const float *gyr, const float *gyi, const float *xr, const float *xi, float *gwr,

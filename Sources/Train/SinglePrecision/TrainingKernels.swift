@@ -51,7 +51,7 @@ struct TrainingKernels: @unchecked Sendable {
         }
     }
 
-    /// Both halves of the backward pass of a complex 2 × 2 mode in one sweep: W̄ += Σ ȳ·conj(x) and, when given,
+    /// Both halves of the backward pass of a complex 2 × 2 mode in one call: W̄ += Σ ȳ·conj(x) and, when given,
     /// x̄ (=, or +=) Wᴴ ×_mode ȳ. Nil when the factor is not complex 2 × 2 or the runs are not whole registers.
     func fusedModeBackward(_ w: ConstantPlanes, _ shape: KroneckerFactorShape, outer: Int, inner: Int,
                            gradOutput gy: Planes, input x: Planes, into gw: Planes, gradInput gx: Planes?,
