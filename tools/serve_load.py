@@ -9,7 +9,9 @@ and p50/p99 of the whole request's latency and of the time to the first generate
         --model kjv-kru512 --concurrency 1 8 64 --duration 20
 
 starts the server itself (on a free loopback port, stopped with SIGTERM at the end) and prints a Markdown table;
---url http://127.0.0.1:8080 uses a running server instead. Only loopback addresses are accepted.
+--url http://127.0.0.1:8080 uses a running server instead. Only loopback addresses are accepted. Each request
+opens a connection of its own unless --keep-alive is given, when each client sends its requests one after the
+other on one connection, as HTTP client libraries do.
 
 The client is one thread with non-blocking sockets (no third-party packages). It does not parse the events: it
 notes the first one with text (the time to first token) and reads the character count from the usage chunk that
@@ -33,14 +35,18 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 class Stream:
-    """One streaming request on its own connection, driven by the selector loop."""
+    """One streaming request, driven by the selector loop: on a new connection, or with keep-alive on the one the
+    client's previous request used (`sock`)."""
 
-    def __init__(self, host, port, body):
-        self.sock = socket.create_connection((host, port))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock.setblocking(False)
+    def __init__(self, host, port, body, keep_alive=False, sock=None):
+        if sock is None:
+            sock = socket.create_connection((host, port))
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.setblocking(False)
+        self.sock = sock
+        connection = "keep-alive" if keep_alive else "close"
         request = (f"POST /v1/completions HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-                   f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
+                   f"Content-Length: {len(body)}\r\nConnection: {connection}\r\n\r\n").encode() + body
         self.pending = request
         self.start = time.perf_counter()
         self.first = None
@@ -100,16 +106,16 @@ def percentile(values, q):
     return ordered[index]
 
 
-def run_level(host, port, body, concurrency, duration, max_requests):
+def run_level(host, port, body, concurrency, duration, max_requests, keep_alive=False):
     selector = selectors.DefaultSelector()
     finished, errors = [], []
     started = 0
     begin = time.perf_counter()
     cpu_begin = time.process_time()
 
-    def launch():
+    def launch(sock=None):
         nonlocal started
-        stream = Stream(host, port, body)
+        stream = Stream(host, port, body, keep_alive, sock)
         started += 1
         selector.register(stream.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, stream)
 
@@ -129,10 +135,15 @@ def run_level(host, port, body, concurrency, duration, max_requests):
                 stream.error, stream.done = str(error), True
             if stream.done:
                 selector.unregister(stream.sock)
-                stream.close()
                 end = time.perf_counter()
                 (errors if stream.error else finished).append((stream, end))
-                if time.perf_counter() - begin < duration and started < max_requests:
+                more = time.perf_counter() - begin < duration and started < max_requests
+                # A complete response leaves a kept-alive connection ready for the client's next request.
+                if more and keep_alive and not stream.error and stream.status == 200:
+                    launch(stream.sock)
+                    continue
+                stream.close()
+                if more:
                     launch()
         if time.perf_counter() - begin > duration + 120:
             raise SystemExit("load test overran its time bound by 120 s; stopping")
@@ -194,6 +205,8 @@ def main():
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 64])
     parser.add_argument("--duration", type=float, default=20, help="seconds per level (at most 600)")
     parser.add_argument("--max-requests", type=int, default=100000, help="requests per level, at most")
+    parser.add_argument("--keep-alive", action="store_true",
+                        help="each client sends its requests on one connection (default: a connection per request)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per level")
     args = parser.parse_args()
     if not 0 < args.duration <= 600:
@@ -222,7 +235,8 @@ def main():
         rows = []
         for concurrency in args.concurrency:
             before = model_metrics(url, args.model)
-            row = run_level(parsed.hostname, parsed.port, body, concurrency, args.duration, args.max_requests)
+            row = run_level(parsed.hostname, parsed.port, body, concurrency, args.duration, args.max_requests,
+                            args.keep_alive)
             after = model_metrics(url, args.model)
             delta = {key: after.get(key, 0) - before.get(key, 0) for key in after}
             steps = max(delta.get("steps", 0), 1)
@@ -235,9 +249,10 @@ def main():
                 print(json.dumps(row), flush=True)
         if not args.json:
             load = os.getloadavg()
+            connections = "one connection per client" if args.keep_alive else "a connection per request"
             print(f"model {args.model}, prompt {args.prompt!r} ({len(args.prompt)} chars), max_tokens "
-                  f"{args.max_tokens}, {args.duration:g} s per level; load average before the last level "
-                  f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+                  f"{args.max_tokens}, {connections}, {args.duration:g} s per level; load average before the last "
+                  f"level {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
             print("| clients | requests | errors | requests/s | chars/s | latency p50 / p99 (ms) | "
                   "TTFT p50 / p99 (ms) | mean batch | step (µs) | step per sequence (µs) | client CPU (s) |")
             print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
