@@ -1,12 +1,15 @@
-// Times the trainer's complex 2 × 2 chain kernels on a KRU's shape — a step of SinglePrecisionChain's forward
-// (F mode products) and backward (F factors' gradients and x̄) for C interleaved streams — and prints nanoseconds of
-// thread CPU time per step (best of 31 samples of 200 steps), with a hash of the outputs so that two revisions of
-// the kernels can be checked for identical results as well as compared for speed (docs/BENCHMARKS.md quotes it).
-// Built straight from the kernel sources at -O2, as SwiftPM builds them:
+// Times the trainer's Kronecker chain kernels (Sources/CTrainKernels) on one term of a model's recurrence — a step
+// of SinglePrecisionChain's forward (one mode product per factor) and backward (per factor its gradient and the
+// adjoint's product, or the fused complex 2 × 2 kernel) for C interleaved streams — and prints nanoseconds and
+// G multiply-adds/s of thread CPU time per step (best of 31 samples of 200 steps), with a hash of the outputs so
+// that two revisions of the kernels can be checked for identical results as well as compared for speed
+// (docs/BENCHMARKS.md quotes it). Built straight from the kernel sources at -O2, as SwiftPM builds them:
 //   clang -O2 -I Sources/CTrainKernels/include -o /tmp/chain_bench tools/chain_bench.c \
 //       Sources/CTrainKernels/train_kernels.c
-//   /tmp/chain_bench VARIANT FACTORS COLUMNS
-// VARIANT: 0 portable, 1 AVX2, 2 AVX-512; FACTORS: nine for N = 512; COLUMNS: a worker's streams (8 in kru-bench).
+//   /tmp/chain_bench VARIANT complex|real SHAPES COLUMNS
+// VARIANT: 0 portable, 1 AVX2, 2 AVX-512. SHAPES: the factors P×Q, first to last, e.g. 9*2x2 (the KRU-512's nine
+// complex 2 × 2) or 16x16,32x32 (a gate block of the Kronecker LSTM-512). COLUMNS: a worker's streams, a multiple
+// of 8 (8 in kru-bench).
 
 #include "train_kernels.h"
 #include "thread_clock.h"
@@ -15,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+enum { MAX_FACTORS = 16 };
 
 /// Uniform in [-scale, scale) from a fixed linear congruential sequence: the same inputs on every run.
 static float next_input(uint64_t *state, float scale) {
@@ -28,27 +33,71 @@ static uint32_t fnv(uint32_t hash, const float *values, ptrdiff_t count) {
     return hash;
 }
 
+/// Reads "16x16,32x32" or "9*2x2" into rows[] and columns[]; returns the factor count, 0 if malformed.
+static int parse_shapes(const char *text, int rows[], int columns[]) {
+    int count = 0;
+    while (*text) {
+        int repeat = 1, p, q, used;
+        if (sscanf(text, "%d*%dx%d%n", &repeat, &p, &q, &used) != 3) {
+            repeat = 1;
+            if (sscanf(text, "%dx%d%n", &p, &q, &used) != 2) return 0;
+        }
+        if (repeat < 1 || p < 1 || q < 1 || p > 256 || q > 256 || count + repeat > MAX_FACTORS) return 0;
+        for (int i = 0; i < repeat; i++) rows[count] = p, columns[count] = q, count++;
+        text += used;
+        if (*text == ',') text++;
+        else if (*text) return 0;
+    }
+    return count;
+}
+
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s VARIANT FACTORS COLUMNS\n", argv[0]);
+    int rows[MAX_FACTORS], cols[MAX_FACTORS];
+    const int factors = argc == 5 ? parse_shapes(argv[3], rows, cols) : 0;
+    const int variant = argc == 5 ? atoi(argv[1]) : -1, columns = argc == 5 ? atoi(argv[4]) : 0;
+    const int complex = argc == 5 && strcmp(argv[2], "complex") == 0;
+    const kt_kernel_table *kernels = variant >= 0 ? kt_kernels(variant) : NULL;
+    if (!kernels || factors == 0 || columns < 8 || columns % 8 != 0 || (!complex && strcmp(argv[2], "real") != 0)) {
+        fprintf(stderr, "usage: %s VARIANT complex|real SHAPES COLUMNS (e.g. 1 complex 9*2x2 8); the variant must "
+                        "run on this CPU, COLUMNS a positive multiple of 8\n", argv[0]);
         return 2;
     }
-    const int variant = atoi(argv[1]), factors = atoi(argv[2]), columns = atoi(argv[3]);
-    const kt_kernel_table *kernels = kt_kernels(variant);
-    if (!kernels || factors < 1 || factors > 16 || columns < 8 || columns % 8 != 0) {
-        fprintf(stderr, "the variant must run on this CPU, FACTORS in 1…16, COLUMNS a positive multiple of 8\n");
-        return 2;
+    // x_k has Π_{g<k} P_g · Π_{g≥k} Q_g values per stream; mode k is a product over [outer][Q_k][inner].
+    ptrdiff_t length[MAX_FACTORS + 1], outer[MAX_FACTORS], inner[MAX_FACTORS], longest = 0, multiply_adds = 0;
+    for (int k = 0; k <= factors; k++) {
+        length[k] = columns;
+        for (int g = 0; g < factors; g++) length[k] *= g < k ? rows[g] : cols[g];
+        if (length[k] > longest) longest = length[k];
     }
-    const ptrdiff_t length = ((ptrdiff_t)1 << factors) * columns;  // floats per plane of a state
-    // Planes: x, the F − 1 intermediates, y, the upstream gradient, two scratch gradients and x̄.
-    float *planes = malloc((size_t)(2 * length * (factors + 5)) * sizeof(float));
-    float *weights = malloc((size_t)(8 * factors) * sizeof(float)), *gradients = calloc(8 * (size_t)factors, 4);
-    if (!planes || !weights || !gradients) return 1;
-#define PLANE(i) (planes + 2 * length * (i))
-    float *x = PLANE(0), *y = PLANE(factors), *gy = PLANE(factors + 1), *gx = PLANE(factors + 4);
+    for (int k = 0; k < factors; k++) {
+        outer[k] = 1, inner[k] = columns;
+        for (int g = 0; g < k; g++) outer[k] *= rows[g];
+        for (int g = k + 1; g < factors; g++) inner[k] *= cols[g];
+        multiply_adds += outer[k] * rows[k] * cols[k] * inner[k] * (complex ? 4 : 1);
+    }
+    const int planes = complex ? 2 : 1;
+    // Per plane: x_0 … x_F, the upstream gradient, two scratch gradients and x̄, each `longest` long.
+    float *data = malloc((size_t)(planes * longest * (factors + 5)) * sizeof(float));
+    float *weights = malloc((size_t)(2 * planes * 256 * 256 * factors) * sizeof(float));
+    float *gradients = calloc((size_t)(planes * 256 * 256 * 8 * factors), sizeof(float));
+    if (!data || !weights || !gradients) return 1;
+#define VECTOR(i) (data + planes * longest * (i))
+#define WEIGHTS(k) (weights + 2 * planes * 256 * 256 * (k))  // W, then its adjoint Wᴴ (Q × P)
+#define GRADIENT(k) (gradients + planes * 256 * 256 * 8 * (k))
+    float *gy = VECTOR(factors + 1), *gx = VECTOR(factors + 4);
     uint64_t seed = 1;
-    for (ptrdiff_t i = 0; i < 2 * length; i++) x[i] = next_input(&seed, 1), gy[i] = next_input(&seed, 1);
-    for (int i = 0; i < 8 * factors; i++) weights[i] = next_input(&seed, 0.7f);
+    for (ptrdiff_t i = 0; i < planes * longest; i++) VECTOR(0)[i] = next_input(&seed, 1), gy[i] = next_input(&seed, 1);
+    for (int k = 0; k < factors; k++) {
+        const int p = rows[k], q = cols[k], n = p * q;
+        float *w = WEIGHTS(k), *adjoint = w + planes * n;
+        for (int i = 0; i < planes * n; i++) w[i] = next_input(&seed, 0.7f);
+        for (int i = 0; i < p; i++) {
+            for (int j = 0; j < q; j++) {
+                adjoint[j * p + i] = w[i * q + j];
+                if (complex) adjoint[n + j * p + i] = -w[n + i * q + j];
+            }
+        }
+    }
 
     const int steps = 200;
     double forward = 1e30, backward = 1e30;
@@ -56,10 +105,15 @@ int main(int argc, char **argv) {
         double start = thread_seconds();
         for (int step = 0; step < steps; step++) {
             for (int k = 0; k < factors; k++) {
-                const float *in = PLANE(k);
-                float *out = k == factors - 1 ? y : PLANE(k + 1);
-                kernels->complex_mode_product(weights + 8 * k, weights + 8 * k + 4, 2, 2, (ptrdiff_t)1 << k,
-                                              (length >> (k + 1)), in, in + length, out, out + length, 0);
+                const float *in = VECTOR(k), *w = WEIGHTS(k);
+                float *out = VECTOR(k + 1);
+                const ptrdiff_t n = rows[k] * cols[k];
+                if (complex) {
+                    kernels->complex_mode_product(w, w + n, rows[k], cols[k], outer[k], inner[k], in,
+                                                  in + longest, out, out + longest, 0);
+                } else {
+                    kernels->real_mode_product(w, rows[k], cols[k], outer[k], inner[k], in, out, 0);
+                }
             }
         }
         double seconds = thread_seconds() - start;
@@ -68,21 +122,33 @@ int main(int argc, char **argv) {
         for (int step = 0; step < steps; step++) {
             const float *delta = gy;
             for (int k = factors - 1; k >= 0; k--) {
-                float *target = k == 0 ? gx : PLANE(factors + 2 + k % 2);
-                kernels->complex_mode_backward_2x2(weights + 8 * k, weights + 8 * k + 4, (ptrdiff_t)1 << k,
-                                                   (length >> (k + 1)), delta, delta + length, PLANE(k),
-                                                   PLANE(k) + length, gradients + 8 * k, gradients + 8 * k + 4,
-                                                   target, target + length, k == 0);
+                float *target = k == 0 ? gx : VECTOR(factors + 2 + k % 2), *g = GRADIENT(k);
+                const float *x = VECTOR(k), *w = WEIGHTS(k);
+                const ptrdiff_t n = rows[k] * cols[k];
+                if (complex && rows[k] == 2 && cols[k] == 2) {
+                    kernels->complex_mode_backward_2x2(w, w + n, outer[k], inner[k], delta, delta + longest, x,
+                                                       x + longest, g, g + n, target, target + longest, k == 0);
+                } else if (complex) {
+                    kernels->complex_mode_gradient(rows[k], cols[k], outer[k], inner[k], delta, delta + longest, x,
+                                                   x + longest, g, g + n);
+                    kernels->complex_mode_product(w + 2 * n, w + 3 * n, cols[k], rows[k], outer[k], inner[k], delta,
+                                                  delta + longest, target, target + longest, k == 0);
+                } else {
+                    kernels->real_mode_gradient(rows[k], cols[k], outer[k], inner[k], delta, x, g);
+                    kernels->real_mode_product(w + n, cols[k], rows[k], outer[k], inner[k], delta, target, k == 0);
+                }
                 delta = target;
             }
         }
         seconds = thread_seconds() - start;
         if (seconds < backward) backward = seconds;
     }
-    uint32_t hash = fnv(2166136261u, y, 2 * length);
-    hash = fnv(hash, gx, 2 * length);
-    hash = fnv(hash, gradients, 8 * factors);
-    printf("variant %d, %d factors, %d columns: forward %.0f ns, backward %.0f ns per step; hash %08x\n", variant,
-           factors, columns, 1e9 * forward / steps, 1e9 * backward / steps, hash);
+    uint32_t hash = fnv(2166136261u, VECTOR(factors), planes * length[factors]);
+    hash = fnv(hash, gx, planes * length[0]);
+    for (int k = 0; k < factors; k++) hash = fnv(hash, GRADIENT(k), planes * rows[k] * cols[k] * (complex ? 1 : 8));
+    printf("variant %d, %s %s, %d columns: forward %.0f ns (%.1f G multiply-adds/s), backward %.0f ns (%.1f G/s) "
+           "per step; hash %08x\n", variant, argv[2], argv[3], columns, 1e9 * forward / steps,
+           multiply_adds * (double)steps / forward / 1e9, 1e9 * backward / steps,
+           2 * multiply_adds * (double)steps / backward / 1e9, hash);
     return 0;
 }
