@@ -74,7 +74,11 @@ class Stream:
                 return
             self.status = int(head.split(b" ", 2)[1])
             if self.status != 200:
+                # An error answer is not streamed; the request is over (and its connection is not reused, so a
+                # kept-alive one cannot leave this client waiting for a close that does not come).
                 self.error = f"HTTP {self.status}: {rest[:200]!r}"
+                self.done = True
+                return
             self.buffer = b""
             data = rest
         # The first chunk with text carries "finish_reason":null; the usage chunk at the end (stream_options
