@@ -372,7 +372,8 @@ static KT_TARGET void KT_V(complex_mode_backward_2x2)(const float *wr, const flo
         gwi[k] += KT_V(sum)(si[k]);
     }
     if (!gxr) return;
-    // x̄[q] = Σ_p conj(W[p, q])·ȳ[p]: the forward product with the adjoint's weights (Wᵀ, negated imaginary part).
+    // x̄[q] = Σ_p conj(W[p, q])·ȳ[p]: the forward product with the adjoint's weights (Wᵀ, imaginary part
+    // negated).
     const float adjoint_re[4] = {wr[0], wr[2], wr[1], wr[3]}, adjoint_im[4] = {-wi[0], -wi[2], -wi[1], -wi[3]};
     KT_V(complex_2x2)(adjoint_re, adjoint_im, outer, inner, gyr, gyi, gxr, gxi, accumulate);
 }
