@@ -66,24 +66,35 @@ int main(int argc, char **argv) {
     ptrdiff_t length[MAX_FACTORS + 1], outer[MAX_FACTORS], inner[MAX_FACTORS], longest = 0, multiply_adds = 0;
     for (int k = 0; k <= factors; k++) {
         length[k] = columns;
-        for (int g = 0; g < factors; g++) length[k] *= g < k ? rows[g] : cols[g];
+        for (int g = 0; g < factors; g++) {
+            length[k] *= g < k ? rows[g] : cols[g];
+            if (length[k] > (1 << 24)) {  // also keeps the products below from overflowing
+                fprintf(stderr, "a vector of more than 2^24 values per plane: choose smaller shapes\n");
+                return 2;
+            }
+        }
         if (length[k] > longest) longest = length[k];
     }
+    const int planes = complex ? 2 : 1;
+    // Factor k's weights W and adjoint Wᴴ (Q × P) at weight_offset[k], its gradient at gradient_offset[k] (a real
+    // factor's kernel keeps 8 partial sums per entry).
+    ptrdiff_t weight_offset[MAX_FACTORS + 1] = {0}, gradient_offset[MAX_FACTORS + 1] = {0};
     for (int k = 0; k < factors; k++) {
         outer[k] = 1, inner[k] = columns;
         for (int g = 0; g < k; g++) outer[k] *= rows[g];
         for (int g = k + 1; g < factors; g++) inner[k] *= cols[g];
         multiply_adds += outer[k] * rows[k] * cols[k] * inner[k] * (complex ? 4 : 1);
+        weight_offset[k + 1] = weight_offset[k] + 2 * planes * rows[k] * cols[k];
+        gradient_offset[k + 1] = gradient_offset[k] + planes * rows[k] * cols[k] * (complex ? 1 : 8);
     }
-    const int planes = complex ? 2 : 1;
     // Per plane: x_0 … x_F, the upstream gradient, two scratch gradients and x̄, each `longest` long.
     float *data = malloc((size_t)(planes * longest * (factors + 5)) * sizeof(float));
-    float *weights = malloc((size_t)(2 * planes * 256 * 256 * factors) * sizeof(float));
-    float *gradients = calloc((size_t)(planes * 256 * 256 * 8 * factors), sizeof(float));
+    float *weights = malloc((size_t)weight_offset[factors] * sizeof(float));
+    float *gradients = calloc((size_t)gradient_offset[factors], sizeof(float));
     if (!data || !weights || !gradients) return 1;
 #define VECTOR(i) (data + planes * longest * (i))
-#define WEIGHTS(k) (weights + 2 * planes * 256 * 256 * (k))  // W, then its adjoint Wᴴ (Q × P)
-#define GRADIENT(k) (gradients + planes * 256 * 256 * 8 * (k))
+#define WEIGHTS(k) (weights + weight_offset[k])
+#define GRADIENT(k) (gradients + gradient_offset[k])
     float *gy = VECTOR(factors + 1), *gx = VECTOR(factors + 4);
     uint64_t seed = 1;
     for (ptrdiff_t i = 0; i < planes * longest; i++) VECTOR(0)[i] = next_input(&seed, 1), gy[i] = next_input(&seed, 1);
@@ -145,7 +156,7 @@ int main(int argc, char **argv) {
     }
     uint32_t hash = fnv(2166136261u, VECTOR(factors), planes * length[factors]);
     hash = fnv(hash, gx, planes * length[0]);
-    for (int k = 0; k < factors; k++) hash = fnv(hash, GRADIENT(k), planes * rows[k] * cols[k] * (complex ? 1 : 8));
+    hash = fnv(hash, gradients, gradient_offset[factors]);
     printf("variant %d, %s %s, %d columns: forward %.0f ns (%.1f G multiply-adds/s), backward %.0f ns (%.1f G/s) "
            "per step; hash %08x\n", variant, argv[2], argv[3], columns, 1e9 * forward / steps,
            multiply_adds * (double)steps / forward / 1e9, 1e9 * backward / steps,
