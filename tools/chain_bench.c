@@ -6,10 +6,13 @@
 // (docs/BENCHMARKS.md quotes it). Built straight from the kernel sources at -O2, as SwiftPM builds them:
 //   clang -O2 -I Sources/CTrainKernels/include -o /tmp/chain_bench tools/chain_bench.c \
 //       Sources/CTrainKernels/train_kernels.c
-//   /tmp/chain_bench VARIANT complex|real SHAPES COLUMNS
+//   /tmp/chain_bench VARIANT complex|real SHAPES COLUMNS [TERMS [TAPE]]
 // VARIANT: 0 portable, 1 AVX2, 2 AVX-512. SHAPES: the factors P×Q, first to last, e.g. 9*2x2 (the KRU-512's nine
 // complex 2 × 2) or 16x16,32x32 (a gate block of the Kronecker LSTM-512). COLUMNS: a worker's streams, a multiple
-// of 8 (8 in kru-bench).
+// of 8 (8 in kru-bench). TERMS (default 1): terms stepped one after the other, each with its own weights and
+// gradients, as a layer's gate blocks are (8 for the Kronecker LSTM-512: four gates of rank 2); times are then per
+// term. TAPE (default 1): inputs cycled through step by step, as the trainer reads h_{t−1} from its tape (100 for
+// BPTT 100). With both at 1 the hash is the one earlier revisions printed.
 
 #include "train_kernels.h"
 #include "thread_clock.h"
@@ -53,13 +56,17 @@ static int parse_shapes(const char *text, int rows[], int columns[]) {
 
 int main(int argc, char **argv) {
     int rows[MAX_FACTORS], cols[MAX_FACTORS];
-    const int factors = argc == 5 ? parse_shapes(argv[3], rows, cols) : 0;
-    const int variant = argc == 5 ? atoi(argv[1]) : -1, columns = argc == 5 ? atoi(argv[4]) : 0;
-    const int complex = argc == 5 && strcmp(argv[2], "complex") == 0;
+    const int valid_count = argc >= 5 && argc <= 7;
+    const int factors = valid_count ? parse_shapes(argv[3], rows, cols) : 0;
+    const int variant = valid_count ? atoi(argv[1]) : -1, columns = valid_count ? atoi(argv[4]) : 0;
+    const int terms = argc >= 6 ? atoi(argv[5]) : 1, tape_length = argc == 7 ? atoi(argv[6]) : 1;
+    const int complex = valid_count && strcmp(argv[2], "complex") == 0;
     const kt_kernel_table *kernels = variant >= 0 ? kt_kernels(variant) : NULL;
-    if (!kernels || factors == 0 || columns < 8 || columns % 8 != 0 || (!complex && strcmp(argv[2], "real") != 0)) {
-        fprintf(stderr, "usage: %s VARIANT complex|real SHAPES COLUMNS (e.g. 1 complex 9*2x2 8); the variant must "
-                        "run on this CPU, COLUMNS a positive multiple of 8\n", argv[0]);
+    if (!kernels || factors == 0 || columns < 8 || columns % 8 != 0 || (!complex && strcmp(argv[2], "real") != 0) ||
+        terms < 1 || terms > 64 || tape_length < 1 || tape_length > 1000) {
+        fprintf(stderr, "usage: %s VARIANT complex|real SHAPES COLUMNS [TERMS [TAPE]] (e.g. 1 complex 9*2x2 8); the "
+                        "variant must run on this CPU, COLUMNS a positive multiple of 8, TERMS 1…64, TAPE 1…1000\n",
+                argv[0]);
         return 2;
     }
     // x_k has Π_{g<k} P_g · Π_{g≥k} Q_g values per stream; mode k is a product over [outer][Q_k][inner].
@@ -87,14 +94,24 @@ int main(int argc, char **argv) {
         weight_offset[k + 1] = weight_offset[k] + 2 * planes * rows[k] * cols[k];
         gradient_offset[k + 1] = gradient_offset[k] + planes * rows[k] * cols[k] * (complex ? 1 : 8);
     }
-    // Per plane: x_0 … x_F, the upstream gradient, two scratch gradients and x̄, each `longest` long.
-    float *data = malloc((size_t)(planes * longest * (factors + 5)) * sizeof(float));
-    float *weights = malloc((size_t)weight_offset[factors] * sizeof(float));
-    float *gradients = calloc((size_t)gradient_offset[factors], sizeof(float));
-    if (!data || !weights || !gradients) return 1;
-#define VECTOR(i) (data + planes * longest * (i))
+    // Per plane: x_0 … x_F, the upstream gradient, two scratch gradients and x̄, each `longest` long; the tape of
+    // inputs (copies of x_0); every term's weights and gradients.
+    const ptrdiff_t vector = planes * longest;
+    float *data = malloc((size_t)(vector * (factors + 5)) * sizeof(float));
+    float *tape = malloc((size_t)(vector * tape_length) * sizeof(float));
+    float *all_weights = malloc((size_t)(weight_offset[factors] * terms) * sizeof(float));
+    float *all_gradients = calloc((size_t)(gradient_offset[factors] * terms), sizeof(float));
+    if (!data || !tape || !all_weights || !all_gradients) {
+        fprintf(stderr, "cannot allocate the vectors: choose smaller shapes, TERMS or TAPE\n");
+        return 1;
+    }
+    float *weights = all_weights, *gradients = all_gradients;
+#define VECTOR(i) (data + vector * (i))
 #define WEIGHTS(k) (weights + weight_offset[k])
 #define GRADIENT(k) (gradients + gradient_offset[k])
+#define INPUT(step) (tape + vector * ((step) % tape_length))
+#define SELECT_TERM(t) (weights = all_weights + weight_offset[factors] * (t), \
+                        gradients = all_gradients + gradient_offset[factors] * (t))
     float *gy = VECTOR(factors + 1), *gx = VECTOR(factors + 4);
     uint64_t seed = 1;
     for (ptrdiff_t i = 0; i < planes * longest; i++) VECTOR(0)[i] = next_input(&seed, 1), gy[i] = next_input(&seed, 1);
@@ -110,13 +127,19 @@ int main(int argc, char **argv) {
         }
     }
 
+    for (int t = 1; t < terms; t++) {
+        memcpy(all_weights + weight_offset[factors] * t, all_weights, (size_t)weight_offset[factors] * sizeof(float));
+    }
+    for (int s = 0; s < tape_length; s++) memcpy(INPUT(s), VECTOR(0), (size_t)vector * sizeof(float));
+
     const int steps = 200;
     double forward = 1e30, backward = 1e30;
     for (int sample = 0; sample < 31; sample++) {
         double start = thread_seconds();
-        for (int step = 0; step < steps; step++) {
+        for (int step = 0; step < steps * terms; step++) {
+            SELECT_TERM(step % terms);
             for (int k = 0; k < factors; k++) {
-                const float *in = VECTOR(k), *w = WEIGHTS(k);
+                const float *in = k == 0 ? INPUT(step / terms) : VECTOR(k), *w = WEIGHTS(k);
                 float *out = VECTOR(k + 1);
                 const ptrdiff_t n = rows[k] * cols[k];
                 if (complex) {
@@ -130,11 +153,12 @@ int main(int argc, char **argv) {
         double seconds = thread_seconds() - start;
         if (seconds < forward) forward = seconds;
         start = thread_seconds();
-        for (int step = 0; step < steps; step++) {
+        for (int step = 0; step < steps * terms; step++) {
+            SELECT_TERM(step % terms);
             const float *delta = gy;
             for (int k = factors - 1; k >= 0; k--) {
                 float *target = k == 0 ? gx : VECTOR(factors + 2 + k % 2), *g = GRADIENT(k);
-                const float *x = VECTOR(k), *w = WEIGHTS(k);
+                const float *x = k == 0 ? INPUT(step / terms) : VECTOR(k), *w = WEIGHTS(k);
                 const ptrdiff_t n = rows[k] * cols[k];
                 if (complex && rows[k] == 2 && cols[k] == 2) {
                     kernels->complex_mode_backward_2x2(w, w + n, outer[k], inner[k], delta, delta + longest, x,
@@ -156,10 +180,12 @@ int main(int argc, char **argv) {
     }
     uint32_t hash = fnv(2166136261u, VECTOR(factors), planes * length[factors]);
     hash = fnv(hash, gx, planes * length[0]);
-    hash = fnv(hash, gradients, gradient_offset[factors]);
-    printf("variant %d, %s %s, %d columns: forward %.0f ns (%.1f G multiply-adds/s), backward %.0f ns (%.1f G/s) "
-           "per step; hash %08x\n", variant, argv[2], argv[3], columns, 1e9 * forward / steps,
-           multiply_adds * (double)steps / forward / 1e9, 1e9 * backward / steps,
-           2 * multiply_adds * (double)steps / backward / 1e9, hash);
+    hash = fnv(hash, all_gradients, gradient_offset[factors] * terms);
+    const double term_steps = (double)steps * terms;
+    printf("variant %d, %s %s, %d columns, %d term%s, tape %d: forward %.0f ns (%.1f G multiply-adds/s), backward "
+           "%.0f ns (%.1f G/s) per step%s; hash %08x\n", variant, argv[2], argv[3], columns, terms,
+           terms == 1 ? "" : "s", tape_length, 1e9 * forward / term_steps, multiply_adds * term_steps / forward / 1e9,
+           1e9 * backward / term_steps, 2 * multiply_adds * term_steps / backward / 1e9,
+           terms == 1 ? "" : " and term", hash);
     return 0;
 }
