@@ -82,6 +82,8 @@ final class BatchLane: @unchecked Sendable {
             condition.lock()
             while active.isEmpty && waiting.isEmpty && !stopping { condition.wait() }
             if stopping {
+                // The counts are reset below; a running job's slot release would lock `condition` again.
+                active.forEach { $0.releaseSlot = nil }
                 (active + waiting).forEach { $0.finish(.shutdown) }
                 metrics.queueLength.decrement(by: Double(waiting.count))
                 metrics.activeSequences.decrement(by: Double(running))
@@ -99,6 +101,7 @@ final class BatchLane: @unchecked Sendable {
             // Counted as running from here on, so the lane never looks idle while it starts them.
             setRunning(stillRunning + admitted.count)
             condition.unlock()
+            for job in admitted { job.releaseSlot = { [weak self] in self?.releaseSlot() } }
 
             active = rearrange(batch, active: active, admitted: admitted)
             condition.lock()
@@ -118,6 +121,15 @@ final class BatchLane: @unchecked Sendable {
             metrics.generatedTokens.increment(by: Int64(generated))
             metrics.rate.add(generated)
         }
+    }
+
+    /// A running job finished: its slot counts as free at once, not only when the next step's batch is arranged.
+    /// Otherwise a client that sends its next request as soon as it hears of the end can find every lane looking
+    /// full, and its request may wait in a lane whose sequences all run on for hundreds of milliseconds.
+    private func releaseSlot() {
+        condition.lock()
+        setRunning(running - 1)
+        condition.unlock()
     }
 
     /// With the lock held: the running count, and the gauge with it.

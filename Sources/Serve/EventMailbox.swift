@@ -32,6 +32,9 @@ final class EventMailbox: @unchecked Sendable {
         if let (waiter, taken) = handOver { waiter.resume(returning: taken) }
     }
 
+    /// Events posted and not yet handed over.
+    var pendingEventCount: Int { lock.withLock { events.count } }
+
     /// The events posted since the last call, waiting until some are due; empty when the waiting task is cancelled.
     func take() async -> [GenerationEvent] {
         await withTaskCancellationHandler {

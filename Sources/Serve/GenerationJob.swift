@@ -55,6 +55,9 @@ final class GenerationJob: @unchecked Sendable {
     private(set) var isFinished = false
     /// From arrival to the first generated character, until the worker takes it for its histogram.
     private var pendingTimeToFirstToken: Duration?
+    /// Set by the lane that runs the job: called once, when the job finishes, before its end is posted — so the lane
+    /// counts the slot as free before the client can hear of the end and send its next request.
+    var releaseSlot: (() -> Void)?
 
     init(choice: Int, settings: GenerationSettings, model: ServedModel, deadline: ContinuousClock.Instant,
          cancellation: RequestCancellation, mailbox: EventMailbox) {
@@ -128,6 +131,9 @@ final class GenerationJob: @unchecked Sendable {
     func finish(_ reason: FinishReason) {
         guard !isFinished else { return }
         isFinished = true
+        let release = releaseSlot
+        releaseSlot = nil
+        release?()
         if reason == .length || reason == .timeout {
             let rest = matcher.flush()
             if !rest.isEmpty { mailbox.post(.tokens(choice: choice, rest)) }
