@@ -21,19 +21,29 @@ final class EventMailbox: @unchecked Sendable {
 
     /// Called by the lane's thread.
     func post(_ event: GenerationEvent) {
-        lock.lock()
-        events.append(event)
-        var handOver: (CheckedContinuation<[GenerationEvent], Never>, [GenerationEvent])?
-        if let waiter, isDue(event) {
-            handOver = (waiter, takeAll())
-            self.waiter = nil
-        }
-        lock.unlock()
-        if let (waiter, taken) = handOver { waiter.resume(returning: taken) }
+        deliver(lock.withLock {
+            events.append(event)
+            return dueHandOver(after: event)
+        })
     }
 
-    /// Events posted and not yet handed over.
-    var pendingEventCount: Int { lock.withLock { events.count } }
+    /// Called by the lane's thread: one character of choice `choice`. It joins the previous event when that holds
+    /// the same choice's characters, so a stream allocates an array per hand-over rather than one per character.
+    func post(_ token: GeneratedToken, choice: Int) {
+        deliver(lock.withLock {
+            if case .tokens(choice, var tokens)? = events.last {
+                events.removeLast()  // leaves `tokens` the only reference, so the append extends it in place
+                tokens.append(token)
+                events.append(.tokens(choice: choice, tokens))
+            } else {
+                events.append(.tokens(choice: choice, [token]))
+            }
+            return dueHandOver(after: events[events.count - 1])
+        })
+    }
+
+    /// The events posted and not yet handed over (for tests).
+    var pendingEvents: [GenerationEvent] { lock.withLock { events } }
 
     /// The events posted since the last call, waiting until some are due; empty when the waiting task is cancelled.
     func take() async -> [GenerationEvent] {
@@ -57,6 +67,20 @@ final class EventMailbox: @unchecked Sendable {
             lock.unlock()
             waiter?.resume(returning: [])
         }
+    }
+
+    /// With the lock held: the waiting writer and every collected event, if the events are due now that `event` came.
+    private func dueHandOver(after event: GenerationEvent)
+        -> (writer: CheckedContinuation<[GenerationEvent], Never>, events: [GenerationEvent])? {
+        guard let waiter, isDue(event) else { return nil }
+        self.waiter = nil
+        return (waiter, takeAll())
+    }
+
+    /// Resumes the writer a hand-over is for, outside the lock.
+    private func deliver(_ handOver: (writer: CheckedContinuation<[GenerationEvent], Never>,
+                                      events: [GenerationEvent])?) {
+        if let handOver { handOver.writer.resume(returning: handOver.events) }
     }
 
     /// With the lock held: whether the writer should get the events now that `event` came.

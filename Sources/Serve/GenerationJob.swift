@@ -135,8 +135,7 @@ final class GenerationJob: @unchecked Sendable {
         releaseSlot = nil
         release?()
         if reason == .length || reason == .timeout {
-            let rest = matcher.flush()
-            if !rest.isEmpty { mailbox.post(.tokens(choice: choice, rest)) }
+            matcher.flush { mailbox.post($0, choice: choice) }
         }
         mailbox.post(.finished(choice: choice, reason: reason, completionTokens: generated))
     }
@@ -145,9 +144,8 @@ final class GenerationJob: @unchecked Sendable {
     private func accept(_ token: GeneratedToken) -> Bool {
         generated += 1
         if generated == 1 { pendingTimeToFirstToken = .now - enqueued }
-        let step = matcher.append(token, scalar: model.scalar(of: token.token))
-        if !step.released.isEmpty { mailbox.post(.tokens(choice: choice, step.released)) }
-        if step.stopped {
+        let stopped = matcher.append(token, scalar: model.scalar(of: token.token)) { mailbox.post($0, choice: choice) }
+        if stopped {
             finish(.stop)
         } else if generated == settings.maxTokens {
             finish(.length)

@@ -15,32 +15,31 @@ struct StopSequenceMatcher<Item> {
             .sorted { $0.count > $1.count }
     }
 
-    /// What one new character releases: the items now known not to be part of a stop sequence, and whether a stop
-    /// sequence ended with this character (then the text is over and the held items are dropped).
-    struct Step {
-        let released: [Item]
-        let stopped: Bool
-    }
-
-    mutating func append(_ item: Item, scalar: Unicode.Scalar) -> Step {
-        guard !sequences.isEmpty else { return Step(released: [item], stopped: false) }
+    /// Takes one new character: passes `release` the items now known not to be part of a stop sequence, in order,
+    /// and returns whether a stop sequence ended with this character (then the text is over and the held items are
+    /// dropped). Without stop sequences the character is released at once, and nothing is allocated.
+    mutating func append(_ item: Item, scalar: Unicode.Scalar, release: (Item) -> Void) -> Bool {
+        guard !sequences.isEmpty else {
+            release(item)
+            return false
+        }
         held.append((item, scalar))
         let tail = held.map(\.scalar)
         if let match = sequences.first(where: { tail.count >= $0.count && tail.suffix($0.count).elementsEqual($0) }) {
-            let released = held.prefix(held.count - match.count).map(\.item)
+            held.prefix(held.count - match.count).forEach { release($0.item) }
             held.removeAll()
-            return Step(released: released, stopped: true)
+            return true
         }
         let keep = longestSuffixStartingASequence(tail)
-        let released = held.prefix(held.count - keep).map(\.item)
+        held.prefix(held.count - keep).forEach { release($0.item) }
         held.removeFirst(held.count - keep)
-        return Step(released: released, stopped: false)
+        return false
     }
 
-    /// The held items, released because the text ended (by length or time) without completing a stop sequence.
-    mutating func flush() -> [Item] {
-        defer { held.removeAll() }
-        return held.map(\.item)
+    /// Releases the held items because the text ended (by length or time) without completing a stop sequence.
+    mutating func flush(release: (Item) -> Void) {
+        held.forEach { release($0.item) }
+        held.removeAll()
     }
 
     /// The length of the longest suffix of `tail` that is a proper prefix of some stop sequence.

@@ -3,45 +3,56 @@ import Testing
 @testable import KRUServe
 
 /// A job's end frees its batch slot before the end is posted: a client that sends its next request as soon as it
-/// hears of the end then finds the slot free, instead of queueing behind sequences that run on.
+/// hears of the end then finds the slot free, instead of queueing behind sequences that run on. And a stream's
+/// characters reach the writer as one event per hand-over, in order.
 @Suite struct GenerationJobTests {
     static let model: ServedModel = {
         let path = TestModels.modelsFolder.appendingPathComponent(TestModels.kru + ".kru").path
         return try! ServedModel(name: TestModels.kru, path: path)
     }()
 
-    static func job(maxTokens: Int, mailbox: EventMailbox) -> GenerationJob {
+    static func job(maxTokens: Int, stop: [String] = [], mailbox: EventMailbox) -> GenerationJob {
         let settings = GenerationSettings(prompt: [], maxTokens: maxTokens, temperature: 1, topK: 0, topP: 1, seed: 1,
-                                          stop: [], logprobs: nil)
+                                          stop: stop, logprobs: nil)
         return GenerationJob(choice: 0, settings: settings, model: model, deadline: .now + .seconds(60),
                              cancellation: RequestCancellation(), mailbox: mailbox)
     }
 
-    @Test func theSlotIsReleasedOnceAndBeforeTheEndIsPosted() {
-        let mailbox = EventMailbox(interval: nil)
-        let job = Self.job(maxTokens: 0, mailbox: mailbox)
-        var pendingAtRelease: [Int] = []
-        job.releaseSlot = { pendingAtRelease.append(mailbox.pendingEventCount) }
-        #expect(job.start() == false, "max_tokens 0 ends the job at once")
-        #expect(pendingAtRelease == [0])
-        #expect(mailbox.pendingEventCount == 1)
-        job.finish(.cancelled)
-        #expect(pendingAtRelease == [0], "a second finish releases nothing")
-        #expect(mailbox.pendingEventCount == 1)
+    static func hasEnd(_ events: [GenerationEvent]) -> Bool {
+        events.contains { if case .finished = $0 { true } else { false } }
     }
 
-    @Test func aJobThatReachesMaxTokensReleasesItsSlotBeforeItsLastCharacters() {
+    /// Runs `job` to its end on uniform logits.
+    static func runToEnd(_ job: GenerationJob) {
+        let logits = [Float](repeating: 0, count: model.vocabularySize)
+        guard job.start() else { return }
+        while !job.isFinished { _ = logits.withUnsafeBufferPointer { job.advance(logits: $0) } }
+    }
+
+    @Test(arguments: [0, 1, 7])
+    func theSlotIsReleasedOnceAndBeforeTheEndIsPosted(maxTokens: Int) {
         let mailbox = EventMailbox(interval: nil)
-        let job = Self.job(maxTokens: 2, mailbox: mailbox)
-        var pendingAtRelease: [Int] = []
-        job.releaseSlot = { pendingAtRelease.append(mailbox.pendingEventCount) }
-        #expect(job.start())  // no prompt: the first character is drawn without context
-        let logits = [Float](repeating: 0, count: Self.model.vocabularySize)
-        #expect(pendingAtRelease.isEmpty)
-        let posted = mailbox.pendingEventCount
-        _ = logits.withUnsafeBufferPointer { job.advance(logits: $0) }
-        #expect(job.isFinished)
-        #expect(pendingAtRelease == [posted + 1], "released after the last character, before the end")
-        #expect(mailbox.pendingEventCount == posted + 2)
+        let job = Self.job(maxTokens: maxTokens, mailbox: mailbox)
+        var endPostedAtRelease: [Bool] = []
+        job.releaseSlot = { endPostedAtRelease.append(Self.hasEnd(mailbox.pendingEvents)) }
+        Self.runToEnd(job)
+        #expect(endPostedAtRelease == [false])
+        #expect(Self.hasEnd(mailbox.pendingEvents))
+        job.finish(.cancelled)
+        #expect(endPostedAtRelease == [false], "a second finish releases nothing")
+    }
+
+    @Test func aStreamsCharactersShareOneEventPerHandOver() {
+        let mailbox = EventMailbox(interval: nil)
+        let job = Self.job(maxTokens: 7, mailbox: mailbox)
+        Self.runToEnd(job)
+        let events = mailbox.pendingEvents
+        #expect(events.count == 2)
+        guard events.count == 2, case .tokens(0, let tokens) = events[0],
+              case .finished(0, .length, let generated) = events[1] else {
+            Issue.record("expected the characters, then the end: \(events)")
+            return
+        }
+        #expect(tokens.count == 7 && generated == 7)
     }
 }

@@ -23,12 +23,11 @@ struct StopSequenceMatcherTests {
         var released = "", fed = 0, maxHeld = 0
         for character in text {
             fed += 1
-            let step = matcher.append(character, scalar: character.unicodeScalars.first!)
-            released += String(step.released)
+            let stopped = matcher.append(character, scalar: character.unicodeScalars.first!) { released.append($0) }
             maxHeld = max(maxHeld, fed - released.count)
-            if step.stopped { return (released, true, maxHeld) }
+            if stopped { return (released, true, maxHeld) }
         }
-        released += String(matcher.flush())
+        matcher.flush { released.append($0) }
         return (released, false, maxHeld)
     }
 
@@ -52,8 +51,9 @@ struct StopSequenceMatcherTests {
     @Test func withoutStopsEverythingIsReleasedAtOnce() {
         var matcher = StopSequenceMatcher<Int>([])
         for i in 0..<5 {
-            let step = matcher.append(i, scalar: "x")
-            #expect(step.released == [i] && !step.stopped)
+            var released: [Int] = []
+            let stopped = matcher.append(i, scalar: "x") { released.append($0) }
+            #expect(released == [i] && !stopped)
         }
     }
 }
