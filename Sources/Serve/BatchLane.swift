@@ -6,11 +6,12 @@ import Foundation
 /// still gets exactly the characters it would get alone.
 ///
 /// A newcomer's prompt is prefilled outside the batch (single-stream steps, up to ``prefillBudget`` characters per
-/// batch step, so the running sequences are held up by little) and its state then joins the batch; a prompt too
-/// long for what is left of the budget is fed by the batch steps instead, one character per step. The thread keeps
+/// batch step, so the running sequences are held up by little; a prefix the prompt cache holds is restored, not
+/// fed, and costs nothing) and its state then joins the batch; a prompt with more to feed than is left of the
+/// budget is fed by the batch steps instead, one character per step. The thread keeps
 /// the model's arithmetic off Swift's cooperative pool, where it would delay every other request's I/O.
 final class BatchLane: @unchecked Sendable {
-    /// Prompt characters prefilled per batch step, at most (the stall a step may add for newcomers).
+    /// Prompt characters fed by prefills per batch step, at most (the stall a step may add for newcomers).
     static let prefillBudget = 128
 
     private let model: ServedModel
@@ -113,6 +114,7 @@ final class BatchLane: @unchecked Sendable {
             batch.step(active.map(\.nextInput))
             var generated = 0
             for (stream, job) in active.enumerated() {
+                if job.hasJustFedItsPrompt { batch.cachePrompt(job.settings.prompt, ofStream: stream) }
                 if batch.withLogits(of: stream, { job.advance(logits: $0) }) { generated += 1 }
                 if let ttft = job.takeTimeToFirstToken() { metrics.timeToFirstToken.record(ttft) }
             }
@@ -165,9 +167,11 @@ final class BatchLane: @unchecked Sendable {
             byStream[stream] = job
             let prompt = job.settings.prompt
             guard !prompt.isEmpty else { continue }
-            if prompt.count <= budget {
-                budget -= prompt.count
-                metrics.cachedPromptTokens.increment(by: Int64(batch.prefill(prompt, into: stream)))
+            // The budget counts the characters fed, not those the prompt cache supplies: a long shared instruction
+            // that is cached costs a newcomer no batch steps.
+            if let prefilled = batch.prefill(prompt, into: stream, feedingAtMost: budget) {
+                budget -= prefilled.fed
+                metrics.cachedPromptTokens.increment(by: Int64(prefilled.cached))
                 job.promptWasFed()
                 let generated = batch.withLogits(of: stream) { job.advance(logits: $0) }
                 record(job, generated: generated ? 1 : 0)

@@ -150,22 +150,34 @@ final class StreamBatch {
     /// Feeds `tokens` to a fresh sequence outside the batch, one step each in a session of its own, and puts the
     /// resulting state (and logits) into stream `stream` — a prompt's prefill, which costs the running batch one
     /// single-stream step per character instead of holding the new sequence back for a batch step per character.
-    /// The longest prompt prefix whose state the cache holds is not fed again. Returns the characters taken from
-    /// the cache.
-    func prefill(_ tokens: [Int], into stream: Int) -> Int {
+    /// The longest prompt prefix whose state the cache holds is not fed again. Does nothing and returns nil when
+    /// more than `budget` characters would have to be fed; otherwise returns the characters fed and those taken
+    /// from the cache.
+    func prefill(_ tokens: [Int], into stream: Int, feedingAtMost budget: Int) -> (fed: Int, cached: Int)? {
         guard let session else { preconditionFailure("no batch") }
         let cached = promptCache.longestPrefix(of: tokens)
-        if let cached, cached.length == tokens.count {
+        let cachedLength = cached?.length ?? 0
+        guard tokens.count - cachedLength <= budget else { return nil }
+        if let cached, cachedLength == tokens.count {
             try! session.restore(cached.state, stream: stream)  // a single-stream state of this model
-            return cached.length
+            return (0, cachedLength)
         }
         let single = prefillSession ?? model.session()
         prefillSession = single
         if let cached { try! single.restore(cached.state) } else { single.reset() }
-        for token in tokens[(cached?.length ?? 0)...] { try! single.feed(token: token) }  // the tokenizer's ids
+        for token in tokens[cachedLength...] { try! single.feed(token: token) }  // the tokenizer's ids
         promptCache.insert(tokens, state: single.snapshot())
         session.copyStream(0, of: single, to: stream)
-        return cached?.length ?? 0
+        return (tokens.count - cachedLength, cachedLength)
+    }
+
+    /// Keeps stream `stream`'s state, which the batch steps have just brought to the end of prompt `tokens`, in the
+    /// prompt cache: a prompt too long to be prefilled is then fed once, and a later request with the same prompt (or
+    /// one that starts with it) restores the state. A batched stream's state is bit for bit the state a single
+    /// stream reaches, so the later text is the same.
+    func cachePrompt(_ tokens: [Int], ofStream stream: Int) {
+        guard let session else { preconditionFailure("no batch") }
+        promptCache.insert(tokens, state: try! session.snapshot(stream: stream))  // a stream of this batch
     }
 
     /// Feeds `inputs[b]` to stream b of the batch and computes every stream's logits.

@@ -98,6 +98,13 @@ final class GenerationJob: @unchecked Sendable {
         promptPosition = settings.prompt.count
     }
 
+    /// True between the batch step that fed the last character of a prompt fed by the batch and the job's next
+    /// ``advance(logits:)``: the stream's state is then the state after the prompt, which the lane can cache.
+    /// (A prefilled job's first character is drawn before any batch step, so this is never true for it.)
+    var hasJustFedItsPrompt: Bool {
+        !isFinished && generated == 0 && !settings.prompt.isEmpty && promptPosition == settings.prompt.count
+    }
+
     /// The prompt is fed by the batch steps, one character per step.
     func feedPromptInBatch() {
         nextInput = settings.prompt[0]

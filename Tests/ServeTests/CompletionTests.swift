@@ -108,6 +108,36 @@ struct CompletionTests {
         }
     }
 
+    /// Prompts longer than a step's prefill budget use the prompt cache too (the cached characters are counted in
+    /// `kru_prompt_tokens_cached_total`), and every text is still exactly `kru sample`'s. The long prompt, fed by
+    /// the batch the first time, is cached once its last character is fed, so the second request restores it
+    /// whole (220 characters); a longer prompt that starts with it needs only its rest fed, which fits the budget,
+    /// so it is prefilled from the cached state (220 more) rather than fed by the batch a character per step.
+    @Test func longPromptsUseThePromptCache() async throws {
+        let longer = Self.longPrompt + "And God saw the light, that it was good."
+        #expect(Self.longPrompt.count > BatchLane.prefillBudget)
+        #expect(longer.count - Self.longPrompt.count <= BatchLane.prefillBudget)
+        let requests = [(Self.longPrompt, UInt64(8)), (Self.longPrompt, UInt64(9)), (longer, UInt64(10))]
+        var expected: [String] = []
+        for (prompt, seed) in requests {
+            expected.append(try await KRUExecutable.sample(model: TestModels.kru, prompt: prompt, length: 30,
+                                                           seed: seed))
+        }
+        let oracle = expected
+        let server = try TestModels.server { $0.threadsPerModel = 1 }
+        try await TestServer.run(server) { client in
+            for ((prompt, seed), text) in zip(requests, oracle) {
+                let response = try await client.post("/v1/completions", json: """
+                    {"model": "\(TestModels.kru)", "prompt": "\(prompt)", "max_tokens": 30, "seed": \(seed)}
+                    """)
+                #expect(try choiceText(try response.object) == text, "seed \(seed)")
+            }
+            let cached = try await client.metric("kru_prompt_tokens_cached_total", TestModels.kru)
+            #expect(cached == Double(2 * Self.longPrompt.count))
+        }
+        await TestModels.stop(server)
+    }
+
     /// Without a prompt the first character is drawn uniformly, as `kru sample` does without --prime.
     @Test func emptyPromptMatchesKruSampleWithoutPrime() async throws {
         let expected = try await KRUExecutable.sample(model: TestModels.lstm, prompt: "", length: 30, seed: 11)
