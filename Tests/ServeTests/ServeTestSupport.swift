@@ -17,6 +17,8 @@ enum TestModels {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("kru-serve-tests-\(ProcessInfo.processInfo.processIdentifier)")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // Gone when the test process exits, so that test runs do not each leave a directory behind.
+        atexit { try? FileManager.default.removeItem(atPath: TestModels.directory) }
         for file in [kru + ".kru", lstm + ".kru", classifier + ".kru", "zoo.json"] {
             let target = directory.appendingPathComponent(file)
             try? FileManager.default.removeItem(at: target)
