@@ -17,7 +17,7 @@ final class BatchLane: @unchecked Sendable {
     private let model: ServedModel
     private let capacity: Int
     private let queueCapacity: Int
-    private let promptCacheBytes: Int
+    private let promptCache: PromptStateCache
     private let metrics: ModelMetrics
     private let condition = NSCondition()
     // Guarded by `condition`:
@@ -29,14 +29,14 @@ final class BatchLane: @unchecked Sendable {
     /// - Parameters:
     ///   - capacity: sequences in the batch at most.
     ///   - queueCapacity: sequences waiting for a slot at most.
-    ///   - promptCacheBytes: memory for the states after recent prompts.
+    ///   - promptCache: the states after recent prompts, shared by the model's lanes.
     ///   - name: the thread's name, as `top -H` shows it (at most 15 bytes count on Linux).
-    init(model: ServedModel, capacity: Int, queueCapacity: Int, promptCacheBytes: Int, metrics: ModelMetrics,
+    init(model: ServedModel, capacity: Int, queueCapacity: Int, promptCache: PromptStateCache, metrics: ModelMetrics,
          name: String) {
         self.model = model
         self.capacity = capacity
         self.queueCapacity = queueCapacity
-        self.promptCacheBytes = promptCacheBytes
+        self.promptCache = promptCache
         self.metrics = metrics
         let thread = Thread { [self] in
             #if os(Linux)
@@ -77,7 +77,7 @@ final class BatchLane: @unchecked Sendable {
     }
 
     private func run() {
-        let batch = StreamBatch(model: model, capacity: capacity, promptCacheBytes: promptCacheBytes)
+        let batch = StreamBatch(model: model, capacity: capacity, promptCache: promptCache)
         var active: [GenerationJob] = []  // active[b] generates stream b of the batch
         while true {
             condition.lock()

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Generation for one model: its ``BatchLane``s (one thread each; by default one per core, so that concurrent
-/// requests use every core) and the admission of new requests.
+/// requests use every core), their shared ``PromptStateCache``, and the admission of new requests.
 ///
 /// A request's choices go to the least loaded lane. Up to `maxBatch` sequences run at once (split evenly over the
 /// lanes) and up to `maxQueue` more wait; beyond that ``submit(_:)`` refuses with 503 and `Retry-After`.
@@ -21,9 +21,10 @@ final class BatchWorker: @unchecked Sendable {
         let count = max(1, min(limits.threadsPerModel, limits.maxBatch))
         let capacity = (limits.maxBatch + count - 1) / count
         let queue = (limits.maxQueue + count - 1) / count
+        let promptCache = PromptStateCache(capacityBytes: limits.promptCacheBytes)
         lanes = (0..<count).map {
-            BatchLane(model: model, capacity: capacity, queueCapacity: queue,
-                      promptCacheBytes: limits.promptCacheBytes / count, metrics: metrics, name: "kru-lane-\($0)")
+            BatchLane(model: model, capacity: capacity, queueCapacity: queue, promptCache: promptCache,
+                      metrics: metrics, name: "kru-lane-\($0)")
         }
     }
 

@@ -97,15 +97,15 @@ final class StreamBatch {
     private let capacity: Int
     private var session: KRUSession?
     private var prefillSession: KRUSession?
-    private var promptCache: PromptStateCache
+    private let promptCache: PromptStateCache
 
     /// - Parameters:
     ///   - capacity: sequences in the batch at most.
-    ///   - promptCacheBytes: memory for the states after recent prompts (``PromptStateCache``).
-    init(model: ServedModel, capacity: Int, promptCacheBytes: Int) {
+    ///   - promptCache: the states after recent prompts, shared with the model's other lanes.
+    init(model: ServedModel, capacity: Int, promptCache: PromptStateCache) {
         self.model = model.engineModel
         self.capacity = capacity
-        promptCache = PromptStateCache(capacityBytes: promptCacheBytes)
+        self.promptCache = promptCache
     }
 
     /// Sequences in the batch (its leading slots).

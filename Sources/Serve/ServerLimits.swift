@@ -32,8 +32,8 @@ public struct ServerLimits: Sendable {
     /// Texts scored at once (scoring runs beside generation, one thread each); beyond it 503.
     public var maxConcurrentScores = 2
     /// Bytes of recurrent states kept for prompts seen before, so a repeated prompt, or one that starts with a
-    /// repeated prompt, is not fed again: the whole server's budget, split evenly over the models and their
-    /// threads; 0 turns the cache off.
+    /// repeated prompt, is not fed again: the whole server's budget, split evenly over the models (a model's
+    /// threads share its part); 0 turns the cache off.
     public var promptCacheBytes = 64 << 20
     /// Seconds between two writes of one event stream, at least: characters made meanwhile share a write.
     public var streamInterval = 0.02

@@ -138,6 +138,28 @@ struct CompletionTests {
         await TestModels.stop(server)
     }
 
+    /// A model's lanes share one prompt cache: a prompt fed on one lane is restored whole on another. The first
+    /// request runs alone, on the first lane; while an endless generation keeps that lane busy, the same prompt
+    /// goes to the second, least loaded lane. With a cache per lane the second request fed its prompt again.
+    @Test func lanesShareThePromptCache() async throws {
+        let prompt = "And God said, Let there be light: and there was light."
+        let expected = try await KRUExecutable.sample(model: TestModels.kru, prompt: prompt, length: 20, seed: 3)
+        let server = try TestModels.server { $0.threadsPerModel = 2; $0.maxTokens = 1_000_000 }
+        try await TestServer.run(server) { client in
+            let body = #"{"model": "\#(TestModels.kru)", "prompt": "\#(prompt)", "max_tokens": 20, "seed": 3}"#
+            #expect(try choiceText(try await client.post("/v1/completions", json: body).object) == expected)
+            let busy = try RawConnection(port: client.port)
+            let endless = #"{"model": "\#(TestModels.kru)", "max_tokens": 1000000, "stream": true}"#
+            try busy.post("/v1/completions", json: endless)
+            #expect(await busy.waitFor("data: ", seconds: 10))
+            #expect(try choiceText(try await client.post("/v1/completions", json: body).object) == expected)
+            busy.hangUp()
+            let cached = try await client.metric("kru_prompt_tokens_cached_total", TestModels.kru)
+            #expect(cached == Double(prompt.count))
+        }
+        await TestModels.stop(server)
+    }
+
     /// Without a prompt the first character is drawn uniformly, as `kru sample` does without --prime.
     @Test func emptyPromptMatchesKruSampleWithoutPrime() async throws {
         let expected = try await KRUExecutable.sample(model: TestModels.lstm, prompt: "", length: 30, seed: 11)

@@ -24,7 +24,7 @@ struct PromptStateCacheTests {
         let states = try [a, b, c, a + [7]].map { try Self.state(after: $0, in: model) }
         // Room for exactly two entries with two-token prompts.
         let entryBytes = states[0].valueCount * MemoryLayout<Float>.size + 2 * MemoryLayout<Int>.size
-        var cache = PromptStateCache(capacityBytes: 2 * entryBytes)
+        let cache = PromptStateCache(capacityBytes: 2 * entryBytes)
         cache.insert(a, state: states[0])
         cache.insert(b, state: states[1])
         #expect(cache.longestPrefix(of: [9, 9]) == nil)
@@ -44,7 +44,7 @@ struct PromptStateCacheTests {
 
     @Test func zeroBudgetKeepsNothing() throws {
         let model = try Self.model()
-        var cache = PromptStateCache(capacityBytes: 0)
+        let cache = PromptStateCache(capacityBytes: 0)
         let state = try Self.state(after: [1], in: model)
         cache.insert([1], state: state)
         #expect(cache.longestPrefix(of: [1]) == nil)
