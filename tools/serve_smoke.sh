@@ -60,6 +60,20 @@ curl -sfN "$url/v1/completions" -d '{"model": "kjv-kru512", "prompt": "In", "max
   >"$work/stream.txt"
 check "a streamed completion sends 50 characters, then [DONE]" test "$(streamed_characters "$work/stream.txt")" = 50
 
+# echo with logprobs scores a list of prompts: the log-probabilities of a prompt's characters sum to kru score's
+# mean NLL × characters predicted for the same text.
+printf 'In the beginning God' >"$work/text.txt"
+expected_nll=$("$kru" score models/kjv-kru512.kru "$work/text.txt" --json |
+  python3 -c 'import json, sys; s = json.load(sys.stdin); print(s["mean_nll"] * s["tokens"])')
+echoed_nll=$(curl -sf "$url/v1/completions" -d '{"model": "kjv-kru512", "prompt": ["In the beginning God", "And"],
+  "echo": true, "logprobs": 1, "max_tokens": 0}' | python3 -c '
+import json, sys
+choice = json.load(sys.stdin)["choices"][0]
+assert choice["text"] == "In the beginning God", choice["text"]
+print(-sum(p for p in choice["logprobs"]["token_logprobs"] if p is not None))')
+check "echo with logprobs scores a prompt as kru score does" python3 -c \
+  "import sys; a, b = map(float, sys.argv[1:]); sys.exit(abs(a - b) > 1e-9 * b)" "$echoed_nll" "$expected_nll"
+
 status=$(curl -s -o "$work/error.json" -w '%{http_code}' "$url/v1/completions" \
   -d '{"model": "kjv-kru512", "temperature": -1}')
 check "a bad request gets 400 and a JSON error" test "$status" = 400

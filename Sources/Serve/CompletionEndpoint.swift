@@ -2,36 +2,44 @@ import Hummingbird
 
 /// `POST /v1/completions`: validates the request, queues one job per choice on the model's batch worker, and
 /// answers with the whole completion or, with `"stream": true`, with server-sent events as characters are made.
-/// A client that disconnects cancels its jobs at the next step, queued or running.
+/// A client that disconnects cancels its jobs at the next step, queued or running. With several prompts, choice
+/// p·n + i is prompt p's choice i.
 struct CompletionEndpoint: Sendable {
     let catalog: ModelCatalog
     let limits: ServerLimits
+    /// Where the prompts of `echo` with `logprobs` are scored.
+    let scoreSlots: ScoreSlots
 
     func respond(_ request: Request, context: ServeRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(CompletionRequest.self, maxBytes: limits.maxBodyBytes,
                                                 timeout: limits.readTimeout)
         try body.validate(limits)
         let entry = try catalog.entry(body.model)
-        let prompt: [Int]
-        do {
-            prompt = try entry.model.encode(body.prompt)
-        } catch {
-            throw APIError.badRequest("prompt has \(error.message)")
+        var prompts: [[Int]] = []
+        for (index, text) in body.prompts.enumerated() {
+            do {
+                prompts.append(try entry.model.encode(text))
+            } catch {
+                throw APIError.badRequest("\(body.promptName(index)) has \(error.message)")
+            }
         }
+        let echoed = try await echo(prompts, of: body, model: entry.model)
         let seed = body.seed ?? TokenPicker.systemSeed()
         // A stream's writer gets characters at most once per stream interval; a whole completion only needs them
         // when a choice ends.
         let mailbox = EventMailbox(interval: body.stream ? .seconds(limits.streamInterval) : nil)
         let cancellation = RequestCancellation()
         let deadline = ContinuousClock.now + .seconds(limits.requestTimeout)
-        // Choice i uses seed + i, so choice 0 of a request is `kru sample --seed` with the same settings.
-        let jobs = (0..<body.n).map { choice in
-            GenerationJob(choice: choice,
-                          settings: GenerationSettings(prompt: prompt, maxTokens: body.maxTokens,
-                                                       temperature: body.temperature, topK: body.topK,
-                                                       topP: body.topP, seed: seed &+ UInt64(choice), stop: body.stop,
-                                                       logprobs: body.logprobs),
-                          model: entry.model, deadline: deadline, cancellation: cancellation, mailbox: mailbox)
+        // A prompt's choice i uses seed + i, so its choice 0 is `kru sample --seed` with the same settings.
+        let jobs = prompts.enumerated().flatMap { index, prompt in
+            (0..<body.n).map { choice in
+                GenerationJob(choice: index * body.n + choice,
+                              settings: GenerationSettings(prompt: prompt, maxTokens: body.maxTokens,
+                                                           temperature: body.temperature, topK: body.topK,
+                                                           topP: body.topP, seed: seed &+ UInt64(choice),
+                                                           stop: body.stop, logprobs: body.logprobs),
+                              model: entry.model, deadline: deadline, cancellation: cancellation, mailbox: mailbox)
+            }
         }
         // From here until the response ends, the client going away cancels the jobs.
         let liveness = try await context.connectionLiveness()
@@ -42,22 +50,34 @@ struct CompletionEndpoint: Sendable {
             liveness.unwatch(cancellation)
             throw error
         }
-        let run = CompletionRun(documents: CompletionDocuments(model: body.model, seed: seed), choices: body.n,
-                                promptTokens: prompt.count, logprobs: body.logprobs != nil,
-                                includeUsage: body.includeUsage, limits: limits,
-                                mailbox: mailbox)
+        let run = CompletionRun(documents: CompletionDocuments(model: body.model, seed: seed),
+                                echoed: echoed.flatMap { Array(repeating: $0, count: body.n) },
+                                promptTokens: prompts.reduce(0) { $0 + $1.count }, logprobs: body.logprobs != nil,
+                                includeUsage: body.includeUsage, limits: limits, mailbox: mailbox)
         if body.stream {
             return run.streamingResponse(cancellation: cancellation, liveness: liveness)
         }
         defer { liveness.unwatch(cancellation) }
         return Response.json(try await run.collect())
     }
+
+    /// What `echo` puts before each prompt's choices: nothing without it; the prompt's characters; with `logprobs`,
+    /// also their log-probabilities, from a teacher-forced pass over every prompt on a scoring thread.
+    private func echo(_ prompts: [[Int]], of body: CompletionRequest, model: ServedModel) async throws
+        -> [[GeneratedToken]] {
+        guard body.echo else { return prompts.map { _ in [] } }
+        let top = body.logprobs
+        guard top != nil else { return prompts.map { model.echo($0, logprobs: nil) } }
+        return try await scoreSlots.run { prompts.map { model.echo($0, logprobs: top) } }
+    }
 }
 
 /// The events of one accepted request, turned into its response.
 struct CompletionRun: Sendable {
     let documents: CompletionDocuments
-    let choices: Int
+    /// Per choice, what its text starts with: its prompt with `echo`, else nothing.
+    let echoed: [[GeneratedToken]]
+    var choices: Int { echoed.count }
     let promptTokens: Int
     let logprobs: Bool
     /// Whether a stream ends with a chunk holding the usage (OpenAI's `stream_options.include_usage`).
@@ -67,7 +87,7 @@ struct CompletionRun: Sendable {
 
     /// The whole completion once every choice has finished.
     func collect() async throws -> JSONValue {
-        var tokens = [[GeneratedToken]](repeating: [], count: choices)
+        var tokens = echoed
         var reasons = [String?](repeating: nil, count: choices)
         var completionTokens = 0
         var open = choices
@@ -118,10 +138,19 @@ struct CompletionRun: Sendable {
         var offsets = [Int](repeating: 0, count: choices)
         var open = choices
         var completionTokens = 0
+        // The echoed prompts go first, a chunk per choice, before any character is generated.
+        var text = ""
+        for (choice, prompt) in echoed.enumerated() where !prompt.isEmpty {
+            let chunk = documents.choice(index: choice, tokens: prompt, logprobs: logprobs, offset: 0,
+                                         finishReason: nil)
+            Self.appendEvent(documents.completion(choices: [chunk], usage: nil), to: &text)
+            offsets[choice] = prompt.count
+        }
+        if !text.isEmpty { try await writer.write(ByteBuffer(string: text)) }
         while open > 0 {
             let events = await mailbox.take()
             try Task.checkCancellation()
-            var text = ""
+            text = ""
             // The characters of one choice that arrived together become one chunk (clients concatenate chunks).
             var pending: (choice: Int, tokens: [GeneratedToken])?
             func flush() {

@@ -3,10 +3,11 @@ import Foundation
 /// A `POST /v1/completions` body (OpenAI's completions API, with `top_k` added), validated against the limits.
 struct CompletionRequest: Sendable {
     static let fields = ["model", "prompt", "max_tokens", "temperature", "top_k", "top_p", "seed", "stop", "n",
-                         "stream", "stream_options", "logprobs", "user"]
+                         "stream", "stream_options", "logprobs", "echo", "user"]
 
     var model: String
-    var prompt: String
+    /// One prompt, or several (`prompt` as a list of strings): each gets `n` choices.
+    var prompts: [String]
     /// Characters to generate per choice (OpenAI's default, 16, when absent).
     var maxTokens = 16
     var temperature = 1.0
@@ -21,14 +22,19 @@ struct CompletionRequest: Sendable {
     var includeUsage = false
     /// Alternatives to report per token, nil for none.
     var logprobs: Int?
+    /// Whether each choice's text starts with its prompt (with the prompt's logprobs when `logprobs` is given).
+    var echo = false
 
     /// Checks every setting; the first that is out of range is refused with a 400 naming it and the range.
     func validate(_ limits: ServerLimits) throws {
         guard !model.isEmpty else { throw APIError.badRequest("model must name a served model (see GET /v1/models)") }
-        let promptLength = prompt.unicodeScalars.count
-        guard promptLength <= limits.maxPromptCharacters else {
-            throw APIError.badRequest(
-                "prompt has \(promptLength) characters; the limit is \(limits.maxPromptCharacters)")
+        guard !prompts.isEmpty else { throw APIError.badRequest("prompt must not be an empty list") }
+        for (index, prompt) in prompts.enumerated() {
+            let promptLength = prompt.unicodeScalars.count
+            guard promptLength <= limits.maxPromptCharacters else {
+                throw APIError.badRequest(
+                    "\(promptName(index)) has \(promptLength) characters; the limit is \(limits.maxPromptCharacters)")
+            }
         }
         guard (0...limits.maxTokens).contains(maxTokens) else {
             throw APIError.badRequest("max_tokens must be between 0 and \(limits.maxTokens), got \(maxTokens)")
@@ -44,6 +50,10 @@ struct CompletionRequest: Sendable {
         guard (1...limits.maxChoices).contains(n) else {
             throw APIError.badRequest("n must be between 1 and \(limits.maxChoices), got \(n)")
         }
+        guard prompts.count * n <= limits.maxChoices else {
+            throw APIError.badRequest("\(prompts.count) prompts × n = \(n) make \(prompts.count * n) choices; "
+                                      + "the limit is \(limits.maxChoices)")
+        }
         guard stop.count <= limits.maxStopSequences else {
             throw APIError.badRequest("stop has \(stop.count) sequences; the limit is \(limits.maxStopSequences)")
         }
@@ -56,6 +66,9 @@ struct CompletionRequest: Sendable {
             throw APIError.badRequest("logprobs must be between 0 and \(limits.maxLogprobs), got \(logprobs)")
         }
     }
+
+    /// How messages name prompt `index`: "prompt" for a single one, "prompt 2" (counting from 0) in a list.
+    func promptName(_ index: Int) -> String { prompts.count == 1 ? "prompt" : "prompt \(index)" }
 }
 
 extension CompletionRequest: Decodable {
@@ -63,8 +76,12 @@ extension CompletionRequest: Decodable {
         let body = try JSONObjectReader(decoder, allowed: Self.fields)
         model = try body.required("model", String.self, expected: "a string")
         // Absent or empty: the first character is drawn uniformly (the zero state has seen nothing).
-        prompt = try body.optional("prompt", String.self,
-                                   expected: "a string (lists of prompts and token ids are not supported)") ?? ""
+        let promptKinds = "a string or a list of strings (token ids are not supported)"
+        if let single = try? body.optional("prompt", String.self, expected: promptKinds) {
+            prompts = [single]
+        } else {
+            prompts = try body.optional("prompt", [String].self, expected: promptKinds) ?? [""]
+        }
         maxTokens = try body.optional("max_tokens", Int.self, expected: "an integer") ?? maxTokens
         temperature = try body.optional("temperature", Double.self, expected: "a number") ?? temperature
         topK = try body.optional("top_k", Int.self, expected: "an integer") ?? topK
@@ -78,6 +95,7 @@ extension CompletionRequest: Decodable {
             includeUsage = options.includeUsage
         }
         logprobs = try body.optional("logprobs", Int.self, expected: "an integer (alternatives per token)")
+        echo = try body.optional("echo", Bool.self, expected: "true or false") ?? echo
         _ = try body.optional("user", String.self, expected: "a string")  // an end-user id; accepted, not used
         if let single = try? body.optional("stop", String.self, expected: "a string") {
             stop = [single]

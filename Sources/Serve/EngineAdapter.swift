@@ -59,6 +59,24 @@ struct ServedModel: Sendable {
                                 accuracy: score.accuracy)
     }
 
+    /// A prompt's characters as `echo` returns them, each with its log-probabilities when `logprobs` asks for them
+    /// (`top` alternatives): character i ≥ 1 under the model after characters 0 ..< i, teacher-forced from the zero
+    /// state in one stream as `/v1/score` does; the first has none, as nothing precedes it.
+    func echo(_ tokens: [Int], logprobs top: Int?) -> [GeneratedToken] {
+        guard let top else { return tokens.map { GeneratedToken(token: $0, text: text(of: $0), logprobs: nil) } }
+        let session = model.session()
+        var echoed: [GeneratedToken] = []
+        echoed.reserveCapacity(tokens.count)
+        for (position, token) in tokens.enumerated() {
+            let logprobs = position == 0 ? nil : session.withOutputs { logits in
+                TokenLogProbabilities(logits: logits, chosen: token, top: top, text: text(of:))
+            }
+            echoed.append(GeneratedToken(token: token, text: text(of: token), logprobs: logprobs))
+            if position + 1 < tokens.count { try! session.feed(token: token) }  // an id from this model's tokenizer
+        }
+        return echoed
+    }
+
     fileprivate var engineModel: KRUModel { model }
 }
 

@@ -41,18 +41,9 @@ struct ScoreEndpoint: Sendable {
         } catch {
             throw APIError.badRequest("text has \(error.message)")
         }
-        guard slots.acquire() else {
-            throw APIError(.serviceUnavailable, "\(limits.maxConcurrentScores) texts are being scored; retry later",
-                           retryAfter: 1)
-        }
         let model = entry.model
         let started = ContinuousClock.now
-        let score = await withCheckedContinuation { continuation in
-            Thread {
-                continuation.resume(returning: model.score(tokens: tokens))
-                slots.release()
-            }.start()
-        }
+        let score = try await slots.run { model.score(tokens: tokens) }
         let seconds = (ContinuousClock.now - started) / .seconds(1)
         let bitsError = score.standardError / M_LN2
         return Response.json(.object([
@@ -67,7 +58,8 @@ struct ScoreEndpoint: Sendable {
     }
 }
 
-/// A count of texts being scored, bounded by the limit.
+/// The teacher-forced passes over texts (`/v1/score`, and the prompts of `echo` with `logprobs`), each on a thread
+/// of its own, at most `capacity` at once.
 final class ScoreSlots: @unchecked Sendable {
     private let lock = NSLock()
     private let capacity: Int
@@ -75,18 +67,23 @@ final class ScoreSlots: @unchecked Sendable {
 
     init(capacity: Int) { self.capacity = capacity }
 
-    /// Takes a slot if one is free.
-    func acquire() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        guard used < capacity else { return false }
-        used += 1
-        return true
-    }
-
-    func release() {
-        lock.lock()
-        used -= 1
-        lock.unlock()
+    /// Runs `work` on a thread of its own, off Swift's cooperative pool where a long pass would delay every other
+    /// request's I/O; when `capacity` passes are running already, refuses with 503 and `Retry-After`.
+    func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws -> T {
+        let taken = lock.withLock {
+            guard used < capacity else { return false }
+            used += 1
+            return true
+        }
+        guard taken else {
+            throw APIError(.serviceUnavailable, "\(capacity) texts are being scored; retry later", retryAfter: 1)
+        }
+        return await withCheckedContinuation { continuation in
+            Thread {
+                let result = work()
+                self.lock.withLock { self.used -= 1 }
+                continuation.resume(returning: result)
+            }.start()
+        }
     }
 }

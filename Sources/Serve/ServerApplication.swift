@@ -39,9 +39,9 @@ public struct KRUServer: Sendable {
         let limits = configuration.limits
         let router = Router(context: ServeRequestContext.self)
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
-        let completions = CompletionEndpoint(catalog: catalog, limits: limits)
-        let scores = ScoreEndpoint(catalog: catalog, limits: limits,
-                                   slots: ScoreSlots(capacity: limits.maxConcurrentScores))
+        let scoreSlots = ScoreSlots(capacity: limits.maxConcurrentScores)
+        let completions = CompletionEndpoint(catalog: catalog, limits: limits, scoreSlots: scoreSlots)
+        let scores = ScoreEndpoint(catalog: catalog, limits: limits, slots: scoreSlots)
         router.post("/v1/completions") { request, context in
             try await completions.respond(request, context: context)
         }
