@@ -5,8 +5,9 @@ import Hummingbird
 /// `kru score` (the same computation): mean NLL, bits per character (= per token), perplexity, each ± its standard
 /// error, and top-1 accuracy.
 ///
-/// Scoring is teacher-forced over a text of up to `maxScoreCharacters` and runs on a thread of its own, at most
-/// `maxConcurrentScores` at once (503 beyond), so it never stalls generation's batch steps.
+/// Scoring is teacher-forced over a text of up to `maxScoreCharacters` and runs on a thread of its own
+/// (``ScoreSlots``: at most `maxConcurrentScores` at once, more wait their turn), so it never stalls generation's
+/// batch steps. `seconds` is the pass's own time, without the wait.
 struct ScoreEndpoint: Sendable {
     static let fields = ["model", "text"]
 
@@ -42,9 +43,11 @@ struct ScoreEndpoint: Sendable {
             throw APIError.badRequest("text has \(error.message)")
         }
         let model = entry.model
-        let started = ContinuousClock.now
-        let score = try await slots.run { model.score(tokens: tokens) }
-        let seconds = (ContinuousClock.now - started) / .seconds(1)
+        let (score, seconds) = try await slots.run {
+            let started = ContinuousClock.now
+            let score = model.score(tokens: tokens)
+            return (score, (ContinuousClock.now - started) / .seconds(1))
+        }
         let bitsError = score.standardError / M_LN2
         return Response.json(.object([
             ("object", "text_score"), ("model", .string(body.model)),
@@ -55,35 +58,5 @@ struct ScoreEndpoint: Sendable {
             ("perplexity", .double(score.perplexity)), ("perplexity_stderr", .double(score.perplexityError)),
             ("top1_accuracy", .double(score.accuracy)), ("seconds", .double(seconds)),
         ]))
-    }
-}
-
-/// The teacher-forced passes over texts (`/v1/score`, and the prompts of `echo` with `logprobs`), each on a thread
-/// of its own, at most `capacity` at once.
-final class ScoreSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private let capacity: Int
-    private var used = 0
-
-    init(capacity: Int) { self.capacity = capacity }
-
-    /// Runs `work` on a thread of its own, off Swift's cooperative pool where a long pass would delay every other
-    /// request's I/O; when `capacity` passes are running already, refuses with 503 and `Retry-After`.
-    func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws -> T {
-        let taken = lock.withLock {
-            guard used < capacity else { return false }
-            used += 1
-            return true
-        }
-        guard taken else {
-            throw APIError(.serviceUnavailable, "\(capacity) texts are being scored; retry later", retryAfter: 1)
-        }
-        return await withCheckedContinuation { continuation in
-            Thread {
-                let result = work()
-                self.lock.withLock { self.used -= 1 }
-                continuation.resume(returning: result)
-            }.start()
-        }
     }
 }

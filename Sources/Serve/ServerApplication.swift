@@ -39,7 +39,8 @@ public struct KRUServer: Sendable {
         let limits = configuration.limits
         let router = Router(context: ServeRequestContext.self)
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
-        let scoreSlots = ScoreSlots(capacity: limits.maxConcurrentScores)
+        let scoreSlots = ScoreSlots(capacity: limits.maxConcurrentScores, queueCapacity: limits.maxQueuedScores,
+                                    maxWait: limits.requestTimeout)
         let completions = CompletionEndpoint(catalog: catalog, limits: limits, scoreSlots: scoreSlots)
         let scores = ScoreEndpoint(catalog: catalog, limits: limits, slots: scoreSlots)
         router.post("/v1/completions") { request, context in

@@ -29,8 +29,11 @@ public struct ServerLimits: Sendable {
     public var threadsPerModel = ProcessInfo.processInfo.activeProcessorCount
     /// Sequences that may wait for a batch slot, per model; beyond it requests get 503 with Retry-After.
     public var maxQueue = 256
-    /// Texts scored at once (scoring runs beside generation, one thread each); beyond it 503.
+    /// Texts scored at once (`/v1/score`, and prompts echoed with `logprobs`): scoring runs beside generation, one
+    /// thread each.
     public var maxConcurrentScores = 2
+    /// Texts that may wait for a scoring thread (at most `requestTimeout` seconds); beyond it 503 with Retry-After.
+    public var maxQueuedScores = 64
     /// Bytes of recurrent states kept for prompts seen before, so a repeated prompt, or one that starts with a
     /// repeated prompt, is not fed again: the whole server's budget, split evenly over the models (a model's
     /// threads share its part); 0 turns the cache off.
