@@ -11,20 +11,26 @@ final class ScoreSlots: @unchecked Sendable {
     private let capacity: Int
     private let queueCapacity: Int
     private let maxWait: Double
+    private let metrics: ScoringMetrics
     private let lock = NSLock()
     // Guarded by `lock`:
-    private var running = 0
+    private var running = 0 {
+        didSet { metrics.running.set(to: Double(running)) }
+    }
     /// Resumed with true when a slot is handed over, with false when the wait runs out.
-    private var waiting: [(ticket: Int, turn: CheckedContinuation<Bool, Never>)] = []
+    private var waiting: [(ticket: Int, turn: CheckedContinuation<Bool, Never>)] = [] {
+        didSet { metrics.waiting.set(to: Double(waiting.count)) }
+    }
     private var tickets = 0
 
-    init(capacity: Int, queueCapacity: Int, maxWait: Double) {
+    init(capacity: Int, queueCapacity: Int, maxWait: Double, metrics: ScoringMetrics) {
         self.capacity = capacity
         self.queueCapacity = queueCapacity
         self.maxWait = maxWait
+        self.metrics = metrics
     }
 
-    /// Passes waiting for a slot (for tests and metrics).
+    /// Passes waiting for a slot.
     var waitingCount: Int { lock.withLock { waiting.count } }
 
     /// Runs `work` on a thread of its own once a slot is free; throws 503 when the queue is full or the wait runs out.

@@ -40,7 +40,7 @@ public struct KRUServer: Sendable {
         let router = Router(context: ServeRequestContext.self)
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
         let scoreSlots = ScoreSlots(capacity: limits.maxConcurrentScores, queueCapacity: limits.maxQueuedScores,
-                                    maxWait: limits.requestTimeout)
+                                    maxWait: limits.requestTimeout, metrics: metrics.scoring())
         let completions = CompletionEndpoint(catalog: catalog, limits: limits, scoreSlots: scoreSlots)
         let scores = ScoreEndpoint(catalog: catalog, limits: limits, slots: scoreSlots)
         router.post("/v1/completions") { request, context in

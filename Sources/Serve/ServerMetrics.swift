@@ -56,6 +56,12 @@ final class ServerMetrics: @unchecked Sendable {
                                                              buckets: Self.latencyBuckets))
     }
 
+    /// The gauges of the scoring threads (``ScoreSlots``).
+    func scoring() -> ScoringMetrics {
+        ScoringMetrics(running: registry.makeGauge(descriptor: Self.scoresRunning),
+                       waiting: registry.makeGauge(descriptor: Self.scoresWaiting))
+    }
+
     private static func name(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "kru", metricName: name, unitName: unit, helpText: help)
     }
@@ -96,6 +102,18 @@ final class ServerMetrics: @unchecked Sendable {
     private static var timeToFirstToken: MetricNameDescriptor {
         name("time_to_first_token", "seconds", "From a sequence's arrival to its first generated character.")
     }
+    private static var scoresRunning: MetricNameDescriptor {
+        name("scoring_passes_running", "", "Teacher-forced passes running (/v1/score, echo with logprobs).")
+    }
+    private static var scoresWaiting: MetricNameDescriptor {
+        name("scoring_passes_waiting", "", "Teacher-forced passes waiting for a scoring thread.")
+    }
+}
+
+/// The gauges ``ScoreSlots`` keeps up to date.
+struct ScoringMetrics: Sendable {
+    let running: Gauge
+    let waiting: Gauge
 }
 
 /// The metrics one model's batch worker updates.

@@ -29,7 +29,8 @@ struct ScoreSlotsTests {
     }
 
     @Test func passesBeyondTheCapacityWaitTheirTurnInOrder() async throws {
-        let slots = ScoreSlots(capacity: 1, queueCapacity: 2, maxWait: 60)
+        let metrics = ServerMetrics()
+        let slots = ScoreSlots(capacity: 1, queueCapacity: 2, maxWait: 60, metrics: metrics.scoring())
         let held = HeldPass()
         let finished = Finished()
         async let first = slots.run { held.run(1) }
@@ -48,15 +49,19 @@ struct ScoreSlotsTests {
                 && refusal?.message.contains("1 texts are being scored and 2 wait") == true
         }
         #expect(finished.all.isEmpty, "nothing runs while the only slot is held")
+        let busy = metrics.exposition()
+        #expect(busy.contains("kru_scoring_passes_running 1.0\n") && busy.contains("kru_scoring_passes_waiting 2.0\n"))
         held.release()
         #expect(try await [first, second, third] == [1, 2, 3])
         #expect(finished.all == [2, 3], "the waiters ran in arrival order")
         #expect(slots.waitingCount == 0)
         #expect(try await slots.run { 5 } == 5, "the slot is free again")
+        let idle = metrics.exposition()
+        #expect(idle.contains("kru_scoring_passes_running 0.0\n") && idle.contains("kru_scoring_passes_waiting 0.0\n"))
     }
 
     @Test func aWaitThatRunsOutGets503() async throws {
-        let slots = ScoreSlots(capacity: 1, queueCapacity: 1, maxWait: 0.2)
+        let slots = ScoreSlots(capacity: 1, queueCapacity: 1, maxWait: 0.2, metrics: ServerMetrics().scoring())
         let held = HeldPass()
         async let first = slots.run { held.run(1) }
         try await held.waitUntilStarted()
