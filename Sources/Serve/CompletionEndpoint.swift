@@ -23,7 +23,6 @@ struct CompletionEndpoint: Sendable {
                 throw APIError.badRequest("\(body.promptName(index)) has \(error.message)")
             }
         }
-        let echoed = try await echo(prompts, of: body, model: entry.model)
         let seed = body.seed ?? TokenPicker.systemSeed()
         // A stream's writer gets characters at most once per stream interval; a whole completion only needs them
         // when a choice ends.
@@ -41,10 +40,12 @@ struct CompletionEndpoint: Sendable {
                               model: entry.model, deadline: deadline, cancellation: cancellation, mailbox: mailbox)
             }
         }
-        // From here until the response ends, the client going away cancels the jobs.
+        // From here until the response ends, the client going away cancels the echo pass and the jobs.
         let liveness = try await context.connectionLiveness()
         liveness.watch(cancellation)
+        let echoed: [[GeneratedToken]]
         do {
+            echoed = try await echo(prompts, of: body, model: entry.model, cancellation: cancellation)
             try entry.worker.submit(jobs)
         } catch {
             liveness.unwatch(cancellation)
@@ -62,13 +63,24 @@ struct CompletionEndpoint: Sendable {
     }
 
     /// What `echo` puts before each prompt's choices: nothing without it; the prompt's characters; with `logprobs`,
-    /// also their log-probabilities, from a teacher-forced pass over every prompt on a scoring thread.
-    private func echo(_ prompts: [[Int]], of body: CompletionRequest, model: ServedModel) async throws
-        -> [[GeneratedToken]] {
+    /// also their log-probabilities, from a teacher-forced pass over every prompt on a scoring thread, which stops
+    /// (throwing `CancellationError`) when the client goes away.
+    private func echo(_ prompts: [[Int]], of body: CompletionRequest, model: ServedModel,
+                      cancellation: RequestCancellation) async throws -> [[GeneratedToken]] {
         guard body.echo else { return prompts.map { _ in [] } }
-        let top = body.logprobs
-        guard top != nil else { return prompts.map { model.echo($0, logprobs: nil) } }
-        return try await scoreSlots.run { prompts.map { model.echo($0, logprobs: top) } }
+        guard let top = body.logprobs else { return prompts.map(model.echo) }
+        let echoed = try await scoreSlots.run(cancellation: cancellation) {
+            var echoed: [[GeneratedToken]] = []
+            for prompt in prompts {
+                guard let tokens = model.echo(prompt, logprobs: top, until: { cancellation.isCancelled }) else {
+                    return nil as [[GeneratedToken]]?
+                }
+                echoed.append(tokens)
+            }
+            return echoed
+        }
+        guard let echoed else { throw CancellationError() }
+        return echoed
     }
 }
 

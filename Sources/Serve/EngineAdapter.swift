@@ -59,15 +59,21 @@ struct ServedModel: Sendable {
                                 accuracy: score.accuracy)
     }
 
-    /// A prompt's characters as `echo` returns them, each with its log-probabilities when `logprobs` asks for them
-    /// (`top` alternatives): character i ≥ 1 under the model after characters 0 ..< i, teacher-forced from the zero
-    /// state in one stream as `/v1/score` does; the first has none, as nothing precedes it.
-    func echo(_ tokens: [Int], logprobs top: Int?) -> [GeneratedToken] {
-        guard let top else { return tokens.map { GeneratedToken(token: $0, text: text(of: $0), logprobs: nil) } }
+    /// A prompt's characters as `echo` returns them without `logprobs`.
+    func echo(_ tokens: [Int]) -> [GeneratedToken] {
+        tokens.map { GeneratedToken(token: $0, text: text(of: $0), logprobs: nil) }
+    }
+
+    /// A prompt's characters as `echo` returns them with `logprobs` (`top` alternatives): character i ≥ 1 with its
+    /// log-probabilities under the model after characters 0 ..< i, teacher-forced from the zero state in one stream
+    /// as `/v1/score` does; the first without, as nothing precedes it. Returns nil if `stop` says so (asked every
+    /// 256 characters of the pass).
+    func echo(_ tokens: [Int], logprobs top: Int, until stop: () -> Bool) -> [GeneratedToken]? {
         let session = model.session()
         var echoed: [GeneratedToken] = []
         echoed.reserveCapacity(tokens.count)
         for (position, token) in tokens.enumerated() {
+            if position % 256 == 0, stop() { return nil }
             let logprobs = position == 0 ? nil : session.withOutputs { logits in
                 TokenLogProbabilities(logits: logits, chosen: token, top: top, text: text(of:))
             }

@@ -4,11 +4,25 @@ import Foundation
 final class RequestCancellation: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false
+    private var actions: [@Sendable () -> Void] = []
 
     func cancel() {
-        lock.lock()
-        cancelled = true
-        lock.unlock()
+        let pending: [@Sendable () -> Void] = lock.withLock {
+            guard !cancelled else { return [] }
+            cancelled = true
+            defer { actions = [] }
+            return actions
+        }
+        pending.forEach { $0() }
+    }
+
+    /// Runs `action` when the request is cancelled, or at once if it already is.
+    func onCancel(_ action: @escaping @Sendable () -> Void) {
+        let already: Bool = lock.withLock {
+            if !cancelled { actions.append(action) }
+            return cancelled
+        }
+        if already { action() }
     }
 
     var isCancelled: Bool {

@@ -26,7 +26,7 @@ struct ScoreEndpoint: Sendable {
         }
     }
 
-    func respond(_ request: Request) async throws -> Response {
+    func respond(_ request: Request, context: ServeRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(Body.self, maxBytes: limits.maxBodyBytes, timeout: limits.readTimeout)
         let entry = try catalog.entry(body.model)
         let length = body.text.unicodeScalars.count
@@ -43,7 +43,12 @@ struct ScoreEndpoint: Sendable {
             throw APIError.badRequest("text has \(error.message)")
         }
         let model = entry.model
-        let (score, seconds) = try await slots.run {
+        // A client that goes away while its text waits for a scoring thread takes it out of the queue.
+        let cancellation = RequestCancellation()
+        let liveness = try await context.connectionLiveness()
+        liveness.watch(cancellation)
+        defer { liveness.unwatch(cancellation) }
+        let (score, seconds) = try await slots.run(cancellation: cancellation) {
             let started = ContinuousClock.now
             let score = model.score(tokens: tokens)
             return (score, (ContinuousClock.now - started) / .seconds(1))

@@ -46,7 +46,7 @@ public struct KRUServer: Sendable {
         router.post("/v1/completions") { request, context in
             try await completions.respond(request, context: context)
         }
-        router.post("/v1/score") { request, _ in try await scores.respond(request) }
+        router.post("/v1/score") { request, context in try await scores.respond(request, context: context) }
         router.get("/v1/models") { _, _ in Response.json(modelList()) }
         router.get("/health") { _, _ in health() }
         router.get("/metrics") { [metrics] _, _ in

@@ -81,6 +81,16 @@ struct EchoAndPromptListTests {
         await TestModels.stop(server)
     }
 
+    /// The echo pass stops when asked to (the client went away), and otherwise covers the whole prompt.
+    @Test func echoPassStopsWhenAsked() throws {
+        let path = TestModels.modelsFolder.appendingPathComponent(TestModels.kru + ".kru").path
+        let model = try ServedModel(name: TestModels.kru, path: path)
+        let prompt = try model.encode(String(repeating: Self.prompt, count: 10))
+        #expect(model.echo(prompt, logprobs: 1, until: { true }) == nil)
+        let whole = try #require(model.echo(prompt, logprobs: 1, until: { false }))
+        #expect(whole.map(\.token) == prompt && whole.dropFirst().allSatisfy { $0.logprobs != nil })
+    }
+
     /// Choice 0's logprobs object, read with Foundation's parser: characters, ln p of each (nil for JSON null),
     /// alternatives of each, and text offsets.
     static func logprobs(_ completion: [String: Any]) throws

@@ -60,6 +60,25 @@ struct ScoreSlotsTests {
         #expect(idle.contains("kru_scoring_passes_running 0.0\n") && idle.contains("kru_scoring_passes_waiting 0.0\n"))
     }
 
+    /// A request whose client goes away while it waits leaves the queue at once, and its pass never runs.
+    @Test func aCancelledWaiterLeavesTheQueue() async throws {
+        let slots = ScoreSlots(capacity: 1, queueCapacity: 1, maxWait: 60, metrics: ServerMetrics().scoring())
+        let held = HeldPass()
+        let finished = Finished()
+        async let first = slots.run { held.run(1) }
+        try await held.waitUntilStarted()
+        let cancellation = RequestCancellation()
+        let waiter = Task { try await slots.run(cancellation: cancellation) { finished.append(2); return 2 } }
+        #expect(try await eventually { slots.waitingCount == 1 })
+        cancellation.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await waiter.value }
+        #expect(slots.waitingCount == 0)
+        held.release()
+        #expect(try await first == 1)
+        #expect(try await slots.run { 3 } == 3)
+        #expect(finished.all.isEmpty, "the cancelled pass never ran")
+    }
+
     @Test func aWaitThatRunsOutGets503() async throws {
         let slots = ScoreSlots(capacity: 1, queueCapacity: 1, maxWait: 0.2, metrics: ServerMetrics().scoring())
         let held = HeldPass()
