@@ -93,9 +93,7 @@ public enum AtomicFile {
         defer { closedir(dir) }
         let prefix = ".\(base).tmp-"
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            let name = entryName(entry)
             guard name.hasPrefix(prefix), name.utf8.count == prefix.utf8.count + 6 else { continue }
             let path = directory + "/" + name
             let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
@@ -108,6 +106,16 @@ public enum AtomicFile {
             close(fd)
         }
     }
+
+    /// The name of a record `readdir` returned, read in place up to its NUL. Reading `entry.pointee.d_name` would
+    /// copy a whole `struct dirent`, but readdir's records are only as long as their names: the copy read past the
+    /// end of the buffer, and crashed when a short record ended a page.
+    static func entryName(_ entry: UnsafePointer<dirent>) -> String {
+        String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
+    }
+
+    /// Where `d_name` starts in a `struct dirent`.
+    private static let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
 
     private static func split(_ path: String) -> (directory: String, base: String) {
         guard let slash = path.lastIndex(of: "/") else { return (".", path) }

@@ -27,6 +27,26 @@ struct AtomicWriteTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["m.kru"])
     }
 
+    #if canImport(Glibc)
+    /// A directory record as short as its name, ending where readable memory ends (the page after it is
+    /// inaccessible), as readdir may return one: its name is read without touching the next page. Copying the
+    /// whole `struct dirent`, as the clean-up of stale temporaries once did, crashes here.
+    @Test func directoryEntryNameIsReadWithinItsRecord() throws {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let memory = try #require(mmap(nil, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+        try #require(memory != MAP_FAILED)
+        defer { munmap(memory, 2 * page) }
+        #expect(mprotect(memory + page, page, PROT_NONE) == 0)
+        let name = Array(".m.kru.tmp-abc123".utf8) + [0]
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+        let recordLength = (nameOffset + name.count + 7) / 8 * 8
+        let record = memory + page - recordLength
+        name.withUnsafeBytes { record.advanced(by: nameOffset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        let entry = UnsafePointer<dirent>(record.assumingMemoryBound(to: dirent.self))
+        #expect(AtomicFile.entryName(entry) == ".m.kru.tmp-abc123")
+    }
+    #endif
+
     @Test func unwritableDirectoryIsAnIOErrorNotACrash() {
         let error = #expect(throws: KRUFormatError.self) {
             try KRUWriter().write(toPath: "/nonexistent-kru-directory/m.kru")
