@@ -69,11 +69,11 @@ struct CompletionEndpoint: Sendable {
                       cancellation: RequestCancellation) async throws -> [[GeneratedToken]] {
         guard body.echo else { return prompts.map { _ in [] } }
         guard let top = body.logprobs else { return prompts.map(model.echo) }
-        let echoed = try await scoreSlots.run(cancellation: cancellation) {
+        let echoed = try await scoreSlots.run(cancellation: cancellation) { () -> [[GeneratedToken]]? in
             var echoed: [[GeneratedToken]] = []
             for prompt in prompts {
                 guard let tokens = model.echo(prompt, logprobs: top, until: { cancellation.isCancelled }) else {
-                    return nil as [[GeneratedToken]]?
+                    return nil
                 }
                 echoed.append(tokens)
             }
@@ -156,7 +156,7 @@ struct CompletionRun: Sendable {
             let chunk = documents.choice(index: choice, tokens: prompt, logprobs: logprobs, offset: 0,
                                          finishReason: nil)
             Self.appendEvent(documents.completion(choices: [chunk], usage: nil), to: &text)
-            offsets[choice] = prompt.count
+            offsets[choice] = Self.characterCount(prompt)
         }
         if !text.isEmpty { try await writer.write(ByteBuffer(string: text)) }
         while open > 0 {
@@ -169,7 +169,7 @@ struct CompletionRun: Sendable {
                 guard let (choice, tokens) = pending else { return }
                 let chunk = documents.choice(index: choice, tokens: tokens, logprobs: logprobs,
                                              offset: offsets[choice], finishReason: nil)
-                offsets[choice] += tokens.reduce(0) { $0 + $1.text.unicodeScalars.count }
+                offsets[choice] += Self.characterCount(tokens)
                 Self.appendEvent(documents.completion(choices: [chunk], usage: nil), to: &text)
                 pending = nil
             }
@@ -207,6 +207,11 @@ struct CompletionRun: Sendable {
             }
             try await writer.write(ByteBuffer(string: text))
         }
+    }
+
+    /// The characters `tokens` add to a choice's text (logprobs' `text_offset` counts these).
+    private static func characterCount(_ tokens: [GeneratedToken]) -> Int {
+        tokens.reduce(0) { $0 + $1.text.unicodeScalars.count }
     }
 
     private static func appendEvent(_ document: JSONValue, to text: inout String) {

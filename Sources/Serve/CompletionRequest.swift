@@ -76,12 +76,8 @@ extension CompletionRequest: Decodable {
         let body = try JSONObjectReader(decoder, allowed: Self.fields)
         model = try body.required("model", String.self, expected: "a string")
         // Absent or empty: the first character is drawn uniformly (the zero state has seen nothing).
-        let promptKinds = "a string or a list of strings (token ids are not supported)"
-        if let single = try? body.optional("prompt", String.self, expected: promptKinds) {
-            prompts = [single]
-        } else {
-            prompts = try body.optional("prompt", [String].self, expected: promptKinds) ?? [""]
-        }
+        prompts = try body.strings("prompt", expected: "a string or a list of strings (token ids are not supported)")
+            ?? [""]
         maxTokens = try body.optional("max_tokens", Int.self, expected: "an integer") ?? maxTokens
         temperature = try body.optional("temperature", Double.self, expected: "a number") ?? temperature
         topK = try body.optional("top_k", Int.self, expected: "an integer") ?? topK
@@ -97,11 +93,7 @@ extension CompletionRequest: Decodable {
         logprobs = try body.optional("logprobs", Int.self, expected: "an integer (alternatives per token)")
         echo = try body.optional("echo", Bool.self, expected: "true or false") ?? echo
         _ = try body.optional("user", String.self, expected: "a string")  // an end-user id; accepted, not used
-        if let single = try? body.optional("stop", String.self, expected: "a string") {
-            stop = [single]
-        } else {
-            stop = try body.optional("stop", [String].self, expected: "a string or a list of strings") ?? []
-        }
+        stop = try body.strings("stop", expected: "a string or a list of strings") ?? []
     }
 }
 

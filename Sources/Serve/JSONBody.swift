@@ -36,6 +36,13 @@ struct JSONObjectReader {
         }
     }
 
+    /// The value of `field` when it may be one string or a list of strings (one string is a list of one), or nil when
+    /// it is absent or null.
+    func strings(_ field: String, expected: String) throws -> [String]? {
+        if let single = try? optional(field, String.self, expected: expected) { return [single] }
+        return try optional(field, [String].self, expected: expected)
+    }
+
     /// The value of `field`, which must be present.
     func required<T: Decodable>(_ field: String, _ type: T.Type, expected: String) throws -> T {
         guard let value = try optional(field, type, expected: expected) else {
